@@ -1,0 +1,9 @@
+DROP TABLE setup_tokens;
+DROP TABLE login_throttle;
+DROP TABLE settings;
+DROP TABLE audit_log;
+DROP TABLE sessions;
+DROP TABLE users;
+DROP TABLE network_members;
+DROP TABLE networks;
+DROP TABLE institutions;

@@ -1,0 +1,153 @@
+//! Cookie sessions kept in the database, so that any app instance can serve
+//! any request and a password change or disabled account ends every session
+//! at once.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::{http::Method, web, FromRequest, HttpMessage, HttpRequest};
+
+use crate::db::{self, audit::Actor};
+use crate::domain::Role;
+use crate::error::AppError;
+use crate::startup::AppState;
+
+pub const SESSION_COOKIE: &str = "ls_session";
+/// Sessions end this long after sign-in, whatever the activity.
+pub const SESSION_HOURS: i64 = 12;
+
+/// The signed-in user, resolved from the session cookie. Extracting it on a
+/// route makes the route require sign-in.
+#[derive(Debug, Clone)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// `None` only for network-wide admins.
+    pub institution_id: Option<i64>,
+    pub session_id: i64,
+}
+
+impl CurrentUser {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: Some(self.id),
+            name: format!("{} ({})", self.display_name, self.username),
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// An admin not tied to one institution: runs the whole installation.
+    pub fn is_network_admin(&self) -> bool {
+        self.is_admin() && self.institution_id.is_none()
+    }
+
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        self.require(self.is_admin())
+    }
+
+    pub fn require_network_admin(&self) -> Result<(), AppError> {
+        self.require(self.is_network_admin())
+    }
+
+    pub fn require_any_of(&self, roles: &[Role]) -> Result<(), AppError> {
+        self.require(roles.contains(&self.role))
+    }
+
+    /// Whether the user's data scope covers an institution.
+    pub fn covers_institution(&self, institution_id: Option<i64>) -> bool {
+        match self.institution_id {
+            None => true,
+            Some(own) => institution_id == Some(own),
+        }
+    }
+
+    /// An admin may manage an institution (and its users) if it is theirs,
+    /// or if they are network-wide.
+    pub fn require_manages_institution(&self, institution_id: Option<i64>) -> Result<(), AppError> {
+        self.require(self.is_admin() && self.covers_institution(institution_id))
+    }
+
+    fn require(&self, allowed: bool) -> Result<(), AppError> {
+        if allowed {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
+/// Builds a cookie with the app's safe defaults: host-only, whole site,
+/// `HttpOnly`, `SameSite=Strict`, and `Secure` unless configured off.
+pub fn build_cookie(name: &'static str, value: String, secure: bool) -> Cookie<'static> {
+    Cookie::build(name, value)
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .finish()
+}
+
+pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
+    let mut c = build_cookie(SESSION_COOKIE, token, secure);
+    c.set_max_age(CookieDuration::hours(SESSION_HOURS));
+    c
+}
+
+/// A cookie that tells the browser to forget `name`.
+pub fn removal_cookie(name: &'static str, secure: bool) -> Cookie<'static> {
+    let mut c = build_cookie(name, String::new(), secure);
+    c.make_removal();
+    c
+}
+
+impl FromRequest for CurrentUser {
+    type Error = AppError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        if let Some(user) = req.extensions().get::<CurrentUser>() {
+            let user = user.clone();
+            return Box::pin(async move { Ok(user) });
+        }
+        let token = req.cookie(SESSION_COOKIE).map(|c| c.value().to_owned());
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        // After signing in, a GET comes back to where it was going; a form
+        // post cannot be replayed, so it returns to the home page.
+        let next = if req.method() == Method::GET {
+            req.uri()
+                .path_and_query()
+                .map_or("/".to_owned(), |p| p.as_str().to_owned())
+        } else {
+            "/".to_owned()
+        };
+        let req = req.clone();
+        Box::pin(async move {
+            let unauthenticated = AppError::Unauthenticated { next };
+            let (Some(token), Some(state)) = (token, state) else {
+                return Err(unauthenticated);
+            };
+            let hash = super::token_hash(&token);
+            let found = state
+                .db(move |conn| Ok(db::sessions::find_user(conn, &hash, db::now())?))
+                .await?;
+            let (session_id, row) = found.ok_or(unauthenticated)?;
+            let user = CurrentUser {
+                id: row.id,
+                role: row.role(),
+                username: row.username,
+                display_name: row.display_name,
+                institution_id: row.institution_id,
+                session_id,
+            };
+            req.extensions_mut().insert(user.clone());
+            Ok(user)
+        })
+    }
+}

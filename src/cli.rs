@@ -1,0 +1,250 @@
+//! The command line: `serve` (the default), `migrate` and `user …`.
+
+use std::io::BufRead;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::{password, random_token};
+use crate::config::Config;
+use crate::db::audit::Actor;
+use crate::db::users::{self, NewUser, UserChanges};
+use crate::db::{institutions, DbConn};
+use crate::domain::account::{check_new_password, parse_display_name, Username};
+use crate::domain::Role;
+use crate::startup::{prepare_database, Application};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "localspend",
+    version,
+    about = "Measure the share of anchor-institution spend retained in the local economy."
+)]
+#[command(
+    after_help = "Configuration is read from LOCALSPEND_* environment variables; see the README."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web app (the default when no command is given).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. Prints a generated password unless --password-stdin is given.
+    Add(AddUser),
+    /// Set a new password for an account and sign it out everywhere.
+    Passwd {
+        username: String,
+        /// Read the new password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account and sign it out everywhere.
+    Disable { username: String },
+    /// List accounts.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct AddUser {
+    #[arg(long)]
+    pub username: String,
+    /// The person's name, as shown in the app and the audit log.
+    #[arg(long)]
+    pub name: String,
+    /// admin, manager, clerk or auditor.
+    #[arg(long)]
+    pub role: String,
+    /// Institution id or exact name; omit only for a network-wide admin.
+    #[arg(long)]
+    pub institution: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// An error for the person at the terminal.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CliError(pub String);
+
+impl CliError {
+    fn from_display(e: impl std::fmt::Display) -> Self {
+        Self(e.to_string())
+    }
+}
+
+const CLI_ACTOR: &str = "command line";
+
+pub async fn run(cli: Cli, config: Config) -> Result<(), CliError> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Migrate => {
+            prepare_database(&config).map_err(CliError::from_display)?;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::User(cmd) => {
+            let (pool, _) = prepare_database(&config).map_err(CliError::from_display)?;
+            let mut conn = pool.get().map_err(CliError::from_display)?;
+            user_command(&mut conn, cmd)
+        }
+    }
+}
+
+async fn serve(config: Config) -> Result<(), CliError> {
+    let bind = config.bind.clone();
+    let app = Application::build(config).map_err(CliError::from_display)?;
+    let host = match bind.rsplit_once(':').map(|(h, _)| h) {
+        Some("0.0.0.0" | "[::]") | None => "localhost",
+        Some(h) => h,
+    };
+    let base = format!("http://{host}:{}", app.port());
+    println!("localspend is running at {base}/");
+    if let Some(path) = &app.setup_path {
+        println!();
+        println!("No accounts exist yet. Open this one-time link to create the first admin:");
+        println!("    {base}{path}");
+        println!("(or run `localspend user add --role admin …`). The link expires in 24 hours.");
+    }
+    app.run_until_stopped()
+        .await
+        .map_err(CliError::from_display)
+}
+
+fn read_password(from_stdin: bool, username: &str) -> Result<(String, bool), CliError> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(CliError::from_display)?;
+        let pw = line.trim_end_matches(['\r', '\n']).to_owned();
+        check_new_password(&pw, &pw, username).map_err(CliError)?;
+        Ok((pw, false))
+    } else {
+        Ok((random_token()[..24].to_owned(), true))
+    }
+}
+
+fn find_user(conn: &mut DbConn, username: &str) -> Result<users::User, CliError> {
+    users::find_by_username(conn, username)
+        .map_err(CliError::from_display)?
+        .ok_or_else(|| CliError(format!("no user called `{username}`")))
+}
+
+fn user_command(conn: &mut DbConn, cmd: UserCommand) -> Result<(), CliError> {
+    let actor = Actor::system(CLI_ACTOR);
+    match cmd {
+        UserCommand::Add(a) => {
+            let username = Username::parse(&a.username).map_err(CliError)?;
+            let display_name = parse_display_name(&a.name).map_err(CliError)?;
+            let role = Role::from_code(&a.role.to_lowercase()).ok_or_else(|| {
+                CliError(format!(
+                    "unknown role `{}`: use admin, manager, clerk or auditor",
+                    a.role
+                ))
+            })?;
+            let institution_id = match &a.institution {
+                None if role == Role::Admin => None,
+                None => {
+                    return Err(CliError(
+                        "--institution is required for every role but a network-wide admin".into(),
+                    ))
+                }
+                Some(key) => Some(find_institution(conn, key)?),
+            };
+            let (pw, generated) = read_password(a.password_stdin, username.as_str())?;
+            let password_hash = password::hash(&pw).map_err(CliError::from_display)?;
+            let user = users::create(
+                conn,
+                &actor,
+                &NewUser {
+                    username,
+                    display_name,
+                    role,
+                    institution_id,
+                    password_hash,
+                },
+            )
+            .map_err(CliError::from_display)?;
+            println!("Created {} ({}).", user.username, role.label());
+            if generated {
+                println!("Password: {pw}");
+                println!("Ask them to change it after signing in (Change password).");
+            }
+            Ok(())
+        }
+        UserCommand::Passwd {
+            username,
+            password_stdin,
+        } => {
+            let user = find_user(conn, &username)?;
+            let (pw, generated) = read_password(password_stdin, &user.username)?;
+            let hash = password::hash(&pw).map_err(CliError::from_display)?;
+            users::set_password(conn, &actor, user.id, &hash, "password_reset")
+                .map_err(CliError::from_display)?;
+            println!(
+                "Password set for {}; any sessions were ended.",
+                user.username
+            );
+            if generated {
+                println!("Password: {pw}");
+            }
+            Ok(())
+        }
+        UserCommand::Disable { username } => {
+            let user = find_user(conn, &username)?;
+            let changes = UserChanges {
+                display_name: user.display_name.clone(),
+                role: user.role(),
+                institution_id: user.institution_id,
+                disabled: true,
+            };
+            users::update(conn, &actor, user.id, user.version, &changes)
+                .map_err(CliError::from_display)?;
+            println!("Disabled {}; any sessions were ended.", user.username);
+            Ok(())
+        }
+        UserCommand::List => {
+            let all = users::list(conn, None).map_err(CliError::from_display)?;
+            println!(
+                "{:<24} {:<8} {:<9} {:<30} name",
+                "username", "role", "status", "institution"
+            );
+            for (u, institution) in all {
+                println!(
+                    "{:<24} {:<8} {:<9} {:<30} {}",
+                    u.username,
+                    u.role,
+                    if u.disabled { "disabled" } else { "active" },
+                    institution.as_deref().unwrap_or("(whole network)"),
+                    u.display_name
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+fn find_institution(conn: &mut DbConn, key: &str) -> Result<i64, CliError> {
+    if let Ok(id) = key.parse::<i64>() {
+        return institutions::get(conn, id)
+            .map(|i| i.id)
+            .map_err(|_| CliError(format!("no institution with id {id}")));
+    }
+    institutions::find_by_name(conn, key)
+        .map_err(CliError::from_display)?
+        .map(|i| i.id)
+        .ok_or_else(|| CliError(format!("no institution called `{key}`")))
+}

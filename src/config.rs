@@ -1,0 +1,240 @@
+//! Typed configuration, read once from environment variables at start.
+//!
+//! | variable | default | meaning |
+//! |---|---|---|
+//! | `LOCALSPEND_DATABASE_URL` | `localspend.db` | SQLite file path (or `sqlite://path`), or `postgres://…` with the `postgres` feature |
+//! | `LOCALSPEND_BIND` | `127.0.0.1:8080` | address and port to listen on |
+//! | `LOCALSPEND_SECRET_KEY` | generated, kept in the database | key for CSRF tokens and signed cookies (32+ characters) |
+//! | `LOCALSPEND_COOKIE_SECURE` | `true` unless bound to loopback | mark cookies `Secure` (HTTPS only) |
+//! | `LOCALSPEND_LOG` | `info` | log level: error, warn, info, debug, trace |
+//! | `LOCALSPEND_POOL_SIZE` | 4 (SQLite), 10 (PostgreSQL) | database connections per instance |
+
+use std::net::{SocketAddr, ToSocketAddrs};
+
+use tracing::level_filters::LevelFilter;
+
+/// Where the data lives. Chosen by the URL's scheme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(String),
+    #[cfg(feature = "postgres")]
+    Postgres(String),
+}
+
+impl DatabaseUrl {
+    pub fn parse(raw: &str) -> Result<Self, ConfigError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(ConfigError::Invalid {
+                var: "LOCALSPEND_DATABASE_URL",
+                reason: "is empty".into(),
+            });
+        }
+        if raw.starts_with("postgres://") || raw.starts_with("postgresql://") {
+            #[cfg(feature = "postgres")]
+            return Ok(Self::Postgres(raw.to_owned()));
+            #[cfg(not(feature = "postgres"))]
+            return Err(ConfigError::PostgresNotBuilt);
+        }
+        let path = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+            .unwrap_or(raw);
+        Ok(Self::Sqlite(path.to_owned()))
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        matches!(self, Self::Sqlite(_))
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{var} {reason}")]
+    Invalid { var: &'static str, reason: String },
+    #[error(
+        "LOCALSPEND_DATABASE_URL is a PostgreSQL URL, but this binary was built without the \
+         `postgres` feature; rebuild with `cargo build --release --features postgres`"
+    )]
+    PostgresNotBuilt,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: DatabaseUrl,
+    pub bind: String,
+    /// Explicit key from the environment; when absent the app uses (and if
+    /// need be creates) the one stored in the database.
+    pub secret_key: Option<String>,
+    pub cookie_secure: bool,
+    pub log_level: LevelFilter,
+    pub pool_size: Option<u32>,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads configuration through `lookup`, so tests can supply variables
+    /// without touching the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+
+        let database_url = DatabaseUrl::parse(
+            &get("LOCALSPEND_DATABASE_URL").unwrap_or_else(|| "localspend.db".into()),
+        )?;
+
+        let bind = get("LOCALSPEND_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
+        let bind_addrs: Vec<SocketAddr> = bind
+            .to_socket_addrs()
+            .map_err(|e| ConfigError::Invalid {
+                var: "LOCALSPEND_BIND",
+                reason: format!("`{bind}` is not a host:port address ({e})"),
+            })?
+            .collect();
+
+        let secret_key = get("LOCALSPEND_SECRET_KEY");
+        if let Some(key) = &secret_key {
+            if key.len() < 32 {
+                return Err(ConfigError::Invalid {
+                    var: "LOCALSPEND_SECRET_KEY",
+                    reason: "must be at least 32 characters".into(),
+                });
+            }
+        }
+
+        let cookie_secure = match get("LOCALSPEND_COOKIE_SECURE") {
+            Some(v) => parse_bool(&v).ok_or_else(|| ConfigError::Invalid {
+                var: "LOCALSPEND_COOKIE_SECURE",
+                reason: format!("must be true or false, not `{v}`"),
+            })?,
+            // Plain HTTP is only reasonable on the loopback interface.
+            None => !bind_addrs.iter().all(|a| a.ip().is_loopback()),
+        };
+
+        let log_level = match get("LOCALSPEND_LOG") {
+            Some(v) => v.parse::<LevelFilter>().map_err(|_| ConfigError::Invalid {
+                var: "LOCALSPEND_LOG",
+                reason: format!("must be one of off, error, warn, info, debug, trace, not `{v}`"),
+            })?,
+            None => LevelFilter::INFO,
+        };
+
+        let pool_size = match get("LOCALSPEND_POOL_SIZE") {
+            Some(v) => Some(v.parse::<u32>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                ConfigError::Invalid {
+                    var: "LOCALSPEND_POOL_SIZE",
+                    reason: format!("must be a positive whole number, not `{v}`"),
+                }
+            })?),
+            None => None,
+        };
+
+        Ok(Self {
+            database_url,
+            bind,
+            secret_key,
+            cookie_secure,
+            log_level,
+            pool_size,
+        })
+    }
+}
+
+fn parse_bool(v: &str) -> Option<bool> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_are_a_local_sqlite_file_on_loopback() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.database_url, DatabaseUrl::Sqlite("localspend.db".into()));
+        assert_eq!(c.bind, "127.0.0.1:8080");
+        assert!(
+            !c.cookie_secure,
+            "plain HTTP on loopback needs non-Secure cookies"
+        );
+        assert_eq!(c.log_level, LevelFilter::INFO);
+    }
+
+    #[test]
+    fn cookies_are_secure_by_default_off_loopback() {
+        let c = config(&[("LOCALSPEND_BIND", "0.0.0.0:8080")]).unwrap();
+        assert!(c.cookie_secure);
+        let c = config(&[
+            ("LOCALSPEND_BIND", "0.0.0.0:8080"),
+            ("LOCALSPEND_COOKIE_SECURE", "false"),
+        ])
+        .unwrap();
+        assert!(!c.cookie_secure);
+    }
+
+    #[test]
+    fn bad_values_name_the_variable() {
+        let e = config(&[("LOCALSPEND_BIND", "nonsense")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("LOCALSPEND_BIND"), "{e}");
+        let e = config(&[("LOCALSPEND_SECRET_KEY", "short")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("at least 32"), "{e}");
+        let e = config(&[("LOCALSPEND_COOKIE_SECURE", "maybe")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("LOCALSPEND_COOKIE_SECURE"), "{e}");
+        let e = config(&[("LOCALSPEND_LOG", "loud")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("LOCALSPEND_LOG"), "{e}");
+    }
+
+    #[test]
+    fn sqlite_url_prefixes_are_accepted() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/x.db").unwrap(),
+            DatabaseUrl::Sqlite("data/x.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:x.db").unwrap(),
+            DatabaseUrl::Sqlite("x.db".into())
+        );
+    }
+
+    #[cfg(not(feature = "postgres"))]
+    #[test]
+    fn postgres_url_without_the_feature_names_the_feature() {
+        let e = DatabaseUrl::parse("postgres://u@localhost/db")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`postgres` feature"), "{e}");
+    }
+
+    #[cfg(feature = "postgres")]
+    #[test]
+    fn postgres_url_with_the_feature_is_postgres() {
+        assert!(matches!(
+            DatabaseUrl::parse("postgresql://u@h/db").unwrap(),
+            DatabaseUrl::Postgres(_)
+        ));
+    }
+}

@@ -1,0 +1,127 @@
+//! Anchor institutions.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Serialize;
+
+use super::audit::{self, Actor, Change};
+use super::schema::institutions as t;
+use super::{now, write_tx, DbConn};
+use crate::domain::institution::{InstitutionInput, InstitutionKind};
+use crate::error::AppError;
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = t)]
+pub struct Institution {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub home_lad: String,
+    pub fy_start_month: i32,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Institution {
+    pub fn kind_label(&self) -> &str {
+        match InstitutionKind::from_code(&self.kind) {
+            Some(kind) => kind.label(),
+            None => &self.kind,
+        }
+    }
+}
+
+/// Institutions in name order; `scope` limits the list to one.
+pub fn list(conn: &mut DbConn, scope: Option<i64>) -> QueryResult<Vec<Institution>> {
+    let mut q = t::table.into_boxed();
+    if let Some(id) = scope {
+        q = q.filter(t::id.eq(id));
+    }
+    q.order(t::name.asc())
+        .select(Institution::as_select())
+        .load(conn)
+}
+
+pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Institution> {
+    t::table
+        .find(id)
+        .select(Institution::as_select())
+        .first(conn)
+}
+
+pub fn find_by_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<Institution>> {
+    t::table
+        .filter(t::name.eq(name))
+        .select(Institution::as_select())
+        .first(conn)
+        .optional()
+}
+
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    input: &InstitutionInput,
+) -> Result<Institution, AppError> {
+    write_tx(conn, |conn| {
+        let at = now();
+        let created: Institution = diesel::insert_into(t::table)
+            .values((
+                t::name.eq(&input.name),
+                t::kind.eq(input.kind.code()),
+                t::home_lad.eq(input.home_lad.as_str()),
+                t::fy_start_month.eq(input.fy_start_month),
+                t::version.eq(1),
+                t::created_at.eq(at),
+                t::updated_at.eq(at),
+            ))
+            .get_result(conn)?;
+        audit::record(
+            conn,
+            actor,
+            Change::new("create", "institution", created.id)
+                .institution(Some(created.id))
+                .summary(format!("Created institution {}", created.name))
+                .after(&created),
+        )?;
+        Ok(created)
+    })
+}
+
+/// Saves an edit made from `expected_version`. If someone saved in between,
+/// nothing is written and the error says so.
+pub fn update(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    expected_version: i64,
+    input: &InstitutionInput,
+) -> Result<Institution, AppError> {
+    write_tx(conn, |conn| {
+        let before = get(conn, id)?;
+        if before.version != expected_version {
+            return Err(super::stale_edit("institution", before.updated_at));
+        }
+        let after: Institution =
+            diesel::update(t::table.find(id).filter(t::version.eq(expected_version)))
+                .set((
+                    t::name.eq(&input.name),
+                    t::kind.eq(input.kind.code()),
+                    t::home_lad.eq(input.home_lad.as_str()),
+                    t::fy_start_month.eq(input.fy_start_month),
+                    t::version.eq(expected_version + 1),
+                    t::updated_at.eq(now()),
+                ))
+                .get_result(conn)?;
+        audit::record(
+            conn,
+            actor,
+            Change::new("update", "institution", id)
+                .institution(Some(id))
+                .summary(format!("Updated institution {}", after.name))
+                .before(&before)
+                .after(&after),
+        )?;
+        Ok(after)
+    })
+}

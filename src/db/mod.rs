@@ -1,0 +1,216 @@
+//! Database access: the two-backend connection type, the pool, migrations and
+//! one module per table group. Functions here are plain synchronous code taking
+//! `&mut DbConn`; handlers reach them through [`crate::startup::AppState::db`],
+//! which runs them off the async executor.
+
+pub mod audit;
+pub mod institutions;
+pub mod networks;
+pub mod schema;
+pub mod sessions;
+pub mod settings;
+pub mod setup;
+pub mod throttle;
+pub mod users;
+
+use std::time::Duration;
+
+use chrono::{NaiveDateTime, SubsecRound, Utc};
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::prelude::*;
+use diesel::r2d2::{self, ManageConnection};
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
+
+use crate::config::DatabaseUrl;
+
+/// A connection to whichever backend the deployment uses.
+#[derive(diesel::MultiConnection)]
+pub enum DbConn {
+    #[cfg(feature = "postgres")]
+    Pg(diesel::PgConnection),
+    Sqlite(diesel::SqliteConnection),
+}
+
+pub type DbPool = r2d2::Pool<Manager>;
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+#[cfg(feature = "postgres")]
+const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Arbitrary key for the PostgreSQL advisory lock that serialises migrations
+/// when several app instances start at once.
+#[cfg(feature = "postgres")]
+const MIGRATION_LOCK_KEY: i64 = 0x6c6f_6361_6c73;
+
+/// The current time in UTC, truncated to microseconds so that a value read back
+/// from either backend compares equal to the one written.
+pub fn now() -> NaiveDateTime {
+    Utc::now().naive_utc().trunc_subsecs(6)
+}
+
+/// Opens connections by the URL's scheme, never by trial and error: a
+/// PostgreSQL URL that fails to connect must not silently become a SQLite file.
+#[derive(Debug, Clone)]
+pub struct Manager {
+    url: DatabaseUrl,
+}
+
+impl Manager {
+    pub fn new(url: DatabaseUrl) -> Self {
+        Self { url }
+    }
+}
+
+impl ManageConnection for Manager {
+    type Connection = DbConn;
+    type Error = r2d2::Error;
+
+    fn connect(&self) -> Result<DbConn, r2d2::Error> {
+        match &self.url {
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = diesel::SqliteConnection::establish(path)
+                    .map_err(r2d2::Error::ConnectionError)?;
+                conn.batch_execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                     PRAGMA busy_timeout = 10000; PRAGMA synchronous = NORMAL;",
+                )
+                .map_err(r2d2::Error::QueryError)?;
+                Ok(DbConn::Sqlite(conn))
+            }
+            #[cfg(feature = "postgres")]
+            DatabaseUrl::Postgres(url) => diesel::PgConnection::establish(url)
+                .map(DbConn::Pg)
+                .map_err(r2d2::Error::ConnectionError),
+        }
+    }
+
+    fn is_valid(&self, conn: &mut DbConn) -> Result<(), r2d2::Error> {
+        conn.batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConn) -> bool {
+        std::thread::panicking()
+            || <DbConn as Connection>::TransactionManager::is_broken_transaction_manager(conn)
+    }
+}
+
+/// Builds the connection pool. SQLite allows one writer at a time, so a small
+/// pool is enough and avoids lock contention; PostgreSQL gets more.
+pub fn build_pool(url: &DatabaseUrl, max_size: Option<u32>) -> Result<DbPool, r2d2::PoolError> {
+    let default_size = match url {
+        DatabaseUrl::Sqlite(_) => 4,
+        #[cfg(feature = "postgres")]
+        DatabaseUrl::Postgres(_) => 10,
+    };
+    r2d2::Pool::builder()
+        .max_size(max_size.unwrap_or(default_size))
+        .min_idle(Some(1))
+        .connection_timeout(Duration::from_secs(30))
+        .build(Manager::new(url.clone()))
+}
+
+/// Applies pending migrations for the connection's backend and returns the
+/// names of those applied.
+pub fn run_migrations(conn: &mut DbConn) -> Result<Vec<String>, MigrationError> {
+    let applied = match conn {
+        DbConn::Sqlite(c) => c
+            .run_pending_migrations(SQLITE_MIGRATIONS)?
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(c) => {
+            diesel::sql_query(format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"))
+                .execute(c)?;
+            let result = c
+                .run_pending_migrations(POSTGRES_MIGRATIONS)
+                .map(|done| done.iter().map(ToString::to_string).collect::<Vec<_>>());
+            diesel::sql_query(format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"))
+                .execute(c)?;
+            result?
+        }
+    };
+    Ok(applied)
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("migration failed: {0}")]
+pub struct MigrationError(String);
+
+impl From<Box<dyn std::error::Error + Send + Sync>> for MigrationError {
+    fn from(e: Box<dyn std::error::Error + Send + Sync>) -> Self {
+        Self(e.to_string())
+    }
+}
+
+impl From<DieselError> for MigrationError {
+    fn from(e: DieselError) -> Self {
+        Self(e.to_string())
+    }
+}
+
+/// Runs `f` in a transaction that takes the write lock up front.
+///
+/// On SQLite a plain `BEGIN` starts as a reader; a transaction that reads and
+/// then writes can fail at once with `SQLITE_BUSY` when another connection
+/// wrote in between, without waiting on the busy timeout. `BEGIN IMMEDIATE`
+/// queues for the lock instead. On PostgreSQL this is an ordinary transaction.
+pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    type Tm = <DbConn as Connection>::TransactionManager;
+    // Inside a transaction already: nest with a savepoint.
+    if matches!(
+        Tm::transaction_manager_status_mut(conn).transaction_depth(),
+        Ok(Some(_))
+    ) {
+        return conn.transaction(f);
+    }
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(_) => Tm::begin_transaction(conn)?,
+    }
+    match f(conn) {
+        Ok(value) => {
+            Tm::commit_transaction(conn)?;
+            Ok(value)
+        }
+        Err(e) => {
+            if let Err(rollback) = Tm::rollback_transaction(conn) {
+                tracing::error!(error = %rollback, "rollback failed");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// True when the error is a unique-constraint violation.
+pub fn is_unique_violation(e: &DieselError) -> bool {
+    matches!(
+        e,
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// Which backend a connection talks to, for messages and diagnostics.
+pub fn backend_name(conn: &DbConn) -> &'static str {
+    match conn {
+        DbConn::Sqlite(_) => "sqlite",
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(_) => "postgres",
+    }
+}
+
+/// The error for an edit made from an out-of-date copy of a record.
+pub fn stale_edit(what: &str, saved_at: NaiveDateTime) -> crate::error::AppError {
+    crate::error::AppError::Conflict(format!(
+        "Someone else saved this {what} at {} UTC while you were editing it. \
+         Your changes have not been saved: check the current values and submit again.",
+        saved_at.format("%d/%m/%Y %H:%M:%S")
+    ))
+}

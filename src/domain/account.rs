@@ -1,0 +1,110 @@
+//! Rules for user accounts: usernames, display names and passwords.
+
+/// Shortest password accepted. NCSC and OWASP guidance favours long
+/// passphrases over composition rules.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+pub const MAX_PASSWORD_CHARS: usize = 128;
+
+/// A login name: lower case letters, digits and `. _ - @`, 3–64 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let name = raw.trim().to_lowercase();
+        if name.is_empty() {
+            return Err("Enter a username".into());
+        }
+        if !(3..=64).contains(&name.chars().count()) {
+            return Err("Username must be between 3 and 64 characters".into());
+        }
+        if !name.chars().all(|c| {
+            c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '_' | '-' | '@')
+        }) {
+            return Err("Username can only contain letters, digits and . _ - @".into());
+        }
+        Ok(Self(name))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}
+
+/// A person's name as shown in the app and the audit log.
+pub fn parse_display_name(raw: &str) -> Result<String, String> {
+    let name = raw.trim();
+    if name.is_empty() {
+        Err("Enter the person's name".into())
+    } else if name.chars().count() > 100 {
+        Err("Name must be 100 characters or fewer".into())
+    } else {
+        Ok(name.to_owned())
+    }
+}
+
+/// Checks a new password and its confirmation.
+pub fn check_new_password(password: &str, confirm: &str, username: &str) -> Result<(), String> {
+    let chars = password.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(format!(
+            "Password must be at least {MIN_PASSWORD_CHARS} characters"
+        ));
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return Err(format!(
+            "Password must be {MAX_PASSWORD_CHARS} characters or fewer"
+        ));
+    }
+    if password.trim().eq_ignore_ascii_case(username.trim()) {
+        return Err("Password must not be the same as the username".into());
+    }
+    if password != confirm {
+        return Err("The two passwords do not match".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_normalised_and_checked() {
+        assert_eq!(
+            Username::parse(" Jane.Doe@Preston ").unwrap().as_str(),
+            "jane.doe@preston"
+        );
+        assert!(Username::parse("").is_err());
+        assert!(Username::parse("ab").is_err());
+        assert!(Username::parse("jane doe").is_err());
+        assert!(Username::parse("jane<script>").is_err());
+    }
+
+    #[test]
+    fn passwords_need_length_and_a_matching_confirmation() {
+        assert!(check_new_password("short", "short", "jane").is_err());
+        assert!(
+            check_new_password("correct horse battery", "correct horse battery", "jane").is_ok()
+        );
+        assert_eq!(
+            check_new_password("correct horse battery", "correct horse batter", "jane")
+                .unwrap_err(),
+            "The two passwords do not match"
+        );
+        assert!(check_new_password("janejanejane", "janejanejane", "janejanejane").is_err());
+        let long = "x".repeat(129);
+        assert!(check_new_password(&long, &long, "jane").is_err());
+    }
+
+    #[test]
+    fn display_names_are_trimmed_and_bounded() {
+        assert_eq!(parse_display_name("  Jane Doe ").unwrap(), "Jane Doe");
+        assert!(parse_display_name("   ").is_err());
+        assert!(parse_display_name(&"a".repeat(101)).is_err());
+    }
+}

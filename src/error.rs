@@ -1,0 +1,112 @@
+//! The one web error type and how each case maps to an HTTP response.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use askama::Template;
+use diesel::result::Error as DieselError;
+
+use crate::views::ErrorPage;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    /// No valid session: the browser is sent to the sign-in page, which
+    /// returns it to `next` afterwards.
+    #[error("sign-in required")]
+    Unauthenticated { next: String },
+    #[error("form token missing or invalid")]
+    Csrf,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("database error: {0}")]
+    Db(#[from] DieselError),
+    #[error("database pool error: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("background task failed: {0}")]
+    Blocking(#[from] actix_web::error::BlockingError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        Self::Internal(e.to_string())
+    }
+
+    /// The message shown to the user. Internal details stay in the log.
+    fn public_message(&self) -> String {
+        match self {
+            Self::NotFound | Self::Db(DieselError::NotFound) => {
+                "The page or record you asked for does not exist.".into()
+            }
+            Self::Forbidden => "Your account does not have permission to do that.".into(),
+            Self::Unauthenticated { .. } => "Please sign in.".into(),
+            Self::Csrf => "This form has expired or did not come from this site. \
+                           Go back, reload the page and try again."
+                .into(),
+            Self::Conflict(m) | Self::BadRequest(m) => m.clone(),
+            Self::Db(e) if crate::db::is_unique_violation(e) => {
+                "That would duplicate a record that already exists.".into()
+            }
+            _ => "Something went wrong on our side. The error has been logged; please try again."
+                .into(),
+        }
+    }
+
+    fn title(&self) -> &'static str {
+        match self.status_code() {
+            StatusCode::NOT_FOUND => "Page not found",
+            StatusCode::FORBIDDEN => "Not allowed",
+            StatusCode::CONFLICT => "Conflict",
+            StatusCode::BAD_REQUEST => "Bad request",
+            _ => "Sorry, there is a problem",
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::NotFound | Self::Db(DieselError::NotFound) => StatusCode::NOT_FOUND,
+            Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
+            Self::Unauthenticated { .. } => StatusCode::SEE_OTHER,
+            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Db(e) if crate::db::is_unique_violation(e) => StatusCode::CONFLICT,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Db(_) | Self::Pool(_) | Self::Blocking(_) | Self::Internal(_) => {
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let status = self.status_code();
+        if let Self::Unauthenticated { next } = self {
+            let location = format!("/login?next={}", crate::views::url_encode(next));
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, location))
+                .finish();
+        }
+        if status.is_server_error() {
+            tracing::error!(error = %self, "request failed");
+        }
+        let page = ErrorPage {
+            title: self.title(),
+            message: self.public_message(),
+            status: status.as_u16(),
+        };
+        match page.render() {
+            Ok(body) => HttpResponse::build(status)
+                .content_type("text/html; charset=utf-8")
+                .body(body),
+            Err(_) => HttpResponse::build(status).body(self.public_message()),
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

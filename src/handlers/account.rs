@@ -1,0 +1,87 @@
+//! A user's own account: changing their password.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::redirect_with_flash;
+use crate::auth::session::session_cookie;
+use crate::auth::{password, random_token, token_hash, CsrfForm, CurrentUser, Page};
+use crate::db::{self, sessions, users};
+use crate::domain::account::check_new_password;
+use crate::error::{AppError, AppResult};
+use crate::startup::{blocking, AppState};
+use crate::views::{html, html_status, FormErrors, Layout, PasswordPage};
+
+pub async fn password_form(user: CurrentUser, page: Page) -> AppResult<HttpResponse> {
+    html(&PasswordPage {
+        layout: Layout::new("Change password", Some(&user), &page),
+        errors: FormErrors::default(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// Changes the password, ends every session of the user (other browsers are
+/// signed out) and starts a fresh one for this browser.
+pub async fn change_password(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+    form: CsrfForm<PasswordForm>,
+) -> AppResult<HttpResponse> {
+    let f = form.data;
+    let id = user.id;
+    let stored = state
+        .db(move |c| Ok(users::get(c, id)?.password_hash))
+        .await?;
+    let current = f.current.clone();
+    let mut errors = FormErrors::default();
+    if !blocking(move || password::verify(&current, &stored)).await? {
+        errors.add("current", "Your current password is not right");
+    }
+    if let Err(e) = check_new_password(&f.password, &f.confirm, &user.username) {
+        errors.add("password", e);
+    }
+    if !errors.is_empty() {
+        return html_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &PasswordPage {
+                layout: Layout::new("Change password", Some(&user), &page),
+                errors,
+            },
+        );
+    }
+    let new_password = f.password;
+    let hash = blocking(move || password::hash(&new_password))
+        .await?
+        .map_err(AppError::internal)?;
+    let token = random_token();
+    let session_hash = token_hash(&token);
+    let actor = user.actor();
+    state
+        .db(move |c| {
+            db::write_tx(c, |c| {
+                users::set_password(c, &actor, id, &hash, "password_change")?;
+                sessions::create(c, id, &session_hash, db::now())?;
+                Ok(())
+            })
+        })
+        .await?;
+    let mut res = redirect_with_flash(
+        &state,
+        "/",
+        "Your password has been changed, and you have been signed out everywhere else.",
+    );
+    res.add_cookie(&session_cookie(token, state.config.cookie_secure))
+        .map_err(AppError::internal)?;
+    Ok(res)
+}

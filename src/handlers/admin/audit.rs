@@ -1,0 +1,212 @@
+//! The audit log: admins and auditors read it and export it as CSV, each
+//! within their institution unless network-wide.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::web::{self, Bytes};
+use actix_web::HttpResponse;
+use chrono::NaiveDate;
+use futures_util::stream::{self, StreamExt};
+use serde::Deserialize;
+
+use crate::auth::{CurrentUser, Page};
+use crate::db::audit::{self, AuditFilter, AuditRow};
+use crate::domain::Role;
+use crate::error::{AppError, AppResult};
+use crate::export::{csv_chunk, safe_text, UTF8_BOM};
+use crate::startup::AppState;
+use crate::views::{html_status, url_encode, AuditPage, FormErrors, Layout};
+
+const PAGE_SIZE: i64 = 50;
+const EXPORT_BATCH: i64 = 1000;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    entity_type: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+/// Reads a UK (dd/mm/yyyy) or ISO date.
+fn parse_date(raw: &str) -> Option<NaiveDate> {
+    let raw = raw.trim();
+    NaiveDate::parse_from_str(raw, "%d/%m/%Y")
+        .or_else(|_| NaiveDate::parse_from_str(raw, "%Y-%m-%d"))
+        .ok()
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+impl AuditQuery {
+    fn filter(&self, user: &CurrentUser, errors: &mut FormErrors) -> AuditFilter {
+        let mut date = |field: &'static str, raw: &str| match non_empty(raw) {
+            None => None,
+            Some(r) => parse_date(&r).or_else(|| {
+                errors.add(field, format!("Enter the {field} date as dd/mm/yyyy"));
+                None
+            }),
+        };
+        AuditFilter {
+            scope: user.institution_id,
+            entity_type: non_empty(&self.entity_type),
+            entity_id: None,
+            action: non_empty(&self.action),
+            actor: non_empty(&self.actor),
+            from: date("from", &self.from),
+            to: date("to", &self.to),
+        }
+    }
+
+    fn query_string(&self) -> String {
+        [
+            ("entity_type", &self.entity_type),
+            ("action", &self.action),
+            ("actor", &self.actor),
+            ("from", &self.from),
+            ("to", &self.to),
+        ]
+        .iter()
+        .map(|(k, v)| format!("{k}={}", url_encode(v.trim())))
+        .collect::<Vec<_>>()
+        .join("&")
+    }
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+    query: web::Query<AuditQuery>,
+) -> AppResult<HttpResponse> {
+    user.require_any_of(&[Role::Admin, Role::Auditor])?;
+    let mut errors = FormErrors::default();
+    let filter = query.filter(&user, &mut errors);
+    let page_no = query.page.unwrap_or(1).max(1);
+    let ((rows, total), (entity_types, actions)) = state
+        .db(move |c| {
+            Ok((
+                audit::list(c, &filter, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)?,
+                audit::distinct_values(c)?,
+            ))
+        })
+        .await?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    html_status(
+        status,
+        &AuditPage {
+            layout: Layout::new("Audit log", Some(&user), &page),
+            rows,
+            total,
+            page: page_no,
+            pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
+            entity_type: query.entity_type.clone(),
+            action: query.action.clone(),
+            actor: query.actor.clone(),
+            from: query.from.clone(),
+            to: query.to.clone(),
+            entity_types,
+            actions,
+            query: query.query_string(),
+            errors,
+        },
+    )
+}
+
+pub const CSV_HEADER: [&str; 11] = [
+    "id",
+    "at_utc",
+    "actor_user_id",
+    "actor",
+    "action",
+    "entity_type",
+    "entity_id",
+    "institution_id",
+    "summary",
+    "before_json",
+    "after_json",
+];
+
+fn csv_row(r: &AuditRow) -> [String; 11] {
+    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    [
+        r.id.to_string(),
+        r.at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
+        opt(r.actor_user_id),
+        safe_text(&r.actor_name).into_owned(),
+        safe_text(&r.action).into_owned(),
+        safe_text(&r.entity_type).into_owned(),
+        safe_text(&r.entity_id).into_owned(),
+        opt(r.institution_id),
+        safe_text(&r.summary).into_owned(),
+        r.before_json
+            .as_deref()
+            .map(|s| safe_text(s).into_owned())
+            .unwrap_or_default(),
+        r.after_json
+            .as_deref()
+            .map(|s| safe_text(s).into_owned())
+            .unwrap_or_default(),
+    ]
+}
+
+/// Streams the filtered log as CSV in batches, so memory stays flat however
+/// long the log is.
+pub async fn export_csv(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<AuditQuery>,
+) -> AppResult<HttpResponse> {
+    user.require_any_of(&[Role::Admin, Role::Auditor])?;
+    let mut errors = FormErrors::default();
+    let filter = query.filter(&user, &mut errors);
+    if let Some((_, message)) = errors.iter().next() {
+        return Err(AppError::BadRequest(message.clone()));
+    }
+    let mut head = UTF8_BOM.to_vec();
+    head.extend(csv_chunk([CSV_HEADER]).map_err(AppError::internal)?);
+    let header_chunk = stream::once(async move { Ok::<_, AppError>(Bytes::from(head)) });
+    let body = stream::unfold(Some(0_i64), move |cursor| {
+        let state = state.clone();
+        let filter = filter.clone();
+        async move {
+            let after = cursor?;
+            let batch = state
+                .db(move |c| Ok(audit::batch_after(c, &filter, after, EXPORT_BATCH)?))
+                .await;
+            match batch {
+                Err(e) => Some((Err(e), None)),
+                Ok(rows) if rows.is_empty() => None,
+                Ok(rows) => {
+                    let next = (rows.len() as i64 == EXPORT_BATCH).then(|| rows[rows.len() - 1].id);
+                    let chunk = csv_chunk(rows.iter().map(csv_row))
+                        .map(Bytes::from)
+                        .map_err(AppError::internal);
+                    Some((chunk, next))
+                }
+            }
+        }
+    });
+    let filename = format!("audit-log-{}.csv", crate::db::now().format("%Y%m%d-%H%M%S"));
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .streaming(header_chunk.chain(body)))
+}

@@ -1,0 +1,6 @@
+//! Admin pages: institutions, networks, users and the audit log.
+
+pub mod audit;
+pub mod institutions;
+pub mod networks;
+pub mod users;

@@ -1,0 +1,340 @@
+//! User accounts. Network-wide admins manage everyone; an institution's admin
+//! manages only that institution's users and cannot create network-wide ones.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use crate::auth::{password, CsrfForm, CurrentUser, Page};
+use crate::db::users::{self, NewUser, User, UserChanges};
+use crate::db::{institutions, is_unique_violation};
+use crate::domain::account::{check_new_password, parse_display_name, Username};
+use crate::domain::Role;
+use crate::error::{AppError, AppResult};
+use crate::handlers::{form_version, redirect_with_flash};
+use crate::startup::{blocking, AppState};
+use crate::views::{html, html_status, FormErrors, Layout, UserFields, UserFormPage, UsersPage};
+
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+) -> AppResult<HttpResponse> {
+    user.require_admin()?;
+    let scope = user.institution_id;
+    let list = state.db(move |c| Ok(users::list(c, scope)?)).await?;
+    html(&UsersPage {
+        layout: Layout::new("Users", Some(&user), &page),
+        users: list,
+    })
+}
+
+/// The form page, with the institutions this admin may assign.
+async fn form_page(
+    state: &AppState,
+    user: &CurrentUser,
+    page: &Page,
+    id: Option<i64>,
+    fields: UserFields,
+) -> AppResult<UserFormPage> {
+    let scope = user.institution_id;
+    let options = state.db(move |c| Ok(institutions::list(c, scope)?)).await?;
+    Ok(UserFormPage {
+        layout: Layout::new(
+            if id.is_some() {
+                "Edit user"
+            } else {
+                "Add a user"
+            },
+            Some(user),
+            page,
+        ),
+        id,
+        fields,
+        errors: FormErrors::default(),
+        roles: Role::ALL,
+        institutions: options.into_iter().map(|i| (i.id, i.name)).collect(),
+        allow_network_wide: user.is_network_admin(),
+        password_errors: FormErrors::default(),
+    })
+}
+
+fn fields_of(u: &User) -> UserFields {
+    UserFields {
+        username: u.username.clone(),
+        display_name: u.display_name.clone(),
+        role: u.role.clone(),
+        institution_id: u.institution_id.map(|i| i.to_string()).unwrap_or_default(),
+        disabled: u.disabled.then(|| "on".to_owned()),
+        version: u.version.to_string(),
+    }
+}
+
+/// The checks every save shares: a known role, an institution this admin
+/// covers, and network-wide scope only for admins set by a network admin.
+fn parse_common(
+    editor: &CurrentUser,
+    f: &UserFields,
+    errors: &mut FormErrors,
+) -> Option<(String, Role, Option<i64>)> {
+    let display_name = parse_display_name(&f.display_name)
+        .map_err(|e| errors.add("display_name", e))
+        .ok();
+    let role = Role::from_code(f.role.trim());
+    if role.is_none() {
+        errors.add("role", "Choose a role");
+    }
+    let institution_id = match f.institution_id.trim() {
+        "" => None,
+        raw => match raw.parse::<i64>() {
+            Ok(id) if editor.covers_institution(Some(id)) => Some(id),
+            _ => {
+                errors.add("institution_id", "Choose one of the listed institutions");
+                return None;
+            }
+        },
+    };
+    if institution_id.is_none() {
+        if !editor.is_network_admin() {
+            errors.add("institution_id", "Choose the user's institution");
+        } else if role.is_some_and(|r| r != Role::Admin) {
+            errors.add(
+                "institution_id",
+                "Only admins can work across the whole network: choose an institution",
+            );
+        }
+    }
+    match (display_name, role) {
+        (Some(d), Some(r)) if errors.is_empty() => Some((d, r, institution_id)),
+        _ => None,
+    }
+}
+
+async fn rejected(
+    state: &AppState,
+    user: &CurrentUser,
+    page: &Page,
+    id: Option<i64>,
+    fields: UserFields,
+    errors: FormErrors,
+    status: StatusCode,
+) -> AppResult<HttpResponse> {
+    let mut form = form_page(state, user, page, id, fields).await?;
+    form.errors = errors;
+    html_status(status, &form)
+}
+
+pub async fn new_form(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+) -> AppResult<HttpResponse> {
+    user.require_admin()?;
+    let fields = UserFields {
+        institution_id: user
+            .institution_id
+            .map(|i| i.to_string())
+            .unwrap_or_default(),
+        version: "0".into(),
+        ..Default::default()
+    };
+    html(&form_page(&state, &user, &page, None, fields).await?)
+}
+
+#[derive(Deserialize)]
+pub struct NewUserForm {
+    #[serde(flatten)]
+    fields: UserFields,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+    form: CsrfForm<NewUserForm>,
+) -> AppResult<HttpResponse> {
+    user.require_admin()?;
+    let NewUserForm {
+        fields,
+        password,
+        confirm,
+    } = form.data;
+    let mut errors = FormErrors::default();
+    let username = Username::parse(&fields.username)
+        .map_err(|e| errors.add("username", e))
+        .ok();
+    let common = parse_common(&user, &fields, &mut errors);
+    if let Err(e) = check_new_password(&password, &confirm, &fields.username) {
+        errors.add("password", e);
+    }
+    let (Some(username), Some((display_name, role, institution_id)), true) =
+        (username, common, errors.is_empty())
+    else {
+        return rejected(
+            &state,
+            &user,
+            &page,
+            None,
+            fields,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let password_hash = blocking(move || password::hash(&password))
+        .await?
+        .map_err(AppError::internal)?;
+    let new = NewUser {
+        username,
+        display_name,
+        role,
+        institution_id,
+        password_hash,
+    };
+    let actor = user.actor();
+    match state.db(move |c| users::create(c, &actor, &new)).await {
+        Ok(created) => Ok(redirect_with_flash(
+            &state,
+            "/admin/users",
+            &format!("Added user {}.", created.username),
+        )),
+        Err(AppError::Db(e)) if is_unique_violation(&e) => {
+            errors.add("username", "That username is already taken");
+            rejected(
+                &state,
+                &user,
+                &page,
+                None,
+                fields,
+                errors,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// Loads a user the editor is allowed to manage, or refuses.
+async fn managed_user(state: &AppState, editor: &CurrentUser, id: i64) -> AppResult<User> {
+    editor.require_admin()?;
+    let target = state.db(move |c| Ok(users::get(c, id)?)).await?;
+    editor.require_manages_institution(target.institution_id)?;
+    Ok(target)
+}
+
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let target = managed_user(&state, &user, id.into_inner()).await?;
+    html(&form_page(&state, &user, &page, Some(target.id), fields_of(&target)).await?)
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+    id: web::Path<i64>,
+    form: CsrfForm<UserFields>,
+) -> AppResult<HttpResponse> {
+    let target = managed_user(&state, &user, id.into_inner()).await?;
+    let mut fields = form.data;
+    fields.username = target.username.clone();
+    let mut errors = FormErrors::default();
+    let common = parse_common(&user, &fields, &mut errors);
+    let disabled = fields.disabled.is_some();
+    if disabled && target.id == user.id {
+        errors.add("disabled", "You cannot disable your own account");
+    }
+    let (Some((display_name, role, institution_id)), true) = (common, errors.is_empty()) else {
+        return rejected(
+            &state,
+            &user,
+            &page,
+            Some(target.id),
+            fields,
+            errors,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    };
+    let changes = UserChanges {
+        display_name,
+        role,
+        institution_id,
+        disabled,
+    };
+    let (actor, id, version) = (user.actor(), target.id, form_version(&fields.version));
+    match state
+        .db(move |c| users::update(c, &actor, id, version, &changes))
+        .await
+    {
+        Ok(saved) => Ok(redirect_with_flash(
+            &state,
+            "/admin/users",
+            &format!("Saved user {}.", saved.username),
+        )),
+        Err(AppError::Conflict(message)) => {
+            errors.add("display_name", message);
+            let current = state.db(move |c| Ok(users::get(c, id)?)).await?;
+            fields.version = current.version.to_string();
+            rejected(
+                &state,
+                &user,
+                &page,
+                Some(id),
+                fields,
+                errors,
+                StatusCode::CONFLICT,
+            )
+            .await
+        }
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+pub async fn reset_password(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+    id: web::Path<i64>,
+    form: CsrfForm<ResetForm>,
+) -> AppResult<HttpResponse> {
+    let target = managed_user(&state, &user, id.into_inner()).await?;
+    let ResetForm { password, confirm } = form.data;
+    if let Err(e) = check_new_password(&password, &confirm, &target.username) {
+        let mut form = form_page(&state, &user, &page, Some(target.id), fields_of(&target)).await?;
+        form.password_errors.add("password", e);
+        return html_status(StatusCode::UNPROCESSABLE_ENTITY, &form);
+    }
+    let hash = blocking(move || password::hash(&password))
+        .await?
+        .map_err(AppError::internal)?;
+    let (actor, id) = (user.actor(), target.id);
+    state
+        .db(move |c| users::set_password(c, &actor, id, &hash, "password_reset"))
+        .await?;
+    Ok(redirect_with_flash(
+        &state,
+        "/admin/users",
+        &format!(
+            "Password reset for {}; they have been signed out everywhere.",
+            target.username
+        ),
+    ))
+}

@@ -1,0 +1,279 @@
+//! Signing in and out, and the first-run setup link.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::{redirect_with_flash, safe_next};
+use crate::auth::csrf::ANON_COOKIE;
+use crate::auth::session::{removal_cookie, session_cookie, SESSION_COOKIE};
+use crate::auth::{password, random_token, token_hash, CsrfForm, CurrentUser, Page};
+use crate::db::audit::{self, Change};
+use crate::db::users::NewUser;
+use crate::db::{self, sessions, throttle, users};
+use crate::domain::account::{check_new_password, parse_display_name, Username};
+use crate::domain::Role;
+use crate::error::{AppError, AppResult};
+use crate::startup::{blocking, AppState};
+use crate::views::{html, html_status, FormErrors, Layout, LoginPage, SetupPage};
+
+/// One message for every failed sign-in, so it never tells whether the
+/// account exists, is disabled, or the password was wrong.
+pub const SIGN_IN_FAILED: &str = "The username or password is not right. Check them and try again.";
+/// One message for every throttled sign-in, for the same reason.
+pub const SIGN_IN_THROTTLED: &str =
+    "Too many failed attempts to sign in. Wait 15 minutes and try again, or ask an admin to reset your password.";
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login_form(page: Page, query: web::Query<NextQuery>) -> AppResult<HttpResponse> {
+    html(&LoginPage {
+        layout: Layout::new("Sign in", None, &page),
+        username: String::new(),
+        next: safe_next(&query.next),
+        error: None,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+pub async fn login(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    page: Page,
+    form: CsrfForm<LoginForm>,
+) -> AppResult<HttpResponse> {
+    let LoginForm {
+        username,
+        password,
+        next,
+    } = form.data;
+    let next = safe_next(&next);
+    let address = req
+        .peer_addr()
+        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+    let account_key = throttle::account_key(&username);
+    let address_key = throttle::address_key(&address);
+    let failed = |message: &str, status: StatusCode| {
+        html_status(
+            status,
+            &LoginPage {
+                layout: Layout::new("Sign in", None, &page),
+                username: username.clone(),
+                next: next.clone(),
+                error: Some(message.to_owned()),
+            },
+        )
+    };
+
+    let (locked, user) = {
+        let keys = [account_key.clone(), address_key.clone()];
+        let name = username.clone();
+        state
+            .db(move |c| {
+                Ok((
+                    throttle::is_locked(c, &keys, db::now())?,
+                    users::find_by_username(c, &name)?,
+                ))
+            })
+            .await?
+    };
+    if locked {
+        return failed(SIGN_IN_THROTTLED, StatusCode::TOO_MANY_REQUESTS);
+    }
+    let candidate = user.clone();
+    let verified = blocking(move || match &candidate {
+        Some(u) => password::verify(&password, &u.password_hash) && !u.disabled,
+        None => {
+            password::verify_against_nothing(&password);
+            false
+        }
+    })
+    .await?;
+    let Some(user) = user.filter(|_| verified) else {
+        let (a, b) = (account_key.clone(), address_key.clone());
+        state
+            .db(move |c| {
+                let now = db::now();
+                throttle::record_failure(c, &a, throttle::MAX_ACCOUNT_FAILURES, now)?;
+                throttle::record_failure(c, &b, throttle::MAX_ADDRESS_FAILURES, now)?;
+                Ok(())
+            })
+            .await?;
+        return failed(SIGN_IN_FAILED, StatusCode::UNAUTHORIZED);
+    };
+
+    let token = random_token();
+    let hash = token_hash(&token);
+    state
+        .db(move |c| {
+            db::write_tx(c, |c| {
+                throttle::clear(c, &account_key)?;
+                sessions::create(c, user.id, &hash, db::now())?;
+                let actor = audit::Actor {
+                    user_id: Some(user.id),
+                    name: format!("{} ({})", user.display_name, user.username),
+                };
+                audit::record(
+                    c,
+                    &actor,
+                    Change::new("login", "session", user.id)
+                        .institution(user.institution_id)
+                        .summary("Signed in"),
+                )?;
+                Ok::<_, AppError>(())
+            })
+        })
+        .await?;
+    let secure = state.config.cookie_secure;
+    let mut res = super::redirect(&next);
+    res.add_cookie(&session_cookie(token, secure))
+        .map_err(AppError::internal)?;
+    res.add_cookie(&removal_cookie(ANON_COOKIE, secure))
+        .map_err(AppError::internal)?;
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn logout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: Option<CurrentUser>,
+    _form: CsrfForm<Empty>,
+) -> AppResult<HttpResponse> {
+    if let Some(cookie) = req.cookie(SESSION_COOKIE) {
+        let hash = token_hash(cookie.value());
+        state
+            .db(move |c| {
+                db::write_tx(c, |c| {
+                    sessions::delete_by_hash(c, &hash)?;
+                    if let Some(u) = &user {
+                        audit::record(
+                            c,
+                            &u.actor(),
+                            Change::new("logout", "session", u.id)
+                                .institution(u.institution_id)
+                                .summary("Signed out"),
+                        )?;
+                    }
+                    Ok::<_, AppError>(())
+                })
+            })
+            .await?;
+    }
+    let mut res = redirect_with_flash(&state, "/login", "You have signed out.");
+    res.add_cookie(&removal_cookie(SESSION_COOKIE, state.config.cookie_secure))
+        .map_err(AppError::internal)?;
+    Ok(res)
+}
+
+pub async fn setup_form(
+    state: web::Data<AppState>,
+    page: Page,
+    token: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let token = token.into_inner();
+    let hash = token_hash(&token);
+    if !state
+        .db(move |c| Ok(db::setup::is_usable(c, &hash, db::now())?))
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
+    html(&SetupPage {
+        layout: Layout::new("Set up localspend", None, &page),
+        token,
+        username: String::new(),
+        display_name: String::new(),
+        errors: FormErrors::default(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SetupForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+pub async fn setup(
+    state: web::Data<AppState>,
+    page: Page,
+    token: web::Path<String>,
+    form: CsrfForm<SetupForm>,
+) -> AppResult<HttpResponse> {
+    let token = token.into_inner();
+    let f = form.data;
+    let mut errors = FormErrors::default();
+    let username = Username::parse(&f.username)
+        .map_err(|e| errors.add("username", e))
+        .ok();
+    let display_name = parse_display_name(&f.display_name)
+        .map_err(|e| errors.add("display_name", e))
+        .ok();
+    if let Err(e) = check_new_password(&f.password, &f.confirm, &f.username) {
+        errors.add("password", e);
+    }
+    let (Some(username), Some(display_name), true) = (username, display_name, errors.is_empty())
+    else {
+        return html_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SetupPage {
+                layout: Layout::new("Set up localspend", None, &page),
+                token,
+                username: f.username,
+                display_name: f.display_name,
+                errors,
+            },
+        );
+    };
+    let password = f.password;
+    let password_hash = blocking(move || password::hash(&password))
+        .await?
+        .map_err(AppError::internal)?;
+    let new = NewUser {
+        username,
+        display_name,
+        role: Role::Admin,
+        institution_id: None,
+        password_hash,
+    };
+    let session_token = random_token();
+    let (setup_hash, session_hash) = (token_hash(&token), token_hash(&session_token));
+    state
+        .db(move |c| {
+            db::write_tx(c, |c| {
+                let user = db::setup::complete(c, &setup_hash, &new, db::now())?;
+                sessions::create(c, user.id, &session_hash, db::now())?;
+                Ok(())
+            })
+        })
+        .await?;
+    let mut res = redirect_with_flash(
+        &state,
+        "/",
+        "Your administrator account is ready. Next, add your institutions and users.",
+    );
+    res.add_cookie(&session_cookie(session_token, state.config.cookie_secure))
+        .map_err(AppError::internal)?;
+    Ok(res)
+}

@@ -1,0 +1,15 @@
+//! localspend: measure how much of anchor institutions' spend stays in the
+//! local economy. The binary in `main.rs` is a thin command line over this
+//! library; integration tests drive [`startup::Application`] directly.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod export;
+pub mod handlers;
+pub mod routes;
+pub mod startup;
+pub mod views;

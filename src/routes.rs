@@ -1,0 +1,51 @@
+//! The one URL table. [`ROUTES`] lists every route so the authorisation
+//! matrix test can check that it covers them all.
+
+use actix_web::web;
+
+use crate::handlers::{account, admin, assets, auth, health, home};
+
+macro_rules! route_table {
+    ($($method:ident $path:literal => $handler:path;)+) => {
+        /// Every (method, path) the app serves, in registration order.
+        pub const ROUTES: &[(&str, &str)] = &[$((route_table!(@name $method), $path)),+];
+
+        /// Mounts every route on the app.
+        pub fn configure(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($path, web::$method().to($handler));)+
+        }
+    };
+    (@name get) => { "GET" };
+    (@name post) => { "POST" };
+}
+
+route_table! {
+    get "/" => home::index;
+    get "/healthz" => health::healthz;
+    get "/static/app.css" => assets::app_css;
+    get "/login" => auth::login_form;
+    post "/login" => auth::login;
+    post "/logout" => auth::logout;
+    get "/setup/{token}" => auth::setup_form;
+    post "/setup/{token}" => auth::setup;
+    get "/account/password" => account::password_form;
+    post "/account/password" => account::change_password;
+    get "/admin/institutions" => admin::institutions::list;
+    get "/admin/institutions/new" => admin::institutions::new_form;
+    post "/admin/institutions" => admin::institutions::create;
+    get "/admin/institutions/{id}/edit" => admin::institutions::edit_form;
+    post "/admin/institutions/{id}" => admin::institutions::update;
+    get "/admin/networks" => admin::networks::list;
+    get "/admin/networks/new" => admin::networks::new_form;
+    post "/admin/networks" => admin::networks::create;
+    get "/admin/networks/{id}/edit" => admin::networks::edit_form;
+    post "/admin/networks/{id}" => admin::networks::update;
+    get "/admin/users" => admin::users::list;
+    get "/admin/users/new" => admin::users::new_form;
+    post "/admin/users" => admin::users::create;
+    get "/admin/users/{id}/edit" => admin::users::edit_form;
+    post "/admin/users/{id}" => admin::users::update;
+    post "/admin/users/{id}/password" => admin::users::reset_password;
+    get "/admin/audit" => admin::audit::list;
+    get "/admin/audit.csv" => admin::audit::export_csv;
+}

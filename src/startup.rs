@@ -1,0 +1,187 @@
+//! Building and running the application: pool, migrations, keys, server.
+
+use std::net::TcpListener;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
+use actix_web::middleware::{DefaultHeaders, Logger, Next};
+use actix_web::{web, App, HttpMessage, HttpServer};
+
+use crate::auth::csrf::{FlashShown, NewAnonCookie, ANON_COOKIE, FLASH_COOKIE};
+use crate::auth::session::{build_cookie, removal_cookie};
+use crate::auth::{random_token, token_hash, Keys};
+use crate::config::Config;
+use crate::db::{self, DbConn, DbPool};
+use crate::error::AppError;
+
+/// Shared by every request: the pool, the configuration and the keys.
+pub struct AppState {
+    pub pool: DbPool,
+    pub config: Config,
+    pub keys: Keys,
+}
+
+impl AppState {
+    /// Runs database work on the blocking thread pool, never on the async
+    /// executor.
+    pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        web::block(move || {
+            let mut conn = pool.get()?;
+            f(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// Runs CPU-heavy work (password hashing, parsing) off the async executor.
+pub async fn blocking<T, F>(f: F) -> Result<T, AppError>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    Ok(web::block(f).await?)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot open the database: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error(transparent)]
+    Migration(#[from] db::MigrationError),
+    #[error("database error during start-up: {0}")]
+    Db(#[from] diesel::result::Error),
+    #[error("cannot listen on {bind}: {source}")]
+    Bind {
+        bind: String,
+        source: std::io::Error,
+    },
+}
+
+/// Prepares the database for use: migrations, then the secret key. Used by
+/// `serve` and by the command-line tools.
+pub fn prepare_database(config: &Config) -> Result<(DbPool, Keys), StartupError> {
+    let pool = db::build_pool(&config.database_url, config.pool_size)?;
+    let mut conn = pool.get()?;
+    for name in db::run_migrations(&mut conn)? {
+        tracing::info!(migration = %name, "applied migration");
+    }
+    let secret = match &config.secret_key {
+        Some(key) => key.clone(),
+        None => db::settings::secret_key(&mut conn)?,
+    };
+    db::sessions::purge_expired(&mut conn, db::now())?;
+    Ok((pool.clone(), Keys::new(secret.as_bytes())))
+}
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    server: Server,
+    port: u16,
+    /// The one-time link for creating the first admin, when there are no users.
+    pub setup_path: Option<String>,
+}
+
+impl Application {
+    pub fn build(config: Config) -> Result<Self, StartupError> {
+        let (pool, keys) = prepare_database(&config)?;
+        let setup_path = {
+            let mut conn = pool.get()?;
+            if db::users::count(&mut conn)? == 0 {
+                let token = random_token();
+                db::setup::issue(&mut conn, &token_hash(&token), db::now())?;
+                Some(format!("/setup/{token}"))
+            } else {
+                None
+            }
+        };
+        let listener = TcpListener::bind(&config.bind).map_err(|source| StartupError::Bind {
+            bind: config.bind.clone(),
+            source,
+        })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| StartupError::Bind {
+                bind: config.bind.clone(),
+                source,
+            })?
+            .port();
+        let hsts = config.cookie_secure;
+        let bind = config.bind.clone();
+        let state = web::Data::new(AppState { pool, config, keys });
+        let server = HttpServer::new(move || {
+            let mut headers = DefaultHeaders::new()
+                .add((
+                    "Content-Security-Policy",
+                    "default-src 'none'; style-src 'self'; img-src 'self' data:; script-src 'self'; \
+                     form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+                ))
+                .add(("X-Content-Type-Options", "nosniff"))
+                .add(("X-Frame-Options", "DENY"))
+                .add(("Referrer-Policy", "same-origin"))
+                .add(("Cross-Origin-Opener-Policy", "same-origin"))
+                .add(("Permissions-Policy", "camera=(), microphone=(), geolocation=()"))
+                .add(("Cache-Control", "no-store"));
+            if hsts {
+                headers = headers.add(("Strict-Transport-Security", "max-age=31536000"));
+            }
+            App::new()
+                .app_data(state.clone())
+                .app_data(web::FormConfig::default().limit(256 * 1024))
+                .wrap(actix_web::middleware::from_fn(request_cookies))
+                .wrap(headers)
+                .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+                .configure(crate::routes::configure)
+                .default_service(web::to(crate::handlers::not_found))
+        })
+        .listen(listener)
+        .map_err(|source| StartupError::Bind { bind, source })?
+        .run();
+        Ok(Self {
+            server,
+            port,
+            setup_path,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// Sets the anonymous CSRF cookie when a page issued one, and clears the flash
+/// cookie once its message has been shown.
+async fn request_cookies(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let secure = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|s| s.config.cookie_secure);
+    let mut res = next.call(req).await?;
+    let (anon, flash_shown) = {
+        let ext = res.request().extensions();
+        (
+            ext.get::<NewAnonCookie>().cloned(),
+            ext.get::<FlashShown>().is_some(),
+        )
+    };
+    if let Some(NewAnonCookie(nonce)) = anon {
+        res.response_mut()
+            .add_cookie(&build_cookie(ANON_COOKIE, nonce, secure))?;
+    }
+    let sets_flash = res.response().cookies().any(|c| c.name() == FLASH_COOKIE);
+    if flash_shown && !sets_flash {
+        res.response_mut()
+            .add_cookie(&removal_cookie(FLASH_COOKIE, secure))?;
+    }
+    Ok(res)
+}

@@ -1,0 +1,157 @@
+//! Admin and audit pages.
+
+use askama::Template;
+
+use super::{FormErrors, Layout};
+use crate::db::audit::AuditRow;
+use crate::db::institutions::Institution;
+use crate::db::networks::Network;
+use crate::db::users::User;
+use crate::domain::institution::InstitutionKind;
+use crate::domain::{Role, MONTHS};
+
+#[derive(Template)]
+#[template(path = "admin/institutions.html")]
+pub struct InstitutionsPage {
+    pub layout: Layout,
+    pub institutions: Vec<Institution>,
+    pub can_create: bool,
+}
+
+/// The institution form's values as typed, so a failed save shows them again.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct InstitutionFields {
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub kind: String,
+    #[serde(default)]
+    pub home_lad: String,
+    #[serde(default)]
+    pub fy_start_month: String,
+    #[serde(default)]
+    pub version: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/institution_form.html")]
+pub struct InstitutionFormPage {
+    pub layout: Layout,
+    /// `None` when creating.
+    pub id: Option<i64>,
+    pub fields: InstitutionFields,
+    pub errors: FormErrors,
+    /// The saved record, shown when an edit conflicted with someone else's.
+    pub current: Option<Institution>,
+    pub kinds: &'static [InstitutionKind],
+    pub months: &'static [&'static str; 12],
+}
+
+impl InstitutionFormPage {
+    pub fn new(layout: Layout, id: Option<i64>, fields: InstitutionFields) -> Self {
+        Self {
+            layout,
+            id,
+            fields,
+            errors: FormErrors::default(),
+            current: None,
+            kinds: InstitutionKind::ALL,
+            months: &MONTHS,
+        }
+    }
+
+    pub fn month_selected(&self, index: &usize) -> bool {
+        self.fields.fy_start_month == (index + 1).to_string()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/networks.html")]
+pub struct NetworksPage {
+    pub layout: Layout,
+    pub networks: Vec<(Network, Vec<String>)>,
+}
+
+/// One institution checkbox on the network form.
+#[derive(Debug, Clone)]
+pub struct MemberChoice {
+    pub id: i64,
+    pub name: String,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "admin/network_form.html")]
+pub struct NetworkFormPage {
+    pub layout: Layout,
+    pub id: Option<i64>,
+    pub version: i64,
+    pub name: String,
+    pub description: String,
+    pub members: Vec<MemberChoice>,
+    pub errors: FormErrors,
+}
+
+#[derive(Template)]
+#[template(path = "admin/users.html")]
+pub struct UsersPage {
+    pub layout: Layout,
+    pub users: Vec<(User, Option<String>)>,
+}
+
+/// The user form's values as typed.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct UserFields {
+    #[serde(default)]
+    pub username: String,
+    #[serde(default)]
+    pub display_name: String,
+    #[serde(default)]
+    pub role: String,
+    /// An institution id, or empty for network-wide.
+    #[serde(default)]
+    pub institution_id: String,
+    #[serde(default)]
+    pub disabled: Option<String>,
+    #[serde(default)]
+    pub version: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/user_form.html")]
+pub struct UserFormPage {
+    pub layout: Layout,
+    pub id: Option<i64>,
+    pub fields: UserFields,
+    pub errors: FormErrors,
+    pub roles: &'static [Role],
+    pub institutions: Vec<(i64, String)>,
+    pub allow_network_wide: bool,
+    pub password_errors: FormErrors,
+}
+
+impl UserFormPage {
+    pub fn institution_selected(&self, id: &i64) -> bool {
+        self.fields.institution_id == id.to_string()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+pub struct AuditPage {
+    pub layout: Layout,
+    pub rows: Vec<AuditRow>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub entity_type: String,
+    pub action: String,
+    pub actor: String,
+    pub from: String,
+    pub to: String,
+    pub entity_types: Vec<String>,
+    pub actions: Vec<String>,
+    /// The filter as a query string, for the export link and paging.
+    pub query: String,
+    pub errors: FormErrors,
+}

@@ -1,0 +1,40 @@
+//! Pages every signed-in user (or visitor) sees.
+
+use askama::Template;
+
+use super::{FormErrors, Layout};
+
+#[derive(Template)]
+#[template(path = "login.html")]
+pub struct LoginPage {
+    pub layout: Layout,
+    pub username: String,
+    pub next: String,
+    pub error: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "setup.html")]
+pub struct SetupPage {
+    pub layout: Layout,
+    pub token: String,
+    pub username: String,
+    pub display_name: String,
+    pub errors: FormErrors,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+pub struct HomePage {
+    pub layout: Layout,
+    pub display_name: String,
+    pub role_label: &'static str,
+    pub institution_name: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "account/password.html")]
+pub struct PasswordPage {
+    pub layout: Layout,
+    pub errors: FormErrors,
+}
