@@ -8,7 +8,7 @@ use crate::auth::{password, random_token};
 use crate::config::Config;
 use crate::db::audit::Actor;
 use crate::db::users::{self, NewUser, UserChanges};
-use crate::db::{institutions, DbConn};
+use crate::db::{self, institutions, DbConn};
 use crate::domain::account::{check_new_password, parse_display_name, Username};
 use crate::domain::Role;
 use crate::startup::{prepare_database, Application};
@@ -90,16 +90,19 @@ pub async fn run(cli: Cli, config: Config) -> Result<(), CliError> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
         Command::Migrate => {
-            prepare_database(&config).map_err(CliError::from_display)?;
+            open_database(&config)?;
             println!("Database is up to date.");
             Ok(())
         }
-        Command::User(cmd) => {
-            let (pool, _) = prepare_database(&config).map_err(CliError::from_display)?;
-            let mut conn = pool.get().map_err(CliError::from_display)?;
-            user_command(&mut conn, cmd)
-        }
+        Command::User(cmd) => user_command(&mut open_database(&config)?, cmd),
     }
+}
+
+/// One migrated connection, without a pool's background threads.
+fn open_database(config: &Config) -> Result<DbConn, CliError> {
+    let mut conn = db::connect(&config.database_url).map_err(CliError::from_display)?;
+    prepare_database(&mut conn, config).map_err(CliError::from_display)?;
+    Ok(conn)
 }
 
 async fn serve(config: Config) -> Result<(), CliError> {

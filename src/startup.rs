@@ -53,6 +53,8 @@ pub enum StartupError {
     Pool(#[from] diesel::r2d2::PoolError),
     #[error(transparent)]
     Migration(#[from] db::MigrationError),
+    #[error("cannot connect to the database: {0}")]
+    Connect(#[from] diesel::r2d2::Error),
     #[error("database error during start-up: {0}")]
     Db(#[from] diesel::result::Error),
     #[error("cannot listen on {bind}: {source}")]
@@ -62,20 +64,18 @@ pub enum StartupError {
     },
 }
 
-/// Prepares the database for use: migrations, then the secret key. Used by
-/// `serve` and by the command-line tools.
-pub fn prepare_database(config: &Config) -> Result<(DbPool, Keys), StartupError> {
-    let pool = db::build_pool(&config.database_url, config.pool_size)?;
-    let mut conn = pool.get()?;
-    for name in db::run_migrations(&mut conn)? {
+/// Prepares the database for use: migrations, the secret key, and clearing
+/// expired sessions. Used by `serve` and by the command-line tools.
+pub fn prepare_database(conn: &mut DbConn, config: &Config) -> Result<Keys, StartupError> {
+    for name in db::run_migrations(conn)? {
         tracing::info!(migration = %name, "applied migration");
     }
     let secret = match &config.secret_key {
         Some(key) => key.clone(),
-        None => db::settings::secret_key(&mut conn)?,
+        None => db::settings::secret_key(conn)?,
     };
-    db::sessions::purge_expired(&mut conn, db::now())?;
-    Ok((pool.clone(), Keys::new(secret.as_bytes())))
+    db::sessions::purge_expired(conn, db::now())?;
+    Ok(Keys::new(secret.as_bytes()))
 }
 
 /// A bound, ready-to-run server.
@@ -88,17 +88,19 @@ pub struct Application {
 
 impl Application {
     pub fn build(config: Config) -> Result<Self, StartupError> {
-        let (pool, keys) = prepare_database(&config)?;
+        let pool = db::build_pool(&config.database_url, config.pool_size)?;
         let setup_path = {
             let mut conn = pool.get()?;
+            let keys = prepare_database(&mut conn, &config)?;
             if db::users::count(&mut conn)? == 0 {
                 let token = random_token();
                 db::setup::issue(&mut conn, &token_hash(&token), db::now())?;
-                Some(format!("/setup/{token}"))
+                (keys, Some(format!("/setup/{token}")))
             } else {
-                None
+                (keys, None)
             }
         };
+        let (keys, setup_path) = setup_path;
         let listener = TcpListener::bind(&config.bind).map_err(|source| StartupError::Bind {
             bind: config.bind.clone(),
             source,

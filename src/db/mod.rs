@@ -96,6 +96,11 @@ impl ManageConnection for Manager {
     }
 }
 
+/// Opens one connection outside any pool, for command-line work.
+pub fn connect(url: &DatabaseUrl) -> Result<DbConn, r2d2::Error> {
+    Manager::new(url.clone()).connect()
+}
+
 /// Builds the connection pool. SQLite allows one writer at a time, so a small
 /// pool is enough and avoids lock contention; PostgreSQL gets more.
 pub fn build_pool(url: &DatabaseUrl, max_size: Option<u32>) -> Result<DbPool, r2d2::PoolError> {
@@ -104,9 +109,12 @@ pub fn build_pool(url: &DatabaseUrl, max_size: Option<u32>) -> Result<DbPool, r2
         #[cfg(feature = "postgres")]
         DatabaseUrl::Postgres(_) => 10,
     };
+    // No idle minimum: r2d2 would otherwise open replacement connections on a
+    // background thread at any moment, including while the process exits,
+    // which crashes libpq's OpenSSL teardown.
     r2d2::Pool::builder()
         .max_size(max_size.unwrap_or(default_size))
-        .min_idle(Some(1))
+        .min_idle(Some(0))
         .connection_timeout(Duration::from_secs(30))
         .build(Manager::new(url.clone()))
 }

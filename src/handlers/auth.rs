@@ -78,6 +78,10 @@ pub async fn login(
         )
     };
 
+    // Empty fields cannot be a guess: refuse them without counting a failure.
+    if username.trim().is_empty() || password.is_empty() {
+        return failed(SIGN_IN_FAILED, StatusCode::UNAUTHORIZED);
+    }
     let (locked, user) = {
         let keys = [account_key.clone(), address_key.clone()];
         let name = username.clone();
@@ -222,6 +226,13 @@ pub async fn setup(
     form: CsrfForm<SetupForm>,
 ) -> AppResult<HttpResponse> {
     let token = token.into_inner();
+    let hash = token_hash(&token);
+    if !state
+        .db(move |c| Ok(db::setup::is_usable(c, &hash, db::now())?))
+        .await?
+    {
+        return Err(AppError::NotFound);
+    }
     let f = form.data;
     let mut errors = FormErrors::default();
     let username = Username::parse(&f.username)

@@ -1,0 +1,231 @@
+//! Every route × every kind of visitor, with the status each must get. Adding
+//! a route without adding it here fails `the_matrix_covers_every_route`.
+
+use std::collections::BTreeSet;
+
+use localspend::domain::Role;
+use localspend::routes::ROUTES;
+
+use crate::common::{spawn_app, TestClient};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Persona {
+    Anonymous,
+    NetworkAdmin,
+    /// Admin of institution A, which the `{id}` routes below refer to.
+    AdminA,
+    ManagerA,
+    ClerkA,
+    AuditorA,
+    /// An admin of another institution, B.
+    AdminB,
+}
+use Persona::*;
+
+const PERSONAS: [Persona; 7] = [
+    Anonymous,
+    NetworkAdmin,
+    AdminA,
+    ManagerA,
+    ClerkA,
+    AuditorA,
+    AdminB,
+];
+
+/// Who may use a route.
+#[derive(Debug, Clone, Copy)]
+enum Access {
+    Public,
+    SignedIn,
+    /// Any admin, each seeing their own scope.
+    Admins,
+    /// Admins and auditors, each seeing their own scope.
+    AuditReaders,
+    NetworkAdminOnly,
+    /// Admins who cover institution A: the network admin and A's admin.
+    AdminsOfA,
+}
+
+impl Access {
+    fn allows(self, p: Persona) -> bool {
+        match self {
+            Access::Public => true,
+            Access::SignedIn => p != Anonymous,
+            Access::Admins => matches!(p, NetworkAdmin | AdminA | AdminB),
+            Access::AuditReaders => matches!(p, NetworkAdmin | AdminA | AdminB | AuditorA),
+            Access::NetworkAdminOnly => p == NetworkAdmin,
+            Access::AdminsOfA => matches!(p, NetworkAdmin | AdminA),
+        }
+    }
+}
+
+struct Entry {
+    method: &'static str,
+    route: &'static str,
+    access: Access,
+    /// The status when allowed: GET pages render (200); posts of an empty
+    /// form fail validation (422) or sign-in (401); some always redirect.
+    allowed: u16,
+}
+
+const fn entry(method: &'static str, route: &'static str, access: Access, allowed: u16) -> Entry {
+    Entry {
+        method,
+        route,
+        access,
+        allowed,
+    }
+}
+
+/// Sign-out is listed last: it ends the visitor's session.
+const MATRIX: &[Entry] = &[
+    entry("GET", "/", Access::SignedIn, 200),
+    entry("GET", "/healthz", Access::Public, 200),
+    entry("GET", "/static/app.css", Access::Public, 200),
+    entry("GET", "/login", Access::Public, 200),
+    entry("POST", "/login", Access::Public, 401),
+    // Setup links are dead once a user exists: 404 for everyone.
+    entry("GET", "/setup/{token}", Access::Public, 404),
+    entry("POST", "/setup/{token}", Access::Public, 404),
+    entry("GET", "/account/password", Access::SignedIn, 200),
+    entry("POST", "/account/password", Access::SignedIn, 422),
+    entry("GET", "/admin/institutions", Access::Admins, 200),
+    entry(
+        "GET",
+        "/admin/institutions/new",
+        Access::NetworkAdminOnly,
+        200,
+    ),
+    entry("POST", "/admin/institutions", Access::NetworkAdminOnly, 422),
+    entry(
+        "GET",
+        "/admin/institutions/{id}/edit",
+        Access::AdminsOfA,
+        200,
+    ),
+    entry("POST", "/admin/institutions/{id}", Access::AdminsOfA, 422),
+    entry("GET", "/admin/networks", Access::NetworkAdminOnly, 200),
+    entry("GET", "/admin/networks/new", Access::NetworkAdminOnly, 200),
+    entry("POST", "/admin/networks", Access::NetworkAdminOnly, 422),
+    entry(
+        "GET",
+        "/admin/networks/{id}/edit",
+        Access::NetworkAdminOnly,
+        200,
+    ),
+    entry(
+        "POST",
+        "/admin/networks/{id}",
+        Access::NetworkAdminOnly,
+        422,
+    ),
+    entry("GET", "/admin/users", Access::Admins, 200),
+    entry("GET", "/admin/users/new", Access::Admins, 200),
+    entry("POST", "/admin/users", Access::Admins, 422),
+    entry("GET", "/admin/users/{id}/edit", Access::AdminsOfA, 200),
+    entry("POST", "/admin/users/{id}", Access::AdminsOfA, 422),
+    entry("POST", "/admin/users/{id}/password", Access::AdminsOfA, 422),
+    entry("GET", "/admin/audit", Access::AuditReaders, 200),
+    entry("GET", "/admin/audit.csv", Access::AuditReaders, 200),
+    entry("POST", "/logout", Access::Public, 303),
+];
+
+#[test]
+fn the_matrix_covers_every_route() {
+    let served: BTreeSet<(&str, &str)> = ROUTES.iter().copied().collect();
+    let listed: BTreeSet<(&str, &str)> = MATRIX.iter().map(|e| (e.method, e.route)).collect();
+    let missing: Vec<_> = served.difference(&listed).collect();
+    let stale: Vec<_> = listed.difference(&served).collect();
+    assert!(
+        missing.is_empty(),
+        "routes with no authorisation entry: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "entries for routes that no longer exist: {stale:?}"
+    );
+    assert_eq!(MATRIX.len(), ROUTES.len(), "each route listed once");
+}
+
+#[actix_web::test]
+async fn every_route_answers_every_visitor_as_it_must() {
+    let app = spawn_app().await;
+    let a = app.add_institution("Institution A", "E07000123");
+    let b = app.add_institution("Institution B", "E08000003");
+    let network = app.with_conn(|c| {
+        let input = localspend::db::networks::NetworkInput {
+            name: "Net".into(),
+            description: String::new(),
+            member_ids: vec![a, b],
+        };
+        localspend::db::networks::create(c, &localspend::db::audit::Actor::system("test"), &input)
+            .unwrap()
+            .network
+            .id
+    });
+    // The `{id}` user is a clerk of A who is never used to sign in.
+    let target = app.add_user("target", Role::Clerk, Some(a));
+
+    let mut failures = Vec::new();
+    for persona in PERSONAS {
+        let client = match persona {
+            Anonymous => app.client(),
+            NetworkAdmin => app.signed_in("netadmin", Role::Admin, None).await.0,
+            AdminA => app.signed_in("admina", Role::Admin, Some(a)).await.0,
+            ManagerA => app.signed_in("managera", Role::Manager, Some(a)).await.0,
+            ClerkA => app.signed_in("clerka", Role::Clerk, Some(a)).await.0,
+            AuditorA => app.signed_in("auditora", Role::Auditor, Some(a)).await.0,
+            AdminB => app.signed_in("adminb", Role::Admin, Some(b)).await.0,
+        };
+        let token = page_token(&client, persona).await;
+        for e in MATRIX {
+            let id = if e.route.starts_with("/admin/users/") {
+                target.id
+            } else if e.route.starts_with("/admin/networks/") {
+                network
+            } else {
+                a
+            };
+            let path = e
+                .route
+                .replace("{id}", &id.to_string())
+                .replace("{token}", "deadbeef");
+            let res = match e.method {
+                "GET" => client.get(&path).await,
+                _ => client.post_form(&path, &[("csrf_token", &token)]).await,
+            };
+            let expected = if e.access.allows(persona) {
+                e.allowed
+            } else if persona == Anonymous {
+                303
+            } else {
+                403
+            };
+            let to_login = res.location().is_some_and(|l| l.starts_with("/login"));
+            let login_redirect_right =
+                expected != 303 || persona != Anonymous || e.access.allows(persona) || to_login;
+            if res.status != expected || !login_redirect_right {
+                failures.push(format!(
+                    "{persona:?} {} {path}: got {}, want {expected}",
+                    e.method, res.status
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "authorisation mismatches:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// A valid CSRF token for this visitor's session, so the matrix tests
+/// authorisation rather than CSRF.
+async fn page_token(client: &TestClient, persona: Persona) -> String {
+    let page = if persona == Anonymous {
+        "/login"
+    } else {
+        "/account/password"
+    };
+    client.csrf_from(page).await
+}

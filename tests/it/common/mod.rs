@@ -1,0 +1,308 @@
+//! Test harness: the real application on port 0 over a fresh database per
+//! test, and an HTTP client that keeps cookies and walks the real sign-in and
+//! CSRF flow.
+//!
+//! With `TEST_DATABASE_URL` set (a PostgreSQL URL whose role may create
+//! databases; needs the `postgres` feature), each test gets a new PostgreSQL
+//! database; otherwise a new SQLite file in a temporary folder.
+
+#![allow(dead_code)]
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+
+use localspend::auth::password;
+use localspend::config::{Config, DatabaseUrl};
+use localspend::db::audit::Actor;
+use localspend::db::users::{NewUser, User};
+use localspend::db::{self, DbConn, DbPool};
+use localspend::domain::account::Username;
+use localspend::domain::institution::InstitutionInput;
+use localspend::domain::Role;
+use localspend::startup::Application;
+use tracing::level_filters::LevelFilter;
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A fresh, empty database: its URL, and the folder to keep alive for SQLite.
+pub struct FreshDb {
+    pub url: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+pub fn fresh_database() -> FreshDb {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.trim().is_empty() => fresh_postgres(&admin_url),
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = dir.path().join("test.db").to_string_lossy().into_owned();
+            FreshDb {
+                url,
+                _dir: Some(dir),
+            }
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+fn fresh_postgres(admin_url: &str) -> FreshDb {
+    use diesel::{Connection, RunQueryDsl};
+    let name = format!("ls_test_{}", &localspend::auth::random_token()[..16]);
+    let mut admin =
+        diesel::PgConnection::establish(admin_url).expect("connect to TEST_DATABASE_URL");
+    diesel::sql_query(format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .expect("create test database");
+    let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
+    FreshDb {
+        url: format!("{base}/{name}"),
+        _dir: None,
+    }
+}
+
+#[cfg(not(feature = "postgres"))]
+fn fresh_postgres(_: &str) -> FreshDb {
+    panic!("TEST_DATABASE_URL is set but the tests were built without `--features postgres`");
+}
+
+pub fn test_config(url: &str) -> Config {
+    Config {
+        database_url: DatabaseUrl::parse(url).expect("database url"),
+        bind: "127.0.0.1:0".into(),
+        secret_key: None,
+        cookie_secure: false,
+        log_level: LevelFilter::OFF,
+        pool_size: Some(3),
+    }
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub pool: DbPool,
+    pub setup_path: Option<String>,
+    pub db: FreshDb,
+}
+
+/// Starts the app on a fresh database. Call inside `#[actix_web::test]`.
+pub async fn spawn_app() -> TestApp {
+    let db = fresh_database();
+    let config = test_config(&db.url);
+    let app = Application::build(config.clone()).expect("app builds");
+    let base = format!("http://127.0.0.1:{}", app.port());
+    let setup_path = app.setup_path.clone();
+    actix_web::rt::spawn(app.run_until_stopped());
+    let pool = db::build_pool(&config.database_url, Some(2)).expect("test pool");
+    TestApp {
+        base,
+        pool,
+        setup_path,
+        db,
+    }
+}
+
+impl TestApp {
+    pub fn conn(&self) -> diesel::r2d2::PooledConnection<db::Manager> {
+        self.pool.get().expect("db connection")
+    }
+
+    pub fn with_conn<T>(&self, f: impl FnOnce(&mut DbConn) -> T) -> T {
+        let mut c = self.conn();
+        f(&mut c)
+    }
+
+    pub fn client(&self) -> TestClient {
+        TestClient::new(&self.base)
+    }
+
+    pub fn add_institution(&self, name: &str, lad: &str) -> i64 {
+        let input = InstitutionInput::parse(name, "council", lad, "4").expect("valid institution");
+        self.with_conn(|c| {
+            db::institutions::create(c, &Actor::system("test"), &input)
+                .expect("institution")
+                .id
+        })
+    }
+
+    pub fn add_user(&self, username: &str, role: Role, institution_id: Option<i64>) -> User {
+        let new = NewUser {
+            username: Username::parse(username).unwrap(),
+            display_name: format!("{username} person"),
+            role,
+            institution_id,
+            password_hash: password::hash(PASSWORD).unwrap(),
+        };
+        self.with_conn(|c| db::users::create(c, &Actor::system("test"), &new).expect("user"))
+    }
+
+    /// A client signed in as a new user with this role.
+    pub async fn signed_in(
+        &self,
+        username: &str,
+        role: Role,
+        institution_id: Option<i64>,
+    ) -> (TestClient, User) {
+        let user = self.add_user(username, role, institution_id);
+        let client = self.client();
+        let res = client.login(username, PASSWORD).await;
+        assert_eq!(
+            res.status, 303,
+            "sign-in as {username} failed: {}",
+            res.body
+        );
+        (client, user)
+    }
+
+    pub fn audit_rows(&self, entity_type: &str) -> Vec<db::audit::AuditRow> {
+        let filter = db::audit::AuditFilter {
+            entity_type: Some(entity_type.into()),
+            ..Default::default()
+        };
+        self.with_conn(|c| db::audit::batch_after(c, &filter, 0, 10_000).unwrap())
+    }
+}
+
+/// A response, read whole.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub headers: awc::http::header::HeaderMap,
+    pub body: String,
+}
+
+impl Resp {
+    pub fn location(&self) -> Option<&str> {
+        self.headers.get("location").and_then(|v| v.to_str().ok())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    pub fn set_cookies(&self) -> Vec<String> {
+        self.headers
+            .get_all("set-cookie")
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect()
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects.
+pub struct TestClient {
+    base: String,
+    client: awc::Client,
+    jar: RefCell<BTreeMap<String, String>>,
+}
+
+impl TestClient {
+    pub fn new(base: &str) -> Self {
+        Self {
+            base: base.to_owned(),
+            client: awc::Client::builder().disable_redirects().finish(),
+            jar: RefCell::default(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.jar
+            .borrow()
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn finish(
+        &self,
+        mut res: awc::ClientResponse<
+            impl futures_util::Stream<Item = Result<actix_web::web::Bytes, awc::error::PayloadError>>
+                + Unpin,
+        >,
+    ) -> Resp {
+        for raw in res.headers().get_all("set-cookie") {
+            let Ok(c) = awc::cookie::Cookie::parse(raw.to_str().unwrap_or("").to_owned()) else {
+                continue;
+            };
+            let removed = c.max_age().is_some_and(|a| a.is_zero()) || c.value().is_empty();
+            if removed {
+                self.jar.borrow_mut().remove(c.name());
+            } else {
+                self.jar
+                    .borrow_mut()
+                    .insert(c.name().to_owned(), c.value().to_owned());
+            }
+        }
+        let status = res.status();
+        let body = res.body().limit(64 * 1024 * 1024).await.expect("body");
+        Resp {
+            status: status.as_u16(),
+            headers: res.headers().clone(),
+            body: String::from_utf8_lossy(&body).into_owned(),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Resp {
+        let res = self
+            .client
+            .get(format!("{}{}", self.base, path))
+            .insert_header(("Cookie", self.cookie_header()))
+            .send()
+            .await
+            .expect("GET");
+        self.finish(res).await
+    }
+
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
+        let res = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .insert_header(("Cookie", self.cookie_header()))
+            .send_form(&fields)
+            .await
+            .expect("POST");
+        self.finish(res).await
+    }
+
+    /// The CSRF token on a page's first form.
+    pub async fn csrf_from(&self, path: &str) -> String {
+        let page = self.get(path).await;
+        assert_eq!(page.status, 200, "GET {path} for its form: {}", page.body);
+        csrf_token(&page.body)
+    }
+
+    /// Posts a form with the token from `form_page`, as a browser would.
+    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Resp {
+        let token = self.csrf_from(form_page).await;
+        let mut all = vec![("csrf_token", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form(action, &all).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> Resp {
+        self.submit(
+            "/login",
+            "/login",
+            &[("username", username), ("password", password)],
+        )
+        .await
+    }
+
+    pub fn has_cookie(&self, name: &str) -> bool {
+        self.jar.borrow().contains_key(name)
+    }
+
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.jar.borrow().get(name).cloned()
+    }
+
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        self.jar
+            .borrow_mut()
+            .insert(name.to_owned(), value.to_owned());
+    }
+}
+
+pub fn csrf_token(html: &str) -> String {
+    let marker = "name=\"csrf_token\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF token") + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}

@@ -1,0 +1,9 @@
+//! Integration tests through the real HTTP stack on a real database.
+
+mod admin_pages;
+mod audit_log;
+mod auth_flow;
+mod authz_matrix;
+mod cli;
+mod common;
+mod schema_parity;
