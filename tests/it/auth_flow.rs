@@ -396,3 +396,33 @@ async fn health_check_and_not_found_page() {
     assert_eq!(missing.status, 404);
     assert!(missing.body.contains("Page not found"));
 }
+
+#[actix_web::test]
+async fn a_second_instance_on_the_same_database_honours_sessions_and_forms() {
+    let app = spawn_app().await;
+    let (browser, _) = app.signed_in("root", Role::Admin, None).await;
+    let token = browser.csrf_from("/admin/institutions/new").await;
+
+    // Another app instance (or a restart) on the same database: the secret key
+    // and sessions live there, so nobody is signed out and open forms still work.
+    let second =
+        localspend::startup::Application::build(crate::common::test_config(&app.db.url)).unwrap();
+    let base = format!("http://127.0.0.1:{}", second.port());
+    actix_web::rt::spawn(second.run_until_stopped());
+    let other = TestClient::new(&base);
+    other.set_cookie("ls_session", &browser.cookie("ls_session").unwrap());
+    assert_eq!(other.get("/").await.status, 200);
+    let res = other
+        .post_form(
+            "/admin/institutions",
+            &[
+                ("csrf_token", &token),
+                ("name", "Preston City Council"),
+                ("kind", "council"),
+                ("home_lad", "E07000123"),
+                ("fy_start_month", "4"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+}
