@@ -3,6 +3,7 @@
 pub mod account;
 pub mod gss;
 pub mod institution;
+pub mod postcode;
 
 /// Defines a closed set of values stored as short text codes, with a human
 /// label for each, so forms, the database and templates share one spelling.
