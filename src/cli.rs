@@ -1,8 +1,11 @@
 //! The command line: `serve` (the default), `migrate` and `user …`.
 
 use std::io::BufRead;
+use std::path::PathBuf;
+use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::auth::{password, random_token};
 use crate::config::Config;
@@ -11,6 +14,7 @@ use crate::db::users::{self, NewUser, UserChanges};
 use crate::db::{self, institutions, DbConn};
 use crate::domain::account::{check_new_password, parse_display_name, Username};
 use crate::domain::Role;
+use crate::import::postcode_release::run_job;
 use crate::startup::{prepare_database, Application};
 
 #[derive(Debug, Parser)]
@@ -36,6 +40,24 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Load reference data from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Load a postcode lookup release, replacing the one in use only if the whole
+    /// load succeeds. Takes the ONS Postcode Directory (ONSPD) or National
+    /// Statistics Postcode Lookup (NSPL) as published (CSV or the zip file), or
+    /// OS Code-Point Open CSV files; give every file of one release together.
+    Postcodes {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The release's name, shown on reports (default: the first file's name).
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -95,6 +117,9 @@ pub async fn run(cli: Cli, config: Config) -> Result<(), CliError> {
             Ok(())
         }
         Command::User(cmd) => user_command(&mut open_database(&config)?, cmd),
+        Command::Import(ImportCommand::Postcodes { files, name }) => {
+            import_postcodes(&config, &files, name)
+        }
     }
 }
 
@@ -123,6 +148,63 @@ async fn serve(config: Config) -> Result<(), CliError> {
     app.run_until_stopped()
         .await
         .map_err(CliError::from_display)
+}
+
+fn import_postcodes(
+    config: &Config,
+    files: &[PathBuf],
+    name: Option<String>,
+) -> Result<(), CliError> {
+    let mut conn = open_database(config)?;
+    let mut job_conn = db::connect(&config.database_url).map_err(CliError::from_display)?;
+    let name = name.unwrap_or_else(|| {
+        files[0].file_stem().map_or_else(
+            || "postcode lookup".to_owned(),
+            |s| s.to_string_lossy().into_owned(),
+        )
+    });
+    let job = db::jobs::create(
+        &mut job_conn,
+        "postcode_import",
+        &format!("Postcode lookup {name}"),
+        None,
+        None,
+    )
+    .map_err(CliError::from_display)?;
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template(
+            "{msg} [{bar:40}] {percent:>3}% {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .map_err(CliError::from_display)?
+        .progress_chars("=> "),
+    );
+    bar.set_message("importing postcodes");
+    let started = Instant::now();
+    let result = run_job(
+        &mut conn,
+        &mut job_conn,
+        job,
+        files,
+        &name,
+        &Actor::system(CLI_ACTOR),
+        &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    );
+    bar.finish_and_clear();
+    let release = result.map_err(CliError::from_display)?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "Release \"{}\" is now in use: {} postcodes ({} terminated), read as {} in {:.1} s ({:.0} rows/s).",
+        release.name,
+        release.row_count,
+        release.terminated_count,
+        release.source_format,
+        secs,
+        release.row_count as f64 / secs.max(0.001)
+    );
+    Ok(())
 }
 
 fn read_password(from_stdin: bool, username: &str) -> Result<(String, bool), CliError> {

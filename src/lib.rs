@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod handlers;
+pub mod import;
 pub mod routes;
 pub mod startup;
 pub mod views;

@@ -57,6 +57,8 @@ pub enum StartupError {
     Connect(#[from] diesel::r2d2::Error),
     #[error("database error during start-up: {0}")]
     Db(#[from] diesel::result::Error),
+    #[error(transparent)]
+    Geography(#[from] db::geography::SeedError),
     #[error("cannot listen on {bind}: {source}")]
     Bind {
         bind: String,
@@ -74,6 +76,9 @@ pub fn prepare_database(conn: &mut DbConn, config: &Config) -> Result<Keys, Star
         Some(key) => key.clone(),
         None => db::settings::secret_key(conn)?,
     };
+    if db::geography::seed(conn)? {
+        tracing::info!("loaded reference geography");
+    }
     db::sessions::purge_expired(conn, db::now())?;
     Ok(Keys::new(secret.as_bytes()))
 }

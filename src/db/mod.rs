@@ -4,8 +4,11 @@
 //! which runs them off the async executor.
 
 pub mod audit;
+pub mod geography;
 pub mod institutions;
+pub mod jobs;
 pub mod networks;
+pub mod postcodes;
 pub mod schema;
 pub mod sessions;
 pub mod settings;

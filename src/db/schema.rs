@@ -100,10 +100,124 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    geo_areas (code) {
+        code -> Text,
+        name -> Text,
+        name_welsh -> Nullable<Text>,
+        kind -> Text,
+        active -> Bool,
+        ended_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    geo_district_parents (district_code) {
+        district_code -> Text,
+        county_code -> Nullable<Text>,
+        combined_authority_code -> Nullable<Text>,
+        region_code -> Nullable<Text>,
+        country_code -> Text,
+    }
+}
+
+diesel::table! {
+    geo_successors (former_code) {
+        former_code -> Text,
+        successor_code -> Text,
+        changed_on -> Nullable<Date>,
+    }
+}
+
+diesel::table! {
+    postcode_releases (id) {
+        id -> BigInt,
+        name -> Text,
+        source_format -> Text,
+        files -> Text,
+        status -> Text,
+        row_count -> BigInt,
+        terminated_count -> BigInt,
+        imd_lsoa_count -> Nullable<Integer>,
+        imported_by -> Text,
+        started_at -> Timestamp,
+        activated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    postcodes (release_id, postcode) {
+        release_id -> BigInt,
+        postcode -> Text,
+        district_code -> Nullable<Text>,
+        ward_code -> Nullable<Text>,
+        lsoa_code -> Nullable<Text>,
+        county_code -> Nullable<Text>,
+        region_code -> Nullable<Text>,
+        country_code -> Nullable<Text>,
+        imd_rank -> Nullable<Integer>,
+        terminated -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> BigInt,
+        kind -> Text,
+        description -> Text,
+        status -> Text,
+        total_units -> BigInt,
+        done_units -> BigInt,
+        message -> Text,
+        created_by -> Nullable<BigInt>,
+        institution_id -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        finished_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    area_definitions (id) {
+        id -> BigInt,
+        owner_kind -> Text,
+        owner_id -> BigInt,
+        version -> BigInt,
+        note -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    area_tiers (definition_id, position) {
+        definition_id -> BigInt,
+        position -> Integer,
+        name -> Text,
+    }
+}
+
+diesel::table! {
+    area_tier_codes (definition_id, position, code) {
+        definition_id -> BigInt,
+        position -> Integer,
+        code -> Text,
+    }
+}
+
+diesel::table! {
+    area_tier_districts (definition_id, position, district_code) {
+        definition_id -> BigInt,
+        position -> Integer,
+        district_code -> Text,
+    }
+}
+
 diesel::joinable!(network_members -> networks (network_id));
 diesel::joinable!(network_members -> institutions (institution_id));
 diesel::joinable!(users -> institutions (institution_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(area_tiers -> area_definitions (definition_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     institutions,
@@ -115,4 +229,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     settings,
     login_throttle,
     setup_tokens,
+    geo_areas,
+    geo_district_parents,
+    geo_successors,
+    postcode_releases,
+    postcodes,
+    jobs,
+    area_definitions,
+    area_tiers,
+    area_tier_codes,
+    area_tier_districts,
 );

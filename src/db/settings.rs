@@ -35,3 +35,20 @@ pub fn secret_key(conn: &mut DbConn) -> QueryResult<String> {
         Err(e) => Err(e),
     }
 }
+
+/// Stores a setting, replacing any previous value.
+pub fn set(conn: &mut DbConn, key: &str, value: &str) -> QueryResult<()> {
+    let updated = diesel::update(settings::table.find(key))
+        .set((settings::value.eq(value), settings::updated_at.eq(now())))
+        .execute(conn)?;
+    if updated == 0 {
+        diesel::insert_into(settings::table)
+            .values((
+                settings::key.eq(key),
+                settings::value.eq(value),
+                settings::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}

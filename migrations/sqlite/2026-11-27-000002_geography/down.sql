@@ -1,0 +1,10 @@
+DROP TABLE area_tier_districts;
+DROP TABLE area_tier_codes;
+DROP TABLE area_tiers;
+DROP TABLE area_definitions;
+DROP TABLE jobs;
+DROP TABLE postcodes;
+DROP TABLE postcode_releases;
+DROP TABLE geo_successors;
+DROP TABLE geo_district_parents;
+DROP TABLE geo_areas;

@@ -1,0 +1,6 @@
+//! Reading external files: postcode lookups now, spend files later. Readers
+//! stream: memory stays flat however large the file.
+
+pub mod postcode_release;
+pub mod postcodes;
+pub mod sources;
