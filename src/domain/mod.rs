@@ -1,6 +1,7 @@
 //! Pure domain types and rules. Nothing here knows about HTTP or the database.
 
 pub mod account;
+pub mod classify;
 pub mod geography;
 pub mod gss;
 pub mod institution;
