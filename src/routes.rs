@@ -46,6 +46,11 @@ route_table! {
     get "/admin/users/{id}/edit" => admin::users::edit_form;
     post "/admin/users/{id}" => admin::users::update;
     post "/admin/users/{id}/password" => admin::users::reset_password;
+    get "/admin/institutions/{id}/area" => admin::areas::institution_form;
+    post "/admin/institutions/{id}/area" => admin::areas::save_institution;
+    get "/admin/networks/{id}/area" => admin::areas::network_form;
+    post "/admin/networks/{id}/area" => admin::areas::save_network;
+    get "/admin/area-definitions/{id}" => admin::areas::version;
     get "/admin/audit" => admin::audit::list;
     get "/admin/audit.csv" => admin::audit::export_csv;
 }

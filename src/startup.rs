@@ -1,6 +1,7 @@
 //! Building and running the application: pool, migrations, keys, server.
 
 use std::net::TcpListener;
+use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceRequest, ServiceResponse};
@@ -12,6 +13,7 @@ use crate::auth::session::{build_cookie, removal_cookie};
 use crate::auth::{random_token, token_hash, Keys};
 use crate::config::Config;
 use crate::db::{self, DbConn, DbPool};
+use crate::domain::geography::Gazetteer;
 use crate::error::AppError;
 
 /// Shared by every request: the pool, the configuration and the keys.
@@ -19,6 +21,9 @@ pub struct AppState {
     pub pool: DbPool,
     pub config: Config,
     pub keys: Keys,
+    /// Reference geography, loaded once: it changes only when a new version
+    /// of the app ships new reference files.
+    pub gazetteer: Arc<Gazetteer>,
 }
 
 impl AppState {
@@ -106,6 +111,7 @@ impl Application {
             }
         };
         let (keys, setup_path) = setup_path;
+        let gazetteer = Arc::new(db::geography::load(&mut *pool.get()?)?);
         let listener = TcpListener::bind(&config.bind).map_err(|source| StartupError::Bind {
             bind: config.bind.clone(),
             source,
@@ -119,7 +125,12 @@ impl Application {
             .port();
         let hsts = config.cookie_secure;
         let bind = config.bind.clone();
-        let state = web::Data::new(AppState { pool, config, keys });
+        let state = web::Data::new(AppState {
+            pool,
+            config,
+            keys,
+            gazetteer,
+        });
         let server = HttpServer::new(move || {
             let mut headers = DefaultHeaders::new()
                 .add((

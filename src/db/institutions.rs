@@ -4,9 +4,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::areas;
 use super::audit::{self, Actor, Change};
 use super::schema::institutions as t;
 use super::{now, write_tx, DbConn};
+use crate::domain::classify::propose_tiers;
+use crate::domain::geography::Gazetteer;
 use crate::domain::institution::{InstitutionInput, InstitutionKind};
 use crate::error::AppError;
 
@@ -58,10 +61,13 @@ pub fn find_by_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<Institu
         .optional()
 }
 
+/// Creates an institution with version 1 of its local-area definition,
+/// proposed from its home district.
 pub fn create(
     conn: &mut DbConn,
     actor: &Actor,
     input: &InstitutionInput,
+    gazetteer: &Gazetteer,
 ) -> Result<Institution, AppError> {
     write_tx(conn, |conn| {
         let at = now();
@@ -83,6 +89,17 @@ pub fn create(
                 .institution(Some(created.id))
                 .summary(format!("Created institution {}", created.name))
                 .after(&created),
+        )?;
+        let tiers = propose_tiers(std::slice::from_ref(&created.home_lad), gazetteer);
+        let owner = areas::Owner::Institution(created.id);
+        areas::create_version(
+            conn,
+            actor,
+            owner,
+            0,
+            &tiers,
+            "Proposed from the home district",
+            gazetteer,
         )?;
         Ok(created)
     })

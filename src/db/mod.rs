@@ -3,6 +3,7 @@
 //! `&mut DbConn`; handlers reach them through [`crate::startup::AppState::db`],
 //! which runs them off the async executor.
 
+pub mod areas;
 pub mod audit;
 pub mod geography;
 pub mod institutions;

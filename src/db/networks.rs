@@ -4,9 +4,12 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
 
+use super::areas;
 use super::audit::{self, Actor, Change};
 use super::schema::{institutions, network_members as m, networks as t};
 use super::{now, write_tx, DbConn};
+use crate::domain::classify::propose_tiers;
+use crate::domain::geography::Gazetteer;
 use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
@@ -85,10 +88,13 @@ fn set_members(conn: &mut DbConn, network_id: i64, member_ids: &[i64]) -> QueryR
     Ok(())
 }
 
+/// Creates a network; with members, version 1 of its local-area definition
+/// is proposed from their home districts.
 pub fn create(
     conn: &mut DbConn,
     actor: &Actor,
     input: &NetworkInput,
+    gazetteer: &Gazetteer,
 ) -> Result<NetworkWithMembers, AppError> {
     write_tx(conn, |conn| {
         let at = now();
@@ -111,6 +117,23 @@ pub fn create(
                 .summary(format!("Created network {}", input.name))
                 .after(&created),
         )?;
+        let homes: Vec<String> = institutions::table
+            .filter(institutions::id.eq_any(&input.member_ids))
+            .select(institutions::home_lad)
+            .load(conn)?;
+        if !homes.is_empty() {
+            let tiers = propose_tiers(&homes, gazetteer);
+            let note = "Proposed from the members' home districts";
+            areas::create_version(
+                conn,
+                actor,
+                areas::Owner::Network(id),
+                0,
+                &tiers,
+                note,
+                gazetteer,
+            )?;
+        }
         Ok(created)
     })
 }

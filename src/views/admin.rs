@@ -155,3 +155,59 @@ pub struct AuditPage {
     pub query: String,
     pub errors: FormErrors,
 }
+
+/// A tier as shown: its name, the areas chosen and how many districts it covers.
+#[derive(Debug, Clone)]
+pub struct TierView {
+    pub position: i32,
+    pub name: String,
+    pub areas: Vec<String>,
+    pub district_count: usize,
+}
+
+/// A tier as edited: its name and the codes ticked.
+#[derive(Debug, Clone, Default)]
+pub struct TierEdit {
+    pub name: String,
+    pub codes: std::collections::BTreeSet<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AreaOption {
+    pub code: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct AreaGroup {
+    pub label: &'static str,
+    pub options: Vec<AreaOption>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/area_definition.html")]
+pub struct AreaDefinitionPage {
+    pub layout: Layout,
+    pub owner_name: String,
+    /// Where the edit form posts, and the page's own address.
+    pub action: String,
+    /// The version shown (the latest, unless viewing an old one).
+    pub version: i64,
+    pub current: Vec<TierView>,
+    pub tiers: Vec<TierEdit>,
+    pub groups: Vec<AreaGroup>,
+    pub history: Vec<(i64, i64, String, chrono::NaiveDateTime, String)>,
+    pub note: String,
+    pub errors: FormErrors,
+    /// Viewing an old version: no edit form.
+    pub read_only: bool,
+}
+
+impl AreaDefinitionPage {
+    pub fn tier_error(&self, position: &usize) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|(f, _)| f.strip_prefix("tier_") == Some(&position.to_string()))
+            .map(|(_, m)| m.as_str())
+    }
+}

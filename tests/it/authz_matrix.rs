@@ -125,6 +125,37 @@ const MATRIX: &[Entry] = &[
     entry("GET", "/admin/users/{id}/edit", Access::AdminsOfA, 200),
     entry("POST", "/admin/users/{id}", Access::AdminsOfA, 422),
     entry("POST", "/admin/users/{id}/password", Access::AdminsOfA, 422),
+    entry(
+        "GET",
+        "/admin/institutions/{id}/area",
+        Access::AdminsOfA,
+        200,
+    ),
+    entry(
+        "POST",
+        "/admin/institutions/{id}/area",
+        Access::AdminsOfA,
+        422,
+    ),
+    entry(
+        "GET",
+        "/admin/networks/{id}/area",
+        Access::NetworkAdminOnly,
+        200,
+    ),
+    entry(
+        "POST",
+        "/admin/networks/{id}/area",
+        Access::NetworkAdminOnly,
+        422,
+    ),
+    // A version of institution A's definition.
+    entry(
+        "GET",
+        "/admin/area-definitions/{id}",
+        Access::AdminsOfA,
+        200,
+    ),
     entry("GET", "/admin/audit", Access::AuditReaders, 200),
     entry("GET", "/admin/audit.csv", Access::AuditReaders, 200),
     entry("POST", "/logout", Access::Public, 303),
@@ -158,9 +189,17 @@ async fn every_route_answers_every_visitor_as_it_must() {
             description: String::new(),
             member_ids: vec![a, b],
         };
-        localspend::db::networks::create(c, &localspend::db::audit::Actor::system("test"), &input)
+        let gazetteer = localspend::db::geography::load(c).unwrap();
+        let actor = localspend::db::audit::Actor::system("test");
+        localspend::db::networks::create(c, &actor, &input, &gazetteer)
             .unwrap()
             .network
+            .id
+    });
+    let definition_of_a = app.with_conn(|c| {
+        localspend::db::areas::current(c, localspend::db::areas::Owner::Institution(a))
+            .unwrap()
+            .unwrap()
             .id
     });
     // The `{id}` user is a clerk of A who is never used to sign in.
@@ -183,6 +222,8 @@ async fn every_route_answers_every_visitor_as_it_must() {
                 target.id
             } else if e.route.starts_with("/admin/networks/") {
                 network
+            } else if e.route.starts_with("/admin/area-definitions/") {
+                definition_of_a
             } else {
                 a
             };

@@ -1,6 +1,7 @@
 //! Integration tests through the real HTTP stack on a real database.
 
 mod admin_pages;
+mod areas;
 mod audit_log;
 mod auth_flow;
 mod authz_matrix;

@@ -130,9 +130,9 @@ pub async fn create(
             )
         }
     };
-    let actor = user.actor();
+    let (actor, gazetteer) = (user.actor(), state.gazetteer.clone());
     match state
-        .db(move |c| institutions::create(c, &actor, &input))
+        .db(move |c| institutions::create(c, &actor, &input, &gazetteer))
         .await
     {
         Ok(created) => Ok(redirect_with_flash(

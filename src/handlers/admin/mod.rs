@@ -1,5 +1,6 @@
 //! Admin pages: institutions, networks, users and the audit log.
 
+pub mod areas;
 pub mod audit;
 pub mod institutions;
 pub mod networks;

@@ -119,11 +119,11 @@ async fn save(
             description: description.clone(),
             member_ids: member_ids.clone(),
         };
-        let actor = user.actor();
+        let (actor, gazetteer) = (user.actor(), state.gazetteer.clone());
         let saved = state
             .db(move |c| match id {
                 Some(id) => networks::update(c, &actor, id, version, &input),
-                None => networks::create(c, &actor, &input),
+                None => networks::create(c, &actor, &input, &gazetteer),
             })
             .await;
         match saved {

@@ -117,7 +117,8 @@ impl TestApp {
     pub fn add_institution(&self, name: &str, lad: &str) -> i64 {
         let input = InstitutionInput::parse(name, "council", lad, "4").expect("valid institution");
         self.with_conn(|c| {
-            db::institutions::create(c, &Actor::system("test"), &input)
+            let gazetteer = db::geography::load(c).expect("reference geography");
+            db::institutions::create(c, &Actor::system("test"), &input, &gazetteer)
                 .expect("institution")
                 .id
         })
