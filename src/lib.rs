@@ -11,6 +11,7 @@ pub mod error;
 pub mod export;
 pub mod handlers;
 pub mod import;
+pub mod locate;
 pub mod routes;
 pub mod startup;
 pub mod views;

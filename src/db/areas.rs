@@ -166,11 +166,18 @@ pub fn get(conn: &mut DbConn, definition_id: i64) -> QueryResult<DefinitionVersi
     with_tiers(conn, header)
 }
 
+/// One line of a definition's history.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct VersionSummary {
+    pub id: i64,
+    pub version: i64,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+    pub note: String,
+}
+
 /// Every version of the owner's definition, newest first (without tiers).
-pub fn history(
-    conn: &mut DbConn,
-    owner: Owner,
-) -> QueryResult<Vec<(i64, i64, String, NaiveDateTime, String)>> {
+pub fn history(conn: &mut DbConn, owner: Owner) -> QueryResult<Vec<VersionSummary>> {
     let (kind, id) = owner.parts();
     d::table
         .filter(d::owner_kind.eq(kind))

@@ -196,7 +196,7 @@ pub struct AreaDefinitionPage {
     pub current: Vec<TierView>,
     pub tiers: Vec<TierEdit>,
     pub groups: Vec<AreaGroup>,
-    pub history: Vec<(i64, i64, String, chrono::NaiveDateTime, String)>,
+    pub history: Vec<crate::db::areas::VersionSummary>,
     pub note: String,
     pub errors: FormErrors,
     /// Viewing an old version: no edit form.

@@ -76,8 +76,8 @@ async fn editing_makes_a_new_version_and_leaves_the_old_one_alone() {
         let history = areas::history(c, Owner::Institution(preston)).unwrap();
         assert_eq!(history.len(), 2);
         (
-            areas::get(c, history[1].0).unwrap(),
-            areas::get(c, history[0].0).unwrap(),
+            areas::get(c, history[1].id).unwrap(),
+            areas::get(c, history[0].id).unwrap(),
         )
     });
     assert_eq!((v1.version, v2.version), (1, 2));

@@ -7,4 +7,5 @@ mod auth_flow;
 mod authz_matrix;
 mod cli;
 mod common;
+mod postcode_import;
 mod schema_parity;

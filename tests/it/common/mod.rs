@@ -65,6 +65,23 @@ fn fresh_postgres(_: &str) -> FreshDb {
     panic!("TEST_DATABASE_URL is set but the tests were built without `--features postgres`");
 }
 
+/// A fresh, migrated database with reference geography, without a server.
+pub fn prepared_database() -> (FreshDb, DbPool) {
+    let db = fresh_database();
+    let config = test_config(&db.url);
+    let pool = db::build_pool(&config.database_url, Some(2)).expect("pool");
+    localspend::startup::prepare_database(&mut pool.get().unwrap(), &config)
+        .expect("migrations and reference data");
+    (db, pool)
+}
+
+/// A file under the shared real-data folder beside the repository.
+pub fn shared_data(path: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/data")
+        .join(path)
+}
+
 pub fn test_config(url: &str) -> Config {
     Config {
         database_url: DatabaseUrl::parse(url).expect("database url"),
