@@ -51,6 +51,10 @@ route_table! {
     get "/admin/networks/{id}/area" => admin::areas::network_form;
     post "/admin/networks/{id}/area" => admin::areas::save_network;
     get "/admin/area-definitions/{id}" => admin::areas::version;
+    get "/admin/geography" => admin::geography::areas_list;
+    get "/admin/postcodes" => admin::geography::postcodes;
+    post "/admin/postcodes" => admin::geography::upload;
+    get "/admin/jobs/{id}" => admin::geography::job;
     get "/admin/audit" => admin::audit::list;
     get "/admin/audit.csv" => admin::audit::export_csv;
 }

@@ -124,6 +124,17 @@ impl<T> CsrfForm<T> {
     }
 }
 
+/// Checks a token sent outside a URL-encoded form (a file upload's first
+/// field).
+pub fn verify_token(req: &HttpRequest, token: &str) -> Result<(), AppError> {
+    let bound_to = binding(req).ok_or(AppError::Csrf)?;
+    if keys(req)?.verify(CSRF_PURPOSE, &bound_to, token) {
+        Ok(())
+    } else {
+        Err(AppError::Csrf)
+    }
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
     type Error = AppError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, AppError>>>>;
@@ -142,10 +153,7 @@ impl<T: DeserializeOwned + 'static> FromRequest for CsrfForm<T> {
                 .find(|(k, _)| k == "csrf_token")
                 .map(|(_, v)| v.as_str())
                 .ok_or(AppError::Csrf)?;
-            let bound_to = binding(&req).ok_or(AppError::Csrf)?;
-            if !keys(&req)?.verify(CSRF_PURPOSE, &bound_to, token) {
-                return Err(AppError::Csrf);
-            }
+            verify_token(&req, token)?;
             let data = serde_urlencoded::from_bytes(&body)
                 .map_err(|e| AppError::BadRequest(format!("The form could not be read: {e}.")))?;
             Ok(Self { data, pairs })

@@ -29,7 +29,7 @@ pub struct Release {
 }
 
 /// One postcode as the lookup holds it.
-#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
 #[diesel(table_name = p)]
 pub struct PostcodeRecord {
     pub postcode: String,
@@ -41,6 +41,8 @@ pub struct PostcodeRecord {
     pub country_code: Option<String>,
     pub imd_rank: Option<i32>,
     pub terminated: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
 }
 
 /// Starts a release in the `importing` state, first clearing away rows left
@@ -94,6 +96,8 @@ pub fn insert_rows(conn: &mut DbConn, release_id: i64, rows: &[PostcodeRow]) -> 
                 p::country_code.eq(&row.country),
                 p::imd_rank.eq(row.imd_rank),
                 p::terminated.eq(&row.terminated),
+                p::latitude.eq(row.latitude),
+                p::longitude.eq(row.longitude),
             )
         })
         .collect();

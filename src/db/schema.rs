@@ -157,6 +157,8 @@ diesel::table! {
         country_code -> Nullable<Text>,
         imd_rank -> Nullable<Integer>,
         terminated -> Nullable<Text>,
+        latitude -> Nullable<Double>,
+        longitude -> Nullable<Double>,
     }
 }
 

@@ -8,7 +8,7 @@ use std::io::Read;
 use csv::{ByteRecord, ReaderBuilder};
 
 /// One row of the lookup, ready to store.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct PostcodeRow {
     pub postcode: String,
     pub district: Option<String>,
@@ -20,6 +20,8 @@ pub struct PostcodeRow {
     pub imd_rank: Option<i32>,
     /// Year and month of termination (`2019-06`) for postcodes no longer in use.
     pub terminated: Option<String>,
+    pub latitude: Option<f64>,
+    pub longitude: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +53,8 @@ pub struct Columns {
     pub country: Option<usize>,
     pub imd: Option<usize>,
     pub terminated: Option<usize>,
+    pub latitude: Option<usize>,
+    pub longitude: Option<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -122,6 +126,8 @@ pub fn map_directory_header(headers: &[String]) -> Result<Columns, String> {
         country: find(&h, &["ctry"]),
         imd: find(&h, &["imd"]),
         terminated: find(&h, &["doterm"]),
+        latitude: find(&h, &["lat"]),
+        longitude: find(&h, &["long", "lon"]),
     })
 }
 
@@ -138,6 +144,8 @@ pub fn code_point_columns() -> Columns {
         country: Some(4),
         imd: None,
         terminated: None,
+        latitude: None,
+        longitude: None,
     }
 }
 
@@ -169,6 +177,19 @@ fn code(raw: &[u8]) -> Option<String> {
         None
     } else {
         Some(s.to_owned())
+    }
+}
+
+/// A coordinate, or `None` for blanks and the `99.999999` latitude ONS gives
+/// postcodes with no grid reference.
+fn coordinate(raw: &[u8], field: &str) -> Result<Option<f64>, String> {
+    match std::str::from_utf8(raw).map(str::trim) {
+        Ok("") | Err(_) => Ok(None),
+        Ok(v) => match v.parse::<f64>() {
+            Ok(x) if x.abs() >= 99.0 => Ok(None),
+            Ok(x) => Ok(Some(x)),
+            Err(_) => Err(format!("{field} `{v}` is not a number")),
+        },
     }
 }
 
@@ -212,7 +233,26 @@ fn parse_row(record: &ByteRecord, c: &Columns) -> Result<Option<PostcodeRow>, St
         country: code(field(record, c.country)),
         imd_rank,
         terminated,
+        latitude: coordinate(field(record, c.latitude), "latitude")?,
+        longitude: coordinate(field(record, c.longitude), "longitude")?,
     }))
+}
+
+/// Remembers the last byte read, to tell whether a file ends with a line
+/// break.
+struct LastByte<R> {
+    inner: R,
+    last: Option<u8>,
+}
+
+impl<R: Read> Read for LastByte<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            self.last = Some(buf[n - 1]);
+        }
+        Ok(n)
+    }
 }
 
 /// Counts from reading one file.
@@ -241,7 +281,10 @@ where
         .has_headers(false)
         .flexible(false)
         .buffer_capacity(1 << 20)
-        .from_reader(reader);
+        .from_reader(LastByte {
+            inner: reader,
+            last: None,
+        });
     let mut record = ByteRecord::new();
     let mut row: u64 = 1;
     let first = csv
@@ -295,7 +338,21 @@ where
         row += 1;
         match csv.read_byte_record(&mut record) {
             Ok(true) => handle(&record, row, &mut stats)?,
-            Ok(false) => break,
+            Ok(false) => {
+                // Published lookups end with a line break; without one, the
+                // last row may have been cut at a field boundary and look whole.
+                if !matches!(csv.get_ref().last, Some(b'\n' | b'\r')) {
+                    return Err(ReadError::Row {
+                        file: file.to_owned(),
+                        row: row - 1,
+                        message: "is the last row and the file does not end with a line break, so it may be cut short; \
+                                  download the file again"
+                            .into(),
+                    }
+                    .into());
+                }
+                break;
+            }
             Err(e) => {
                 let message = match e.kind() {
                     csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
@@ -380,7 +437,7 @@ mod tests {
 
     #[test]
     fn reads_directory_rows_with_pseudo_codes_as_blank() {
-        let (layout, rows) = read("pcds,doterm,oslaua,osward,rgn,ctry,lsoa11,imd\r\nPR1 2HE,,E07000123,E05012345,E12000002,E92000001,E01025000,12345\r\nJE2 3AB,200512,L99999999,L99999999,L99999999,L93000001,,0\r\n").unwrap();
+        let (layout, rows) = read("pcds,doterm,oslaua,osward,rgn,ctry,lsoa11,imd,lat,long\r\nPR1 2HE,,E07000123,E05012345,E12000002,E92000001,E01025000,12345,53.76,-2.7\r\nJE2 3AB,200512,L99999999,L99999999,L99999999,L93000001,,0,99.999999,0.000000\r\n").unwrap();
         assert_eq!(layout, Layout::Directory);
         assert_eq!(rows[0].district.as_deref(), Some("E07000123"));
         assert_eq!(rows[0].imd_rank, Some(12345));
@@ -388,6 +445,15 @@ mod tests {
         assert_eq!(rows[1].country.as_deref(), Some("L93000001"));
         assert_eq!(rows[1].terminated.as_deref(), Some("2005-12"));
         assert_eq!(rows[1].imd_rank, None);
+        assert_eq!(
+            (rows[0].latitude, rows[0].longitude),
+            (Some(53.76), Some(-2.7))
+        );
+        assert_eq!(
+            (rows[1].latitude, rows[1].longitude),
+            (None, Some(0.0)),
+            "99.999999 means no location"
+        );
     }
 
     #[test]
@@ -410,6 +476,16 @@ mod tests {
                 row: 3,
                 message: "has 2 fields where every row before it has 3; the file may be cut short or damaged".into()
             }
+        );
+    }
+
+    #[test]
+    fn a_file_cut_at_a_field_boundary_is_caught_by_its_missing_line_break() {
+        let err = read("pcds,oslaua,osward\nPR1 2HE,E07000123,E05000001\nPR1 2HF,E07000123,")
+            .unwrap_err();
+        assert!(
+            matches!(&err, ReadError::Row { row: 3, message, .. } if message.contains("does not end with a line break")),
+            "{err}"
         );
     }
 

@@ -211,3 +211,64 @@ impl AreaDefinitionPage {
             .map(|(_, m)| m.as_str())
     }
 }
+
+/// One district on the reference geography page.
+#[derive(Debug, Clone)]
+pub struct DistrictRow {
+    pub code: String,
+    pub name: String,
+    pub name_welsh: String,
+    pub county: String,
+    pub combined_authority: String,
+    pub region: String,
+    pub ended_on: Option<String>,
+    pub successor: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/geography.html")]
+pub struct GeographyPage {
+    pub layout: Layout,
+    pub districts: Vec<DistrictRow>,
+}
+
+/// The answer of the postcode check tool.
+#[derive(Debug, Clone)]
+pub struct PostcodeCheck {
+    pub postcode: String,
+    pub institution_id: i64,
+    pub institution: String,
+    pub definition_version: i64,
+    pub release: Option<String>,
+    pub explanation: String,
+    pub tier: String,
+    pub ward: Option<String>,
+    pub lsoa: Option<String>,
+    pub imd_decile: Option<u8>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/postcodes.html")]
+pub struct PostcodesPage {
+    pub layout: Layout,
+    pub active: Option<crate::db::postcodes::Release>,
+    pub releases: Vec<crate::db::postcodes::Release>,
+    pub jobs: Vec<crate::db::jobs::Job>,
+    pub institutions: Vec<(i64, String)>,
+    pub check: Option<PostcodeCheck>,
+    pub errors: FormErrors,
+}
+
+impl PostcodesPage {
+    pub fn checked_institution(&self, id: &i64) -> bool {
+        self.check.as_ref().is_some_and(|c| c.institution_id == *id)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/job.html")]
+pub struct JobPage {
+    pub layout: Layout,
+    pub job: crate::db::jobs::Job,
+    pub stalled: bool,
+}

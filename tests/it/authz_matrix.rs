@@ -156,6 +156,12 @@ const MATRIX: &[Entry] = &[
         Access::AdminsOfA,
         200,
     ),
+    entry("GET", "/admin/geography", Access::Admins, 200),
+    entry("GET", "/admin/postcodes", Access::NetworkAdminOnly, 200),
+    // The matrix posts a URL-encoded form: an upload must be multipart (400).
+    entry("POST", "/admin/postcodes", Access::NetworkAdminOnly, 400),
+    // A network-wide job: only network-wide admins see it.
+    entry("GET", "/admin/jobs/{id}", Access::NetworkAdminOnly, 200),
     entry("GET", "/admin/audit", Access::AuditReaders, 200),
     entry("GET", "/admin/audit.csv", Access::AuditReaders, 200),
     entry("POST", "/logout", Access::Public, 303),
@@ -202,6 +208,9 @@ async fn every_route_answers_every_visitor_as_it_must() {
             .unwrap()
             .id
     });
+    let job = app.with_conn(|c| {
+        localspend::db::jobs::create(c, "postcode_import", "test", None, None).unwrap()
+    });
     // The `{id}` user is a clerk of A who is never used to sign in.
     let target = app.add_user("target", Role::Clerk, Some(a));
 
@@ -224,6 +233,8 @@ async fn every_route_answers_every_visitor_as_it_must() {
                 network
             } else if e.route.starts_with("/admin/area-definitions/") {
                 definition_of_a
+            } else if e.route.starts_with("/admin/jobs/") {
+                job
             } else {
                 a
             };

@@ -7,5 +7,6 @@ mod auth_flow;
 mod authz_matrix;
 mod cli;
 mod common;
+mod postcode_admin;
 mod postcode_import;
 mod schema_parity;

@@ -153,6 +153,18 @@ fn the_onspd_sample_keeps_terminated_postcodes_and_places_jersey_outside_the_uk(
         .expect("terminated postcodes are kept");
     assert_eq!(record.terminated.as_deref(), Some("1996-06"));
     assert_eq!(record.district_code.as_deref(), Some("S12000033"));
+    assert!(
+        record.latitude.is_some_and(|l| (57.0..58.0).contains(&l)),
+        "Aberdeen is near 57°N: {:?}",
+        record.latitude
+    );
+    let nowhere = postcodes::find(&mut pool.get().unwrap(), release.id, "AB11 3AG")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        nowhere.latitude, None,
+        "the sample's 99.999999 latitude means no location"
+    );
     let (g, def) = preston(&pool);
     let aberdeen = located_at(&pool, &g, &def, "AB1 0AA");
     assert_eq!(aberdeen.placement, Placement::RestOfUk);

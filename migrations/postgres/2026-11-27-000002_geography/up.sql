@@ -52,6 +52,8 @@ CREATE TABLE postcodes (
     country_code TEXT,
     imd_rank INTEGER,
     terminated TEXT,
+    latitude DOUBLE PRECISION,
+    longitude DOUBLE PRECISION,
     PRIMARY KEY (release_id, postcode)
 );
 

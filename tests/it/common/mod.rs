@@ -280,6 +280,40 @@ impl TestClient {
         self.finish(res).await
     }
 
+    /// Posts a multipart form: text fields first (the CSRF token among them),
+    /// then one file.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &str, &[u8]),
+    ) -> Resp {
+        let boundary = "----localspend-test-boundary";
+        let mut body = Vec::new();
+        for (name, value) in fields {
+            body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+        }
+        let (field, filename, bytes) = file;
+        body.extend(
+            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let res = self
+            .client
+            .post(format!("{}{}", self.base, path))
+            .insert_header(("Cookie", self.cookie_header()))
+            .insert_header((
+                "Content-Type",
+                format!("multipart/form-data; boundary={boundary}"),
+            ))
+            .send_body(body)
+            .await
+            .expect("POST multipart");
+        self.finish(res).await
+    }
+
     /// The CSRF token on a page's first form.
     pub async fn csrf_from(&self, path: &str) -> String {
         let page = self.get(path).await;
