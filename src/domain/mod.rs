@@ -6,6 +6,7 @@ pub mod geography;
 pub mod gss;
 pub mod institution;
 pub mod postcode;
+pub mod supplier;
 
 /// Defines a closed set of values stored as short text codes, with a human
 /// label for each, so forms, the database and templates share one spelling.
