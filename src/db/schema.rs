@@ -215,11 +215,109 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    suppliers (id) {
+        id -> BigInt,
+        name -> Text,
+        normalised_name -> Text,
+        match_key -> Text,
+        company_number -> Nullable<Text>,
+        charity_number -> Nullable<Text>,
+        vat_number -> Nullable<Text>,
+        postcode_registered -> Nullable<Text>,
+        postcode_branch -> Nullable<Text>,
+        postcode_invoice -> Nullable<Text>,
+        location_basis -> Text,
+        override_place -> Nullable<Text>,
+        override_justification -> Nullable<Text>,
+        legal_form -> Nullable<Text>,
+        size_band -> Nullable<Text>,
+        size_definition -> Nullable<Text>,
+        employees -> Nullable<BigInt>,
+        turnover_pence -> Nullable<BigInt>,
+        is_vcse -> Bool,
+        is_charity -> Bool,
+        is_cic -> Bool,
+        is_cooperative -> Bool,
+        is_employee_owned -> Bool,
+        is_social_enterprise -> Bool,
+        is_public_body -> Bool,
+        sic_codes -> Text,
+        living_wage -> Text,
+        dissolved -> Bool,
+        merged_into -> Nullable<BigInt>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    supplier_aliases (id) {
+        id -> BigInt,
+        supplier_id -> BigInt,
+        name -> Text,
+        normalised_name -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    supplier_external_ids (institution_id, external_id) {
+        institution_id -> BigInt,
+        external_id -> Text,
+        supplier_id -> BigInt,
+    }
+}
+
+diesel::table! {
+    supplier_provenance (id) {
+        id -> BigInt,
+        supplier_id -> BigInt,
+        field -> Text,
+        source -> Text,
+        set_by -> Text,
+        set_at -> Timestamp,
+        evidence -> Text,
+    }
+}
+
+diesel::table! {
+    supplier_merges (id) {
+        id -> BigInt,
+        kept_id -> BigInt,
+        merged_id -> BigInt,
+        moved_aliases -> Text,
+        moved_external_ids -> Text,
+        merged_by -> Text,
+        merged_at -> Timestamp,
+        undone_by -> Nullable<Text>,
+        undone_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    companies (company_number) {
+        company_number -> Text,
+        name -> Text,
+        normalised_name -> Text,
+        postcode -> Nullable<Text>,
+        category -> Text,
+        status -> Text,
+        account_category -> Text,
+        sic_codes -> Text,
+        incorporated_on -> Nullable<Text>,
+    }
+}
+
 diesel::joinable!(network_members -> networks (network_id));
 diesel::joinable!(network_members -> institutions (institution_id));
 diesel::joinable!(users -> institutions (institution_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(area_tiers -> area_definitions (definition_id));
+diesel::joinable!(supplier_aliases -> suppliers (supplier_id));
+diesel::joinable!(supplier_external_ids -> suppliers (supplier_id));
+diesel::joinable!(supplier_provenance -> suppliers (supplier_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     institutions,
@@ -241,4 +339,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     area_tiers,
     area_tier_codes,
     area_tier_districts,
+    suppliers,
+    supplier_aliases,
+    supplier_external_ids,
+    supplier_provenance,
+    supplier_merges,
+    companies,
 );

@@ -1,0 +1,6 @@
+DROP TABLE companies;
+DROP TABLE supplier_merges;
+DROP TABLE supplier_provenance;
+DROP TABLE supplier_external_ids;
+DROP TABLE supplier_aliases;
+DROP TABLE suppliers;
