@@ -3,7 +3,7 @@
 
 use actix_web::web;
 
-use crate::handlers::{account, admin, assets, auth, health, home};
+use crate::handlers::{account, admin, assets, auth, health, home, suppliers};
 
 macro_rules! route_table {
     ($($method:ident $path:literal => $handler:path;)+) => {
@@ -30,6 +30,16 @@ route_table! {
     post "/setup/{token}" => auth::setup;
     get "/account/password" => account::password_form;
     post "/account/password" => account::change_password;
+    get "/suppliers" => suppliers::list;
+    get "/suppliers/new" => suppliers::new_form;
+    post "/suppliers" => suppliers::create;
+    get "/suppliers/{id}" => suppliers::show;
+    get "/suppliers/{id}/edit" => suppliers::edit_form;
+    post "/suppliers/{id}" => suppliers::update;
+    post "/suppliers/{id}/merge" => suppliers::merge;
+    post "/suppliers/{id}/aliases/{alias}/split" => suppliers::split;
+    post "/suppliers/{id}/external-ids" => suppliers::add_external_id;
+    post "/supplier-merges/{id}/undo" => suppliers::undo_merge;
     get "/admin/institutions" => admin::institutions::list;
     get "/admin/institutions/new" => admin::institutions::new_form;
     post "/admin/institutions" => admin::institutions::create;

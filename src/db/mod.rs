@@ -14,6 +14,7 @@ pub mod schema;
 pub mod sessions;
 pub mod settings;
 pub mod setup;
+pub mod suppliers;
 pub mod throttle;
 pub mod users;
 

@@ -92,7 +92,7 @@ impl fmt::Display for Pence {
         let pounds = (abs / 100).to_string();
         let mut grouped = String::new();
         for (i, ch) in pounds.chars().enumerate() {
-            if i > 0 && (pounds.len() - i) % 3 == 0 {
+            if i > 0 && (pounds.len() - i).is_multiple_of(3) {
                 grouped.push(',');
             }
             grouped.push(ch);

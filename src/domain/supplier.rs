@@ -111,8 +111,362 @@ pub fn normalise_company_number(raw: &str) -> Option<String> {
     ok.then(|| format!("{prefix}{rest:0>6}"))
 }
 
+use super::classify::LocationBasis;
+use super::gss::GssCode;
+use super::money::Pence;
+use super::postcode::Postcode;
+use super::text_enum;
+
+text_enum! {
+    /// Size band by the definition recorded alongside it.
+    pub enum SizeBand {
+        Micro => ("micro", "Micro (fewer than 10 staff)"),
+        Small => ("small", "Small (10–49 staff)"),
+        Medium => ("medium", "Medium (50–249 staff)"),
+        Large => ("large", "Large (250 or more staff)"),
+    }
+}
+
+text_enum! {
+    /// Which definition of size a band was set under.
+    pub enum SizeDefinition {
+        Employees => ("employees", "Employee count only"),
+        Eu2003 => ("eu_2003_361", "EU Recommendation 2003/361 (staff and turnover or balance sheet)"),
+        ProcurementAct2023 => ("procurement_act_2023", "Procurement Act 2023 (under 250 staff, turnover ≤ £44m or balance sheet ≤ £38m)"),
+    }
+}
+
+text_enum! {
+    /// Where a piece of classification came from.
+    pub enum Source {
+        CompaniesHouse => ("companies_house", "Companies House"),
+        CharityRegister => ("charity_register", "Charity register"),
+        SelfDeclaration => ("self_declaration", "Supplier's own declaration"),
+        Clerk => ("clerk", "Clerk's judgement"),
+        Import => ("import", "Supplier file import"),
+        Rule => ("rule", "Recognition rule, confirmed by a clerk"),
+    }
+}
+
+text_enum! {
+    pub enum LivingWage {
+        Yes => ("yes", "Yes"),
+        No => ("no", "No"),
+        Unknown => ("unknown", "Unknown"),
+    }
+}
+
+/// The band an employee count falls in.
+pub fn band_for_employees(employees: i64) -> SizeBand {
+    match employees {
+        ..=9 => SizeBand::Micro,
+        10..=49 => SizeBand::Small,
+        50..=249 => SizeBand::Medium,
+        _ => SizeBand::Large,
+    }
+}
+
+/// Ownership and type flags.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct TypeFlags {
+    pub vcse: bool,
+    pub charity: bool,
+    pub cic: bool,
+    pub cooperative: bool,
+    pub employee_owned: bool,
+    pub social_enterprise: bool,
+    pub public_body: bool,
+}
+
+/// Where a person has placed a supplier, overriding its postcode.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub enum Override {
+    District(GssCode),
+    OutsideUk,
+}
+
+impl Override {
+    pub fn code(&self) -> String {
+        match self {
+            Override::District(c) => c.as_str().to_owned(),
+            Override::OutsideUk => "outside_uk".to_owned(),
+        }
+    }
+}
+
+/// A supplier as entered on the form, every field parsed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SupplierInput {
+    pub name: String,
+    pub company_number: Option<String>,
+    pub charity_number: Option<String>,
+    pub vat_number: Option<String>,
+    pub postcode_registered: Option<Postcode>,
+    pub postcode_branch: Option<Postcode>,
+    pub postcode_invoice: Option<Postcode>,
+    pub basis: LocationBasis,
+    pub manual: Option<(Override, String)>,
+    pub legal_form: Option<String>,
+    pub size: Option<(SizeBand, SizeDefinition)>,
+    pub employees: Option<i64>,
+    pub turnover: Option<Pence>,
+    pub flags: TypeFlags,
+    pub sic_codes: Vec<String>,
+    pub living_wage: LivingWage,
+}
+
+/// The supplier form as typed: every field text, so a failed save shows it
+/// again exactly.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct SupplierFields {
+    pub name: String,
+    pub company_number: String,
+    pub charity_number: String,
+    pub vat_number: String,
+    pub postcode_registered: String,
+    pub postcode_branch: String,
+    pub postcode_invoice: String,
+    pub location_basis: String,
+    pub override_place: String,
+    pub override_justification: String,
+    pub legal_form: String,
+    pub size_band: String,
+    pub size_definition: String,
+    pub employees: String,
+    pub turnover: String,
+    pub is_vcse: Option<String>,
+    pub is_charity: Option<String>,
+    pub is_cic: Option<String>,
+    pub is_cooperative: Option<String>,
+    pub is_employee_owned: Option<String>,
+    pub is_social_enterprise: Option<String>,
+    pub is_public_body: Option<String>,
+    pub sic_codes: String,
+    pub living_wage: String,
+    /// Where the classification being recorded came from.
+    pub source: String,
+    pub evidence: String,
+    pub version: String,
+}
+
+fn opt(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_owned())
+}
+
+impl SupplierFields {
+    /// Parses the form, or lists each field's problem in form order.
+    pub fn parse(&self) -> Result<SupplierInput, Vec<(&'static str, String)>> {
+        let mut errors: Vec<(&'static str, String)> = Vec::new();
+        let name = self.name.trim().to_owned();
+        if name.is_empty() {
+            errors.push(("name", "Enter the supplier's name".into()));
+        } else if is_redacted(&name) {
+            errors.push((
+                "name",
+                "Redacted payees are not suppliers: they are reported as one redacted bucket"
+                    .into(),
+            ));
+        }
+        let company_number = match opt(&self.company_number) {
+            None => None,
+            Some(raw) => normalise_company_number(&raw).or_else(|| {
+                errors.push(("company_number", format!("`{raw}` is not a Companies House number (8 characters, like 01234567 or SC123456)")));
+                None
+            }),
+        };
+        let mut postcode = |field: &'static str, raw: &str| match opt(raw) {
+            None => None,
+            Some(raw) => Postcode::parse(&raw)
+                .map_err(|e| errors.push((field, e.to_string())))
+                .ok(),
+        };
+        let postcode_registered = postcode("postcode_registered", &self.postcode_registered);
+        let postcode_branch = postcode("postcode_branch", &self.postcode_branch);
+        let postcode_invoice = postcode("postcode_invoice", &self.postcode_invoice);
+        let basis = LocationBasis::from_code(self.location_basis.trim())
+            .unwrap_or(LocationBasis::RegisteredOffice);
+        let manual = match opt(&self.override_place) {
+            None => None,
+            Some(place) => {
+                let place = if place.eq_ignore_ascii_case("outside_uk") {
+                    Some(Override::OutsideUk)
+                } else {
+                    GssCode::parse_district(&place)
+                        .map(Override::District)
+                        .map_err(|e| errors.push(("override_place", e.to_string())))
+                        .ok()
+                };
+                match (place, opt(&self.override_justification)) {
+                    (Some(p), Some(j)) => Some((p, j)),
+                    (Some(_), None) => {
+                        errors.push(("override_justification", "Say why this supplier counts there: a manual location needs a justification".into()));
+                        None
+                    }
+                    (None, _) => None,
+                }
+            }
+        };
+        let employees = match opt(&self.employees) {
+            None => None,
+            Some(raw) => raw
+                .replace(',', "")
+                .parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .or_else(|| {
+                    errors.push(("employees", format!("`{raw}` is not a number of employees")));
+                    None
+                }),
+        };
+        let turnover = match opt(&self.turnover) {
+            None => None,
+            Some(raw) => Pence::parse(&raw)
+                .map_err(|e| errors.push(("turnover", e.to_string())))
+                .ok(),
+        };
+        let size = match (opt(&self.size_band), opt(&self.size_definition)) {
+            (None, _) => None,
+            (Some(band), definition) => {
+                let band = SizeBand::from_code(&band);
+                let definition = definition.as_deref().and_then(SizeDefinition::from_code);
+                match (band, definition) {
+                    (Some(b), Some(d)) => Some((b, d)),
+                    (None, _) => {
+                        errors.push(("size_band", "Choose a size band".into()));
+                        None
+                    }
+                    (Some(_), None) => {
+                        errors.push((
+                            "size_definition",
+                            "Say which definition of size the band follows".into(),
+                        ));
+                        None
+                    }
+                }
+            }
+        };
+        let mut sic_codes = Vec::new();
+        for code in self
+            .sic_codes
+            .split([',', ' ', ';'])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            if code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()) {
+                sic_codes.push(code.to_owned());
+            } else {
+                errors.push((
+                    "sic_codes",
+                    format!("`{code}` is not a five-digit SIC 2007 code"),
+                ));
+                break;
+            }
+        }
+        let living_wage =
+            LivingWage::from_code(self.living_wage.trim()).unwrap_or(LivingWage::Unknown);
+        let on = |v: &Option<String>| v.is_some();
+        let flags = TypeFlags {
+            vcse: on(&self.is_vcse),
+            charity: on(&self.is_charity),
+            cic: on(&self.is_cic),
+            cooperative: on(&self.is_cooperative),
+            employee_owned: on(&self.is_employee_owned),
+            social_enterprise: on(&self.is_social_enterprise),
+            public_body: on(&self.is_public_body),
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(SupplierInput {
+            name,
+            company_number,
+            charity_number: opt(&self.charity_number),
+            vat_number: opt(&self.vat_number).map(|v| v.replace(' ', "").to_uppercase()),
+            postcode_registered,
+            postcode_branch,
+            postcode_invoice,
+            basis,
+            manual,
+            legal_form: opt(&self.legal_form),
+            size,
+            employees,
+            turnover,
+            flags,
+            sic_codes,
+            living_wage,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_supplier_form_parses_into_typed_fields() {
+        let f = SupplierFields {
+            name: " Lancashire Cleaning Co-operative ".into(),
+            company_number: "ip12345".into(),
+            postcode_registered: "pr12he".into(),
+            location_basis: "branch".into(),
+            size_band: "small".into(),
+            size_definition: "employees".into(),
+            employees: "1,2".into(),
+            turnover: "£1,250,000".into(),
+            is_cooperative: Some("on".into()),
+            sic_codes: "81210, 81220".into(),
+            living_wage: "yes".into(),
+            ..Default::default()
+        };
+        let i = f.parse().unwrap();
+        assert_eq!(i.name, "Lancashire Cleaning Co-operative");
+        assert_eq!(i.company_number.as_deref(), Some("IP012345"));
+        assert_eq!(i.postcode_registered.unwrap().as_str(), "PR1 2HE");
+        assert_eq!(i.basis, LocationBasis::Branch);
+        assert_eq!(i.size, Some((SizeBand::Small, SizeDefinition::Employees)));
+        assert_eq!(i.employees, Some(12));
+        assert_eq!(i.turnover, Some(Pence(125_000_000)));
+        assert!(i.flags.cooperative && !i.flags.vcse);
+        assert_eq!(i.sic_codes, ["81210", "81220"]);
+        assert_eq!(i.living_wage, LivingWage::Yes);
+    }
+
+    #[test]
+    fn a_bad_supplier_form_names_every_problem() {
+        let f = SupplierFields {
+            name: "Redacted Personal Information".into(),
+            company_number: "N/A".into(),
+            postcode_branch: "PR1 2CE".into(),
+            override_place: "E07000126".into(),
+            size_band: "small".into(),
+            employees: "lots".into(),
+            sic_codes: "8121".into(),
+            ..Default::default()
+        };
+        let fields: Vec<&str> = f.parse().unwrap_err().into_iter().map(|(f, _)| f).collect();
+        assert_eq!(
+            fields,
+            [
+                "name",
+                "company_number",
+                "postcode_branch",
+                "override_justification",
+                "employees",
+                "size_definition",
+                "sic_codes"
+            ]
+        );
+    }
+
+    #[test]
+    fn bands_follow_employee_counts() {
+        assert_eq!(band_for_employees(0), SizeBand::Micro);
+        assert_eq!(band_for_employees(9), SizeBand::Micro);
+        assert_eq!(band_for_employees(10), SizeBand::Small);
+        assert_eq!(band_for_employees(249), SizeBand::Medium);
+        assert_eq!(band_for_employees(250), SizeBand::Large);
+    }
+
     use super::*;
     use proptest::prelude::*;
 

@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth;
 pub mod health;
 pub mod home;
+pub mod suppliers;
 
 use actix_web::http::header;
 use actix_web::HttpResponse;

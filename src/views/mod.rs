@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod pages;
+pub mod suppliers;
 
 use askama::Template;
 
@@ -10,6 +11,7 @@ use crate::domain::Role;
 
 pub use admin::*;
 pub use pages::*;
+pub use suppliers::*;
 
 /// Navigation facts about the signed-in user.
 #[derive(Debug, Clone)]

@@ -44,6 +44,8 @@ enum Access {
     NetworkAdminOnly,
     /// Admins who cover institution A: the network admin and A's admin.
     AdminsOfA,
+    /// Clerks and admins of any institution: the register is shared.
+    Editors,
 }
 
 impl Access {
@@ -55,6 +57,7 @@ impl Access {
             Access::AuditReaders => matches!(p, NetworkAdmin | AdminA | AdminB | AuditorA),
             Access::NetworkAdminOnly => p == NetworkAdmin,
             Access::AdminsOfA => matches!(p, NetworkAdmin | AdminA),
+            Access::Editors => matches!(p, NetworkAdmin | AdminA | ClerkA | AdminB),
         }
     }
 }
@@ -89,6 +92,25 @@ const MATRIX: &[Entry] = &[
     entry("POST", "/setup/{token}", Access::Public, 404),
     entry("GET", "/account/password", Access::SignedIn, 200),
     entry("POST", "/account/password", Access::SignedIn, 422),
+    entry("GET", "/suppliers", Access::SignedIn, 200),
+    entry("GET", "/suppliers/new", Access::Editors, 200),
+    entry("POST", "/suppliers", Access::Editors, 422),
+    entry("GET", "/suppliers/{id}", Access::SignedIn, 200),
+    entry("GET", "/suppliers/{id}/edit", Access::Editors, 200),
+    entry("POST", "/suppliers/{id}", Access::Editors, 422),
+    // An empty merge form names no supplier to merge (400).
+    entry("POST", "/suppliers/{id}/merge", Access::Editors, 400),
+    // The `{alias}` is the supplier's own name, which cannot be split off (409).
+    entry(
+        "POST",
+        "/suppliers/{id}/aliases/{alias}/split",
+        Access::Editors,
+        409,
+    ),
+    // An empty id is refused (400); the network admin has no institution (400 too).
+    entry("POST", "/suppliers/{id}/external-ids", Access::Editors, 400),
+    // Undoing a merge that is already undone (409): admins only.
+    entry("POST", "/supplier-merges/{id}/undo", Access::Admins, 409),
     entry("GET", "/admin/institutions", Access::Admins, 200),
     entry(
         "GET",
@@ -208,6 +230,29 @@ async fn every_route_answers_every_visitor_as_it_must() {
             .unwrap()
             .id
     });
+    let (supplier, own_alias, undone_merge) = app.with_conn(|c| {
+        use localspend::db::suppliers;
+        use localspend::domain::supplier::{Source, SupplierFields};
+        let actor = localspend::db::audit::Actor::system("test");
+        let input = |name: &str| {
+            SupplierFields {
+                name: name.into(),
+                ..Default::default()
+            }
+            .parse()
+            .unwrap()
+        };
+        let kept = suppliers::create(c, &actor, &input("Acme Ltd"), Source::Clerk, "").unwrap();
+        let other =
+            suppliers::create(c, &actor, &input("Acme Limited"), Source::Clerk, "").unwrap();
+        let record = suppliers::merge(c, &actor, kept.id, other.id).unwrap();
+        suppliers::undo_merge(c, &actor, record).unwrap();
+        (
+            kept.id,
+            suppliers::aliases(c, kept.id).unwrap()[0].id,
+            record,
+        )
+    });
     let job = app.with_conn(|c| {
         localspend::db::jobs::create(c, "postcode_import", "test", None, None).unwrap()
     });
@@ -235,13 +280,18 @@ async fn every_route_answers_every_visitor_as_it_must() {
                 definition_of_a
             } else if e.route.starts_with("/admin/jobs/") {
                 job
+            } else if e.route.starts_with("/suppliers/") {
+                supplier
+            } else if e.route.starts_with("/supplier-merges/") {
+                undone_merge
             } else {
                 a
             };
             let path = e
                 .route
                 .replace("{id}", &id.to_string())
-                .replace("{token}", "deadbeef");
+                .replace("{token}", "deadbeef")
+                .replace("{alias}", &own_alias.to_string());
             let res = match e.method {
                 "GET" => client.get(&path).await,
                 _ => client.post_form(&path, &[("csrf_token", &token)]).await,

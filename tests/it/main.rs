@@ -10,3 +10,4 @@ mod common;
 mod postcode_admin;
 mod postcode_import;
 mod schema_parity;
+mod suppliers;

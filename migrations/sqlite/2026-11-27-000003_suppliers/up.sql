@@ -51,7 +51,7 @@ CREATE TABLE supplier_aliases (
     name TEXT NOT NULL,
     normalised_name TEXT NOT NULL,
     created_at TIMESTAMP NOT NULL,
-    UNIQUE (supplier_id, normalised_name)
+    UNIQUE (supplier_id, name)
 );
 CREATE INDEX supplier_aliases_normalised ON supplier_aliases (normalised_name);
 

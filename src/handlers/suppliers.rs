@@ -1,0 +1,468 @@
+//! The supplier register: search, view, create, edit, merge, undo a merge,
+//! split an alias out, record an institution's own id.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::{form_version, redirect_with_flash};
+use crate::auth::{CsrfForm, CurrentUser, Page};
+use crate::db::areas::{self, Owner};
+use crate::db::suppliers::{self, Supplier, SupplierFilter};
+use crate::db::{audit, institutions, is_unique_violation};
+use crate::domain::supplier::{LivingWage, SizeBand, SizeDefinition, Source, SupplierFields};
+use crate::domain::Role;
+use crate::error::{AppError, AppResult};
+use crate::startup::AppState;
+use crate::views::{
+    html, html_status, FormErrors, Layout, SupplierFormPage, SupplierListPage, SupplierPage,
+};
+
+const PAGE_SIZE: i64 = 50;
+const EDITORS: [Role; 2] = [Role::Admin, Role::Clerk];
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    kind: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let filter = SupplierFilter {
+        query: Some(query.q.clone()),
+        unclassified: query.status == "unclassified",
+        kind: (!query.kind.is_empty()).then(|| query.kind.clone()),
+    };
+    let page_no = query.page.unwrap_or(1).max(1);
+    let ((rows, total), duplicates) = state
+        .db(move |c| {
+            Ok((
+                suppliers::search(c, &filter, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)?,
+                suppliers::duplicate_groups(c, 20)?,
+            ))
+        })
+        .await?;
+    let query_string = format!(
+        "q={}&status={}&kind={}",
+        crate::views::url_encode(&query.q),
+        crate::views::url_encode(&query.status),
+        crate::views::url_encode(&query.kind)
+    );
+    html(&SupplierListPage {
+        layout: Layout::new("Suppliers", Some(&user), &page),
+        rows,
+        total,
+        page: page_no,
+        pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
+        q: query.q.clone(),
+        status: query.status.clone(),
+        kind: query.kind.clone(),
+        query: query_string,
+        duplicates,
+        can_edit: EDITORS.contains(&user.role),
+    })
+}
+
+fn form_page(
+    layout: Layout,
+    id: Option<i64>,
+    fields: SupplierFields,
+    errors: FormErrors,
+) -> SupplierFormPage {
+    SupplierFormPage {
+        layout,
+        id,
+        fields,
+        errors,
+        bands: SizeBand::ALL,
+        definitions: SizeDefinition::ALL,
+        living_wage: LivingWage::ALL,
+        sources: &[
+            Source::Clerk,
+            Source::SelfDeclaration,
+            Source::CompaniesHouse,
+            Source::CharityRegister,
+        ],
+        bases: crate::domain::classify::LocationBasis::ALL,
+    }
+}
+
+pub async fn new_form(user: CurrentUser, page: Page) -> AppResult<HttpResponse> {
+    user.require_any_of(&EDITORS)?;
+    let fields = SupplierFields {
+        location_basis: "registered_office".into(),
+        living_wage: "unknown".into(),
+        source: "clerk".into(),
+        version: "0".into(),
+        ..Default::default()
+    };
+    html(&form_page(
+        Layout::new("Add a supplier", Some(&user), &page),
+        None,
+        fields,
+        FormErrors::default(),
+    ))
+}
+
+fn errors_of(list: Vec<(&'static str, String)>) -> FormErrors {
+    let mut errors = FormErrors::default();
+    for (field, message) in list {
+        errors.add(field, message);
+    }
+    errors
+}
+
+fn source_of(f: &SupplierFields) -> Source {
+    Source::from_code(f.source.trim()).unwrap_or(Source::Clerk)
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+    form: CsrfForm<SupplierFields>,
+) -> AppResult<HttpResponse> {
+    user.require_any_of(&EDITORS)?;
+    let fields = form.data;
+    let layout = Layout::new("Add a supplier", Some(&user), &page);
+    let input = match fields.parse() {
+        Ok(i) => i,
+        Err(e) => {
+            return html_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form_page(layout, None, fields, errors_of(e)),
+            )
+        }
+    };
+    let (actor, source, evidence) = (
+        user.actor(),
+        source_of(&fields),
+        fields.evidence.trim().to_owned(),
+    );
+    let created = state
+        .db(move |c| suppliers::create(c, &actor, &input, source, &evidence))
+        .await?;
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/suppliers/{}", created.id),
+        &format!("Added supplier {}.", created.name),
+    ))
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let institution = user.institution_id;
+    let g = state.gazetteer.clone();
+    let data = state
+        .db(move |c| {
+            let supplier = suppliers::get(c, id)?;
+            let provenance = suppliers::provenance(c, id)?;
+            let location_by = provenance
+                .iter()
+                .find(|p| p.field == "location")
+                .map(|p| p.set_by.clone());
+            // Where it counts for the viewer's institution (or the first one,
+            // for network-wide users).
+            let institution = match institution {
+                Some(i) => Some(institutions::get(c, i)?),
+                None => institutions::list(c, None)?.into_iter().next(),
+            };
+            let located = match &institution {
+                Some(inst) => match areas::current(c, Owner::Institution(inst.id))? {
+                    Some(def) => {
+                        let input = supplier.location_input(location_by);
+                        let (result, _) =
+                            crate::locate::locate(c, &g, &def.to_definition(), &input)?;
+                        Some((inst.name.clone(), def.version, result))
+                    }
+                    None => None,
+                },
+                None => None,
+            };
+            let names = institutions::list(c, None)?
+                .into_iter()
+                .map(|i| (i.id, i.name))
+                .collect::<Vec<_>>();
+            let external = suppliers::external_ids(c, id)?
+                .into_iter()
+                .map(|(i, e)| {
+                    (
+                        names
+                            .iter()
+                            .find(|(n, _)| *n == i)
+                            .map_or_else(|| i.to_string(), |(_, n)| n.clone()),
+                        e,
+                    )
+                })
+                .collect();
+            let history = audit::list(
+                c,
+                &audit::AuditFilter {
+                    entity_type: Some("supplier".into()),
+                    entity_id: Some(id.to_string()),
+                    ..Default::default()
+                },
+                50,
+                0,
+            )?
+            .0;
+            Ok((
+                supplier.clone(),
+                suppliers::aliases(c, id)?,
+                external,
+                provenance,
+                located,
+                suppliers::merges_into(c, id)?,
+                history,
+            ))
+        })
+        .await?;
+    let (supplier, aliases, external_ids, provenance, located, merges, history) = data;
+    html(&SupplierPage {
+        layout: Layout::new(supplier.name.clone(), Some(&user), &page),
+        can_edit: EDITORS.contains(&user.role),
+        can_undo: user.is_admin(),
+        supplier,
+        aliases,
+        external_ids,
+        provenance,
+        located,
+        merges,
+        history,
+    })
+}
+
+async fn editable(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Supplier> {
+    user.require_any_of(&EDITORS)?;
+    state.db(move |c| Ok(suppliers::get(c, id)?)).await
+}
+
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let supplier = editable(&state, &user, id.into_inner()).await?;
+    let layout = Layout::new(format!("Edit {}", supplier.name), Some(&user), &page);
+    html(&form_page(
+        layout,
+        Some(supplier.id),
+        supplier.fields(),
+        FormErrors::default(),
+    ))
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+    id: web::Path<i64>,
+    form: CsrfForm<SupplierFields>,
+) -> AppResult<HttpResponse> {
+    let current = editable(&state, &user, id.into_inner()).await?;
+    let mut fields = form.data;
+    let layout = Layout::new(format!("Edit {}", current.name), Some(&user), &page);
+    let input = match fields.parse() {
+        Ok(i) => i,
+        Err(e) => {
+            return html_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form_page(layout, Some(current.id), fields, errors_of(e)),
+            )
+        }
+    };
+    let (actor, source, evidence, version, sid) = (
+        user.actor(),
+        source_of(&fields),
+        fields.evidence.trim().to_owned(),
+        form_version(&fields.version),
+        current.id,
+    );
+    match state
+        .db(move |c| suppliers::update(c, &actor, sid, version, &input, source, &evidence))
+        .await
+    {
+        Ok(saved) => Ok(redirect_with_flash(
+            &state,
+            &format!("/suppliers/{sid}"),
+            &format!("Saved {}.", saved.name),
+        )),
+        Err(AppError::Conflict(message)) => {
+            // Show what the other person saved beside what this person typed.
+            let latest = state.db(move |c| Ok(suppliers::get(c, sid)?)).await?;
+            let mut errors = FormErrors::default();
+            errors.add(
+                "name",
+                format!("{message} They saved: {}", describe(&latest)),
+            );
+            fields.version = latest.version.to_string();
+            html_status(
+                StatusCode::CONFLICT,
+                &form_page(layout, Some(sid), fields, errors),
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A one-line summary of a saved supplier, for conflict messages.
+fn describe(s: &Supplier) -> String {
+    let postcodes = [
+        &s.postcode_registered,
+        &s.postcode_branch,
+        &s.postcode_invoice,
+    ]
+    .iter()
+    .filter_map(|p| p.as_deref())
+    .collect::<Vec<_>>()
+    .join(" / ");
+    format!(
+        "name “{}”; postcodes {}; size {}; types {}.",
+        s.name,
+        if postcodes.is_empty() {
+            "none".into()
+        } else {
+            postcodes
+        },
+        s.size_band.as_deref().unwrap_or("not set"),
+        if s.types().is_empty() {
+            "none".into()
+        } else {
+            s.types().join(", ")
+        }
+    )
+}
+
+#[derive(Deserialize)]
+pub struct MergeForm {
+    #[serde(default)]
+    other: String,
+}
+
+/// Merges another supplier (by id) into this one.
+pub async fn merge(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: CsrfForm<MergeForm>,
+) -> AppResult<HttpResponse> {
+    let kept = editable(&state, &user, id.into_inner()).await?;
+    let other: i64 = form
+        .data
+        .other
+        .trim()
+        .trim_start_matches('#')
+        .parse()
+        .map_err(|_| {
+            AppError::BadRequest("Give the number of the supplier to merge into this one.".into())
+        })?;
+    let actor = user.actor();
+    let kept_id = kept.id;
+    state
+        .db(move |c| suppliers::merge(c, &actor, kept_id, other))
+        .await?;
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/suppliers/{kept_id}"),
+        &format!("Merged supplier {other} into {}.", kept.name),
+    ))
+}
+
+pub async fn undo_merge(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    _form: CsrfForm<crate::handlers::auth::Empty>,
+) -> AppResult<HttpResponse> {
+    user.require_admin()?;
+    let (actor, record) = (user.actor(), id.into_inner());
+    let undone = state
+        .db(move |c| suppliers::undo_merge(c, &actor, record))
+        .await?;
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/suppliers/{}", undone.kept_id),
+        &format!(
+            "Undid the merge: supplier {} is separate again.",
+            undone.merged_id
+        ),
+    ))
+}
+
+pub async fn split(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<(i64, i64)>,
+    _form: CsrfForm<crate::handlers::auth::Empty>,
+) -> AppResult<HttpResponse> {
+    let (supplier_id, alias_id) = path.into_inner();
+    editable(&state, &user, supplier_id).await?;
+    let actor = user.actor();
+    let created = state
+        .db(move |c| suppliers::split_alias(c, &actor, supplier_id, alias_id))
+        .await?;
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/suppliers/{}", created.id),
+        &format!("Split {} out as a supplier of its own.", created.name),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct ExternalIdForm {
+    #[serde(default)]
+    external_id: String,
+}
+
+/// Records the signed-in user's institution's own id for the supplier.
+pub async fn add_external_id(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: CsrfForm<ExternalIdForm>,
+) -> AppResult<HttpResponse> {
+    let supplier = editable(&state, &user, id.into_inner()).await?;
+    let institution = user.institution_id.ok_or_else(|| {
+        AppError::BadRequest(
+            "Supplier ids belong to an institution: sign in as one of its users.".into(),
+        )
+    })?;
+    let external = form.data.external_id.trim().to_owned();
+    if external.is_empty() {
+        return Err(AppError::BadRequest(
+            "Enter the supplier id from your finance system.".into(),
+        ));
+    }
+    let (actor, sid, shown) = (user.actor(), supplier.id, external.clone());
+    match state
+        .db(move |c| suppliers::add_external_id(c, &actor, sid, institution, &external))
+        .await
+    {
+        Ok(()) => Ok(redirect_with_flash(
+            &state,
+            &format!("/suppliers/{sid}"),
+            &format!("Recorded supplier id {shown}."),
+        )),
+        Err(AppError::Db(e)) if is_unique_violation(&e) => Err(AppError::Conflict(format!(
+            "Your institution already uses supplier id {shown} for another supplier."
+        ))),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,194 @@
+//! Supplier register pages.
+
+use askama::Template;
+
+use super::{FormErrors, Layout};
+use crate::db::audit::AuditRow;
+use crate::db::suppliers::{Alias, MergeRecord, Provenance, Supplier};
+use crate::domain::classify::{Classification, LocationBasis};
+use crate::domain::supplier::{LivingWage, SizeBand, SizeDefinition, Source, SupplierFields};
+
+#[derive(Template)]
+#[template(path = "suppliers/list.html")]
+pub struct SupplierListPage {
+    pub layout: Layout,
+    pub rows: Vec<Supplier>,
+    pub total: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub q: String,
+    pub status: String,
+    pub kind: String,
+    pub query: String,
+    pub duplicates: Vec<Vec<(i64, String)>>,
+    pub can_edit: bool,
+}
+
+/// The kinds a list can be filtered to.
+pub const KINDS: [(&str, &str); 9] = [
+    ("sme", "SME (micro, small or medium)"),
+    ("large", "Large"),
+    ("vcse", "VCSE"),
+    ("charity", "Charity"),
+    ("cic", "Community interest company"),
+    ("cooperative", "Co-operative or community benefit society"),
+    ("employee_owned", "Employee-owned"),
+    ("social_enterprise", "Social enterprise"),
+    ("public_body", "Public body"),
+];
+
+impl SupplierListPage {
+    pub fn kinds(&self) -> &'static [(&'static str, &'static str)] {
+        &KINDS
+    }
+}
+
+#[derive(Template)]
+#[template(path = "suppliers/form.html")]
+pub struct SupplierFormPage {
+    pub layout: Layout,
+    pub id: Option<i64>,
+    pub fields: SupplierFields,
+    pub errors: FormErrors,
+    pub bands: &'static [SizeBand],
+    pub definitions: &'static [SizeDefinition],
+    pub living_wage: &'static [LivingWage],
+    pub sources: &'static [Source],
+    pub bases: &'static [LocationBasis],
+}
+
+#[derive(Template)]
+#[template(path = "suppliers/show.html")]
+pub struct SupplierPage {
+    pub layout: Layout,
+    pub supplier: Supplier,
+    pub aliases: Vec<Alias>,
+    /// (institution name, its id for the supplier)
+    pub external_ids: Vec<(String, String)>,
+    pub provenance: Vec<Provenance>,
+    /// (institution, definition version, result)
+    pub located: Option<(String, i64, Classification)>,
+    pub merges: Vec<MergeRecord>,
+    pub history: Vec<AuditRow>,
+    pub can_edit: bool,
+    pub can_undo: bool,
+}
+
+/// One line of the classification table: a value and where it came from.
+#[derive(Debug, Clone)]
+pub struct ClassRow {
+    pub what: &'static str,
+    pub value: String,
+    pub source: &'static str,
+    pub evidence: String,
+    pub set_by: String,
+    pub set_at: String,
+}
+
+impl SupplierPage {
+    pub fn classification_rows(&self) -> Vec<ClassRow> {
+        let s = &self.supplier;
+        let ids = [
+            s.company_number.as_ref().map(|n| format!("Company {n}")),
+            s.charity_number.as_ref().map(|n| format!("Charity {n}")),
+            s.vat_number.as_ref().map(|n| format!("VAT {n}")),
+        ]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
+        let mut size = self.band_label().to_owned();
+        if !self.definition_label().is_empty() {
+            size.push_str(&format!(" · {}", self.definition_label()));
+        }
+        if let Some(e) = s.employees {
+            size.push_str(&format!(" · {e} employees"));
+        }
+        if let Some(t) = self.turnover() {
+            size.push_str(&format!(" · turnover {t}"));
+        }
+        let types = if s.types().is_empty() {
+            "private / not recorded".to_owned()
+        } else {
+            s.types().join(", ")
+        };
+        let kind = match &s.legal_form {
+            Some(f) => format!("{f} · {types}"),
+            None => types,
+        };
+        [
+            (
+                "Identity",
+                "identity",
+                if ids.is_empty() {
+                    "no identifiers".into()
+                } else {
+                    ids
+                },
+            ),
+            ("Location", "location", self.basis_label().to_owned()),
+            ("Size", "size", size),
+            ("Type", "type", kind),
+            (
+                "Sector (SIC 2007)",
+                "sector",
+                s.sic_codes.replace(',', ", "),
+            ),
+            (
+                "Real Living Wage employer",
+                "living_wage",
+                s.living_wage.clone(),
+            ),
+        ]
+        .into_iter()
+        .map(|(what, field, value)| {
+            let p = self.source_of(field);
+            ClassRow {
+                what,
+                value,
+                source: p.map_or("—", |p| self.source_label(&p.source)),
+                evidence: p.map(|p| p.evidence.clone()).unwrap_or_default(),
+                set_by: p.map(|p| p.set_by.clone()).unwrap_or_default(),
+                set_at: p
+                    .map(|p| p.set_at.format("%d/%m/%Y %H:%M").to_string())
+                    .unwrap_or_default(),
+            }
+        })
+        .collect()
+    }
+
+    /// The current provenance of a group of fields.
+    pub fn source_of(&self, field: &str) -> Option<&Provenance> {
+        self.provenance.iter().find(|p| p.field == field)
+    }
+
+    pub fn source_label(&self, code: &str) -> &'static str {
+        Source::from_code(code).map_or("unknown", Source::label)
+    }
+
+    pub fn band_label(&self) -> &'static str {
+        self.supplier
+            .size_band
+            .as_deref()
+            .and_then(SizeBand::from_code)
+            .map_or("Not classified", SizeBand::label)
+    }
+
+    pub fn definition_label(&self) -> &'static str {
+        self.supplier
+            .size_definition
+            .as_deref()
+            .and_then(SizeDefinition::from_code)
+            .map_or("", SizeDefinition::label)
+    }
+
+    pub fn basis_label(&self) -> &'static str {
+        LocationBasis::from_code(&self.supplier.location_basis).map_or("", LocationBasis::label)
+    }
+
+    pub fn turnover(&self) -> Option<String> {
+        self.supplier
+            .turnover_pence
+            .map(|t| crate::domain::money::Pence(t).to_string())
+    }
+}
