@@ -297,7 +297,20 @@ diesel::table! {
 }
 
 diesel::table! {
-    companies (company_number) {
+    company_releases (id) {
+        id -> BigInt,
+        name -> Text,
+        status -> Text,
+        row_count -> BigInt,
+        imported_by -> Text,
+        started_at -> Timestamp,
+        activated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    companies (release_id, company_number) {
+        release_id -> BigInt,
         company_number -> Text,
         name -> Text,
         normalised_name -> Text,
@@ -306,7 +319,6 @@ diesel::table! {
         status -> Text,
         account_category -> Text,
         sic_codes -> Text,
-        incorporated_on -> Nullable<Text>,
     }
 }
 
@@ -344,5 +356,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     supplier_external_ids,
     supplier_provenance,
     supplier_merges,
+    company_releases,
     companies,
 );

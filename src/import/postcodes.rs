@@ -5,7 +5,10 @@
 
 use std::io::Read;
 
-use csv::{ByteRecord, ReaderBuilder};
+use csv::ByteRecord;
+
+use super::csv_stream::stream_csv;
+pub use super::csv_stream::ReadError;
 
 /// One row of the lookup, ready to store.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -57,17 +60,6 @@ pub struct Columns {
     pub longitude: Option<usize>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ReadError {
-    #[error("{file}: {message}")]
-    Format { file: String, message: String },
-    #[error("{file}, row {row}: {message}")]
-    Row {
-        file: String,
-        row: u64,
-        message: String,
-    },
-}
 
 /// True if `name` is `base` optionally followed by a two-digit year and
 /// optionally `cd`: `laua`, `lad25cd`, `lsoa21`, `rgn20cd`.
@@ -238,23 +230,6 @@ fn parse_row(record: &ByteRecord, c: &Columns) -> Result<Option<PostcodeRow>, St
     }))
 }
 
-/// Remembers the last byte read, to tell whether a file ends with a line
-/// break.
-struct LastByte<R> {
-    inner: R,
-    last: Option<u8>,
-}
-
-impl<R: Read> Read for LastByte<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        if n > 0 {
-            self.last = Some(buf[n - 1]);
-        }
-        Ok(n)
-    }
-}
-
 /// Counts from reading one file.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct FileStats {
@@ -273,106 +248,46 @@ pub fn read_file<E>(
 where
     E: From<ReadError>,
 {
-    let format_err = |message: String| ReadError::Format {
-        file: file.to_owned(),
-        message,
-    };
-    let mut csv = ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(false)
-        .buffer_capacity(1 << 20)
-        .from_reader(LastByte {
-            inner: reader,
-            last: None,
-        });
-    let mut record = ByteRecord::new();
-    let mut row: u64 = 1;
-    let first = csv
-        .read_byte_record(&mut record)
-        .map_err(|e| format_err(format!("cannot be read as CSV: {e}")))?;
-    if !first {
-        return Err(format_err("is empty".into()).into());
-    }
-    let first_cell = String::from_utf8_lossy(record.get(0).unwrap_or(b""))
-        .trim_start_matches('\u{feff}')
-        .to_owned();
-    let (layout, columns) = if normalise_postcode(first_cell.as_bytes()).is_some()
-        && record.len() == 10
-    {
-        (Layout::CodePointOpen, code_point_columns())
-    } else {
-        let headers: Vec<String> = record
-            .iter()
-            .map(|f| String::from_utf8_lossy(f).into_owned())
-            .collect();
-        let columns = map_directory_header(&headers).map_err(|m| {
-            format_err(format!(
-                "{m}. Expected an ONSPD or NSPL file with its header row, or Code-Point Open (ten columns, no header)"
-            ))
-        })?;
-        (Layout::Directory, columns)
-    };
+    let format_err = |message: String| ReadError::Format { file: file.to_owned(), message };
+    let mut shape: Option<(Layout, Columns)> = None;
     let mut stats = FileStats::default();
-    let mut handle = |record: &ByteRecord, row: u64, stats: &mut FileStats| -> Result<(), E> {
-        match parse_row(record, &columns) {
-            Ok(Some(r)) => {
-                stats.rows += 1;
-                sink(r)
-            }
-            Ok(None) => {
-                stats.blank += 1;
-                Ok(())
-            }
-            Err(message) => Err(ReadError::Row {
-                file: file.to_owned(),
-                row,
-                message,
-            }
-            .into()),
-        }
-    };
-    if layout == Layout::CodePointOpen {
-        handle(&record, row, &mut stats)?;
-    }
-    loop {
-        row += 1;
-        match csv.read_byte_record(&mut record) {
-            Ok(true) => handle(&record, row, &mut stats)?,
-            Ok(false) => {
-                // Published lookups end with a line break; without one, the
-                // last row may have been cut at a field boundary and look whole.
-                if !matches!(csv.get_ref().last, Some(b'\n' | b'\r')) {
-                    return Err(ReadError::Row {
-                        file: file.to_owned(),
-                        row: row - 1,
-                        message: "is the last row and the file does not end with a line break, so it may be cut short; \
-                                  download the file again"
-                            .into(),
+    stream_csv::<E>(
+        file,
+        reader,
+        &mut |record, row| {
+            let (_, columns) = match &shape {
+                Some(s) => s,
+                None => {
+                    let first_cell = String::from_utf8_lossy(record.get(0).unwrap_or(b"")).trim_start_matches('\u{feff}').to_owned();
+                    if normalise_postcode(first_cell.as_bytes()).is_some() && record.len() == 10 {
+                        shape.insert((Layout::CodePointOpen, code_point_columns()))
+                    } else {
+                        let headers: Vec<String> = record.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+                        let columns = map_directory_header(&headers).map_err(|m| {
+                            format_err(format!(
+                                "{m}. Expected an ONSPD or NSPL file with its header row, or Code-Point Open (ten columns, no header)"
+                            ))
+                        })?;
+                        shape = Some((Layout::Directory, columns));
+                        return Ok(());
                     }
-                    .into());
                 }
-                break;
-            }
-            Err(e) => {
-                let message = match e.kind() {
-                    csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
-                        "has {len} fields where every row before it has {expected_len}; the file may be cut short or damaged"
-                    ),
-                    _ => format!("cannot be read: {e}"),
-                };
-                return Err(ReadError::Row {
-                    file: file.to_owned(),
-                    row,
-                    message,
+            };
+            match parse_row(record, columns) {
+                Ok(Some(r)) => {
+                    stats.rows += 1;
+                    sink(r)
                 }
-                .into());
+                Ok(None) => {
+                    stats.blank += 1;
+                    Ok(())
+                }
+                Err(message) => Err(ReadError::Row { file: file.to_owned(), row, message }.into()),
             }
-        }
-        if row.is_multiple_of(8192) {
-            progress(csv.position().byte());
-        }
-    }
-    progress(csv.position().byte());
+        },
+        progress,
+    )?;
+    let (layout, _) = shape.ok_or_else(|| format_err("is empty".into()))?;
     Ok((layout, stats))
 }
 

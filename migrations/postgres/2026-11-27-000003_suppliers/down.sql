@@ -1,4 +1,5 @@
 DROP TABLE companies;
+DROP TABLE company_releases;
 DROP TABLE supplier_merges;
 DROP TABLE supplier_provenance;
 DROP TABLE supplier_external_ids;

@@ -89,9 +89,21 @@ CREATE TABLE supplier_merges (
     undone_at TIMESTAMP
 );
 
--- The Companies House bulk file, as reference data.
+-- The Companies House bulk file, as reference data: one release in use at
+-- a time, replaced whole when a new one has loaded completely.
+CREATE TABLE company_releases (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    name TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('importing', 'active', 'superseded', 'failed')),
+    row_count BIGINT NOT NULL DEFAULT 0,
+    imported_by TEXT NOT NULL,
+    started_at TIMESTAMP NOT NULL,
+    activated_at TIMESTAMP
+);
+
 CREATE TABLE companies (
-    company_number TEXT PRIMARY KEY NOT NULL,
+    release_id BIGINT NOT NULL,
+    company_number TEXT NOT NULL,
     name TEXT NOT NULL,
     normalised_name TEXT NOT NULL,
     postcode TEXT,
@@ -99,6 +111,6 @@ CREATE TABLE companies (
     status TEXT NOT NULL,
     account_category TEXT NOT NULL,
     sic_codes TEXT NOT NULL,
-    incorporated_on TEXT
+    PRIMARY KEY (release_id, company_number)
 ) WITHOUT ROWID;
-CREATE INDEX companies_normalised_name ON companies (normalised_name);
+CREATE INDEX companies_normalised_name ON companies (release_id, normalised_name);
