@@ -14,7 +14,7 @@ use crate::db::users::{self, NewUser, UserChanges};
 use crate::db::{self, institutions, DbConn};
 use crate::domain::account::{check_new_password, parse_display_name, Username};
 use crate::domain::Role;
-use crate::import::postcode_release::run_job;
+use crate::import::{company_release, postcode_release};
 use crate::startup::{prepare_database, Application};
 
 #[derive(Debug, Parser)]
@@ -55,6 +55,15 @@ pub enum ImportCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// The release's name, shown on reports (default: the first file's name).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Load the Companies House bulk file (BasicCompanyDataAsOneFile-*.csv or
+    /// its zip) as reference data for matching suppliers, replacing the one in
+    /// use only if the whole load succeeds.
+    Companies {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
         #[arg(long)]
         name: Option<String>,
     },
@@ -120,6 +129,9 @@ pub async fn run(cli: Cli, config: Config) -> Result<(), CliError> {
         Command::Import(ImportCommand::Postcodes { files, name }) => {
             import_postcodes(&config, &files, name)
         }
+        Command::Import(ImportCommand::Companies { files, name }) => {
+            import_companies(&config, &files, name)
+        }
     }
 }
 
@@ -150,27 +162,31 @@ async fn serve(config: Config) -> Result<(), CliError> {
         .map_err(CliError::from_display)
 }
 
-fn import_postcodes(
+/// What every import command shares: a migrated connection, a second one for
+/// job progress, a job row, and a progress bar on the terminal.
+fn tracked_import<T>(
     config: &Config,
     files: &[PathBuf],
     name: Option<String>,
-) -> Result<(), CliError> {
+    kind: &str,
+    what: &str,
+    run: impl FnOnce(
+        &mut DbConn,
+        &mut DbConn,
+        i64,
+        &str,
+        &mut dyn FnMut(u64, u64),
+    ) -> Result<T, CliError>,
+) -> Result<(T, f64), CliError> {
     let mut conn = open_database(config)?;
     let mut job_conn = db::connect(&config.database_url).map_err(CliError::from_display)?;
     let name = name.unwrap_or_else(|| {
-        files[0].file_stem().map_or_else(
-            || "postcode lookup".to_owned(),
-            |s| s.to_string_lossy().into_owned(),
-        )
+        files[0]
+            .file_stem()
+            .map_or_else(|| what.to_owned(), |s| s.to_string_lossy().into_owned())
     });
-    let job = db::jobs::create(
-        &mut job_conn,
-        "postcode_import",
-        &format!("Postcode lookup {name}"),
-        None,
-        None,
-    )
-    .map_err(CliError::from_display)?;
+    let job = db::jobs::create(&mut job_conn, kind, &format!("{what} {name}"), None, None)
+        .map_err(CliError::from_display)?;
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template(
             "{msg} [{bar:40}] {percent:>3}% {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
@@ -178,29 +194,80 @@ fn import_postcodes(
         .map_err(CliError::from_display)?
         .progress_chars("=> "),
     );
-    bar.set_message("importing postcodes");
+    bar.set_message(format!("importing {what}"));
     let started = Instant::now();
-    let result = run_job(
-        &mut conn,
-        &mut job_conn,
-        job,
-        files,
-        &name,
-        &Actor::system(CLI_ACTOR),
-        &mut |done, total| {
-            bar.set_length(total);
-            bar.set_position(done);
-        },
-    );
+    let result = run(&mut conn, &mut job_conn, job, &name, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    });
     bar.finish_and_clear();
-    let release = result.map_err(CliError::from_display)?;
-    let secs = started.elapsed().as_secs_f64();
+    Ok((result?, started.elapsed().as_secs_f64()))
+}
+
+fn import_postcodes(
+    config: &Config,
+    files: &[PathBuf],
+    name: Option<String>,
+) -> Result<(), CliError> {
+    let (release, secs) = tracked_import(
+        config,
+        files,
+        name,
+        "postcode_import",
+        "postcode lookup",
+        |conn, job_conn, job, name, progress| {
+            postcode_release::run_job(
+                conn,
+                job_conn,
+                job,
+                files,
+                name,
+                &Actor::system(CLI_ACTOR),
+                progress,
+            )
+            .map_err(CliError::from_display)
+        },
+    )?;
     println!(
         "Release \"{}\" is now in use: {} postcodes ({} terminated), read as {} in {:.1} s ({:.0} rows/s).",
         release.name,
         release.row_count,
         release.terminated_count,
         release.source_format,
+        secs,
+        release.row_count as f64 / secs.max(0.001)
+    );
+    Ok(())
+}
+
+fn import_companies(
+    config: &Config,
+    files: &[PathBuf],
+    name: Option<String>,
+) -> Result<(), CliError> {
+    let (release, secs) = tracked_import(
+        config,
+        files,
+        name,
+        "company_import",
+        "Companies House data",
+        |conn, job_conn, job, name, progress| {
+            company_release::run_job(
+                conn,
+                job_conn,
+                job,
+                files,
+                name,
+                &Actor::system(CLI_ACTOR),
+                progress,
+            )
+            .map_err(CliError::from_display)
+        },
+    )?;
+    println!(
+        "Companies House release \"{}\" is now in use: {} companies, in {:.1} s ({:.0} rows/s).",
+        release.name,
+        release.row_count,
         secs,
         release.row_count as f64 / secs.max(0.001)
     );

@@ -3,7 +3,7 @@
 
 use actix_web::web;
 
-use crate::handlers::{account, admin, assets, auth, health, home, suppliers};
+use crate::handlers::{account, admin, assets, auth, companies, health, home, suppliers};
 
 macro_rules! route_table {
     ($($method:ident $path:literal => $handler:path;)+) => {
@@ -40,6 +40,9 @@ route_table! {
     post "/suppliers/{id}/aliases/{alias}/split" => suppliers::split;
     post "/suppliers/{id}/external-ids" => suppliers::add_external_id;
     post "/supplier-merges/{id}/undo" => suppliers::undo_merge;
+    get "/companies" => companies::show;
+    post "/companies" => companies::upload;
+    post "/companies/proposals/accept" => companies::accept;
     get "/admin/institutions" => admin::institutions::list;
     get "/admin/institutions/new" => admin::institutions::new_form;
     post "/admin/institutions" => admin::institutions::create;

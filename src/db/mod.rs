@@ -5,6 +5,7 @@
 
 pub mod areas;
 pub mod audit;
+pub mod companies;
 pub mod geography;
 pub mod institutions;
 pub mod jobs;

@@ -845,3 +845,12 @@ pub fn split_alias(
         Ok(created)
     })
 }
+
+/// Flags a supplier whose company Companies House lists as dissolved or in
+/// liquidation.
+pub fn mark_dissolved(conn: &mut DbConn, id: i64) -> QueryResult<()> {
+    diesel::update(s::table.find(id))
+        .set(s::dissolved.eq(true))
+        .execute(conn)?;
+    Ok(())
+}

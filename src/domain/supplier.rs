@@ -41,13 +41,26 @@ pub fn normalise_name(raw: &str) -> String {
             _ => cleaned.push(' '),
         }
     }
-    // `P L C` and `L T D` written with spaces or dots.
-    let joined = cleaned
-        .replace(" P L C ", " PLC ")
-        .replace(" L T D ", " LTD ");
-    let mut tokens: Vec<&str> = joined
-        .split_whitespace()
-        .map(canonical_word)
+    // Initials written with dots or spaces (`P.L.C.`, `C.I.C.`, `A.B.C.`)
+    // become one word, as they are usually written.
+    let mut words: Vec<String> = Vec::new();
+    let mut initials = String::new();
+    for word in cleaned.split_whitespace() {
+        if word.chars().count() == 1 && word.chars().all(char::is_alphabetic) {
+            initials.push_str(word);
+            continue;
+        }
+        if !initials.is_empty() {
+            words.push(std::mem::take(&mut initials));
+        }
+        words.push(word.to_owned());
+    }
+    if !initials.is_empty() {
+        words.push(initials);
+    }
+    let mut tokens: Vec<&str> = words
+        .iter()
+        .map(|w| canonical_word(w))
         .filter(|t| *t != "THE")
         .collect();
     // Strip trailing reference codes, and the word that introduces them, but
@@ -133,6 +146,7 @@ text_enum! {
         Employees => ("employees", "Employee count only"),
         Eu2003 => ("eu_2003_361", "EU Recommendation 2003/361 (staff and turnover or balance sheet)"),
         ProcurementAct2023 => ("procurement_act_2023", "Procurement Act 2023 (under 250 staff, turnover ≤ £44m or balance sheet ≤ £38m)"),
+        CompaniesHouseAccounts => ("ch_accounts", "Companies House accounts category (filing thresholds)"),
     }
 }
 
@@ -400,8 +414,113 @@ impl SupplierFields {
     }
 }
 
+/// What the Companies House register says about a company, as hints for a
+/// supplier's classification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompanyFacts {
+    pub company_number: String,
+    pub name: String,
+    pub postcode: Option<String>,
+    pub category: String,
+    pub status: String,
+    pub account_category: String,
+    pub sic_codes: String,
+}
+
+impl CompanyFacts {
+    /// The legal form, in plain words, from `CompanyCategory`.
+    pub fn legal_form(&self) -> Option<String> {
+        let c = self.category.trim();
+        if c.is_empty() {
+            return None;
+        }
+        let plain = if c.starts_with("PRI/LBG") || c.starts_with("PRI/LTD BY GUAR") {
+            "Private company limited by guarantee".to_owned()
+        } else {
+            c.to_owned()
+        };
+        Some(plain)
+    }
+
+    /// A size hint from the accounts the company files. Micro-entity and
+    /// small accounts are dependable; "full" accounts only suggest a larger
+    /// company, so they give no hint.
+    pub fn size_hint(&self) -> Option<SizeBand> {
+        match self.account_category.trim().to_ascii_uppercase().as_str() {
+            "MICRO ENTITY" => Some(SizeBand::Micro),
+            "SMALL"
+            | "TOTAL EXEMPTION SMALL"
+            | "TOTAL EXEMPTION FULL"
+            | "AUDIT EXEMPTION SUBSIDIARY" => Some(SizeBand::Small),
+            "MEDIUM" => Some(SizeBand::Medium),
+            "GROUP" => Some(SizeBand::Large),
+            _ => None,
+        }
+    }
+
+    /// Type flags the category implies.
+    pub fn type_hints(&self) -> TypeFlags {
+        let c = self.category.to_ascii_lowercase();
+        let cic = c.contains("community interest");
+        let society = c.contains("registered society") || c.contains("industrial and provident");
+        let cio = c.contains("charitable incorporated");
+        TypeFlags {
+            vcse: cic || society || cio,
+            charity: cio,
+            cic,
+            cooperative: society,
+            ..TypeFlags::default()
+        }
+    }
+
+    pub fn is_dissolved(&self) -> bool {
+        let s = self.status.to_ascii_lowercase();
+        s.contains("dissolved") || s.contains("liquidation") || s.contains("removed")
+    }
+}
 #[cfg(test)]
 mod tests {
+    fn facts(category: &str, accounts: &str, status: &str) -> CompanyFacts {
+        CompanyFacts {
+            company_number: "01234567".into(),
+            name: "X".into(),
+            postcode: None,
+            category: category.into(),
+            status: status.into(),
+            account_category: accounts.into(),
+            sic_codes: String::new(),
+        }
+    }
+
+    #[test]
+    fn companies_house_categories_and_accounts_give_hints() {
+        let cic = facts("Community Interest Company", "MICRO ENTITY", "Active");
+        assert!(cic.type_hints().cic && cic.type_hints().vcse);
+        assert_eq!(cic.size_hint(), Some(SizeBand::Micro));
+        let society = facts("Registered Society", "SMALL", "Active");
+        assert!(society.type_hints().cooperative);
+        assert_eq!(society.size_hint(), Some(SizeBand::Small));
+        let guarantee = facts("PRI/LBG/NSC (Private, Limited by guarantee, no share capital, use of 'Limited' exemption)", "FULL", "Active");
+        assert_eq!(
+            guarantee.legal_form().as_deref(),
+            Some("Private company limited by guarantee")
+        );
+        assert_eq!(
+            guarantee.size_hint(),
+            None,
+            "full accounts prove nothing about size"
+        );
+        assert!(facts(
+            "Private Limited Company",
+            "DORMANT",
+            "Active - Proposal to Strike off"
+        )
+        .size_hint()
+        .is_none());
+        assert!(facts("Private Limited Company", "", "Liquidation").is_dissolved());
+        assert!(!facts("Private Limited Company", "", "Active").is_dissolved());
+    }
+
     #[test]
     fn a_supplier_form_parses_into_typed_fields() {
         let f = SupplierFields {

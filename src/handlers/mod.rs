@@ -5,9 +5,11 @@ pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod companies;
 pub mod health;
 pub mod home;
 pub mod suppliers;
+pub mod uploads;
 
 use actix_web::http::header;
 use actix_web::HttpResponse;

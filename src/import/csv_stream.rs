@@ -11,7 +11,11 @@ pub enum ReadError {
     #[error("{file}: {message}")]
     Format { file: String, message: String },
     #[error("{file}, row {row}: {message}")]
-    Row { file: String, row: u64, message: String },
+    Row {
+        file: String,
+        row: u64,
+        message: String,
+    },
 }
 
 /// Remembers the last byte read, to tell whether a file ends with a line
@@ -45,7 +49,10 @@ pub fn stream_csv<E: From<ReadError>>(
         .has_headers(false)
         .flexible(false)
         .buffer_capacity(1 << 20)
-        .from_reader(LastByte { inner: reader, last: None });
+        .from_reader(LastByte {
+            inner: reader,
+            last: None,
+        });
     let mut record = ByteRecord::new();
     let mut row: u64 = 0;
     loop {
@@ -53,7 +60,11 @@ pub fn stream_csv<E: From<ReadError>>(
         match csv.read_byte_record(&mut record) {
             Ok(true) => on_record(&record, row)?,
             Ok(false) if row == 1 => {
-                return Err(ReadError::Format { file: file.to_owned(), message: "is empty".into() }.into());
+                return Err(ReadError::Format {
+                    file: file.to_owned(),
+                    message: "is empty".into(),
+                }
+                .into());
             }
             Ok(false) => {
                 if !matches!(csv.get_ref().last, Some(b'\n' | b'\r')) {
@@ -75,7 +86,12 @@ pub fn stream_csv<E: From<ReadError>>(
                     ),
                     _ => format!("cannot be read: {e}"),
                 };
-                return Err(ReadError::Row { file: file.to_owned(), row, message }.into());
+                return Err(ReadError::Row {
+                    file: file.to_owned(),
+                    row,
+                    message,
+                }
+                .into());
             }
         }
         if row.is_multiple_of(8192) {

@@ -4,13 +4,12 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
 use super::postcodes::{read_file, PostcodeRow, ReadError};
 use super::sources::{self, SourceError};
 use crate::db::audit::Actor;
 use crate::db::postcodes::{self, Release, ReleaseFacts};
-use crate::db::{is_unique_violation, jobs, DbConn};
+use crate::db::{is_unique_violation, DbConn};
 
 /// Rows per insert statement.
 const BATCH: usize = 1_000;
@@ -174,8 +173,7 @@ pub fn import_release(
     }
 }
 
-/// Runs an import as a recorded job: progress goes to the `jobs` table (through
-/// its own connection, at most once a second) as well as to `on_progress`.
+/// Runs an import as a recorded job (see [`super::job::run_tracked`]).
 pub fn run_job(
     conn: &mut DbConn,
     job_conn: &mut DbConn,
@@ -185,24 +183,16 @@ pub fn run_job(
     actor: &Actor,
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Release, PostcodeImportError> {
-    let mut last = Instant::now() - Duration::from_secs(2);
-    let mut progress = |done: u64, total: u64| {
-        on_progress(done, total);
-        if last.elapsed() >= Duration::from_secs(1) || done == total {
-            last = Instant::now();
-            if let Err(e) = jobs::progress(job_conn, job_id, done, total) {
-                tracing::warn!(error = %e, "could not record import progress");
-            }
-        }
-    };
-    let result = import_release(conn, paths, name, actor, &mut progress);
-    let message = match &result {
-        Ok(r) => format!(
-            "Release {} in use: {} postcodes ({} terminated).",
-            r.name, r.row_count, r.terminated_count
-        ),
-        Err(e) => format!("Import failed; the previous release is still in use. {e}"),
-    };
-    jobs::finish(job_conn, job_id, result.is_ok(), &message)?;
-    result
+    super::job::run_tracked(
+        job_conn,
+        job_id,
+        on_progress,
+        |r: &Release| {
+            format!(
+                "Release {} in use: {} postcodes ({} terminated).",
+                r.name, r.row_count, r.terminated_count
+            )
+        },
+        |progress| import_release(conn, paths, name, actor, progress),
+    )
 }

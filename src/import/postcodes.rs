@@ -60,7 +60,6 @@ pub struct Columns {
     pub longitude: Option<usize>,
 }
 
-
 /// True if `name` is `base` optionally followed by a two-digit year and
 /// optionally `cd`: `laua`, `lad25cd`, `lsoa21`, `rgn20cd`.
 fn named(name: &str, base: &str) -> Option<u32> {
@@ -248,7 +247,10 @@ pub fn read_file<E>(
 where
     E: From<ReadError>,
 {
-    let format_err = |message: String| ReadError::Format { file: file.to_owned(), message };
+    let format_err = |message: String| ReadError::Format {
+        file: file.to_owned(),
+        message,
+    };
     let mut shape: Option<(Layout, Columns)> = None;
     let mut stats = FileStats::default();
     stream_csv::<E>(
@@ -258,11 +260,16 @@ where
             let (_, columns) = match &shape {
                 Some(s) => s,
                 None => {
-                    let first_cell = String::from_utf8_lossy(record.get(0).unwrap_or(b"")).trim_start_matches('\u{feff}').to_owned();
+                    let first_cell = String::from_utf8_lossy(record.get(0).unwrap_or(b""))
+                        .trim_start_matches('\u{feff}')
+                        .to_owned();
                     if normalise_postcode(first_cell.as_bytes()).is_some() && record.len() == 10 {
                         shape.insert((Layout::CodePointOpen, code_point_columns()))
                     } else {
-                        let headers: Vec<String> = record.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect();
+                        let headers: Vec<String> = record
+                            .iter()
+                            .map(|f| String::from_utf8_lossy(f).into_owned())
+                            .collect();
                         let columns = map_directory_header(&headers).map_err(|m| {
                             format_err(format!(
                                 "{m}. Expected an ONSPD or NSPL file with its header row, or Code-Point Open (ten columns, no header)"
@@ -282,7 +289,12 @@ where
                     stats.blank += 1;
                     Ok(())
                 }
-                Err(message) => Err(ReadError::Row { file: file.to_owned(), row, message }.into()),
+                Err(message) => Err(ReadError::Row {
+                    file: file.to_owned(),
+                    row,
+                    message,
+                }
+                .into()),
             }
         },
         progress,

@@ -21,6 +21,7 @@ pub struct NavUser {
     pub is_admin: bool,
     pub is_network_admin: bool,
     pub can_read_audit: bool,
+    pub can_edit_suppliers: bool,
 }
 
 /// What the base layout needs: title, user, CSRF token and flash message.
@@ -42,6 +43,7 @@ impl Layout {
                 is_admin: u.is_admin(),
                 is_network_admin: u.is_network_admin(),
                 can_read_audit: matches!(u.role, Role::Admin | Role::Auditor),
+                can_edit_suppliers: matches!(u.role, Role::Admin | Role::Clerk),
             }),
             csrf: page.csrf.clone(),
             flash: page.flash.clone(),

@@ -192,3 +192,16 @@ impl SupplierPage {
             .map(|t| crate::domain::money::Pence(t).to_string())
     }
 }
+
+#[derive(Template)]
+#[template(path = "suppliers/companies.html")]
+pub struct CompaniesPage {
+    pub layout: Layout,
+    pub release: Option<crate::db::companies::CompanyRelease>,
+    pub proposals: Vec<crate::enrich::Proposal>,
+    /// Proposals in all, of which the first are shown.
+    pub total: usize,
+    pub jobs: Vec<crate::db::jobs::Job>,
+    pub can_upload: bool,
+    pub errors: FormErrors,
+}

@@ -111,6 +111,11 @@ const MATRIX: &[Entry] = &[
     entry("POST", "/suppliers/{id}/external-ids", Access::Editors, 400),
     // Undoing a merge that is already undone (409): admins only.
     entry("POST", "/supplier-merges/{id}/undo", Access::Admins, 409),
+    entry("GET", "/companies", Access::Editors, 200),
+    // URL-encoded instead of multipart (400).
+    entry("POST", "/companies", Access::NetworkAdminOnly, 400),
+    // No supplier ticked (400).
+    entry("POST", "/companies/proposals/accept", Access::Editors, 400),
     entry("GET", "/admin/institutions", Access::Admins, 200),
     entry(
         "GET",

@@ -7,6 +7,7 @@ mod auth_flow;
 mod authz_matrix;
 mod cli;
 mod common;
+mod companies;
 mod postcode_admin;
 mod postcode_import;
 mod schema_parity;

@@ -2,25 +2,20 @@
 //! uploading a new release (run in the background with progress kept in the
 //! database), and a tool to check where a postcode counts.
 
-use std::io::Write;
-use std::path::PathBuf;
-
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
 use serde::Deserialize;
 
-use crate::auth::csrf::verify_token;
-use crate::auth::{random_token, CurrentUser, Page};
+use crate::auth::{CurrentUser, Page};
 use crate::db::areas::{self, Owner};
 use crate::db::{institutions, jobs, postcodes};
 use crate::domain::classify::{LocationBasis, LocationInput, SupplierPostcodes};
 use crate::domain::geography::AreaKind;
 use crate::error::{AppError, AppResult};
-use crate::handlers::redirect;
+use crate::handlers::{redirect, uploads};
 use crate::import::postcode_release::run_job;
-use crate::startup::{blocking, AppState};
+use crate::startup::AppState;
 use crate::views::{
     html, html_status, DistrictRow, FormErrors, GeographyPage, JobPage, Layout, PostcodeCheck,
     PostcodesPage,
@@ -167,26 +162,6 @@ async fn check_postcode(
         .await
 }
 
-/// Streams an upload to a temporary file, never holding it in memory.
-async fn save_upload(field: &mut actix_multipart::Field, path: PathBuf) -> AppResult<u64> {
-    let mut file = blocking({
-        let path = path.clone();
-        move || std::fs::File::create(path)
-    })
-    .await?
-    .map_err(AppError::internal)?;
-    let mut written = 0;
-    while let Some(chunk) = field.next().await {
-        let chunk =
-            chunk.map_err(|e| AppError::BadRequest(format!("The upload was interrupted: {e}")))?;
-        written += chunk.len() as u64;
-        file = blocking(move || file.write_all(&chunk).map(|()| file))
-            .await?
-            .map_err(AppError::internal)?;
-    }
-    Ok(written)
-}
-
 /// Takes an uploaded release, starts importing it in the background and
 /// sends the browser to the job's progress page.
 pub async fn upload(
@@ -194,59 +169,10 @@ pub async fn upload(
     state: web::Data<AppState>,
     user: CurrentUser,
     page: Page,
-    mut form: Multipart,
+    form: Multipart,
 ) -> AppResult<HttpResponse> {
     user.require_network_admin()?;
-    let mut token_checked = false;
-    let mut name = String::new();
-    let mut saved: Option<(PathBuf, String)> = None;
-    while let Some(field) = form.next().await {
-        let mut field = field
-            .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
-        let field_name = field.name().unwrap_or_default().to_owned();
-        if !token_checked && field_name != "csrf_token" {
-            return Err(AppError::Csrf);
-        }
-        match field_name.as_str() {
-            "csrf_token" => {
-                let mut token = Vec::new();
-                while let Some(chunk) = field.next().await {
-                    token.extend_from_slice(&chunk.map_err(|_| AppError::Csrf)?);
-                }
-                verify_token(&req, &String::from_utf8_lossy(&token))?;
-                token_checked = true;
-            }
-            "name" => {
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field.next().await {
-                    bytes.extend_from_slice(&chunk.map_err(AppError::internal)?);
-                }
-                name = String::from_utf8_lossy(&bytes).trim().to_owned();
-            }
-            "file" => {
-                let original = field
-                    .content_disposition()
-                    .and_then(|d| d.get_filename())
-                    .unwrap_or("")
-                    .to_owned();
-                let ext = if original.to_ascii_lowercase().ends_with(".zip") {
-                    "zip"
-                } else {
-                    "csv"
-                };
-                let path = std::env::temp_dir()
-                    .join(format!("localspend-upload-{}.{ext}", &random_token()[..16]));
-                let size = save_upload(&mut field, path.clone()).await?;
-                if size == 0 {
-                    let _ = std::fs::remove_file(&path);
-                } else {
-                    saved = Some((path, original));
-                }
-            }
-            _ => while field.next().await.is_some() {},
-        }
-    }
-    let Some((path, original)) = saved else {
+    let Some(upload) = uploads::receive(&req, form).await? else {
         let mut p = postcodes_page(&state, &user, &page, None).await?;
         p.errors.add(
             "file",
@@ -254,50 +180,29 @@ pub async fn upload(
         );
         return html_status(StatusCode::UNPROCESSABLE_ENTITY, &p);
     };
-    if name.is_empty() {
-        name = original
-            .rsplit_once('.')
-            .map_or(original.clone(), |(stem, _)| stem.to_owned());
-    }
-    let (actor, creator, description) = (
-        user.actor(),
+    let actor = user.actor();
+    let description = format!("Postcode lookup {} from {}", upload.name, upload.original);
+    let job = uploads::spawn_job(
+        &state,
+        IMPORT_JOB,
+        description,
         user.id,
-        format!("Postcode lookup {name} from {original}"),
-    );
-    let job = state
-        .db(move |c| {
-            Ok(jobs::create(
-                c,
-                IMPORT_JOB,
-                &description,
-                Some(creator),
-                None,
-            )?)
-        })
-        .await?;
-    let pool = state.pool.clone();
-    std::thread::spawn(move || {
-        let outcome = pool.get().and_then(|a| pool.get().map(|b| (a, b)));
-        match outcome {
-            Ok((mut conn, mut job_conn)) => {
-                if let Err(e) = run_job(
-                    &mut conn,
-                    &mut job_conn,
-                    job,
-                    &[&path],
-                    &name,
-                    &actor,
-                    &mut |_, _| {},
-                ) {
-                    tracing::warn!(error = %e, job, "postcode import failed");
-                }
+        upload,
+        move |conn, job_conn, job, upload| {
+            if let Err(e) = run_job(
+                conn,
+                job_conn,
+                job,
+                &[&upload.path],
+                &upload.name,
+                &actor,
+                &mut |_, _| {},
+            ) {
+                tracing::warn!(error = %e, job, "postcode import failed");
             }
-            Err(e) => {
-                tracing::error!(error = %e, job, "no database connection for the postcode import")
-            }
-        }
-        let _ = std::fs::remove_file(&path);
-    });
+        },
+    )
+    .await?;
     Ok(redirect(&format!("/admin/jobs/{job}")))
 }
 

@@ -1,0 +1,169 @@
+//! Companies House enrichment: what the register says that a supplier's
+//! record does not, proposed for a clerk to accept; accepted values record
+//! Companies House as their source.
+
+use crate::db::audit::Actor;
+use crate::db::companies::{self, CompanyRelease, MatchedBy};
+use crate::db::suppliers::{self, Supplier};
+use crate::db::{write_tx, DbConn};
+use crate::domain::supplier::{CompanyFacts, SizeDefinition, Source, SupplierFields};
+use crate::error::AppError;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProposedChange {
+    pub field: &'static str,
+    pub from: String,
+    pub to: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Proposal {
+    pub supplier_id: i64,
+    pub supplier_name: String,
+    pub company: CompanyFacts,
+    pub matched_by: MatchedBy,
+    pub changes: Vec<ProposedChange>,
+    /// The supplier form as it would be with every change applied.
+    pub fields: SupplierFields,
+}
+
+fn shown(s: &str) -> String {
+    if s.is_empty() {
+        "—".into()
+    } else {
+        s.to_owned()
+    }
+}
+
+/// The changes the register suggests for a supplier, or `None` if it agrees.
+/// Values are only ever added or corrected, never blanked, and flags only set.
+pub fn propose(
+    supplier: &Supplier,
+    company: &CompanyFacts,
+    matched_by: MatchedBy,
+) -> Option<Proposal> {
+    let mut f = supplier.fields();
+    let mut changes = Vec::new();
+    let mut set = |field: &'static str, slot: &mut String, to: String| {
+        if !to.is_empty() && *slot != to {
+            changes.push(ProposedChange {
+                field,
+                from: shown(slot),
+                to: to.clone(),
+            });
+            *slot = to;
+        }
+    };
+    set(
+        "Companies House number",
+        &mut f.company_number,
+        company.company_number.clone(),
+    );
+    set(
+        "Registered office postcode",
+        &mut f.postcode_registered,
+        company.postcode.clone().unwrap_or_default(),
+    );
+    set(
+        "Legal form",
+        &mut f.legal_form,
+        company.legal_form().unwrap_or_default(),
+    );
+    if f.size_band.is_empty() {
+        if let Some(band) = company.size_hint() {
+            set(
+                "Size band (from accounts filed)",
+                &mut f.size_band,
+                band.code().to_owned(),
+            );
+            f.size_definition = SizeDefinition::CompaniesHouseAccounts.code().to_owned();
+        }
+    }
+    let sic = company.sic_codes.replace(',', ", ");
+    set("SIC 2007 codes", &mut f.sic_codes, sic);
+    let hints = company.type_hints();
+    for (on, slot, label) in [
+        (hints.vcse, &mut f.is_vcse, "VCSE"),
+        (hints.charity, &mut f.is_charity, "Charity"),
+        (hints.cic, &mut f.is_cic, "Community interest company"),
+        (
+            hints.cooperative,
+            &mut f.is_cooperative,
+            "Co-operative or community benefit society",
+        ),
+    ] {
+        if on && slot.is_none() {
+            *slot = Some("on".into());
+            changes.push(ProposedChange {
+                field: label,
+                from: "no".into(),
+                to: "yes".into(),
+            });
+        }
+    }
+    if company.is_dissolved() {
+        changes.push(ProposedChange {
+            field: "Company status",
+            from: "—".into(),
+            to: company.status.clone(),
+        });
+    }
+    f.source = Source::CompaniesHouse.code().into();
+    (!changes.is_empty()).then(|| Proposal {
+        supplier_id: supplier.id,
+        supplier_name: supplier.name.clone(),
+        company: company.clone(),
+        matched_by,
+        changes,
+        fields: f,
+    })
+}
+
+/// Every current proposal against the release in use.
+pub fn proposals(
+    conn: &mut DbConn,
+    only: Option<&[i64]>,
+) -> Result<(Option<CompanyRelease>, Vec<Proposal>), AppError> {
+    let Some(release) = companies::active(conn)? else {
+        return Ok((None, Vec::new()));
+    };
+    let found = companies::matches(conn, release.id, only)?;
+    let list = found
+        .iter()
+        .filter_map(|(s, c, by)| propose(s, c, *by))
+        .collect();
+    Ok((Some(release), list))
+}
+
+/// Applies the proposals for the given suppliers, recomputed now so nothing
+/// stale is written. Returns how many suppliers changed.
+pub fn accept(conn: &mut DbConn, actor: &Actor, supplier_ids: &[i64]) -> Result<usize, AppError> {
+    write_tx(conn, |conn| {
+        let (release, list) = proposals(conn, Some(supplier_ids))?;
+        let Some(release) = release else { return Ok(0) };
+        for p in &list {
+            let input = p
+                .fields
+                .parse()
+                .map_err(|e| AppError::Conflict(format!("{}: {}", p.supplier_name, e[0].1)))?;
+            let evidence = format!(
+                "Companies House release {}, company {} ({})",
+                release.name, p.company.company_number, p.company.name
+            );
+            let version = suppliers::get(conn, p.supplier_id)?.version;
+            suppliers::update(
+                conn,
+                actor,
+                p.supplier_id,
+                version,
+                &input,
+                Source::CompaniesHouse,
+                &evidence,
+            )?;
+            if p.company.is_dissolved() {
+                suppliers::mark_dissolved(conn, p.supplier_id)?;
+            }
+        }
+        Ok(list.len())
+    })
+}

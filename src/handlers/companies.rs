@@ -1,0 +1,120 @@
+//! Companies House enrichment: load the bulk file (network admins), review the
+//! proposals it makes for suppliers, and accept them one by one or in bulk.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::{redirect, redirect_with_flash, uploads};
+use crate::auth::{CsrfForm, CurrentUser, Page};
+use crate::domain::Role;
+use crate::enrich;
+use crate::error::{AppError, AppResult};
+use crate::import::company_release::run_job;
+use crate::startup::AppState;
+use crate::views::{html, html_status, CompaniesPage, Layout};
+
+pub const IMPORT_JOB: &str = "company_import";
+const SHOWN: usize = 200;
+const EDITORS: [Role; 2] = [Role::Admin, Role::Clerk];
+
+async fn page_for(state: &AppState, user: &CurrentUser, page: &Page) -> AppResult<CompaniesPage> {
+    let (release, proposals, jobs) = state
+        .db(|c| {
+            let (release, proposals) = enrich::proposals(c, None)?;
+            Ok((
+                release,
+                proposals,
+                crate::db::jobs::recent(c, IMPORT_JOB, 5)?,
+            ))
+        })
+        .await?;
+    Ok(CompaniesPage {
+        layout: Layout::new("Companies House", Some(user), page),
+        total: proposals.len(),
+        proposals: proposals.into_iter().take(SHOWN).collect(),
+        release,
+        jobs,
+        can_upload: user.is_network_admin(),
+        errors: Default::default(),
+    })
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+) -> AppResult<HttpResponse> {
+    user.require_any_of(&EDITORS)?;
+    html(&page_for(&state, &user, &page).await?)
+}
+
+pub async fn upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+    form: Multipart,
+) -> AppResult<HttpResponse> {
+    user.require_network_admin()?;
+    let Some(upload) = uploads::receive(&req, form).await? else {
+        let mut p = page_for(&state, &user, &page).await?;
+        p.errors.add(
+            "file",
+            "Choose the Companies House BasicCompanyData file (CSV or zip)",
+        );
+        return html_status(StatusCode::UNPROCESSABLE_ENTITY, &p);
+    };
+    let actor = user.actor();
+    let description = format!(
+        "Companies House data {} from {}",
+        upload.name, upload.original
+    );
+    let job = uploads::spawn_job(
+        &state,
+        IMPORT_JOB,
+        description,
+        user.id,
+        upload,
+        move |conn, job_conn, job, upload| {
+            if let Err(e) = run_job(
+                conn,
+                job_conn,
+                job,
+                &[&upload.path],
+                &upload.name,
+                &actor,
+                &mut |_, _| {},
+            ) {
+                tracing::warn!(error = %e, job, "Companies House import failed");
+            }
+        },
+    )
+    .await?;
+    Ok(redirect(&format!("/admin/jobs/{job}")))
+}
+
+/// Accepts the proposals for the ticked suppliers.
+pub async fn accept(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    form: CsrfForm<crate::handlers::auth::Empty>,
+) -> AppResult<HttpResponse> {
+    user.require_any_of(&EDITORS)?;
+    let ids: Vec<i64> = form
+        .all("supplier")
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    if ids.is_empty() {
+        return Err(AppError::BadRequest(
+            "Tick the suppliers whose proposals you accept.".into(),
+        ));
+    }
+    let actor = user.actor();
+    let changed = state.db(move |c| enrich::accept(c, &actor, &ids)).await?;
+    Ok(redirect_with_flash(
+        &state,
+        "/companies",
+        &format!("Accepted Companies House details for {changed} supplier(s)."),
+    ))
+}

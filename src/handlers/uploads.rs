@@ -1,0 +1,146 @@
+//! Receiving a file upload: the CSRF token must come first, the file is
+//! streamed to a temporary file (never held in memory), and the import runs on
+//! a background thread recorded as a job.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use actix_multipart::Multipart;
+use actix_web::HttpRequest;
+use futures_util::StreamExt;
+
+use crate::auth::csrf::verify_token;
+use crate::auth::random_token;
+use crate::db::{jobs, DbConn, DbPool};
+use crate::error::{AppError, AppResult};
+use crate::startup::{blocking, AppState};
+
+/// A received upload: the release name typed, the saved file and its
+/// original name.
+pub struct Upload {
+    pub name: String,
+    pub path: PathBuf,
+    pub original: String,
+}
+
+async fn read_text(field: &mut actix_multipart::Field) -> AppResult<String> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.next().await {
+        bytes.extend_from_slice(
+            &chunk.map_err(|e| AppError::BadRequest(format!("The upload was interrupted: {e}")))?,
+        );
+    }
+    Ok(String::from_utf8_lossy(&bytes).trim().to_owned())
+}
+
+async fn save(field: &mut actix_multipart::Field, path: PathBuf) -> AppResult<u64> {
+    let mut file = blocking({
+        let path = path.clone();
+        move || std::fs::File::create(path)
+    })
+    .await?
+    .map_err(AppError::internal)?;
+    let mut written = 0;
+    while let Some(chunk) = field.next().await {
+        let chunk =
+            chunk.map_err(|e| AppError::BadRequest(format!("The upload was interrupted: {e}")))?;
+        written += chunk.len() as u64;
+        file = blocking(move || file.write_all(&chunk).map(|()| file))
+            .await?
+            .map_err(AppError::internal)?;
+    }
+    Ok(written)
+}
+
+/// Reads the multipart form: `csrf_token` first, then `name` and `file`.
+/// Returns `None` when no file was chosen.
+pub async fn receive(req: &HttpRequest, mut form: Multipart) -> AppResult<Option<Upload>> {
+    let mut token_checked = false;
+    let mut name = String::new();
+    let mut saved: Option<(PathBuf, String)> = None;
+    while let Some(field) = form.next().await {
+        let mut field = field
+            .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
+        let field_name = field.name().unwrap_or_default().to_owned();
+        if !token_checked && field_name != "csrf_token" {
+            return Err(AppError::Csrf);
+        }
+        match field_name.as_str() {
+            "csrf_token" => {
+                verify_token(
+                    req,
+                    &read_text(&mut field).await.map_err(|_| AppError::Csrf)?,
+                )?;
+                token_checked = true;
+            }
+            "name" => name = read_text(&mut field).await?,
+            "file" => {
+                let original = field
+                    .content_disposition()
+                    .and_then(|d| d.get_filename())
+                    .unwrap_or("")
+                    .to_owned();
+                let ext = if original.to_ascii_lowercase().ends_with(".zip") {
+                    "zip"
+                } else {
+                    "csv"
+                };
+                let path = std::env::temp_dir()
+                    .join(format!("localspend-upload-{}.{ext}", &random_token()[..16]));
+                if save(&mut field, path.clone()).await? == 0 {
+                    let _ = std::fs::remove_file(&path);
+                } else {
+                    saved = Some((path, original));
+                }
+            }
+            _ => while field.next().await.is_some() {},
+        }
+    }
+    Ok(saved.map(|(path, original)| {
+        if name.is_empty() {
+            name = original
+                .rsplit_once('.')
+                .map_or(original.clone(), |(stem, _)| stem.to_owned());
+        }
+        Upload {
+            name,
+            path,
+            original,
+        }
+    }))
+}
+
+/// Records a job and runs `work` on a background thread with two pooled
+/// connections (one for the work, one for progress), deleting the uploaded
+/// file afterwards. Returns the job's id.
+pub async fn spawn_job(
+    state: &AppState,
+    kind: &'static str,
+    description: String,
+    created_by: i64,
+    upload: Upload,
+    work: impl FnOnce(&mut DbConn, &mut DbConn, i64, &Upload) + Send + 'static,
+) -> AppResult<i64> {
+    let job = state
+        .db(move |c| Ok(jobs::create(c, kind, &description, Some(created_by), None)?))
+        .await?;
+    let pool: DbPool = state.pool.clone();
+    std::thread::spawn(move || {
+        match pool.get().and_then(|a| pool.get().map(|b| (a, b))) {
+            Ok((mut conn, mut job_conn)) => work(&mut conn, &mut job_conn, job, &upload),
+            Err(e) => {
+                tracing::error!(error = %e, job, "no database connection for an import");
+                if let Ok(mut c) = pool.get() {
+                    let _ = jobs::finish(
+                        &mut c,
+                        job,
+                        false,
+                        "No database connection was available; nothing changed.",
+                    );
+                }
+            }
+        }
+        let _ = std::fs::remove_file(&upload.path);
+    });
+    Ok(job)
+}
