@@ -43,6 +43,16 @@ pub enum Command {
     /// Load reference data from files.
     #[command(subcommand)]
     Import(ImportCommand),
+    /// Match suppliers against reference data and report what would change.
+    #[command(subcommand)]
+    Match(MatchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MatchCommand {
+    /// Match every supplier to the Companies House data in use, by company
+    /// number and by exact normalised name; report matches and proposals.
+    Companies,
 }
 
 #[derive(Debug, Subcommand)]
@@ -129,6 +139,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<(), CliError> {
         Command::Import(ImportCommand::Postcodes { files, name }) => {
             import_postcodes(&config, &files, name)
         }
+        Command::Match(MatchCommand::Companies) => match_companies(&config),
         Command::Import(ImportCommand::Companies { files, name }) => {
             import_companies(&config, &files, name)
         }
@@ -270,6 +281,25 @@ fn import_companies(
         release.row_count,
         secs,
         release.row_count as f64 / secs.max(0.001)
+    );
+    Ok(())
+}
+
+fn match_companies(config: &Config) -> Result<(), CliError> {
+    let mut conn = open_database(config)?;
+    let release = crate::db::companies::active(&mut conn)
+        .map_err(CliError::from_display)?
+        .ok_or_else(|| CliError("no Companies House data is loaded: run `localspend import companies FILE`".into()))?;
+    let suppliers = crate::db::suppliers::search(&mut conn, &Default::default(), 0, 0).map_err(CliError::from_display)?.1;
+    let started = Instant::now();
+    let matched = crate::db::companies::matches(&mut conn, release.id, None).map_err(CliError::from_display)?;
+    let proposals = crate::enrich::propose_all(&matched);
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "Matched {} of {suppliers} suppliers to Companies House release \"{}\"; {} have proposals to review. Matching took {secs:.2} s.",
+        matched.len(),
+        release.name,
+        proposals.len()
     );
     Ok(())
 }

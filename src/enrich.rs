@@ -128,11 +128,12 @@ pub fn proposals(
         return Ok((None, Vec::new()));
     };
     let found = companies::matches(conn, release.id, only)?;
-    let list = found
-        .iter()
-        .filter_map(|(s, c, by)| propose(s, c, *by))
-        .collect();
-    Ok((Some(release), list))
+    Ok((Some(release), propose_all(&found)))
+}
+
+/// Proposals for matched suppliers, dropping those the register agrees with.
+pub fn propose_all(found: &[(Supplier, CompanyFacts, MatchedBy)]) -> Vec<Proposal> {
+    found.iter().filter_map(|(s, c, by)| propose(s, c, *by)).collect()
 }
 
 /// Applies the proposals for the given suppliers, recomputed now so nothing
