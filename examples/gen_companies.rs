@@ -7,12 +7,26 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 
 const HEADER: &str = "CompanyName, CompanyNumber,RegAddress.CareOf,RegAddress.POBox,RegAddress.AddressLine1, RegAddress.AddressLine2,RegAddress.PostTown,RegAddress.County,RegAddress.Country,RegAddress.PostCode,CompanyCategory,CompanyStatus,CountryOfOrigin,DissolutionDate,IncorporationDate,Accounts.AccountRefDay,Accounts.AccountRefMonth,Accounts.NextDueDate,Accounts.LastMadeUpDate,Accounts.AccountCategory,Returns.NextDueDate,Returns.LastMadeUpDate,Mortgages.NumMortCharges,Mortgages.NumMortOutstanding,Mortgages.NumMortPartSatisfied,Mortgages.NumMortSatisfied,SICCode.SicText_1,SICCode.SicText_2,SICCode.SicText_3,SICCode.SicText_4,LimitedPartnerships.NumGenPartners,LimitedPartnerships.NumLimPartners,URI,PreviousName_1.CONDATE, PreviousName_1.CompanyName, PreviousName_2.CONDATE, PreviousName_2.CompanyName,PreviousName_3.CONDATE, PreviousName_3.CompanyName,PreviousName_4.CONDATE, PreviousName_4.CompanyName,PreviousName_5.CONDATE, PreviousName_5.CompanyName,PreviousName_6.CONDATE, PreviousName_6.CompanyName,PreviousName_7.CONDATE, PreviousName_7.CompanyName,PreviousName_8.CONDATE, PreviousName_8.CompanyName,PreviousName_9.CONDATE, PreviousName_9.CompanyName,PreviousName_10.CONDATE, PreviousName_10.CompanyName,ConfStmtNextDueDate, ConfStmtLastMadeUpDate";
-const CATEGORIES: [&str; 4] = ["Private Limited Company", "Community Interest Company", "PRI/LBG/NSC (Private, Limited by guarantee, no share capital, use of 'Limited' exemption)", "Registered Society"];
-const ACCOUNTS: [&str; 5] = ["MICRO ENTITY", "SMALL", "FULL", "DORMANT", "TOTAL EXEMPTION FULL"];
+const CATEGORIES: [&str; 4] = [
+    "Private Limited Company",
+    "Community Interest Company",
+    "PRI/LBG/NSC (Private, Limited by guarantee, no share capital, use of 'Limited' exemption)",
+    "Registered Society",
+];
+const ACCOUNTS: [&str; 5] = [
+    "MICRO ENTITY",
+    "SMALL",
+    "FULL",
+    "DORMANT",
+    "TOTAL EXEMPTION FULL",
+];
 
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
-    let rows: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5_500_000);
+    let rows: usize = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(5_500_000);
     let out = args.next().unwrap_or_else(|| "companies_bench.csv".into());
     let mut w = BufWriter::with_capacity(1 << 20, File::create(&out)?);
     writeln!(w, "{HEADER}")?;

@@ -13,14 +13,21 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let url = args.next().expect("database path");
     let count: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(50_000);
-    let companies: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5_500_000);
+    let companies: usize = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(5_500_000);
     let mut conn = db::connect(&DatabaseUrl::parse(&url).unwrap()).expect("connect");
     let at = db::now();
     let step = (companies / count).max(1);
     db::write_tx(&mut conn, |conn| {
         for i in 0..count {
             let n = i * step;
-            let name = if i % 10 == 9 { format!("Unmatched Trader {i}") } else { format!("Company {n} Ltd.") };
+            let name = if i % 10 == 9 {
+                format!("Unmatched Trader {i}")
+            } else {
+                format!("Company {n} Ltd.")
+            };
             let number = (i % 2 == 0 && i % 10 != 9).then(|| format!("{n:08}"));
             diesel::insert_into(s::table)
                 .values((

@@ -289,10 +289,17 @@ fn match_companies(config: &Config) -> Result<(), CliError> {
     let mut conn = open_database(config)?;
     let release = crate::db::companies::active(&mut conn)
         .map_err(CliError::from_display)?
-        .ok_or_else(|| CliError("no Companies House data is loaded: run `localspend import companies FILE`".into()))?;
-    let suppliers = crate::db::suppliers::search(&mut conn, &Default::default(), 0, 0).map_err(CliError::from_display)?.1;
+        .ok_or_else(|| {
+            CliError(
+                "no Companies House data is loaded: run `localspend import companies FILE`".into(),
+            )
+        })?;
+    let suppliers = crate::db::suppliers::search(&mut conn, &Default::default(), 0, 0)
+        .map_err(CliError::from_display)?
+        .1;
     let started = Instant::now();
-    let matched = crate::db::companies::matches(&mut conn, release.id, None).map_err(CliError::from_display)?;
+    let matched = crate::db::companies::matches(&mut conn, release.id, None)
+        .map_err(CliError::from_display)?;
     let proposals = crate::enrich::propose_all(&matched);
     let secs = started.elapsed().as_secs_f64();
     println!(

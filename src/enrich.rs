@@ -1,11 +1,12 @@
-//! Companies House enrichment: what the register says that a supplier's
-//! record does not, proposed for a clerk to accept; accepted values record
-//! Companies House as their source.
+//! Enriching supplier records: Companies House proposals, and the
+//! recognition rules' suggestions, each accepted by a clerk and recorded with
+//! its source.
 
 use crate::db::audit::Actor;
 use crate::db::companies::{self, CompanyRelease, MatchedBy};
 use crate::db::suppliers::{self, Supplier};
 use crate::db::{write_tx, DbConn};
+use crate::domain::recognise::{Recogniser, Suggestion};
 use crate::domain::supplier::{CompanyFacts, SizeDefinition, Source, SupplierFields};
 use crate::error::AppError;
 
@@ -133,7 +134,10 @@ pub fn proposals(
 
 /// Proposals for matched suppliers, dropping those the register agrees with.
 pub fn propose_all(found: &[(Supplier, CompanyFacts, MatchedBy)]) -> Vec<Proposal> {
-    found.iter().filter_map(|(s, c, by)| propose(s, c, *by)).collect()
+    found
+        .iter()
+        .filter_map(|(s, c, by)| propose(s, c, *by))
+        .collect()
 }
 
 /// Applies the proposals for the given suppliers, recomputed now so nothing
@@ -166,5 +170,80 @@ pub fn accept(conn: &mut DbConn, actor: &Actor, supplier_ids: &[i64]) -> Result<
             }
         }
         Ok(list.len())
+    })
+}
+
+/// Suppliers the recognition rules have something new to say about: a public
+/// body not yet flagged, VCSE flags not yet set, or a redacted payee.
+pub fn rule_suggestions(
+    conn: &mut DbConn,
+    recogniser: &Recogniser,
+) -> Result<Vec<(Supplier, Suggestion)>, AppError> {
+    let (all, _) = suppliers::search(conn, &Default::default(), i64::MAX, 0)?;
+    Ok(all
+        .into_iter()
+        .filter_map(|s| {
+            let suggestion = recogniser.suggest(&s.name).into_iter().next()?;
+            let new = match &suggestion {
+                Suggestion::PublicBody { .. } => !s.is_public_body,
+                Suggestion::Vcse { flags, .. } => {
+                    (flags.vcse && !s.is_vcse)
+                        || (flags.cic && !s.is_cic)
+                        || (flags.cooperative && !s.is_cooperative)
+                }
+                Suggestion::Redacted => true,
+            };
+            new.then_some((s, suggestion))
+        })
+        .collect())
+}
+
+/// Applies the rules' suggestions to the ticked suppliers, recorded with the
+/// rule as their source. Redacted payees are left for a person to deal with.
+pub fn accept_rules(
+    conn: &mut DbConn,
+    actor: &Actor,
+    recogniser: &Recogniser,
+    ids: &[i64],
+) -> Result<usize, AppError> {
+    write_tx(conn, |conn| {
+        let mut changed = 0;
+        for &id in ids {
+            let supplier = suppliers::get(conn, id)?;
+            let Some(suggestion) = recogniser.suggest(&supplier.name).into_iter().next() else {
+                continue;
+            };
+            let mut f = supplier.fields();
+            let on = || Some("on".to_owned());
+            match &suggestion {
+                Suggestion::PublicBody { .. } => f.is_public_body = on(),
+                Suggestion::Vcse { flags, .. } => {
+                    if flags.vcse {
+                        f.is_vcse = on();
+                    }
+                    if flags.cic {
+                        f.is_cic = on();
+                    }
+                    if flags.cooperative {
+                        f.is_cooperative = on();
+                    }
+                }
+                Suggestion::Redacted => continue,
+            }
+            let input = f
+                .parse()
+                .map_err(|e| AppError::Conflict(format!("{}: {}", supplier.name, e[0].1)))?;
+            suppliers::update(
+                conn,
+                actor,
+                id,
+                supplier.version,
+                &input,
+                Source::Rule,
+                &suggestion.describe(),
+            )?;
+            changed += 1;
+        }
+        Ok(changed)
     })
 }

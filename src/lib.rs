@@ -15,4 +15,5 @@ pub mod import;
 pub mod locate;
 pub mod routes;
 pub mod startup;
+pub mod supplier_file;
 pub mod views;

@@ -32,6 +32,11 @@ route_table! {
     post "/account/password" => account::change_password;
     get "/suppliers" => suppliers::list;
     get "/suppliers/new" => suppliers::new_form;
+    get "/suppliers.csv" => suppliers::export_csv;
+    get "/suppliers/import" => suppliers::import_form;
+    post "/suppliers/import" => suppliers::import_file;
+    get "/suppliers/suggestions" => suppliers::suggestions;
+    post "/suppliers/suggestions/accept" => suppliers::accept_suggestions;
     post "/suppliers" => suppliers::create;
     get "/suppliers/{id}" => suppliers::show;
     get "/suppliers/{id}/edit" => suppliers::edit_form;

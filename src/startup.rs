@@ -14,6 +14,7 @@ use crate::auth::{random_token, token_hash, Keys};
 use crate::config::Config;
 use crate::db::{self, DbConn, DbPool};
 use crate::domain::geography::Gazetteer;
+use crate::domain::recognise::Recogniser;
 use crate::error::AppError;
 
 /// Shared by every request: the pool, the configuration and the keys.
@@ -24,6 +25,8 @@ pub struct AppState {
     /// Reference geography, loaded once: it changes only when a new version
     /// of the app ships new reference files.
     pub gazetteer: Arc<Gazetteer>,
+    /// Name rules for public bodies and VCSE organisations.
+    pub recogniser: Arc<Recogniser>,
 }
 
 impl AppState {
@@ -125,11 +128,13 @@ impl Application {
             .port();
         let hsts = config.cookie_secure;
         let bind = config.bind.clone();
+        let recogniser = Arc::new(Recogniser::shipped());
         let state = web::Data::new(AppState {
             pool,
             config,
             keys,
             gazetteer,
+            recogniser,
         });
         let server = HttpServer::new(move || {
             let mut headers = DefaultHeaders::new()

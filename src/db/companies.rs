@@ -123,6 +123,7 @@ pub fn activate(
     if let Some(old) = retired {
         delete_rows(conn, old)?;
     }
+    super::refresh_statistics(conn, &["companies"])?;
     Ok(release)
 }
 
@@ -261,23 +262,5 @@ pub fn matches(
             .map(|(sup, f)| (sup, facts(f), MatchedBy::ExactName)),
     );
     out.sort_by(|a, b| a.0.normalised_name.cmp(&b.0.normalised_name));
-    Ok(out)
-}
-
-/// Companies whose normalised name is one of `names`: the bulk name match.
-pub fn match_names(
-    conn: &mut DbConn,
-    release_id: i64,
-    names: &[String],
-) -> QueryResult<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    for chunk in names.chunks(5_000) {
-        let found: Vec<(String, String)> = c::table
-            .filter(c::release_id.eq(release_id))
-            .filter(c::normalised_name.eq_any(chunk))
-            .select((c::normalised_name, c::company_number))
-            .load(conn)?;
-        out.extend(found);
-    }
     Ok(out)
 }

@@ -228,3 +228,21 @@ pub fn stale_edit(what: &str, saved_at: NaiveDateTime) -> crate::error::AppError
         saved_at.format("%d/%m/%Y %H:%M:%S")
     ))
 }
+
+/// Refreshes the query planner's statistics for some tables, so that joins
+/// between a small table and a large one start from the small one. (Sampled
+/// statistics mislead SQLite about the release columns, so the analysis is
+/// full: about a quarter of a second per million rows.)
+pub fn refresh_statistics(conn: &mut DbConn, tables: &[&str]) -> QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(c) => {
+            c.batch_execute("PRAGMA analysis_limit = 0")?;
+            for table in tables {
+                c.batch_execute(&format!("ANALYZE {table}"))?;
+            }
+        }
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(c) => c.batch_execute(&format!("ANALYZE {}", tables.join(", ")))?,
+    }
+    Ok(())
+}

@@ -854,3 +854,14 @@ pub fn mark_dissolved(conn: &mut DbConn, id: i64) -> QueryResult<()> {
         .execute(conn)?;
     Ok(())
 }
+
+/// Live suppliers after `after_id` in id order, for streaming exports.
+pub fn batch_after(conn: &mut DbConn, after_id: i64, limit: i64) -> QueryResult<Vec<Supplier>> {
+    s::table
+        .filter(s::merged_into.is_null())
+        .filter(s::id.gt(after_id))
+        .order(s::id.asc())
+        .limit(limit)
+        .select(Supplier::as_select())
+        .load(conn)
+}

@@ -7,6 +7,7 @@ pub mod gss;
 pub mod institution;
 pub mod money;
 pub mod postcode;
+pub mod recognise;
 pub mod supplier;
 
 /// Defines a closed set of values stored as short text codes, with a human

@@ -15,7 +15,8 @@ use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::startup::AppState;
 use crate::views::{
-    html, html_status, FormErrors, Layout, SupplierFormPage, SupplierListPage, SupplierPage,
+    html, html_status, FormErrors, Layout, SuggestionsPage, SupplierFormPage, SupplierImportPage,
+    SupplierListPage, SupplierPage,
 };
 
 const PAGE_SIZE: i64 = 50;
@@ -464,5 +465,155 @@ pub async fn add_external_id(
             "Your institution already uses supplier id {shown} for another supplier."
         ))),
         Err(e) => Err(e),
+    }
+}
+
+/// Suppliers the recognition rules have suggestions for.
+pub async fn suggestions(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+) -> AppResult<HttpResponse> {
+    user.require_any_of(&EDITORS)?;
+    let recogniser = state.recogniser.clone();
+    let found = state
+        .db(move |c| crate::enrich::rule_suggestions(c, &recogniser))
+        .await?;
+    html(&SuggestionsPage {
+        layout: Layout::new("Suggestions from names", Some(&user), &page),
+        total: found.len(),
+        rows: found
+            .into_iter()
+            .take(300)
+            .map(|(s, g)| {
+                (
+                    s.id,
+                    s.name,
+                    g.describe(),
+                    matches!(g, crate::domain::recognise::Suggestion::Redacted),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// Confirms the rules' suggestions for the ticked suppliers.
+pub async fn accept_suggestions(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    form: CsrfForm<crate::handlers::auth::Empty>,
+) -> AppResult<HttpResponse> {
+    user.require_any_of(&EDITORS)?;
+    let ids: Vec<i64> = form
+        .all("supplier")
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    if ids.is_empty() {
+        return Err(AppError::BadRequest(
+            "Tick the suggestions you confirm.".into(),
+        ));
+    }
+    let (actor, recogniser) = (user.actor(), state.recogniser.clone());
+    let changed = state
+        .db(move |c| crate::enrich::accept_rules(c, &actor, &recogniser, &ids))
+        .await?;
+    Ok(redirect_with_flash(
+        &state,
+        "/suppliers/suggestions",
+        &format!("Confirmed suggestions for {changed} supplier(s)."),
+    ))
+}
+
+/// The register as CSV, streamed in batches.
+pub async fn export_csv(state: web::Data<AppState>, _user: CurrentUser) -> AppResult<HttpResponse> {
+    use actix_web::web::Bytes;
+    use futures_util::stream::{self, StreamExt};
+    const BATCH: i64 = 1000;
+    let mut head = crate::export::UTF8_BOM.to_vec();
+    head.extend(
+        crate::export::csv_chunk([crate::supplier_file::COLUMNS]).map_err(AppError::internal)?,
+    );
+    let header = stream::once(async move { Ok::<_, AppError>(Bytes::from(head)) });
+    let body = stream::unfold(Some(0_i64), move |cursor| {
+        let state = state.clone();
+        async move {
+            let after = cursor?;
+            match state
+                .db(move |c| Ok(suppliers::batch_after(c, after, BATCH)?))
+                .await
+            {
+                Err(e) => Some((Err(e), None)),
+                Ok(rows) if rows.is_empty() => None,
+                Ok(rows) => {
+                    let next = (rows.len() as i64 == BATCH).then(|| rows[rows.len() - 1].id);
+                    let chunk =
+                        crate::export::csv_chunk(rows.iter().map(crate::supplier_file::record))
+                            .map(Bytes::from)
+                            .map_err(AppError::internal);
+                    Some((chunk, next))
+                }
+            }
+        }
+    });
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            actix_web::http::header::CONTENT_DISPOSITION,
+            format!(
+                "attachment; filename=\"suppliers-{}.csv\"",
+                crate::db::now().format("%Y%m%d")
+            ),
+        ))
+        .streaming(header.chain(body)))
+}
+
+pub async fn import_form(user: CurrentUser, page: Page) -> AppResult<HttpResponse> {
+    user.require_any_of(&EDITORS)?;
+    html(&SupplierImportPage {
+        layout: Layout::new("Import suppliers", Some(&user), &page),
+        errors: Vec::new(),
+    })
+}
+
+/// Applies an edited export: every row valid, or nothing changes.
+pub async fn import_file(
+    req: actix_web::HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+    form: actix_multipart::Multipart,
+) -> AppResult<HttpResponse> {
+    user.require_any_of(&EDITORS)?;
+    let rejected = |errors: Vec<crate::supplier_file::RowError>| {
+        html_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &SupplierImportPage {
+                layout: Layout::new("Import suppliers", Some(&user), &page),
+                errors,
+            },
+        )
+    };
+    let Some(upload) = crate::handlers::uploads::receive(&req, form).await? else {
+        return rejected(vec![crate::supplier_file::RowError {
+            row: 0,
+            message: "Choose the supplier file to import".into(),
+        }]);
+    };
+    let bytes = std::fs::read(&upload.path).map_err(AppError::internal);
+    let _ = std::fs::remove_file(&upload.path);
+    let (actor, name, bytes) = (user.actor(), upload.original.clone(), bytes?);
+    match state
+        .db(move |c| crate::supplier_file::import(c, &actor, &name, &bytes))
+        .await?
+    {
+        Ok(changed) => Ok(redirect_with_flash(
+            &state,
+            "/suppliers",
+            &format!(
+                "Imported {}: {changed} supplier(s) updated.",
+                upload.original
+            ),
+        )),
+        Err(errors) => rejected(errors),
     }
 }

@@ -205,3 +205,19 @@ pub struct CompaniesPage {
     pub can_upload: bool,
     pub errors: FormErrors,
 }
+
+#[derive(Template)]
+#[template(path = "suppliers/suggestions.html")]
+pub struct SuggestionsPage {
+    pub layout: Layout,
+    /// (supplier id, name, suggestion, redacted)
+    pub rows: Vec<(i64, String, String, bool)>,
+    pub total: usize,
+}
+
+#[derive(Template)]
+#[template(path = "suppliers/import.html")]
+pub struct SupplierImportPage {
+    pub layout: Layout,
+    pub errors: Vec<crate::supplier_file::RowError>,
+}

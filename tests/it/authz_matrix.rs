@@ -94,6 +94,18 @@ const MATRIX: &[Entry] = &[
     entry("POST", "/account/password", Access::SignedIn, 422),
     entry("GET", "/suppliers", Access::SignedIn, 200),
     entry("GET", "/suppliers/new", Access::Editors, 200),
+    entry("GET", "/suppliers.csv", Access::SignedIn, 200),
+    entry("GET", "/suppliers/import", Access::Editors, 200),
+    // URL-encoded instead of multipart (400).
+    entry("POST", "/suppliers/import", Access::Editors, 400),
+    entry("GET", "/suppliers/suggestions", Access::Editors, 200),
+    // Nothing ticked (400).
+    entry(
+        "POST",
+        "/suppliers/suggestions/accept",
+        Access::Editors,
+        400,
+    ),
     entry("POST", "/suppliers", Access::Editors, 422),
     entry("GET", "/suppliers/{id}", Access::SignedIn, 200),
     entry("GET", "/suppliers/{id}/edit", Access::Editors, 200),

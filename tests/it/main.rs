@@ -11,4 +11,6 @@ mod companies;
 mod postcode_admin;
 mod postcode_import;
 mod schema_parity;
+mod suggestions;
+mod supplier_file;
 mod suppliers;

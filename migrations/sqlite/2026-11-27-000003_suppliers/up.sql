@@ -113,4 +113,4 @@ CREATE TABLE companies (
     sic_codes TEXT NOT NULL,
     PRIMARY KEY (release_id, company_number)
 ) WITHOUT ROWID;
-CREATE INDEX companies_normalised_name ON companies (release_id, normalised_name);
+CREATE INDEX companies_normalised_name ON companies (normalised_name, release_id);
