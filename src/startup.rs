@@ -88,6 +88,7 @@ pub fn prepare_database(conn: &mut DbConn, config: &Config) -> Result<Keys, Star
         tracing::info!("loaded reference geography");
     }
     db::sessions::purge_expired(conn, db::now())?;
+    db::optimise(conn)?;
     Ok(Keys::new(secret.as_bytes()))
 }
 

@@ -246,3 +246,14 @@ pub fn refresh_statistics(conn: &mut DbConn, tables: &[&str]) -> QueryResult<()>
     }
     Ok(())
 }
+
+/// Lets SQLite refresh whatever planner statistics have gone stale, as its
+/// documentation recommends doing at start-up; PostgreSQL's autovacuum does
+/// this by itself.
+pub fn optimise(conn: &mut DbConn) -> QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(c) => c.batch_execute("PRAGMA optimize"),
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(_) => Ok(()),
+    }
+}

@@ -59,7 +59,6 @@ pub async fn not_found() -> Result<HttpResponse, AppError> {
     Err(AppError::NotFound)
 }
 
-/// Kept for the error page template's sake: a tiny check it renders.
 #[cfg(test)]
 mod tests {
     use super::*;
