@@ -8,8 +8,9 @@
 //! | `LOCALSPEND_COOKIE_SECURE` | `true` unless bound to loopback | mark cookies `Secure` (HTTPS only) |
 //! | `LOCALSPEND_LOG` | `info` | log level: error, warn, info, debug, trace |
 //! | `LOCALSPEND_POOL_SIZE` | 4 (SQLite), 10 (PostgreSQL) | database connections per instance |
+//! | `LOCALSPEND_TRUSTED_PROXIES` | none | comma-separated addresses of reverse proxies whose `X-Forwarded-For` names the client |
 
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 
 use tracing::level_filters::LevelFilter;
 
@@ -69,6 +70,8 @@ pub struct Config {
     pub cookie_secure: bool,
     pub log_level: LevelFilter,
     pub pool_size: Option<u32>,
+    /// Reverse proxies (load balancers) trusted to say who the client is.
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Config {
@@ -132,6 +135,21 @@ impl Config {
             None => None,
         };
 
+        let trusted_proxies = match get("LOCALSPEND_TRUSTED_PROXIES") {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+                .map(|a| {
+                    a.parse::<IpAddr>().map_err(|_| ConfigError::Invalid {
+                        var: "LOCALSPEND_TRUSTED_PROXIES",
+                        reason: format!("`{a}` is not an IP address"),
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+        };
+
         Ok(Self {
             database_url,
             bind,
@@ -139,6 +157,7 @@ impl Config {
             cookie_secure,
             log_level,
             pool_size,
+            trusted_proxies,
         })
     }
 }
@@ -209,6 +228,22 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_are_addresses() {
+        let c = config(&[("LOCALSPEND_TRUSTED_PROXIES", "10.0.0.5, ::1")]).unwrap();
+        assert_eq!(
+            c.trusted_proxies,
+            [
+                "10.0.0.5".parse::<IpAddr>().unwrap(),
+                "::1".parse().unwrap()
+            ]
+        );
+        let e = config(&[("LOCALSPEND_TRUSTED_PROXIES", "lb.internal")])
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("`lb.internal` is not an IP address"), "{e}");
+    }
+
+    #[test]
     fn sqlite_url_prefixes_are_accepted() {
         assert_eq!(
             DatabaseUrl::parse("sqlite://data/x.db").unwrap(),
@@ -236,5 +271,71 @@ mod tests {
             DatabaseUrl::parse("postgresql://u@h/db").unwrap(),
             DatabaseUrl::Postgres(_)
         ));
+    }
+}
+
+/// The client's address for throttling: the connection's peer, unless the
+/// peer is a trusted proxy, in which case the nearest address in
+/// `X-Forwarded-For` that is not itself a trusted proxy. Addresses a client
+/// could have written itself (further left) are never believed.
+pub fn client_address(
+    peer: Option<IpAddr>,
+    forwarded_for: Option<&str>,
+    trusted: &[IpAddr],
+) -> Option<IpAddr> {
+    let mut client = peer?;
+    if !trusted.contains(&client) {
+        return Some(client);
+    }
+    for hop in forwarded_for.unwrap_or("").rsplit(',').map(str::trim) {
+        match hop.parse::<IpAddr>() {
+            Ok(addr) => {
+                client = addr;
+                if !trusted.contains(&addr) {
+                    break;
+                }
+            }
+            Err(_) => break,
+        }
+    }
+    Some(client)
+}
+
+#[cfg(test)]
+mod client_address_tests {
+    use super::*;
+
+    fn ip(s: &str) -> IpAddr {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn only_trusted_proxies_are_believed() {
+        let lb = [ip("10.0.0.5")];
+        // Direct connection: the peer, whatever the header claims.
+        assert_eq!(
+            client_address(Some(ip("203.0.113.9")), Some("1.2.3.4"), &lb),
+            Some(ip("203.0.113.9"))
+        );
+        // Through the load balancer: the address it saw.
+        assert_eq!(
+            client_address(Some(ip("10.0.0.5")), Some("198.51.100.7"), &lb),
+            Some(ip("198.51.100.7"))
+        );
+        // A client forging earlier hops gains nothing: the nearest untrusted hop wins.
+        assert_eq!(
+            client_address(Some(ip("10.0.0.5")), Some("1.2.3.4, 198.51.100.7"), &lb),
+            Some(ip("198.51.100.7"))
+        );
+        // No proxies configured: the peer.
+        assert_eq!(
+            client_address(Some(ip("10.0.0.5")), Some("198.51.100.7"), &[]),
+            Some(ip("10.0.0.5"))
+        );
+        // A garbled header leaves the proxy's own address.
+        assert_eq!(
+            client_address(Some(ip("10.0.0.5")), Some("nonsense"), &lb),
+            Some(ip("10.0.0.5"))
+        );
     }
 }

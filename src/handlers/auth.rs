@@ -61,9 +61,16 @@ pub async fn login(
         next,
     } = form.data;
     let next = safe_next(&next);
-    let address = req
-        .peer_addr()
-        .map_or_else(|| "unknown".to_owned(), |a| a.ip().to_string());
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    let address = crate::config::client_address(
+        req.peer_addr().map(|a| a.ip()),
+        forwarded,
+        &state.config.trusted_proxies,
+    )
+    .map_or_else(|| "unknown".to_owned(), |a| a.to_string());
     let account_key = throttle::account_key(&username);
     let address_key = throttle::address_key(&address);
     let failed = |message: &str, status: StatusCode| {

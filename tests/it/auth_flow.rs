@@ -3,7 +3,7 @@
 use localspend::db::{self, throttle};
 use localspend::domain::Role;
 
-use crate::common::{csrf_token, spawn_app, TestClient, PASSWORD};
+use crate::common::{csrf_token, spawn_app, spawn_app_with, TestClient, PASSWORD};
 
 const FAILED: &str = "The username or password is not right";
 const THROTTLED: &str = "Too many failed attempts to sign in";
@@ -425,4 +425,36 @@ async fn a_second_instance_on_the_same_database_honours_sessions_and_forms() {
         )
         .await;
     assert_eq!(res.status, 303, "{}", res.body);
+}
+
+#[actix_web::test]
+async fn behind_a_trusted_proxy_each_client_is_throttled_on_its_own_address() {
+    let app = spawn_app_with(|c| c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    app.add_user("root", Role::Admin, None);
+    let attacker = app.client();
+    attacker.set_header("X-Forwarded-For", "198.51.100.66");
+    for i in 0..throttle::MAX_ADDRESS_FAILURES {
+        assert_eq!(
+            attacker
+                .login(&format!("user{i}"), "wrong password guess")
+                .await
+                .status,
+            401
+        );
+    }
+    assert_eq!(
+        attacker.login("root", PASSWORD).await.status,
+        429,
+        "the attacker's address is locked"
+    );
+    let colleague = app.client();
+    colleague.set_header("X-Forwarded-For", "198.51.100.10");
+    assert_eq!(
+        colleague.login("root", PASSWORD).await.status,
+        303,
+        "another client behind the same proxy is not"
+    );
+    // A forged earlier hop does not escape the lock.
+    attacker.set_header("X-Forwarded-For", "203.0.113.1, 198.51.100.66");
+    assert_eq!(attacker.login("root", PASSWORD).await.status, 429);
 }

@@ -90,6 +90,7 @@ pub fn test_config(url: &str) -> Config {
         cookie_secure: false,
         log_level: LevelFilter::OFF,
         pool_size: Some(3),
+        trusted_proxies: Vec::new(),
     }
 }
 
@@ -102,8 +103,14 @@ pub struct TestApp {
 
 /// Starts the app on a fresh database. Call inside `#[actix_web::test]`.
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts the app with adjusted configuration.
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
     let db = fresh_database();
-    let config = test_config(&db.url);
+    let mut config = test_config(&db.url);
+    adjust(&mut config);
     let app = Application::build(config.clone()).expect("app builds");
     let base = format!("http://127.0.0.1:{}", app.port());
     let setup_path = app.setup_path.clone();
@@ -209,6 +216,8 @@ pub struct TestClient {
     base: String,
     client: awc::Client,
     jar: RefCell<BTreeMap<String, String>>,
+    /// Sent with every request, as a proxy in front of the app would add them.
+    headers: RefCell<Vec<(String, String)>>,
 }
 
 impl TestClient {
@@ -217,7 +226,28 @@ impl TestClient {
             base: base.to_owned(),
             client: awc::Client::builder().disable_redirects().finish(),
             jar: RefCell::default(),
+            headers: RefCell::default(),
         }
+    }
+
+    pub fn set_header(&self, name: &str, value: &str) {
+        let mut headers = self.headers.borrow_mut();
+        headers.retain(|(n, _)| n != name);
+        headers.push((name.to_owned(), value.to_owned()));
+    }
+
+    fn request(&self, method: &str, path: &str) -> awc::ClientRequest {
+        let url = format!("{}{}", self.base, path);
+        let mut req = if method == "GET" {
+            self.client.get(url)
+        } else {
+            self.client.post(url)
+        };
+        req = req.insert_header(("Cookie", self.cookie_header()));
+        for (name, value) in self.headers.borrow().iter() {
+            req = req.insert_header((name.as_str(), value.as_str()));
+        }
+        req
     }
 
     fn cookie_header(&self) -> String {
@@ -259,21 +289,13 @@ impl TestClient {
     }
 
     pub async fn get(&self, path: &str) -> Resp {
-        let res = self
-            .client
-            .get(format!("{}{}", self.base, path))
-            .insert_header(("Cookie", self.cookie_header()))
-            .send()
-            .await
-            .expect("GET");
+        let res = self.request("GET", path).send().await.expect("GET");
         self.finish(res).await
     }
 
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Resp {
         let res = self
-            .client
-            .post(format!("{}{}", self.base, path))
-            .insert_header(("Cookie", self.cookie_header()))
+            .request("POST", path)
             .send_form(&fields)
             .await
             .expect("POST");
