@@ -9,6 +9,7 @@ pub mod companies;
 pub mod geography;
 pub mod institutions;
 pub mod jobs;
+pub mod locations;
 pub mod networks;
 pub mod postcodes;
 pub mod schema;

@@ -283,6 +283,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    supplier_locations (supplier_id) {
+        supplier_id -> BigInt,
+        release_id -> Nullable<BigInt>,
+        postcode -> Nullable<Text>,
+        district_code -> Nullable<Text>,
+        former_district_code -> Nullable<Text>,
+        ward_code -> Nullable<Text>,
+        lsoa_code -> Nullable<Text>,
+        region_code -> Nullable<Text>,
+        country_code -> Nullable<Text>,
+        imd_rank -> Nullable<Integer>,
+        imd_decile -> Nullable<Integer>,
+        terminated -> Nullable<Text>,
+        manual -> Bool,
+        outside_uk -> Bool,
+        unknown_reason -> Nullable<Text>,
+        resolved_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     supplier_merges (id) {
         id -> BigInt,
         kept_id -> BigInt,
@@ -330,6 +351,7 @@ diesel::joinable!(area_tiers -> area_definitions (definition_id));
 diesel::joinable!(supplier_aliases -> suppliers (supplier_id));
 diesel::joinable!(supplier_external_ids -> suppliers (supplier_id));
 diesel::joinable!(supplier_provenance -> suppliers (supplier_id));
+diesel::joinable!(supplier_locations -> suppliers (supplier_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     institutions,
@@ -355,6 +377,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     supplier_aliases,
     supplier_external_ids,
     supplier_provenance,
+    supplier_locations,
     supplier_merges,
     company_releases,
     companies,

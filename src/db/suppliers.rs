@@ -427,9 +427,21 @@ impl Supplier {
     }
 }
 
+/// Where, for a list filtered by location (see [`super::locations`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LocationFilter {
+    /// Located in one of these districts (a tier's cumulative set).
+    InDistricts(Vec<String>),
+    /// Located in the UK but in none of these districts (the outermost tier).
+    RestOfUk(Vec<String>),
+    OutsideUk,
+    Unknown,
+}
+
 /// Which suppliers a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct SupplierFilter {
+    pub location: Option<LocationFilter>,
     /// A name (matched normalised, aliases included) or an identifier.
     pub query: Option<String>,
     /// Only those missing a location or a size.
@@ -478,6 +490,41 @@ fn filtered(f: &SupplierFilter) -> s::BoxedQuery<'static, Backend> {
             UNCLASSIFIED_SQL,
         ));
     }
+    use super::schema::supplier_locations as l;
+    q = match f.location.clone() {
+        None => q,
+        Some(LocationFilter::InDistricts(d)) => q.filter(
+            s::id.eq_any(
+                l::table
+                    .filter(l::district_code.eq_any(d))
+                    .select(l::supplier_id),
+            ),
+        ),
+        Some(LocationFilter::RestOfUk(d)) => q.filter(
+            s::id.eq_any(
+                l::table
+                    .filter(l::unknown_reason.is_null())
+                    .filter(l::outside_uk.eq(false))
+                    .filter(l::district_code.is_not_null())
+                    .filter(diesel::dsl::not(l::district_code.eq_any(d)))
+                    .select(l::supplier_id),
+            ),
+        ),
+        Some(LocationFilter::OutsideUk) => q.filter(
+            s::id.eq_any(
+                l::table
+                    .filter(l::outside_uk.eq(true))
+                    .select(l::supplier_id),
+            ),
+        ),
+        Some(LocationFilter::Unknown) => q.filter(
+            s::id.eq_any(
+                l::table
+                    .filter(l::unknown_reason.is_not_null())
+                    .select(l::supplier_id),
+            ),
+        ),
+    };
     q = match f.kind.as_deref() {
         Some("vcse") => q.filter(s::is_vcse.eq(true)),
         Some("charity") => q.filter(s::is_charity.eq(true)),

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use super::{form_version, redirect_with_flash};
 use crate::auth::{CsrfForm, CurrentUser, Page};
 use crate::db::areas::{self, Owner};
-use crate::db::suppliers::{self, Supplier, SupplierFilter};
+use crate::db::suppliers::{self, LocationFilter, Supplier, SupplierFilter};
 use crate::db::{audit, institutions, is_unique_violation};
 use crate::domain::supplier::{LivingWage, SizeBand, SizeDefinition, Source, SupplierFields};
 use crate::domain::Role;
@@ -30,6 +30,10 @@ pub struct ListQuery {
     status: String,
     #[serde(default)]
     kind: String,
+    /// A tier position of the viewer's institution's definition, or `rest`,
+    /// `outside` or `unknown`.
+    #[serde(default)]
+    tier: String,
     #[serde(default)]
     page: Option<i64>,
 }
@@ -40,25 +44,68 @@ pub async fn list(
     page: Page,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
-    let filter = SupplierFilter {
-        query: Some(query.q.clone()),
-        unclassified: query.status == "unclassified",
-        kind: (!query.kind.is_empty()).then(|| query.kind.clone()),
-    };
     let page_no = query.page.unwrap_or(1).max(1);
-    let ((rows, total), duplicates) = state
+    let (q, status, kind, tier) = (
+        query.q.clone(),
+        query.status.clone(),
+        query.kind.clone(),
+        query.tier.clone(),
+    );
+    let (institution, g) = (user.institution_id, state.gazetteer.clone());
+    let ((rows, total), duplicates, tiers) = state
         .db(move |c| {
+            // Tiers are those of the viewer's institution (the first one, for
+            // network-wide users).
+            let owner = match institution {
+                Some(i) => Some(i),
+                None => institutions::list(c, None)?.first().map(|i| i.id),
+            };
+            let definition = match owner {
+                Some(i) => areas::current(c, Owner::Institution(i))?,
+                None => None,
+            };
+            let tier_sets: Vec<(String, Vec<String>)> = definition
+                .map(|d| d.tiers.into_iter().map(|t| (t.name, t.districts)).collect())
+                .unwrap_or_default();
+            let location = match tier.as_str() {
+                "" => None,
+                "rest" => Some(LocationFilter::RestOfUk(
+                    tier_sets.last().map(|t| t.1.clone()).unwrap_or_default(),
+                )),
+                "outside" => Some(LocationFilter::OutsideUk),
+                "unknown" => Some(LocationFilter::Unknown),
+                n => n
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|n| tier_sets.get(n.wrapping_sub(1)))
+                    .map(|t| LocationFilter::InDistricts(t.1.clone())),
+            };
+            if location.is_some() {
+                crate::db::locations::refresh_stale(c, &g)?;
+            }
+            let filter = SupplierFilter {
+                query: Some(q),
+                unclassified: status == "unclassified",
+                kind: (!kind.is_empty()).then_some(kind),
+                location,
+            };
+            let names = tier_sets
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect::<Vec<_>>();
             Ok((
                 suppliers::search(c, &filter, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)?,
                 suppliers::duplicate_groups(c, 20)?,
+                names,
             ))
         })
         .await?;
     let query_string = format!(
-        "q={}&status={}&kind={}",
+        "q={}&status={}&kind={}&tier={}",
         crate::views::url_encode(&query.q),
         crate::views::url_encode(&query.status),
-        crate::views::url_encode(&query.kind)
+        crate::views::url_encode(&query.kind),
+        crate::views::url_encode(&query.tier)
     );
     html(&SupplierListPage {
         layout: Layout::new("Suppliers", Some(&user), &page),
@@ -69,6 +116,8 @@ pub async fn list(
         q: query.q.clone(),
         status: query.status.clone(),
         kind: query.kind.clone(),
+        tier: query.tier.clone(),
+        tiers,
         query: query_string,
         duplicates,
         can_edit: EDITORS.contains(&user.role),

@@ -19,6 +19,9 @@ pub struct SupplierListPage {
     pub q: String,
     pub status: String,
     pub kind: String,
+    /// The tier filter chosen, and the tier names of the viewer's definition.
+    pub tier: String,
+    pub tiers: Vec<String>,
     pub query: String,
     pub duplicates: Vec<Vec<(i64, String)>>,
     pub can_edit: bool,
@@ -38,6 +41,10 @@ pub const KINDS: [(&str, &str); 9] = [
 ];
 
 impl SupplierListPage {
+    pub fn tier_selected(&self, position: &usize) -> bool {
+        self.tier == position.to_string()
+    }
+
     pub fn kinds(&self) -> &'static [(&'static str, &'static str)] {
         &KINDS
     }

@@ -465,3 +465,111 @@ async fn managers_and_auditors_read_the_register_but_cannot_change_it() {
         403
     );
 }
+
+#[actix_web::test]
+async fn the_list_filters_by_tier_and_a_reclassification_shows_at_once() {
+    let app = spawn_app().await;
+    let files = [
+        shared_data("geo/codepoint-open-2014-08/pr.csv"),
+        shared_data("geo/codepoint-open-2014-08/m.csv"),
+    ];
+    import_release(
+        &mut app.conn(),
+        &files,
+        "Code-Point PR+M",
+        &Actor::system("test"),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    let (clerk, _) = app.signed_in("clerk", Role::Clerk, Some(preston)).await;
+    let in_preston = add(
+        &clerk,
+        &[
+            ("name", "Preston Bakers"),
+            ("postcode_registered", "PR1 0GP"),
+        ],
+    )
+    .await;
+    let in_south_ribble = add(
+        &clerk,
+        &[
+            ("name", "Leyland Joinery"),
+            ("postcode_registered", "PR1 0AD"),
+        ],
+    )
+    .await;
+    add(
+        &clerk,
+        &[
+            ("name", "Manchester Printing"),
+            ("postcode_registered", "M1 1AE"),
+        ],
+    )
+    .await;
+    add(&clerk, &[("name", "Nowhere Known")]).await;
+    add(
+        &clerk,
+        &[
+            ("name", "Paris Consulting"),
+            ("override_place", "outside_uk"),
+            ("override_justification", "Invoices from France"),
+        ],
+    )
+    .await;
+
+    let names = |body: &str| {
+        [
+            "Preston Bakers",
+            "Leyland Joinery",
+            "Manchester Printing",
+            "Nowhere Known",
+            "Paris Consulting",
+        ]
+        .into_iter()
+        .filter(|n| body.contains(&format!(">{n}</a>")))
+        .collect::<Vec<_>>()
+    };
+    let page = clerk.get("/suppliers?tier=1").await;
+    assert!(page.body.contains("Tier 1: Preston") && page.body.contains("Tier 2: Lancashire"));
+    assert_eq!(names(&page.body), ["Preston Bakers"]);
+    assert_eq!(
+        names(&clerk.get("/suppliers?tier=2").await.body),
+        ["Preston Bakers", "Leyland Joinery"]
+    );
+    assert_eq!(
+        names(&clerk.get("/suppliers?tier=3").await.body),
+        ["Preston Bakers", "Leyland Joinery", "Manchester Printing"]
+    );
+    assert!(
+        names(&clerk.get("/suppliers?tier=rest").await.body).is_empty(),
+        "Manchester is in the North West tier"
+    );
+    assert_eq!(
+        names(&clerk.get("/suppliers?tier=outside").await.body),
+        ["Paris Consulting"]
+    );
+    assert_eq!(
+        names(&clerk.get("/suppliers?tier=unknown").await.body),
+        ["Nowhere Known"]
+    );
+
+    // Moving the joinery's postcode to Preston shows in the very next list.
+    let res = clerk
+        .submit(
+            &format!("/suppliers/{in_south_ribble}/edit"),
+            &format!("/suppliers/{in_south_ribble}"),
+            &[
+                ("name", "Leyland Joinery"),
+                ("postcode_registered", "PR1 0GQ"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(
+        names(&clerk.get("/suppliers?tier=1").await.body),
+        ["Preston Bakers", "Leyland Joinery"]
+    );
+    let _ = in_preston;
+}

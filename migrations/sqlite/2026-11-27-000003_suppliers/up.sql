@@ -76,6 +76,30 @@ CREATE TABLE supplier_provenance (
 );
 CREATE INDEX supplier_provenance_supplier ON supplier_provenance (supplier_id, field);
 
+-- Where each supplier is, resolved from its postcodes (or manual location)
+-- through the postcode lookup: derived data, refreshed whenever the
+-- supplier changed after it was resolved or a newer lookup release is in
+-- use. Tiers are not stored: they depend on each institution's definition.
+CREATE TABLE supplier_locations (
+    supplier_id BIGINT PRIMARY KEY NOT NULL REFERENCES suppliers (id),
+    release_id BIGINT,
+    postcode TEXT,
+    district_code TEXT,
+    former_district_code TEXT,
+    ward_code TEXT,
+    lsoa_code TEXT,
+    region_code TEXT,
+    country_code TEXT,
+    imd_rank INTEGER,
+    imd_decile INTEGER,
+    terminated TEXT,
+    manual BOOLEAN NOT NULL,
+    outside_uk BOOLEAN NOT NULL,
+    unknown_reason TEXT,
+    resolved_at TIMESTAMP NOT NULL
+);
+CREATE INDEX supplier_locations_district ON supplier_locations (district_code);
+
 -- Merges, kept so an admin can undo one exactly.
 CREATE TABLE supplier_merges (
     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -1,0 +1,114 @@
+//! Where suppliers are, as derived data: each supplier's postcode (or manual
+//! location) resolved through the lookup release in use. Refreshed on read
+//! for any supplier changed since, or resolved against another release, so a
+//! reclassification shows at once with no rebuild step.
+
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+
+use super::postcodes::{self, Release};
+use super::schema::supplier_locations as l;
+use super::suppliers;
+use super::{now, write_tx, DbConn};
+use crate::domain::classify::{classify, Definition, Lookup, LookupRecord, Placement};
+use crate::domain::geography::Gazetteer;
+use crate::domain::postcode::Postcode;
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// Resolves every supplier whose stored location is missing or stale.
+/// Returns how many were resolved.
+pub fn refresh_stale(conn: &mut DbConn, gazetteer: &Gazetteer) -> QueryResult<usize> {
+    let release = postcodes::active(conn)?;
+    let release_changed = match &release {
+        Some(r) => format!("l.release_id IS NULL OR l.release_id <> {}", r.id),
+        None => "l.release_id IS NOT NULL".to_owned(),
+    };
+    let stale: Vec<Id> = diesel::sql_query(format!(
+        "SELECT s.id AS id FROM suppliers s LEFT JOIN supplier_locations l ON l.supplier_id = s.id \
+         WHERE s.merged_into IS NULL AND (l.supplier_id IS NULL OR s.updated_at > l.resolved_at OR {release_changed})"
+    ))
+    .load(conn)?;
+    let ids: Vec<i64> = stale.into_iter().map(|r| r.id).collect();
+    for chunk in ids.chunks(1_000) {
+        write_tx(conn, |conn| {
+            resolve(conn, gazetteer, release.as_ref(), chunk)
+        })?;
+    }
+    Ok(ids.len())
+}
+
+fn resolve(
+    conn: &mut DbConn,
+    gazetteer: &Gazetteer,
+    release: Option<&Release>,
+    ids: &[i64],
+) -> QueryResult<()> {
+    // Tiers belong to each institution's definition; here only the place.
+    let no_tiers = Definition {
+        id: 0,
+        version: 0,
+        tiers: Vec::new(),
+    };
+    diesel::delete(l::table.filter(l::supplier_id.eq_any(ids))).execute(conn)?;
+    let at = now();
+    for &id in ids {
+        let supplier = suppliers::get(conn, id)?;
+        let input = supplier.location_input(None);
+        let record = match (
+            release,
+            input.postcodes.for_basis(input.basis).map(Postcode::parse),
+        ) {
+            (Some(r), Some(Ok(pc))) if input.manual.is_none() => {
+                postcodes::find(conn, r.id, pc.as_str())?
+            }
+            _ => None,
+        };
+        let find = move |_: &str| record.clone().map(LookupRecord::from);
+        let lookup = release.map(|r| Lookup {
+            release: &r.name,
+            imd_lsoa_count: r.imd_lsoa_count,
+            find: &find,
+        });
+        let c = classify(&input, &no_tiers, lookup.as_ref(), gazetteer);
+        let unknown = match &c.placement {
+            Placement::Unknown(reason) => Some(reason.to_string()),
+            _ => None,
+        };
+        diesel::insert_into(l::table)
+            .values((
+                l::supplier_id.eq(id),
+                l::release_id.eq(release.map(|r| r.id)),
+                l::postcode.eq(&c.postcode),
+                l::district_code.eq(&c.district),
+                l::former_district_code.eq(&c.former_district),
+                l::ward_code.eq(&c.ward),
+                l::lsoa_code.eq(&c.lsoa),
+                l::region_code.eq(&c.region),
+                l::country_code.eq(&c.country),
+                l::imd_rank.eq(c.imd_rank),
+                l::imd_decile.eq(c.imd_decile.map(i32::from)),
+                l::terminated.eq(&c.terminated),
+                l::manual.eq(c.manual),
+                l::outside_uk.eq(c.placement == Placement::OutsideUk),
+                l::unknown_reason.eq(unknown),
+                l::resolved_at.eq(at),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The district a supplier was last resolved to, if any.
+pub fn district_of(conn: &mut DbConn, supplier_id: i64) -> QueryResult<Option<String>> {
+    Ok(l::table
+        .find(supplier_id)
+        .select(l::district_code)
+        .first::<Option<String>>(conn)
+        .optional()?
+        .flatten())
+}
