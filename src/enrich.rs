@@ -247,3 +247,36 @@ pub fn accept_rules(
         Ok(changed)
     })
 }
+
+/// An unclassified supplier in the work queue: its rank by spend, the
+/// supplier and its influenceable spend in pence.
+pub type QueueRow = (usize, Supplier, i64);
+
+/// Suppliers ranked by an institution's influenceable spend: the coverage of
+/// the top `top_n`, and the unclassified ones in rank order (rank, supplier,
+/// spend), so a clerk classifies where the money is.
+pub fn work_queue(
+    conn: &mut DbConn,
+    institution_id: i64,
+    top_n: usize,
+) -> Result<(crate::domain::spend::Coverage, Vec<QueueRow>), AppError> {
+    let totals = crate::db::spend::supplier_totals(conn, institution_id)?;
+    let unclassified: std::collections::HashSet<i64> =
+        suppliers::unclassified_ids(conn)?.into_iter().collect();
+    let ranked: Vec<(i64, bool)> = totals
+        .iter()
+        .map(|(id, pence)| (*pence, !unclassified.contains(id)))
+        .collect();
+    let coverage = crate::domain::spend::Coverage::of(&ranked, top_n);
+    let mut queue = Vec::new();
+    for (rank, (id, pence)) in totals.iter().enumerate() {
+        if unclassified.contains(id) && queue.len() < 100 {
+            let s = suppliers::get(conn, *id)?;
+            // A merged supplier's spend has moved; skip stragglers.
+            if s.merged_into.is_none() {
+                queue.push((rank + 1, s, *pence));
+            }
+        }
+    }
+    Ok((coverage, queue))
+}

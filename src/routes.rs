@@ -35,6 +35,7 @@ route_table! {
     get "/suppliers.csv" => suppliers::export_csv;
     get "/suppliers/import" => suppliers::import_form;
     post "/suppliers/import" => suppliers::import_file;
+    get "/suppliers/queue" => suppliers::queue;
     get "/suppliers/suggestions" => suppliers::suggestions;
     post "/suppliers/suggestions/accept" => suppliers::accept_suggestions;
     post "/suppliers" => suppliers::create;
@@ -42,6 +43,7 @@ route_table! {
     get "/suppliers/{id}/edit" => suppliers::edit_form;
     post "/suppliers/{id}" => suppliers::update;
     post "/suppliers/{id}/merge" => suppliers::merge;
+    post "/suppliers/{id}/quick" => suppliers::quick_edit;
     post "/suppliers/{id}/aliases/{alias}/split" => suppliers::split;
     post "/suppliers/{id}/external-ids" => suppliers::add_external_id;
     post "/supplier-merges/{id}/undo" => suppliers::undo_merge;

@@ -16,6 +16,7 @@ pub mod schema;
 pub mod sessions;
 pub mod settings;
 pub mod setup;
+pub mod spend;
 pub mod suppliers;
 pub mod throttle;
 pub mod users;

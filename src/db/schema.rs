@@ -343,6 +343,47 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    spend_lines (id) {
+        id -> BigInt,
+        institution_id -> BigInt,
+        payment_date -> Date,
+        invoice_date -> Nullable<Date>,
+        amount_pence -> BigInt,
+        irrecoverable_vat_pence -> Nullable<BigInt>,
+        vat_basis -> Text,
+        supplier_id -> Nullable<BigInt>,
+        supplier_name -> Text,
+        redacted -> Bool,
+        transaction_ref -> Nullable<Text>,
+        invoice_ref -> Nullable<Text>,
+        line_ref -> Nullable<Text>,
+        department -> Nullable<Text>,
+        expense_type -> Nullable<Text>,
+        expense_code -> Nullable<Text>,
+        category -> Nullable<Text>,
+        description -> Nullable<Text>,
+        capital_revenue -> Nullable<Text>,
+        purchase_card -> Bool,
+        payment_type -> Text,
+        import_batch_id -> Nullable<BigInt>,
+        import_row -> Nullable<BigInt>,
+        entered_by -> Nullable<BigInt>,
+        deleted_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payment_type_rules (institution_id, payment_type) {
+        institution_id -> BigInt,
+        payment_type -> Text,
+        influenceable -> Bool,
+    }
+}
+
 diesel::joinable!(network_members -> networks (network_id));
 diesel::joinable!(network_members -> institutions (institution_id));
 diesel::joinable!(users -> institutions (institution_id));
@@ -352,6 +393,7 @@ diesel::joinable!(supplier_aliases -> suppliers (supplier_id));
 diesel::joinable!(supplier_external_ids -> suppliers (supplier_id));
 diesel::joinable!(supplier_provenance -> suppliers (supplier_id));
 diesel::joinable!(supplier_locations -> suppliers (supplier_id));
+diesel::joinable!(spend_lines -> suppliers (supplier_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     institutions,
@@ -381,4 +423,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     supplier_merges,
     company_releases,
     companies,
+    spend_lines,
+    payment_type_rules,
 );

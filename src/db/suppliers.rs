@@ -657,6 +657,8 @@ struct Moved {
     aliases: Vec<i64>,
     added_alias: Option<i64>,
     dropped_aliases: Vec<(String, String)>,
+    #[serde(default)]
+    spend_lines: Vec<i64>,
 }
 
 /// Merges `merged_id` into `kept_id`: its aliases, its name and every
@@ -699,6 +701,8 @@ pub fn merge(
             }
         }
         moved.added_alias = add_alias(conn, kept_id, &merged.name)?;
+        moved.spend_lines = super::spend::line_ids_of(conn, merged_id)?;
+        super::spend::move_lines(conn, &moved.spend_lines, kept_id)?;
         let ids = external_ids(conn, merged_id)?;
         diesel::update(x::table.filter(x::supplier_id.eq(merged_id)))
             .set(x::supplier_id.eq(kept_id))
@@ -812,6 +816,7 @@ pub fn undo_merge(
                 .set(x::supplier_id.eq(merged_id))
                 .execute(conn)?;
         }
+        super::spend::move_lines(conn, &moved.spend_lines, merged_id)?;
         let merged = get(conn, merged_id)?;
         diesel::update(s::table.find(merged_id))
             .set((
@@ -878,6 +883,10 @@ pub fn split_alias(
         diesel::update(a::table.find(alias_id))
             .set(a::supplier_id.eq(id))
             .execute(conn)?;
+        // The lines published under that name go with it.
+        let lines =
+            super::spend::line_ids_named(conn, supplier_id, std::slice::from_ref(&alias.name))?;
+        super::spend::move_lines(conn, &lines, id)?;
         let created = get(conn, id)?;
         audit::record(
             conn,
@@ -910,5 +919,16 @@ pub fn batch_after(conn: &mut DbConn, after_id: i64, limit: i64) -> QueryResult<
         .order(s::id.asc())
         .limit(limit)
         .select(Supplier::as_select())
+        .load(conn)
+}
+
+/// Ids of live suppliers missing a location or a size.
+pub fn unclassified_ids(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
+    s::table
+        .filter(s::merged_into.is_null())
+        .filter(diesel::dsl::sql::<diesel::sql_types::Bool>(
+            UNCLASSIFIED_SQL,
+        ))
+        .select(s::id)
         .load(conn)
 }

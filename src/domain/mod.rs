@@ -8,6 +8,7 @@ pub mod institution;
 pub mod money;
 pub mod postcode;
 pub mod recognise;
+pub mod spend;
 pub mod supplier;
 
 /// Defines a closed set of values stored as short text codes, with a human

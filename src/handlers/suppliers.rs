@@ -15,8 +15,8 @@ use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::startup::AppState;
 use crate::views::{
-    html, html_status, FormErrors, Layout, SuggestionsPage, SupplierFormPage, SupplierImportPage,
-    SupplierListPage, SupplierPage,
+    html, html_status, FormErrors, Layout, QueuePage, SuggestionsPage, SupplierFormPage,
+    SupplierImportPage, SupplierListPage, SupplierPage,
 };
 
 const PAGE_SIZE: i64 = 50;
@@ -218,6 +218,8 @@ pub async fn show(
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     let institution = user.institution_id;
+    // Spend is the institutions' own business: show only what the viewer covers.
+    let scope = user.institution_id;
     let g = state.gazetteer.clone();
     let data = state
         .db(move |c| {
@@ -261,6 +263,20 @@ pub async fn show(
                     )
                 })
                 .collect();
+            let spend = crate::db::spend::supplier_spend(c, id)?
+                .into_iter()
+                .filter(|(i, _, _)| scope.is_none_or(|own| own == *i))
+                .map(|(i, pence, lines)| {
+                    (
+                        names
+                            .iter()
+                            .find(|(n, _)| *n == i)
+                            .map_or_else(String::new, |(_, name)| name.clone()),
+                        pence,
+                        lines,
+                    )
+                })
+                .collect::<Vec<_>>();
             let history = audit::list(
                 c,
                 &audit::AuditFilter {
@@ -280,10 +296,11 @@ pub async fn show(
                 located,
                 suppliers::merges_into(c, id)?,
                 history,
+                spend,
             ))
         })
         .await?;
-    let (supplier, aliases, external_ids, provenance, located, merges, history) = data;
+    let (supplier, aliases, external_ids, provenance, located, merges, history, spend) = data;
     html(&SupplierPage {
         layout: Layout::new(supplier.name.clone(), Some(&user), &page),
         can_edit: EDITORS.contains(&user.role),
@@ -295,6 +312,7 @@ pub async fn show(
         located,
         merges,
         history,
+        spend,
     })
 }
 
@@ -665,4 +683,154 @@ pub async fn import_file(
         )),
         Err(errors) => rejected(errors),
     }
+}
+
+/// How many of the biggest suppliers the coverage meter looks at (CLES's top 300).
+const TOP_N: usize = 300;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct QueueQuery {
+    #[serde(default)]
+    institution_id: Option<i64>,
+}
+
+async fn queue_page(
+    state: &AppState,
+    user: &CurrentUser,
+    page: &Page,
+    chosen: Option<i64>,
+    errors: FormErrors,
+) -> AppResult<QueuePage> {
+    let own = user.institution_id;
+    let (institutions, coverage_and_queue) = state
+        .db(move |c| {
+            let all = institutions::list(c, own)?;
+            let institution = chosen
+                .filter(|id| all.iter().any(|i| i.id == *id))
+                .or(all.first().map(|i| i.id));
+            let result = match institution {
+                Some(i) => Some((i, crate::enrich::work_queue(c, i, TOP_N)?)),
+                None => None,
+            };
+            Ok((
+                all.into_iter().map(|i| (i.id, i.name)).collect::<Vec<_>>(),
+                result,
+            ))
+        })
+        .await?;
+    let (institution_id, (coverage, rows)) = match coverage_and_queue {
+        Some((i, data)) => (Some(i), data),
+        None => (
+            None,
+            (crate::domain::spend::Coverage::of(&[], TOP_N), Vec::new()),
+        ),
+    };
+    Ok(QueuePage {
+        layout: Layout::new("Classification work queue", Some(user), page),
+        institutions,
+        institution_id,
+        coverage,
+        rows,
+        bands: SizeBand::ALL,
+        bases: crate::domain::classify::LocationBasis::ALL,
+        errors,
+    })
+}
+
+/// Unclassified suppliers in order of the institution's influenceable spend.
+pub async fn queue(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+    query: web::Query<QueueQuery>,
+) -> AppResult<HttpResponse> {
+    user.require_any_of(&EDITORS)?;
+    html(
+        &queue_page(
+            &state,
+            &user,
+            &page,
+            query.institution_id,
+            FormErrors::default(),
+        )
+        .await?,
+    )
+}
+
+#[derive(Deserialize)]
+pub struct QuickFields {
+    #[serde(default)]
+    postcode: String,
+    #[serde(default)]
+    location_basis: String,
+    #[serde(default)]
+    size_band: String,
+    #[serde(default)]
+    version: String,
+    #[serde(default)]
+    institution_id: Option<i64>,
+    #[serde(default)]
+    rank: String,
+}
+
+/// Saves a row of the queue: a postcode for the chosen basis and a size band
+/// by employee count, recorded as the clerk's judgement.
+pub async fn quick_edit(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+    id: web::Path<i64>,
+    form: CsrfForm<QuickFields>,
+) -> AppResult<HttpResponse> {
+    let current = editable(&state, &user, id.into_inner()).await?;
+    let q = form.data;
+    let mut f = current.fields();
+    f.location_basis = q.location_basis.clone();
+    let postcode = q.postcode.trim().to_owned();
+    match q.location_basis.as_str() {
+        "branch" => f.postcode_branch = postcode,
+        "invoice" => f.postcode_invoice = postcode,
+        _ => f.postcode_registered = postcode,
+    }
+    if !q.size_band.is_empty() {
+        f.size_band = q.size_band.clone();
+        f.size_definition = SizeDefinition::Employees.code().into();
+    }
+    let input = match f.parse() {
+        Ok(i) => i,
+        Err(problems) => {
+            let mut errors = FormErrors::default();
+            for (_, message) in problems {
+                errors.add("queue", format!("{}: {message}", current.name));
+            }
+            return html_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &queue_page(&state, &user, &page, q.institution_id, errors).await?,
+            );
+        }
+    };
+    let (actor, sid, version) = (user.actor(), current.id, form_version(&q.version));
+    state
+        .db(move |c| {
+            suppliers::update(
+                c,
+                &actor,
+                sid,
+                version,
+                &input,
+                Source::Clerk,
+                "Classification work queue",
+            )
+        })
+        .await?;
+    let back = format!(
+        "/suppliers/queue?institution_id={}#row-{}",
+        q.institution_id.unwrap_or_default(),
+        q.rank
+    );
+    Ok(redirect_with_flash(
+        &state,
+        &back,
+        &format!("Saved {}.", current.name),
+    ))
 }

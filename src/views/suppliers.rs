@@ -77,6 +77,8 @@ pub struct SupplierPage {
     pub located: Option<(String, i64, Classification)>,
     pub merges: Vec<MergeRecord>,
     pub history: Vec<AuditRow>,
+    /// (institution, spend in pence, lines)
+    pub spend: Vec<(String, i64, i64)>,
     pub can_edit: bool,
     pub can_undo: bool,
 }
@@ -193,6 +195,10 @@ impl SupplierPage {
         LocationBasis::from_code(&self.supplier.location_basis).map_or("", LocationBasis::label)
     }
 
+    pub fn money(&self, pence: &i64) -> String {
+        crate::domain::money::Pence(*pence).to_string()
+    }
+
     pub fn turnover(&self) -> Option<String> {
         self.supplier
             .turnover_pence
@@ -227,4 +233,32 @@ pub struct SuggestionsPage {
 pub struct SupplierImportPage {
     pub layout: Layout,
     pub errors: Vec<crate::supplier_file::RowError>,
+}
+
+#[derive(Template)]
+#[template(path = "suppliers/queue.html")]
+pub struct QueuePage {
+    pub layout: Layout,
+    pub institutions: Vec<(i64, String)>,
+    pub institution_id: Option<i64>,
+    pub coverage: crate::domain::spend::Coverage,
+    /// (rank, supplier, influenceable spend in pence)
+    pub rows: Vec<(usize, Supplier, i64)>,
+    pub bands: &'static [SizeBand],
+    pub bases: &'static [LocationBasis],
+    pub errors: FormErrors,
+}
+
+impl QueuePage {
+    pub fn money(&self, pence: &i64) -> String {
+        crate::domain::money::Pence(*pence).to_string()
+    }
+
+    pub fn chosen(&self, id: &i64) -> bool {
+        self.institution_id == Some(*id)
+    }
+
+    pub fn top(&self) -> usize {
+        self.coverage.top_n.min(self.coverage.ranked)
+    }
 }

@@ -98,6 +98,7 @@ const MATRIX: &[Entry] = &[
     entry("GET", "/suppliers/import", Access::Editors, 200),
     // URL-encoded instead of multipart (400).
     entry("POST", "/suppliers/import", Access::Editors, 400),
+    entry("GET", "/suppliers/queue", Access::Editors, 200),
     entry("GET", "/suppliers/suggestions", Access::Editors, 200),
     // Nothing ticked (400).
     entry(
@@ -112,6 +113,9 @@ const MATRIX: &[Entry] = &[
     entry("POST", "/suppliers/{id}", Access::Editors, 422),
     // An empty merge form names no supplier to merge (400).
     entry("POST", "/suppliers/{id}/merge", Access::Editors, 400),
+    // A quick edit without the version it was loaded at may overwrite
+    // someone else's save, so it is refused (409).
+    entry("POST", "/suppliers/{id}/quick", Access::Editors, 409),
     // The `{alias}` is the supplier's own name, which cannot be split off (409).
     entry(
         "POST",

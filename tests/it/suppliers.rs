@@ -573,3 +573,204 @@ async fn the_list_filters_by_tier_and_a_reclassification_shows_at_once() {
     );
     let _ = in_preston;
 }
+
+fn spend(
+    app: &TestApp,
+    institution: i64,
+    supplier: i64,
+    name: &str,
+    pounds: i64,
+    kind: localspend::domain::spend::PaymentType,
+) {
+    let line = localspend::db::spend::NewLine {
+        institution_id: institution,
+        payment_date: chrono::NaiveDate::from_ymd_opt(2025, 5, 1).unwrap(),
+        amount_pence: pounds * 100,
+        supplier_id: Some(supplier),
+        supplier_name: name.into(),
+        payment_type: kind,
+        description: None,
+        entered_by: None,
+    };
+    app.with_conn(|c| localspend::db::spend::insert(c, &Actor::system("test"), &line).unwrap());
+}
+
+#[actix_web::test]
+async fn the_work_queue_ranks_unclassified_suppliers_by_influenceable_spend() {
+    use localspend::domain::spend::PaymentType::{Procurement, PublicBody};
+    let app = spawn_app().await;
+    load_pr_postcodes(&app);
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    let other = app.add_institution("Blackpool Council", "E06000009");
+    let (clerk, _) = app.signed_in("clerk", Role::Clerk, Some(preston)).await;
+    let big = add(&clerk, &[("name", "Big Contractor Ltd")]).await;
+    let small = add(&clerk, &[("name", "Small Cafe")]).await;
+    let done = add(
+        &clerk,
+        &[
+            ("name", "Done Ltd"),
+            ("postcode_registered", "PR1 0GP"),
+            ("size_band", "micro"),
+            ("size_definition", "employees"),
+        ],
+    )
+    .await;
+    let council = add(&clerk, &[("name", "Lancashire County Council")]).await;
+    spend(
+        &app,
+        preston,
+        big,
+        "BIG CONTRACTOR LTD",
+        60_000,
+        Procurement,
+    );
+    spend(&app, preston, small, "Small Cafe", 1_000, Procurement);
+    spend(&app, preston, done, "Done Ltd", 39_000, Procurement);
+    spend(
+        &app,
+        preston,
+        council,
+        "Lancashire County Council",
+        500_000,
+        PublicBody,
+    );
+    spend(&app, other, small, "Small Cafe", 900_000, Procurement);
+
+    let page = clerk.get("/suppliers/queue").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.body
+            .contains("1 of the top 3 suppliers classified, covering 39% of influenceable spend"),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("(£39,000.00 of £100,000.00)"),
+        "public-body spend and other institutions' spend are left out"
+    );
+    let big_at = page.body.find(">Big Contractor Ltd<").unwrap();
+    let small_at = page.body.find(">Small Cafe<").unwrap();
+    assert!(big_at < small_at, "largest spend first");
+    assert!(
+        !page.body.contains(">Done Ltd<") && !page.body.contains(">Lancashire County Council<")
+    );
+
+    // Quick edit from the queue: postcode and size, then the meter moves.
+    let token = crate::common::csrf_token(&page.body);
+    let res = clerk
+        .post_form(
+            &format!("/suppliers/{big}/quick"),
+            &[
+                ("csrf_token", &token),
+                ("postcode", "pr1 0ad"),
+                ("location_basis", "registered_office"),
+                ("size_band", "large"),
+                ("version", "1"),
+                ("rank", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let page = clerk.get("/suppliers/queue").await;
+    assert!(
+        page.body
+            .contains("2 of the top 3 suppliers classified, covering 99% of influenceable spend"),
+        "{}",
+        page.body
+    );
+    let bad = clerk
+        .post_form(
+            &format!("/suppliers/{small}/quick"),
+            &[
+                ("csrf_token", &token),
+                ("postcode", "PR1 2CE"),
+                ("location_basis", "registered_office"),
+                ("version", "1"),
+                ("rank", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.body
+            .contains("Small Cafe: `PR1 2CE` is not a UK postcode"),
+        "{}",
+        bad.body
+    );
+
+    // The supplier page shows only the viewer's institution's spend.
+    let page = clerk.get(&format!("/suppliers/{small}")).await;
+    assert!(
+        page.body.contains("£1,000.00") && !page.body.contains("£900,000.00"),
+        "{}",
+        page.body
+    );
+}
+
+#[actix_web::test]
+async fn spend_follows_a_merge_its_undo_and_a_split() {
+    use localspend::domain::spend::PaymentType::Procurement;
+    let app = spawn_app().await;
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    let (admin, _) = app.signed_in("root", Role::Admin, None).await;
+    let kept = add(&admin, &[("name", "Smith Builders")]).await;
+    let dup = add(&admin, &[("name", "Smith Bakers")]).await;
+    spend(&app, preston, kept, "Smith Builders", 100, Procurement);
+    spend(&app, preston, dup, "Smith Bakers", 200, Procurement);
+    let totals = |app: &TestApp| {
+        app.with_conn(|c| localspend::db::spend::supplier_totals(c, preston).unwrap())
+    };
+    let token = admin.csrf_from(&format!("/suppliers/{kept}")).await;
+    admin
+        .post_form(
+            &format!("/suppliers/{kept}/merge"),
+            &[("csrf_token", &token), ("other", &dup.to_string())],
+        )
+        .await;
+    assert_eq!(totals(&app), [(kept, 30_000)]);
+    let record = app.with_conn(|c| suppliers::merges_into(c, kept).unwrap()[0].id);
+    let token = admin.csrf_from(&format!("/suppliers/{kept}")).await;
+    admin
+        .post_form(
+            &format!("/supplier-merges/{record}/undo"),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    assert_eq!(totals(&app), [(dup, 20_000), (kept, 10_000)]);
+
+    let token = admin.csrf_from(&format!("/suppliers/{kept}")).await;
+    admin
+        .post_form(
+            &format!("/suppliers/{kept}/merge"),
+            &[("csrf_token", &token), ("other", &dup.to_string())],
+        )
+        .await;
+    let alias = app.with_conn(|c| {
+        suppliers::aliases(c, kept)
+            .unwrap()
+            .into_iter()
+            .find(|a| a.name == "Smith Bakers")
+            .unwrap()
+            .id
+    });
+    let token = admin.csrf_from(&format!("/suppliers/{kept}")).await;
+    let res = admin
+        .post_form(
+            &format!("/suppliers/{kept}/aliases/{alias}/split"),
+            &[("csrf_token", &token)],
+        )
+        .await;
+    let split: i64 = res
+        .location()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        totals(&app),
+        [(split, 20_000), (kept, 10_000)],
+        "the lines published as Smith Bakers went with the name"
+    );
+}

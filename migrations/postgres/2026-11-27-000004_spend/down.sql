@@ -1,0 +1,2 @@
+DROP TABLE payment_type_rules;
+DROP TABLE spend_lines;
