@@ -43,10 +43,6 @@ impl DatabaseUrl {
             .unwrap_or(raw);
         Ok(Self::Sqlite(path.to_owned()))
     }
-
-    pub fn is_sqlite(&self) -> bool {
-        matches!(self, Self::Sqlite(_))
-    }
 }
 
 #[derive(Debug, thiserror::Error)]

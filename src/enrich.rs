@@ -268,15 +268,22 @@ pub fn work_queue(
         .map(|(id, pence)| (*pence, !unclassified.contains(id)))
         .collect();
     let coverage = crate::domain::spend::Coverage::of(&ranked, top_n);
-    let mut queue = Vec::new();
-    for (rank, (id, pence)) in totals.iter().enumerate() {
-        if unclassified.contains(id) && queue.len() < 100 {
-            let s = suppliers::get(conn, *id)?;
-            // A merged supplier's spend has moved; skip stragglers.
-            if s.merged_into.is_none() {
-                queue.push((rank + 1, s, *pence));
-            }
-        }
-    }
+    // `unclassified_ids` holds live suppliers only, so every row here is live.
+    let wanted: Vec<(usize, i64, i64)> = totals
+        .iter()
+        .enumerate()
+        .filter(|(_, (id, _))| unclassified.contains(id))
+        .take(100)
+        .map(|(rank, (id, pence))| (rank + 1, *id, *pence))
+        .collect();
+    let ids: Vec<i64> = wanted.iter().map(|(_, id, _)| *id).collect();
+    let mut loaded: std::collections::HashMap<i64, Supplier> = suppliers::get_many(conn, &ids)?
+        .into_iter()
+        .map(|s| (s.id, s))
+        .collect();
+    let queue = wanted
+        .into_iter()
+        .filter_map(|(rank, id, pence)| Some((rank, loaded.remove(&id)?, pence)))
+        .collect();
     Ok((coverage, queue))
 }

@@ -103,19 +103,17 @@ pub struct Application {
 impl Application {
     pub fn build(config: Config) -> Result<Self, StartupError> {
         let pool = db::build_pool(&config.database_url, config.pool_size)?;
-        let setup_path = {
-            let mut conn = pool.get()?;
-            let keys = prepare_database(&mut conn, &config)?;
-            if db::users::count(&mut conn)? == 0 {
-                let token = random_token();
-                db::setup::issue(&mut conn, &token_hash(&token), db::now())?;
-                (keys, Some(format!("/setup/{token}")))
-            } else {
-                (keys, None)
-            }
+        let mut conn = pool.get()?;
+        let keys = prepare_database(&mut conn, &config)?;
+        let setup_path = if db::users::count(&mut conn)? == 0 {
+            let token = random_token();
+            db::setup::issue(&mut conn, &token_hash(&token), db::now())?;
+            Some(format!("/setup/{token}"))
+        } else {
+            None
         };
-        let (keys, setup_path) = setup_path;
-        let gazetteer = Arc::new(db::geography::load(&mut *pool.get()?)?);
+        let gazetteer = Arc::new(db::geography::load(&mut conn)?);
+        drop(conn);
         let listener = TcpListener::bind(&config.bind).map_err(|source| StartupError::Bind {
             bind: config.bind.clone(),
             source,

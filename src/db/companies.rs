@@ -135,23 +135,7 @@ pub fn abandon(conn: &mut DbConn, release_id: i64) -> QueryResult<()> {
 }
 
 fn delete_rows(conn: &mut DbConn, release_id: i64) -> QueryResult<()> {
-    loop {
-        let slice: Vec<String> = c::table
-            .filter(c::release_id.eq(release_id))
-            .select(c::company_number)
-            .order(c::company_number)
-            .limit(20_000)
-            .load(conn)?;
-        let Some(last) = slice.last() else {
-            return Ok(());
-        };
-        diesel::delete(
-            c::table
-                .filter(c::release_id.eq(release_id))
-                .filter(c::company_number.le(last)),
-        )
-        .execute(conn)?;
-    }
+    super::delete_release_rows(conn, "companies", "company_number", release_id)
 }
 
 type FactsRow = (

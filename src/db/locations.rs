@@ -56,8 +56,8 @@ fn resolve(
     };
     diesel::delete(l::table.filter(l::supplier_id.eq_any(ids))).execute(conn)?;
     let at = now();
-    for &id in ids {
-        let supplier = suppliers::get(conn, id)?;
+    for supplier in suppliers::get_many(conn, ids)? {
+        let id = supplier.id;
         let input = supplier.location_input(None);
         let record = match (
             release,
@@ -101,14 +101,4 @@ fn resolve(
             .execute(conn)?;
     }
     Ok(())
-}
-
-/// The district a supplier was last resolved to, if any.
-pub fn district_of(conn: &mut DbConn, supplier_id: i64) -> QueryResult<Option<String>> {
-    Ok(l::table
-        .find(supplier_id)
-        .select(l::district_code)
-        .first::<Option<String>>(conn)
-        .optional()?
-        .flatten())
 }

@@ -169,23 +169,7 @@ pub fn abandon(conn: &mut DbConn, release_id: i64) -> QueryResult<()> {
 
 /// Deletes a release's rows in slices, so no single transaction is long.
 fn delete_rows(conn: &mut DbConn, release_id: i64) -> QueryResult<()> {
-    loop {
-        let slice: Vec<String> = p::table
-            .filter(p::release_id.eq(release_id))
-            .select(p::postcode)
-            .order(p::postcode)
-            .limit(20_000)
-            .load(conn)?;
-        let Some(last) = slice.last() else {
-            return Ok(());
-        };
-        diesel::delete(
-            p::table
-                .filter(p::release_id.eq(release_id))
-                .filter(p::postcode.le(last)),
-        )
-        .execute(conn)?;
-    }
+    super::delete_release_rows(conn, "postcodes", "postcode", release_id)
 }
 
 /// The release in use, if any.

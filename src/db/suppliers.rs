@@ -249,6 +249,20 @@ pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Supplier> {
     s::table.find(id).select(Supplier::as_select()).first(conn)
 }
 
+/// Several suppliers in one query, in no particular order.
+pub fn get_many(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Supplier>> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(5_000) {
+        out.extend(
+            s::table
+                .filter(s::id.eq_any(chunk))
+                .select(Supplier::as_select())
+                .load(conn)?,
+        );
+    }
+    Ok(out)
+}
+
 /// Creates a supplier, its first alias (its own name) and the provenance of
 /// whatever classification it was created with.
 pub fn create(

@@ -229,11 +229,12 @@ pub async fn show(
                 .iter()
                 .find(|p| p.field == "location")
                 .map(|p| p.set_by.clone());
+            let all = institutions::list(c, None)?;
             // Where it counts for the viewer's institution (or the first one,
             // for network-wide users).
             let institution = match institution {
-                Some(i) => Some(institutions::get(c, i)?),
-                None => institutions::list(c, None)?.into_iter().next(),
+                Some(i) => all.iter().find(|x| x.id == i).cloned(),
+                None => all.first().cloned(),
             };
             let located = match &institution {
                 Some(inst) => match areas::current(c, Owner::Institution(inst.id))? {
@@ -247,10 +248,7 @@ pub async fn show(
                 },
                 None => None,
             };
-            let names = institutions::list(c, None)?
-                .into_iter()
-                .map(|i| (i.id, i.name))
-                .collect::<Vec<_>>();
+            let names = all.into_iter().map(|i| (i.id, i.name)).collect::<Vec<_>>();
             let external = suppliers::external_ids(c, id)?
                 .into_iter()
                 .map(|(i, e)| {
