@@ -7,6 +7,7 @@ pub mod areas;
 pub mod audit;
 pub mod companies;
 pub mod geography;
+pub mod imports;
 pub mod institutions;
 pub mod jobs;
 pub mod locations;

@@ -373,6 +373,51 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        fingerprint -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    import_batches (id) {
+        id -> BigInt,
+        institution_id -> BigInt,
+        file_name -> Text,
+        file_hash -> Text,
+        file_size -> BigInt,
+        status -> Text,
+        layout -> Text,
+        settings -> Text,
+        preview -> Text,
+        message -> Text,
+        line_count -> BigInt,
+        skipped_count -> BigInt,
+        total_pence -> BigInt,
+        job_id -> Nullable<BigInt>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        committed_by -> Nullable<BigInt>,
+        committed_at -> Nullable<Timestamp>,
+        undone_by -> Nullable<BigInt>,
+        undone_at -> Nullable<Timestamp>,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    import_file_chunks (batch_id, seq) {
+        batch_id -> BigInt,
+        seq -> BigInt,
+        data -> Binary,
+    }
+}
+
+diesel::table! {
+    import_profiles (institution_id, signature) {
+        institution_id -> BigInt,
+        signature -> Text,
+        settings -> Text,
+        updated_by -> Text,
+        updated_at -> Timestamp,
     }
 }
 
@@ -394,8 +439,13 @@ diesel::joinable!(supplier_external_ids -> suppliers (supplier_id));
 diesel::joinable!(supplier_provenance -> suppliers (supplier_id));
 diesel::joinable!(supplier_locations -> suppliers (supplier_id));
 diesel::joinable!(spend_lines -> suppliers (supplier_id));
+diesel::joinable!(spend_lines -> import_batches (import_batch_id));
+diesel::joinable!(import_batches -> institutions (institution_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    import_batches,
+    import_file_chunks,
+    import_profiles,
     institutions,
     networks,
     network_members,

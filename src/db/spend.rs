@@ -2,7 +2,7 @@
 //! per supplier, the work queue's ranking); entry forms and the importer
 //! build on the same table.
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use super::audit::{self, Actor, Change};
@@ -10,6 +10,7 @@ use super::schema::{payment_type_rules as r, spend_lines as l};
 use super::{now, write_tx, DbConn};
 use crate::domain::spend::PaymentType;
 use crate::error::AppError;
+use crate::import::spend_file::{ParsedLine, Settings};
 
 /// The fields a spend line needs to exist.
 #[derive(Debug, Clone)]
@@ -150,4 +151,122 @@ pub fn move_lines(conn: &mut DbConn, ids: &[i64], to_supplier: i64) -> QueryResu
             .execute(conn)?;
     }
     Ok(moved)
+}
+
+/// A spend line as written, from an import or a form.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = l)]
+pub struct LineRow {
+    pub institution_id: i64,
+    pub payment_date: NaiveDate,
+    pub invoice_date: Option<NaiveDate>,
+    pub amount_pence: i64,
+    pub irrecoverable_vat_pence: Option<i64>,
+    pub vat_basis: String,
+    pub supplier_id: Option<i64>,
+    pub supplier_name: String,
+    pub redacted: bool,
+    pub transaction_ref: Option<String>,
+    pub invoice_ref: Option<String>,
+    pub department: Option<String>,
+    pub expense_type: Option<String>,
+    pub expense_code: Option<String>,
+    pub category: Option<String>,
+    pub description: Option<String>,
+    pub capital_revenue: Option<String>,
+    pub purchase_card: bool,
+    pub payment_type: String,
+    pub import_batch_id: Option<i64>,
+    pub import_row: Option<i64>,
+    pub entered_by: Option<i64>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub fingerprint: Option<i64>,
+}
+
+impl LineRow {
+    /// A line read from row `row` of an import batch's file.
+    #[allow(clippy::too_many_arguments)]
+    pub fn imported(
+        institution_id: i64,
+        line: ParsedLine,
+        supplier_id: Option<i64>,
+        payment_type: &str,
+        settings: &Settings,
+        batch_id: i64,
+        row: u64,
+        fingerprint: i64,
+        at: NaiveDateTime,
+    ) -> Self {
+        Self {
+            institution_id,
+            payment_date: line.payment_date,
+            invoice_date: line.invoice_date,
+            amount_pence: line.amount,
+            irrecoverable_vat_pence: line.irrecoverable_vat,
+            vat_basis: settings.vat_basis.clone(),
+            supplier_id,
+            supplier_name: line.supplier_name,
+            redacted: line.redacted,
+            transaction_ref: line.transaction_ref,
+            invoice_ref: line.invoice_ref,
+            department: line.department,
+            expense_type: line.expense_type,
+            expense_code: line.expense_code,
+            category: line.category,
+            description: line.description,
+            capital_revenue: line.capital_revenue.map(str::to_owned),
+            purchase_card: settings.purchase_card,
+            payment_type: payment_type.to_owned(),
+            import_batch_id: Some(batch_id),
+            import_row: Some(row as i64),
+            entered_by: None,
+            created_at: at,
+            updated_at: at,
+            fingerprint: Some(fingerprint),
+        }
+    }
+}
+
+/// Inserts lines, skipping any whose fingerprint a live line of the same
+/// institution already has. Returns the amounts of the lines added.
+pub fn insert_new(conn: &mut DbConn, rows: &[LineRow]) -> QueryResult<Vec<i64>> {
+    match conn {
+        DbConn::Sqlite(c) => diesel::insert_into(l::table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(l::amount_pence)
+            .get_results(c),
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(c) => diesel::insert_into(l::table)
+            .values(rows)
+            .on_conflict_do_nothing()
+            .returning(l::amount_pence)
+            .get_results(c),
+    }
+}
+
+/// Whether an institution has any live spend lines at all.
+pub fn has_live_lines(conn: &mut DbConn, institution_id: i64) -> QueryResult<bool> {
+    diesel::select(diesel::dsl::exists(
+        l::table
+            .filter(l::institution_id.eq(institution_id))
+            .filter(l::deleted_at.is_null()),
+    ))
+    .get_result(conn)
+}
+
+/// How many of these fingerprints live lines of the institution already have.
+pub fn count_fingerprints(
+    conn: &mut DbConn,
+    institution_id: i64,
+    fingerprints: &[i64],
+) -> QueryResult<u64> {
+    let n: i64 = l::table
+        .filter(l::institution_id.eq(institution_id))
+        .filter(l::deleted_at.is_null())
+        .filter(l::fingerprint.eq_any(fingerprints))
+        .count()
+        .get_result(conn)?;
+    Ok(n as u64)
 }

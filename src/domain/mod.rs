@@ -5,6 +5,7 @@ pub mod classify;
 pub mod geography;
 pub mod gss;
 pub mod institution;
+pub mod ledger;
 pub mod money;
 pub mod postcode;
 pub mod recognise;

@@ -20,9 +20,15 @@ pub enum ReadError {
 
 /// Remembers the last byte read, to tell whether a file ends with a line
 /// break.
-struct LastByte<R> {
+pub(crate) struct LastByte<R> {
     inner: R,
-    last: Option<u8>,
+    pub(crate) last: Option<u8>,
+}
+
+impl<R> LastByte<R> {
+    pub(crate) fn new(inner: R) -> Self {
+        Self { inner, last: None }
+    }
 }
 
 impl<R: Read> Read for LastByte<R> {

@@ -1,4 +1,4 @@
-//! Reading external files: postcode lookups now, spend files later. Readers
+//! Reading external files: postcode lookups, Companies House, spend files. Readers
 //! stream: memory stays flat however large the file.
 
 pub mod companies;
@@ -8,3 +8,6 @@ pub mod job;
 pub mod postcode_release;
 pub mod postcodes;
 pub mod sources;
+pub mod spend;
+pub mod spend_file;
+pub mod text;

@@ -73,6 +73,7 @@ fn pg_shape(conn: &mut DbConn) -> Shape {
         .map(|r| {
             let ty = match r.data_type.as_str() {
                 "timestamp without time zone" => "timestamp".to_owned(),
+                "bytea" => "blob".to_owned(),
                 other => other.to_owned(),
             };
             (r.table_name, r.column_name, ty, r.is_nullable == "NO")

@@ -1,0 +1,660 @@
+//! Importing a spend file: preview (every row read, checked and matched to a
+//! supplier, nothing written) and commit (the same reading, written in one
+//! transaction: the whole file or none of it). A line already on record from
+//! an earlier import (same fingerprint) is skipped, so re-importing the same
+//! or an overlapping file adds nothing twice.
+
+use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::BufReader;
+use std::path::Path;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::spend_file::{read_rows, Layout, ParsedLine, ReadError, Row, Settings};
+use crate::db::audit::{self, Actor, Change};
+use crate::db::schema::{supplier_aliases as a, supplier_external_ids as x, suppliers as s};
+use crate::db::spend::{self, LineRow};
+use crate::db::{imports, now, suppliers, write_tx, DbConn};
+use crate::domain::ledger::{infer_payment_type, DateOrder, OrderEvidence};
+use crate::domain::money::Pence;
+use crate::domain::supplier::{
+    match_key, normalise_company_number, normalise_name, Source, SupplierFields,
+};
+use crate::error::AppError;
+
+/// Rows listed by name in a preview; beyond this only the count is kept.
+const LISTED: usize = 1_000;
+const INSERT_BATCH: usize = 500;
+/// A payment this large is more often a total row or a typing slip.
+const LARGE_PENCE: i64 = 100_000_000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SpendImportError {
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    App(#[from] AppError),
+    #[error("database error: {0}")]
+    Db(#[from] diesel::result::Error),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowIssue {
+    pub row: u64,
+    pub message: String,
+}
+
+/// What committing a file would do.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preview {
+    pub lines: u64,
+    pub blank_rows: u64,
+    pub footer_rows: Vec<u64>,
+    pub rejected: Vec<RowIssue>,
+    pub rejected_count: u64,
+    pub warnings: Vec<RowIssue>,
+    pub warning_count: u64,
+    pub total_pence: i64,
+    pub credit_lines: u64,
+    pub credit_pence: i64,
+    pub first_date: Option<NaiveDate>,
+    pub last_date: Option<NaiveDate>,
+    pub lines_matched: u64,
+    pub suppliers_matched: u64,
+    pub suppliers_new: u64,
+    pub new_supplier_names: Vec<String>,
+    pub redacted_lines: u64,
+    /// (payment type code, lines, pence)
+    pub by_payment_type: Vec<(String, u64, i64)>,
+    /// Lines already on record from an earlier import; they will be skipped.
+    pub already_recorded: u64,
+    pub date_order: Option<DateOrder>,
+    pub date_order_needed: bool,
+    /// Earlier committed imports of this very file.
+    pub same_file: Vec<i64>,
+}
+
+impl Preview {
+    /// Why the file cannot be committed as it is, if it cannot.
+    pub fn blockers(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.rejected_count > 0 {
+            out.push(format!(
+                "{} row{} cannot be read (listed below). Correct the file and upload it again: an import commits whole or not at all.",
+                self.rejected_count,
+                if self.rejected_count == 1 { "" } else { "s" }
+            ));
+        }
+        if self.date_order_needed {
+            out.push("Every date in this file reads either day first or month first. Say which the file uses.".into());
+        }
+        if self.lines == 0 && self.rejected_count == 0 {
+            out.push("The file holds no payments.".into());
+        }
+        out
+    }
+
+    pub fn can_commit(&self) -> bool {
+        self.blockers().is_empty()
+    }
+
+    pub fn lines_to_add(&self) -> u64 {
+        self.lines.saturating_sub(self.already_recorded)
+    }
+}
+
+/// The supplier register as an import needs it: every way a published name
+/// can be recognised.
+struct SupplierIndex {
+    by_ref: HashMap<String, i64>,
+    by_company: HashMap<String, i64>,
+    by_name: HashMap<String, i64>,
+    by_key: HashMap<String, i64>,
+    public_bodies: HashSet<i64>,
+    /// Published name → what it resolved to, so each distinct name is
+    /// normalised once.
+    memo: HashMap<String, Option<i64>>,
+}
+
+impl SupplierIndex {
+    fn load(conn: &mut DbConn, institution_id: i64) -> QueryResult<Self> {
+        let live: Vec<(i64, String, Option<String>, bool)> = s::table
+            .filter(s::merged_into.is_null())
+            .select((s::id, s::match_key, s::company_number, s::is_public_body))
+            .load(conn)?;
+        let names: Vec<(String, i64)> = a::table
+            .inner_join(s::table)
+            .filter(s::merged_into.is_null())
+            .select((a::normalised_name, a::supplier_id))
+            .order(a::id)
+            .load(conn)?;
+        let refs: Vec<(String, i64)> = x::table
+            .filter(x::institution_id.eq(institution_id))
+            .select((x::external_id, x::supplier_id))
+            .load(conn)?;
+        let mut index = Self {
+            by_ref: refs.into_iter().collect(),
+            by_company: HashMap::new(),
+            by_name: HashMap::new(),
+            by_key: HashMap::new(),
+            public_bodies: HashSet::new(),
+            memo: HashMap::new(),
+        };
+        for (id, key, company, public) in live {
+            index.by_key.entry(key).or_insert(id);
+            if let Some(c) = company {
+                index.by_company.entry(c).or_insert(id);
+            }
+            if public {
+                index.public_bodies.insert(id);
+            }
+        }
+        for (name, id) in names {
+            index.by_name.entry(name).or_insert(id);
+        }
+        Ok(index)
+    }
+
+    fn resolve(&mut self, line: &ParsedLine) -> Option<i64> {
+        if let Some(id) = line.supplier_ref.as_ref().and_then(|r| self.by_ref.get(r)) {
+            return Some(*id);
+        }
+        if let Some(id) = line
+            .company_number
+            .as_deref()
+            .and_then(normalise_company_number)
+            .and_then(|c| self.by_company.get(&c))
+        {
+            return Some(*id);
+        }
+        if let Some(found) = self.memo.get(&line.supplier_name) {
+            return *found;
+        }
+        let found = self
+            .by_name
+            .get(&normalise_name(&line.supplier_name))
+            .or_else(|| self.by_key.get(&match_key(&line.supplier_name)))
+            .copied();
+        self.memo.insert(line.supplier_name.clone(), found);
+        found
+    }
+
+    fn learn(&mut self, line: &ParsedLine, id: i64) {
+        self.by_name.insert(normalise_name(&line.supplier_name), id);
+        self.by_key
+            .entry(match_key(&line.supplier_name))
+            .or_insert(id);
+        self.memo.insert(line.supplier_name.clone(), Some(id));
+        if let Some(r) = &line.supplier_ref {
+            self.by_ref.insert(r.clone(), id);
+        }
+    }
+}
+
+/// Counts identical lines within one file, so that two genuinely identical
+/// payments in a file are both kept while a second import of it adds neither.
+#[derive(Default)]
+struct Fingerprints {
+    seen: HashMap<u64, u32>,
+}
+
+impl Fingerprints {
+    fn next(&mut self, line: &ParsedLine) -> i64 {
+        let mut h = Sha256::new();
+        for part in [
+            line.payment_date.to_string().as_str(),
+            &line.amount.to_string(),
+            &normalise_name(&line.supplier_name),
+            line.transaction_ref.as_deref().unwrap_or(""),
+            line.invoice_ref.as_deref().unwrap_or(""),
+        ] {
+            h.update(part.as_bytes());
+            h.update([0x1f]);
+        }
+        let base = h.clone().finalize();
+        let base_key = u64::from_le_bytes(base[..8].try_into().unwrap_or_default());
+        let n = self.seen.entry(base_key).or_default();
+        *n += 1;
+        h.update(n.to_le_bytes());
+        let full = h.finalize();
+        i64::from_le_bytes(full[..8].try_into().unwrap_or_default())
+    }
+}
+
+fn open(path: &Path) -> Result<BufReader<File>, ReadError> {
+    File::open(path)
+        .map(|f| BufReader::with_capacity(1 << 20, f))
+        .map_err(|e| ReadError::Io(e.to_string()))
+}
+
+fn file_size(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+/// SHA-256 of a file, hex.
+pub fn hash_file(path: &Path) -> Result<(String, u64), ReadError> {
+    let mut reader = open(path)?;
+    let mut h = Sha256::new();
+    let size = std::io::copy(&mut reader, &mut h).map_err(|e| ReadError::Io(e.to_string()))?;
+    Ok((hex::encode(h.finalize()), size))
+}
+
+fn payment_type_of(
+    line: &ParsedLine,
+    supplier: Option<i64>,
+    index: &SupplierIndex,
+) -> &'static str {
+    infer_payment_type(
+        line.redacted,
+        supplier.is_some_and(|id| index.public_bodies.contains(&id)),
+        &[
+            line.expense_type.as_deref(),
+            line.category.as_deref(),
+            line.description.as_deref(),
+        ],
+    )
+    .code()
+}
+
+fn note(list: &mut Vec<RowIssue>, count: &mut u64, row: u64, message: String) {
+    *count += 1;
+    if list.len() < LISTED {
+        list.push(RowIssue { row, message });
+    }
+}
+
+/// Reads the whole file without writing anything.
+pub fn preview(
+    conn: &mut DbConn,
+    institution_id: i64,
+    batch_id: Option<i64>,
+    file_hash: &str,
+    path: &Path,
+    layout: &Layout,
+    settings: &Settings,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Preview, SpendImportError> {
+    let missing = settings.missing();
+    if !missing.is_empty() {
+        return Err(SpendImportError::Refused(format!(
+            "Say which column holds the {}.",
+            missing
+                .iter()
+                .map(|f| f.label().to_lowercase())
+                .collect::<Vec<_>>()
+                .join(", the ")
+        )));
+    }
+    let mut result = preview_pass(
+        conn,
+        institution_id,
+        path,
+        layout,
+        settings,
+        settings.date_order.unwrap_or(DateOrder::DayFirst),
+        progress,
+    )?;
+    if settings.date_order.is_none() {
+        let (mut p, evidence) = result;
+        if evidence.proven() == Some(DateOrder::MonthFirst) {
+            let (again, _) = preview_pass(
+                conn,
+                institution_id,
+                path,
+                layout,
+                settings,
+                DateOrder::MonthFirst,
+                progress,
+            )?;
+            p = again;
+        }
+        p.date_order = evidence.proven();
+        p.date_order_needed = evidence.is_ambiguous();
+        result = (p, evidence);
+    } else {
+        result.0.date_order = settings.date_order;
+    }
+    let mut p = result.0;
+    p.same_file = imports::same_file(conn, institution_id, file_hash, batch_id.unwrap_or(0))?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    Ok(p)
+}
+
+fn preview_pass(
+    conn: &mut DbConn,
+    institution_id: i64,
+    path: &Path,
+    layout: &Layout,
+    settings: &Settings,
+    order: DateOrder,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(Preview, OrderEvidence), SpendImportError> {
+    let total_bytes = file_size(path);
+    let mut index = SupplierIndex::load(conn, institution_id)?;
+    let check_recorded = spend::has_live_lines(conn, institution_id)?;
+    let mut fingerprints = Fingerprints::default();
+    let mut pending: Vec<i64> = Vec::new();
+    let mut p = Preview::default();
+    let mut evidence = OrderEvidence::default();
+    let mut matched: HashSet<i64> = HashSet::new();
+    let mut new_names: HashSet<String> = HashSet::new();
+    let mut by_type: HashMap<&'static str, (u64, i64)> = HashMap::new();
+    let today = chrono::Utc::now().date_naive();
+    let mut reader = open(path)?;
+    read_rows::<SpendImportError>(
+        &mut reader,
+        layout,
+        settings,
+        order,
+        &mut |row, parsed, e| {
+            evidence.add(e);
+            match parsed {
+                Row::Blank => p.blank_rows += 1,
+                Row::Footer => p.footer_rows.push(row),
+                Row::Rejected(reason) => note(&mut p.rejected, &mut p.rejected_count, row, reason),
+                Row::Line(line) => {
+                    p.lines += 1;
+                    p.total_pence += line.amount;
+                    if line.amount < 0 {
+                        p.credit_lines += 1;
+                        p.credit_pence += line.amount;
+                    }
+                    p.first_date = Some(
+                        p.first_date
+                            .map_or(line.payment_date, |d| d.min(line.payment_date)),
+                    );
+                    p.last_date = Some(
+                        p.last_date
+                            .map_or(line.payment_date, |d| d.max(line.payment_date)),
+                    );
+                    let supplier = if line.redacted {
+                        p.redacted_lines += 1;
+                        None
+                    } else {
+                        let found = index.resolve(&line);
+                        match found {
+                            Some(id) => {
+                                p.lines_matched += 1;
+                                matched.insert(id);
+                            }
+                            None => {
+                                let n = normalise_name(&line.supplier_name);
+                                if !new_names.contains(&n) {
+                                    if p.new_supplier_names.len() < 20 {
+                                        p.new_supplier_names.push(line.supplier_name.clone());
+                                    }
+                                    new_names.insert(n);
+                                }
+                            }
+                        }
+                        found
+                    };
+                    let t = by_type
+                        .entry(payment_type_of(&line, supplier, &index))
+                        .or_default();
+                    t.0 += 1;
+                    t.1 += line.amount;
+                    if line.amount == 0 {
+                        note(
+                            &mut p.warnings,
+                            &mut p.warning_count,
+                            row,
+                            "the amount is zero".into(),
+                        );
+                    } else if line.amount.abs() >= LARGE_PENCE {
+                        note(
+                            &mut p.warnings,
+                            &mut p.warning_count,
+                            row,
+                            format!(
+                                "{} is unusually large: check it is a payment and not a total",
+                                Pence(line.amount)
+                            ),
+                        );
+                    }
+                    if line.payment_date > today {
+                        note(
+                            &mut p.warnings,
+                            &mut p.warning_count,
+                            row,
+                            format!(
+                                "the payment date {} is in the future",
+                                line.payment_date.format("%d/%m/%Y")
+                            ),
+                        );
+                    } else if let Some((from, to)) = settings.period {
+                        if line.payment_date < from || line.payment_date > to {
+                            note(
+                                &mut p.warnings,
+                                &mut p.warning_count,
+                                row,
+                                format!(
+                                    "the payment date {} is outside the period {} to {}",
+                                    line.payment_date.format("%d/%m/%Y"),
+                                    from.format("%d/%m/%Y"),
+                                    to.format("%d/%m/%Y")
+                                ),
+                            );
+                        }
+                    }
+                    if check_recorded {
+                        pending.push(fingerprints.next(&line));
+                        if pending.len() == INSERT_BATCH {
+                            p.already_recorded +=
+                                spend::count_fingerprints(conn, institution_id, &pending)?;
+                            pending.clear();
+                        }
+                    }
+                }
+            }
+            Ok(())
+        },
+        &mut |bytes| progress(bytes, total_bytes),
+    )?;
+    if !pending.is_empty() {
+        p.already_recorded += spend::count_fingerprints(conn, institution_id, &pending)?;
+    }
+    p.suppliers_matched = matched.len() as u64;
+    p.suppliers_new = new_names.len() as u64;
+    let mut types: Vec<(String, u64, i64)> = by_type
+        .into_iter()
+        .map(|(t, (n, pence))| (t.to_owned(), n, pence))
+        .collect();
+    types.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+    p.by_payment_type = types;
+    Ok((p, evidence))
+}
+
+/// What a commit did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Committed {
+    pub added: i64,
+    pub skipped: i64,
+    pub total_pence: i64,
+    pub suppliers_created: i64,
+}
+
+fn new_supplier(
+    conn: &mut DbConn,
+    actor: &Actor,
+    line: &ParsedLine,
+    institution_id: i64,
+    file_name: &str,
+) -> Result<i64, SpendImportError> {
+    let fields = SupplierFields {
+        name: line.supplier_name.clone(),
+        company_number: line.company_number.clone().unwrap_or_default(),
+        charity_number: line.charity_number.clone().unwrap_or_default(),
+        vat_number: line.vat_number.clone().unwrap_or_default(),
+        ..Default::default()
+    };
+    // Identifiers a file gets wrong must not stop the supplier being recorded.
+    let input = fields.parse().or_else(|_| {
+        SupplierFields {
+            name: line.supplier_name.clone(),
+            ..Default::default()
+        }
+        .parse()
+        .map_err(|errors| {
+            SpendImportError::Refused(format!(
+                "supplier `{}` cannot be recorded: {}",
+                line.supplier_name,
+                errors
+                    .into_iter()
+                    .map(|(_, m)| m)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ))
+        })
+    })?;
+    let created = suppliers::create(
+        conn,
+        actor,
+        &input,
+        Source::Import,
+        &format!("Named in spend file {file_name}"),
+    )?;
+    // A reference the index knew would have resolved the line, so it is new.
+    if let Some(r) = &line.supplier_ref {
+        diesel::insert_into(x::table)
+            .values((
+                x::institution_id.eq(institution_id),
+                x::external_id.eq(r),
+                x::supplier_id.eq(created.id),
+            ))
+            .execute(conn)?;
+    }
+    Ok(created.id)
+}
+
+/// Writes the file's lines in one transaction with the batch's status and
+/// the audit record: all of them (less those already on record) or none.
+#[allow(clippy::too_many_arguments)]
+pub fn commit(
+    conn: &mut DbConn,
+    actor: &Actor,
+    batch_id: i64,
+    institution_id: i64,
+    file_name: &str,
+    path: &Path,
+    layout: &Layout,
+    settings: &Settings,
+    order: DateOrder,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Committed, SpendImportError> {
+    let total_bytes = file_size(path);
+    write_tx(conn, |conn| {
+        let mut index = SupplierIndex::load(conn, institution_id)?;
+        let mut fingerprints = Fingerprints::default();
+        let mut batch: Vec<LineRow> = Vec::with_capacity(INSERT_BATCH);
+        let mut out = Committed {
+            added: 0,
+            skipped: 0,
+            total_pence: 0,
+            suppliers_created: 0,
+        };
+        let at = now();
+        let mut reader = open(path)?;
+        let flush = |conn: &mut DbConn,
+                     batch: &mut Vec<LineRow>,
+                     out: &mut Committed|
+         -> Result<(), SpendImportError> {
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let added = spend::insert_new(conn, batch)?;
+            out.added += added.len() as i64;
+            out.skipped += (batch.len() - added.len()) as i64;
+            out.total_pence += added.iter().sum::<i64>();
+            batch.clear();
+            Ok(())
+        };
+        read_rows::<SpendImportError>(
+            &mut reader,
+            layout,
+            settings,
+            order,
+            &mut |row, parsed, _| {
+                match parsed {
+                    Row::Blank | Row::Footer => {}
+                    Row::Rejected(reason) => {
+                        return Err(SpendImportError::Refused(format!(
+                            "row {row}: {reason}; nothing was imported"
+                        )))
+                    }
+                    Row::Line(line) => {
+                        let supplier = if line.redacted {
+                            None
+                        } else {
+                            match index.resolve(&line) {
+                                Some(id) => Some(id),
+                                None => {
+                                    let id = new_supplier(
+                                        conn,
+                                        actor,
+                                        &line,
+                                        institution_id,
+                                        file_name,
+                                    )?;
+                                    out.suppliers_created += 1;
+                                    index.learn(&line, id);
+                                    Some(id)
+                                }
+                            }
+                        };
+                        let payment_type = payment_type_of(&line, supplier, &index);
+                        let fingerprint = fingerprints.next(&line);
+                        batch.push(LineRow::imported(
+                            institution_id,
+                            line,
+                            supplier,
+                            payment_type,
+                            settings,
+                            batch_id,
+                            row,
+                            fingerprint,
+                            at,
+                        ));
+                        if batch.len() == INSERT_BATCH {
+                            flush(conn, &mut batch, &mut out)?;
+                        }
+                    }
+                }
+                Ok(())
+            },
+            &mut |bytes| progress(bytes, total_bytes),
+        )?;
+        flush(conn, &mut batch, &mut out)?;
+        imports::mark_committed(
+            conn,
+            actor,
+            batch_id,
+            out.added,
+            out.skipped,
+            out.total_pence,
+        )?;
+        audit::record(
+            conn,
+            actor,
+            Change::new("commit", "import_batch", batch_id)
+                .institution(Some(institution_id))
+                .summary(format!(
+                    "Imported {file_name}: {} lines added ({}), {} already on record skipped, {} new suppliers",
+                    out.added,
+                    Pence(out.total_pence),
+                    out.skipped,
+                    out.suppliers_created
+                ))
+                .after(&out),
+        )?;
+        Ok(out)
+    })
+}
