@@ -77,6 +77,23 @@ pub enum ImportCommand {
         #[arg(long)]
         name: Option<String>,
     },
+    /// Import an institution's spend file (CSV as its finance system or
+    /// transparency page publishes it): detect its layout, map its columns
+    /// (the mapping last confirmed in the browser for the same layout, or by
+    /// header names), preview, and commit it whole or not at all.
+    Spend {
+        file: PathBuf,
+        /// Institution id or exact name.
+        #[arg(long)]
+        institution: String,
+        /// How to read numeric dates such as 04/05/2021 when the file does
+        /// not settle it: day-first or month-first.
+        #[arg(long, value_parser = ["day-first", "month-first"])]
+        dates: Option<String>,
+        /// Preview only: report what would be imported and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -120,12 +137,12 @@ pub struct AddUser {
 pub struct CliError(pub String);
 
 impl CliError {
-    fn from_display(e: impl std::fmt::Display) -> Self {
+    pub(crate) fn from_display(e: impl std::fmt::Display) -> Self {
         Self(e.to_string())
     }
 }
 
-const CLI_ACTOR: &str = "command line";
+pub(crate) const CLI_ACTOR: &str = "command line";
 
 pub async fn run(cli: Cli, config: Config) -> Result<(), CliError> {
     match cli.command.unwrap_or(Command::Serve) {
@@ -143,11 +160,19 @@ pub async fn run(cli: Cli, config: Config) -> Result<(), CliError> {
         Command::Import(ImportCommand::Companies { files, name }) => {
             import_companies(&config, &files, name)
         }
+        Command::Import(ImportCommand::Spend {
+            file,
+            institution,
+            dates,
+            dry_run,
+        }) => {
+            crate::cli_spend::import_spend(&config, &file, &institution, dates.as_deref(), dry_run)
+        }
     }
 }
 
 /// One migrated connection, without a pool's background threads.
-fn open_database(config: &Config) -> Result<DbConn, CliError> {
+pub(crate) fn open_database(config: &Config) -> Result<DbConn, CliError> {
     let mut conn = db::connect(&config.database_url).map_err(CliError::from_display)?;
     prepare_database(&mut conn, config).map_err(CliError::from_display)?;
     Ok(conn)
@@ -426,7 +451,7 @@ fn user_command(conn: &mut DbConn, cmd: UserCommand) -> Result<(), CliError> {
     }
 }
 
-fn find_institution(conn: &mut DbConn, key: &str) -> Result<i64, CliError> {
+pub(crate) fn find_institution(conn: &mut DbConn, key: &str) -> Result<i64, CliError> {
     if let Ok(id) = key.parse::<i64>() {
         return institutions::get(conn, id)
             .map(|i| i.id)

@@ -4,6 +4,7 @@
 
 pub mod auth;
 pub mod cli;
+mod cli_spend;
 pub mod config;
 pub mod db;
 pub mod domain;

@@ -155,7 +155,7 @@ pub fn move_lines(conn: &mut DbConn, ids: &[i64], to_supplier: i64) -> QueryResu
 
 /// A spend line as written, from an import or a form.
 #[derive(Debug, Clone, Insertable)]
-#[diesel(table_name = l)]
+#[diesel(table_name = l, treat_none_as_default_value = false)]
 pub struct LineRow {
     pub institution_id: i64,
     pub payment_date: NaiveDate,
@@ -229,21 +229,31 @@ impl LineRow {
 }
 
 /// Inserts lines, skipping any whose fingerprint a live line of the same
-/// institution already has. Returns the amounts of the lines added.
-pub fn insert_new(conn: &mut DbConn, rows: &[LineRow]) -> QueryResult<Vec<i64>> {
+/// institution already has. Returns how many were added.
+pub fn insert_new(conn: &mut DbConn, rows: &[LineRow]) -> QueryResult<usize> {
     match conn {
         DbConn::Sqlite(c) => diesel::insert_into(l::table)
             .values(rows)
             .on_conflict_do_nothing()
-            .returning(l::amount_pence)
-            .get_results(c),
+            .execute(c),
         #[cfg(feature = "postgres")]
         DbConn::Pg(c) => diesel::insert_into(l::table)
             .values(rows)
             .on_conflict_do_nothing()
-            .returning(l::amount_pence)
-            .get_results(c),
+            .execute(c),
     }
+}
+
+/// Total of a batch's live lines.
+pub fn batch_total(conn: &mut DbConn, batch_id: i64) -> QueryResult<i64> {
+    let total: Option<i64> = l::table
+        .filter(l::import_batch_id.eq(batch_id))
+        .filter(l::deleted_at.is_null())
+        .select(diesel::dsl::sql::<
+            diesel::sql_types::Nullable<diesel::sql_types::BigInt>,
+        >("CAST(SUM(amount_pence) AS BIGINT)"))
+        .first(conn)?;
+    Ok(total.unwrap_or(0))
 }
 
 /// Whether an institution has any live spend lines at all.

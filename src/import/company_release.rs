@@ -120,6 +120,7 @@ pub fn run_job(
     super::job::run_tracked(
         job_conn,
         job_id,
+        super::job::ProgressTo::Database,
         on_progress,
         |r: &CompanyRelease| {
             format!(
@@ -127,6 +128,7 @@ pub fn run_job(
                 r.name, r.row_count
             )
         },
+        "Import failed; the previous release is still in use.",
         |progress| import_release(conn, paths, name, actor, progress),
     )
 }

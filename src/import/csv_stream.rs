@@ -20,15 +20,9 @@ pub enum ReadError {
 
 /// Remembers the last byte read, to tell whether a file ends with a line
 /// break.
-pub(crate) struct LastByte<R> {
+struct LastByte<R> {
     inner: R,
-    pub(crate) last: Option<u8>,
-}
-
-impl<R> LastByte<R> {
-    pub(crate) fn new(inner: R) -> Self {
-        Self { inner, last: None }
-    }
+    last: Option<u8>,
 }
 
 impl<R: Read> Read for LastByte<R> {

@@ -1,35 +1,71 @@
 //! Running an import as a recorded job: progress goes to the `jobs` table
 //! (through its own connection, at most once a second) so any app instance
 //! can show it, and the outcome is written when it ends.
+//!
+//! While a job holds SQLite's write lock (a spend commit is one transaction)
+//! no other connection can write, so its progress is kept in this process
+//! instead ([`live_progress`]); SQLite deployments are one process, so the
+//! page showing the job reads it from here.
 
+use std::collections::HashMap;
 use std::fmt::Display;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use crate::db::{jobs, DbConn};
 
+fn live() -> &'static Mutex<HashMap<i64, (u64, u64)>> {
+    static LIVE: OnceLock<Mutex<HashMap<i64, (u64, u64)>>> = OnceLock::new();
+    LIVE.get_or_init(Default::default)
+}
+
+/// Progress of a job running in this process: (done, total).
+pub fn live_progress(job_id: i64) -> Option<(u64, u64)> {
+    live().lock().ok()?.get(&job_id).copied()
+}
+
+/// Where a running job's progress is recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProgressTo {
+    /// The `jobs` table (and this process).
+    Database,
+    /// This process only: the job holds the database's write lock.
+    Process,
+}
+
 pub fn run_tracked<T, E: Display>(
     job_conn: &mut DbConn,
     job_id: i64,
+    to: ProgressTo,
     on_progress: &mut dyn FnMut(u64, u64),
     describe: impl Fn(&T) -> String,
+    on_failure: &str,
     work: impl FnOnce(&mut dyn FnMut(u64, u64)) -> Result<T, E>,
 ) -> Result<T, E> {
     let mut last = Instant::now() - Duration::from_secs(2);
     let result = {
         let mut progress = |done: u64, total: u64| {
             on_progress(done, total);
-            if last.elapsed() >= Duration::from_secs(1) || done == total {
+            if last.elapsed() >= Duration::from_millis(500) || done == total {
                 last = Instant::now();
-                if let Err(e) = jobs::progress(job_conn, job_id, done, total) {
-                    tracing::warn!(error = %e, "could not record import progress");
+                if let Ok(mut map) = live().lock() {
+                    map.insert(job_id, (done, total));
+                }
+                if to == ProgressTo::Database {
+                    if let Err(e) = jobs::progress(job_conn, job_id, done, total) {
+                        tracing::warn!(error = %e, "could not record import progress");
+                    }
                 }
             }
         };
         work(&mut progress)
     };
+    if let Ok(mut map) = live().lock() {
+        map.remove(&job_id);
+    }
     let message = match &result {
         Ok(value) => describe(value),
-        Err(e) => format!("Import failed; the previous release is still in use. {e}"),
+        Err(e) => format!("{on_failure} {e}"),
     };
     if let Err(e) = jobs::finish(job_conn, job_id, result.is_ok(), &message) {
         tracing::error!(error = %e, job_id, "could not record the end of an import");

@@ -186,6 +186,7 @@ pub fn run_job(
     super::job::run_tracked(
         job_conn,
         job_id,
+        super::job::ProgressTo::Database,
         on_progress,
         |r: &Release| {
             format!(
@@ -193,6 +194,7 @@ pub fn run_job(
                 r.name, r.row_count, r.terminated_count
             )
         },
+        "Import failed; the previous release is still in use.",
         |progress| import_release(conn, paths, name, actor, progress),
     )
 }

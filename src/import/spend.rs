@@ -14,11 +14,15 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::spend_file::{read_rows, Layout, ParsedLine, ReadError, Row, Settings};
+use super::job::{run_tracked, ProgressTo};
+use super::spend_file::{
+    detect, propose, read_rows, Layout, ParsedLine, ReadError, Row, Settings, SAMPLE_BYTES,
+};
 use crate::db::audit::{self, Actor, Change};
+use crate::db::imports::{self, Batch};
 use crate::db::schema::{supplier_aliases as a, supplier_external_ids as x, suppliers as s};
 use crate::db::spend::{self, LineRow};
-use crate::db::{imports, now, suppliers, write_tx, DbConn};
+use crate::db::{now, suppliers, write_tx, DbConn};
 use crate::domain::ledger::{infer_payment_type, DateOrder, OrderEvidence};
 use crate::domain::money::Pence;
 use crate::domain::supplier::{
@@ -74,6 +78,8 @@ pub struct Preview {
     pub by_payment_type: Vec<(String, u64, i64)>,
     /// Lines already on record from an earlier import; they will be skipped.
     pub already_recorded: u64,
+    /// Rows whose date is only a time (`00:00:00`): dates lost at export.
+    pub time_only_dates: u64,
     pub date_order: Option<DateOrder>,
     pub date_order_needed: bool,
     /// Earlier committed imports of this very file.
@@ -84,6 +90,13 @@ impl Preview {
     /// Why the file cannot be committed as it is, if it cannot.
     pub fn blockers(&self) -> Vec<String> {
         let mut out = Vec::new();
+        if self.time_only_dates > 0
+            && self.time_only_dates == self.rejected_count
+            && self.lines == 0
+        {
+            out.push("Every payment date in this file is a time with no date (such as 00:00:00): the dates were lost when the file was exported. Ask for the file again with its dates; nothing can be imported from this one.".into());
+            return out;
+        }
         if self.rejected_count > 0 {
             out.push(format!(
                 "{} row{} cannot be read (listed below). Correct the file and upload it again: an import commits whole or not at all.",
@@ -345,7 +358,7 @@ fn preview_pass(
     let mut p = Preview::default();
     let mut evidence = OrderEvidence::default();
     let mut matched: HashSet<i64> = HashSet::new();
-    let mut new_names: HashSet<String> = HashSet::new();
+    let mut new_count: i64 = 0;
     let mut by_type: HashMap<&'static str, (u64, i64)> = HashMap::new();
     let today = chrono::Utc::now().date_naive();
     let mut reader = open(path)?;
@@ -359,7 +372,12 @@ fn preview_pass(
             match parsed {
                 Row::Blank => p.blank_rows += 1,
                 Row::Footer => p.footer_rows.push(row),
-                Row::Rejected(reason) => note(&mut p.rejected, &mut p.rejected_count, row, reason),
+                Row::Rejected(reason) => {
+                    if reason.contains("is a time with no date") {
+                        p.time_only_dates += 1;
+                    }
+                    note(&mut p.rejected, &mut p.rejected_count, row, reason);
+                }
                 Row::Line(line) => {
                     p.lines += 1;
                     p.total_pence += line.amount;
@@ -377,25 +395,35 @@ fn preview_pass(
                     );
                     let supplier = if line.redacted {
                         p.redacted_lines += 1;
+                        if line.supplier_name.is_empty() {
+                            note(
+                                &mut p.warnings,
+                                &mut p.warning_count,
+                                row,
+                                "no supplier name is published: recorded as a withheld name".into(),
+                            );
+                        }
                         None
                     } else {
-                        let found = index.resolve(&line);
-                        match found {
-                            Some(id) => {
+                        match index.resolve(&line) {
+                            Some(id) if id > 0 => {
                                 p.lines_matched += 1;
                                 matched.insert(id);
+                                Some(id)
                             }
+                            Some(_) => None,
                             None => {
-                                let n = normalise_name(&line.supplier_name);
-                                if !new_names.contains(&n) {
-                                    if p.new_supplier_names.len() < 20 {
-                                        p.new_supplier_names.push(line.supplier_name.clone());
-                                    }
-                                    new_names.insert(n);
+                                // Stand-in ids (negative) for the suppliers
+                                // a commit would create, so that names the
+                                // commit would recognise as one count once.
+                                new_count += 1;
+                                index.learn(&line, -new_count);
+                                if p.new_supplier_names.len() < 20 {
+                                    p.new_supplier_names.push(line.supplier_name.clone());
                                 }
+                                None
                             }
                         }
-                        found
                     };
                     let t = by_type
                         .entry(payment_type_of(&line, supplier, &index))
@@ -463,7 +491,7 @@ fn preview_pass(
         p.already_recorded += spend::count_fingerprints(conn, institution_id, &pending)?;
     }
     p.suppliers_matched = matched.len() as u64;
-    p.suppliers_new = new_names.len() as u64;
+    p.suppliers_new = new_count as u64;
     let mut types: Vec<(String, u64, i64)> = by_type
         .into_iter()
         .map(|(t, (n, pence))| (t.to_owned(), n, pence))
@@ -571,9 +599,8 @@ pub fn commit(
                 return Ok(());
             }
             let added = spend::insert_new(conn, batch)?;
-            out.added += added.len() as i64;
-            out.skipped += (batch.len() - added.len()) as i64;
-            out.total_pence += added.iter().sum::<i64>();
+            out.added += added as i64;
+            out.skipped += (batch.len() - added) as i64;
             batch.clear();
             Ok(())
         };
@@ -633,6 +660,7 @@ pub fn commit(
             &mut |bytes| progress(bytes, total_bytes),
         )?;
         flush(conn, &mut batch, &mut out)?;
+        out.total_pence = spend::batch_total(conn, batch_id)?;
         imports::mark_committed(
             conn,
             actor,
@@ -657,4 +685,150 @@ pub fn commit(
         )?;
         Ok(out)
     })
+}
+
+/// Reads the start of a file: its layout, and the mapping to propose (the
+/// one saved for this layout at this institution if there is one).
+pub fn inspect(
+    conn: &mut DbConn,
+    institution_id: i64,
+    path: &Path,
+) -> Result<(Layout, Settings, bool), SpendImportError> {
+    use std::io::Read;
+    let mut sample = Vec::with_capacity(SAMPLE_BYTES);
+    open(path)?
+        .take(SAMPLE_BYTES as u64)
+        .read_to_end(&mut sample)
+        .map_err(|e| ReadError::Io(e.to_string()))?;
+    let complete = file_size(path) <= sample.len() as u64;
+    let layout = detect(&sample, complete)
+        .map_err(|e| SpendImportError::Refused(format!("This file cannot be imported: {e}.")))?;
+    match imports::profile(conn, institution_id, &layout.signature())? {
+        Some(saved) if saved.columns.len() == layout.headers.len() => Ok((layout, saved, true)),
+        _ => {
+            let proposed = propose(&layout);
+            Ok((layout, proposed, false))
+        }
+    }
+}
+
+/// Previews a batch's file as a recorded job and stores the preview on the
+/// batch.
+pub fn run_preview(
+    conn: &mut DbConn,
+    job_conn: &mut DbConn,
+    job_id: i64,
+    batch: &Batch,
+    path: &Path,
+    on_progress: &mut dyn FnMut(u64, u64),
+) -> Result<Preview, SpendImportError> {
+    let layout = batch.layout()?;
+    let settings = batch
+        .settings()
+        .ok_or_else(|| SpendImportError::Refused("The column mapping has not been set.".into()))?;
+    let result = run_tracked(
+        job_conn,
+        job_id,
+        ProgressTo::Database,
+        on_progress,
+        |p: &Preview| {
+            format!(
+                "Preview of {}: {} payments, {} rejected rows.",
+                batch.file_name, p.lines, p.rejected_count
+            )
+        },
+        "The preview failed; nothing was imported.",
+        |progress| {
+            preview(
+                conn,
+                batch.institution_id,
+                Some(batch.id),
+                &batch.file_hash,
+                path,
+                &layout,
+                &settings,
+                progress,
+            )
+        },
+    );
+    match &result {
+        Ok(p) => imports::finish_preview(conn, batch.id, Ok((p, p.lines as i64, p.total_pence)))?,
+        Err(e) => imports::finish_preview(
+            conn,
+            batch.id,
+            Err::<(&Preview, i64, i64), _>(&e.to_string()),
+        )?,
+    }
+    result
+}
+
+/// Commits a previewed batch as a recorded job. On failure nothing is
+/// written and the batch goes back to previewed with the reason.
+#[allow(clippy::too_many_arguments)]
+pub fn run_commit(
+    conn: &mut DbConn,
+    job_conn: &mut DbConn,
+    job_id: i64,
+    actor: &Actor,
+    batch: &Batch,
+    path: &Path,
+    on_progress: &mut dyn FnMut(u64, u64),
+    before_commit: &mut dyn FnMut(&Preview),
+) -> Result<Committed, SpendImportError> {
+    let layout = batch.layout()?;
+    let settings = batch
+        .settings()
+        .ok_or_else(|| SpendImportError::Refused("The column mapping has not been set.".into()))?;
+    let preview: Preview = serde_json::from_str(&batch.preview)
+        .map_err(|_| SpendImportError::Refused("Preview the file before committing it.".into()))?;
+    let order = match (
+        preview.can_commit(),
+        preview.date_order.or(settings.date_order),
+    ) {
+        (true, Some(order)) => order,
+        (true, None) => DateOrder::DayFirst,
+        (false, _) => return Err(SpendImportError::Refused(preview.blockers().join(" "))),
+    };
+    before_commit(&preview);
+    // SQLite lets one connection write at a time, and the commit is one
+    // transaction: progress stays in this process until it ends.
+    let to = if crate::db::backend_name(conn) == "sqlite" {
+        ProgressTo::Process
+    } else {
+        ProgressTo::Database
+    };
+    let result = run_tracked(
+        job_conn,
+        job_id,
+        to,
+        on_progress,
+        |c: &Committed| {
+            format!(
+                "Imported {}: {} lines added ({}), {} already on record skipped.",
+                batch.file_name,
+                c.added,
+                Pence(c.total_pence),
+                c.skipped
+            )
+        },
+        "The import failed and nothing was imported.",
+        |progress| {
+            commit(
+                conn,
+                actor,
+                batch.id,
+                batch.institution_id,
+                &batch.file_name,
+                path,
+                &layout,
+                &settings,
+                order,
+                progress,
+            )
+        },
+    );
+    if let Err(e) = &result {
+        imports::commit_failed(conn, batch.id, &e.to_string())?;
+    }
+    result
 }

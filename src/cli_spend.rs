@@ -1,0 +1,235 @@
+//! `localspend import spend`: the browser's upload → detect → map → preview
+//! → commit flow at the terminal, through the same code.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::cli::{find_institution, open_database, CliError, CLI_ACTOR};
+use crate::config::Config;
+use crate::db::{self, audit::Actor, imports, jobs};
+use crate::domain::ledger::DateOrder;
+use crate::domain::money::Pence;
+use crate::import::spend::{self, Preview};
+
+fn bar(what: &str) -> Result<ProgressBar, CliError> {
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template(
+            "{msg} [{bar:40}] {percent:>3}% {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .map_err(CliError::from_display)?
+        .progress_chars("=> "),
+    );
+    bar.set_message(what.to_owned());
+    Ok(bar)
+}
+
+fn print_preview(p: &Preview) {
+    println!(
+        "{} payments totalling {} ({} credit notes, {}), dated {} to {}.",
+        p.lines,
+        Pence(p.total_pence),
+        p.credit_lines,
+        Pence(p.credit_pence),
+        p.first_date
+            .map_or("-".into(), |d| d.format("%d/%m/%Y").to_string()),
+        p.last_date
+            .map_or("-".into(), |d| d.format("%d/%m/%Y").to_string()),
+    );
+    println!(
+        "Suppliers: {} on the register ({} lines), {} new; {} lines to redacted payees.",
+        p.suppliers_matched, p.lines_matched, p.suppliers_new, p.redacted_lines
+    );
+    if !p.footer_rows.is_empty() || p.blank_rows > 0 {
+        println!(
+            "Skipped {} total or footer rows and {} blank rows.",
+            p.footer_rows.len(),
+            p.blank_rows
+        );
+    }
+    if p.already_recorded > 0 {
+        println!(
+            "{} lines are already on record from an earlier import and will be skipped.",
+            p.already_recorded
+        );
+    }
+    if p.warning_count > 0 {
+        println!("{} warnings:", p.warning_count);
+        for w in p.warnings.iter().take(20) {
+            println!("  row {}: {}", w.row, w.message);
+        }
+    }
+    if p.rejected_count > 0 {
+        println!("{} rows cannot be read:", p.rejected_count);
+        for r in p.rejected.iter().take(50) {
+            println!("  row {}: {}", r.row, r.message);
+        }
+        if p.rejected_count > 50 {
+            println!("  … and {} more", p.rejected_count - 50);
+        }
+    }
+}
+
+pub fn import_spend(
+    config: &Config,
+    file: &Path,
+    institution: &str,
+    dates: Option<&str>,
+    dry_run: bool,
+) -> Result<(), CliError> {
+    let started = Instant::now();
+    let mut conn = open_database(config)?;
+    let mut job_conn = db::connect(&config.database_url).map_err(CliError::from_display)?;
+    let institution_id = find_institution(&mut conn, institution)?;
+    let actor = Actor::system(CLI_ACTOR);
+    let (layout, mut settings, from_profile) =
+        spend::inspect(&mut conn, institution_id, file).map_err(CliError::from_display)?;
+    if let Some(d) = dates {
+        settings.date_order = Some(if d == "month-first" {
+            DateOrder::MonthFirst
+        } else {
+            DateOrder::DayFirst
+        });
+    }
+    println!(
+        "{}: {}, {} line endings, {}-separated, {}.",
+        file.display(),
+        layout.encoding.label(),
+        layout.line_ending,
+        layout.delimiter_label(),
+        match layout.header_row {
+            Some(row) => format!("header on row {row}"),
+            None => "no header row".into(),
+        }
+    );
+    println!(
+        "Columns ({}):",
+        if from_profile {
+            "the mapping saved for this layout"
+        } else {
+            "mapped by their names"
+        }
+    );
+    for (header, field) in layout.headers.iter().zip(&settings.columns) {
+        println!(
+            "  {header:<40} → {}",
+            field.map_or("(not used)", |f| f.label())
+        );
+    }
+    let missing = settings.missing();
+    if !missing.is_empty() {
+        return Err(CliError(format!(
+            "no column holds the {}; map the file once in the browser (Spend → Import) and the mapping is saved for next time",
+            missing.iter().map(|f| f.label().to_lowercase()).collect::<Vec<_>>().join(", the ")
+        )));
+    }
+    let (hash, size) = spend::hash_file(file).map_err(CliError::from_display)?;
+    let name = file
+        .file_name()
+        .map_or_else(|| "spend.csv".into(), |n| n.to_string_lossy().into_owned());
+    let batch_id = imports::create(
+        &mut conn,
+        &actor,
+        institution_id,
+        &name,
+        &hash,
+        size,
+        &layout,
+        &settings,
+        imports::status::UPLOADED,
+    )
+    .map_err(CliError::from_display)?;
+    let job = jobs::create(
+        &mut job_conn,
+        "spend_preview",
+        &format!("Preview of {name}"),
+        None,
+        None,
+    )
+    .map_err(CliError::from_display)?;
+    imports::start_preview(&mut conn, &actor, batch_id, 1, &settings, job)
+        .map_err(CliError::from_display)?;
+    let batch = imports::get(&mut conn, batch_id).map_err(CliError::from_display)?;
+    let progress = bar("reading")?;
+    let preview = spend::run_preview(&mut conn, &mut job_conn, job, &batch, file, &mut |d, t| {
+        progress.set_length(t);
+        progress.set_position(d);
+    });
+    progress.finish_and_clear();
+    let preview = preview.map_err(CliError::from_display)?;
+    print_preview(&preview);
+    if !preview.same_file.is_empty() {
+        println!(
+            "This very file was imported before (batch {}).",
+            preview
+                .same_file
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let blockers = preview.blockers();
+    if !blockers.is_empty() {
+        if preview.date_order_needed {
+            return Err(CliError(
+                "every date in this file reads either day first or month first: say which with --dates day-first or --dates month-first; nothing was imported".into(),
+            ));
+        }
+        return Err(CliError(format!(
+            "{} Nothing was imported.",
+            blockers.join(" ")
+        )));
+    }
+    if dry_run {
+        imports::cancel(&mut conn, &actor, batch_id).map_err(CliError::from_display)?;
+        println!("Dry run: nothing was imported.");
+        return Ok(());
+    }
+    let batch = imports::start_commit(&mut conn, batch_id, batch.version + 1, None)
+        .map_err(CliError::from_display)?;
+    let batch = imports::Batch {
+        status: imports::status::COMMITTING.into(),
+        ..batch
+    };
+    let job = jobs::create(
+        &mut job_conn,
+        "spend_import",
+        &format!("Import of {name}"),
+        None,
+        None,
+    )
+    .map_err(CliError::from_display)?;
+    let progress = bar("committing")?;
+    let committed = spend::run_commit(
+        &mut conn,
+        &mut job_conn,
+        job,
+        &actor,
+        &batch,
+        file,
+        &mut |d, t| {
+            progress.set_length(t);
+            progress.set_position(d);
+        },
+        &mut |p| {
+            println!("Committing {} lines in one transaction…", p.lines);
+            let _ = std::io::stdout().flush();
+        },
+    );
+    progress.finish_and_clear();
+    let committed = committed.map_err(CliError::from_display)?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "Imported batch {batch_id}: {} lines added ({}), {} already on record skipped, {} new suppliers, in {:.1} s ({:.0} lines/s).",
+        committed.added,
+        Pence(committed.total_pence),
+        committed.skipped,
+        committed.suppliers_created,
+        secs,
+        preview.lines as f64 / secs.max(0.001)
+    );
+    Ok(())
+}
