@@ -11,6 +11,12 @@ use super::{now, write_tx, DbConn};
 use crate::domain::spend::PaymentType;
 use crate::error::AppError;
 use crate::import::spend_file::{ParsedLine, Settings};
+use serde::Serialize;
+
+use super::suppliers::LocationFilter;
+use crate::domain::money::Pence;
+use crate::domain::spend::{LineFields, LineInput};
+use crate::domain::supplier::{is_redacted, normalise_name};
 
 /// The fields a spend line needs to exist.
 #[derive(Debug, Clone)]
@@ -50,7 +56,7 @@ pub fn insert(conn: &mut DbConn, actor: &Actor, line: &NewLine) -> Result<i64, A
                 .institution(Some(line.institution_id))
                 .summary(format!(
                     "Spend line {} with {}",
-                    crate::domain::money::Pence(line.amount_pence),
+                    Pence(line.amount_pence),
                     line.supplier_name
                 )),
         )?;
@@ -279,4 +285,485 @@ pub fn count_fingerprints(
         .count()
         .get_result(conn)?;
     Ok(n as u64)
+}
+
+/// A spend line as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Serialize)]
+#[diesel(table_name = l)]
+pub struct Line {
+    pub id: i64,
+    pub institution_id: i64,
+    pub payment_date: NaiveDate,
+    pub invoice_date: Option<NaiveDate>,
+    pub amount_pence: i64,
+    pub irrecoverable_vat_pence: Option<i64>,
+    pub vat_basis: String,
+    pub supplier_id: Option<i64>,
+    pub supplier_name: String,
+    pub redacted: bool,
+    pub transaction_ref: Option<String>,
+    pub invoice_ref: Option<String>,
+    pub line_ref: Option<String>,
+    pub department: Option<String>,
+    pub expense_type: Option<String>,
+    pub expense_code: Option<String>,
+    pub category: Option<String>,
+    pub description: Option<String>,
+    pub capital_revenue: Option<String>,
+    pub purchase_card: bool,
+    pub payment_type: String,
+    pub import_batch_id: Option<i64>,
+    pub import_row: Option<i64>,
+    pub entered_by: Option<i64>,
+    pub deleted_at: Option<NaiveDateTime>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+impl Line {
+    /// The form filled in with this line, for editing.
+    pub fn fields(&self) -> LineFields {
+        let text = |v: &Option<String>| v.clone().unwrap_or_default();
+        LineFields {
+            institution_id: self.institution_id.to_string(),
+            payment_date: self.payment_date.format("%d/%m/%Y").to_string(),
+            invoice_date: self
+                .invoice_date
+                .map(|d| d.format("%d/%m/%Y").to_string())
+                .unwrap_or_default(),
+            amount: Pence(self.amount_pence).plain(),
+            irrecoverable_vat: self
+                .irrecoverable_vat_pence
+                .map(|p| Pence(p).plain())
+                .unwrap_or_default(),
+            vat_basis: self.vat_basis.clone(),
+            supplier: self.supplier_name.clone(),
+            create_supplier: None,
+            transaction_ref: text(&self.transaction_ref),
+            invoice_ref: text(&self.invoice_ref),
+            department: text(&self.department),
+            expense_type: text(&self.expense_type),
+            expense_code: text(&self.expense_code),
+            category: text(&self.category),
+            description: text(&self.description),
+            capital_revenue: text(&self.capital_revenue),
+            purchase_card: self.purchase_card.then(|| "on".to_owned()),
+            payment_type: self.payment_type.clone(),
+            version: self.version.to_string(),
+        }
+    }
+}
+
+/// Which lines a ledger shows.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerFilter {
+    /// `None` for every institution.
+    pub institutions: Option<Vec<i64>>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// A supplier name (published or on the register, any alias).
+    pub supplier: Option<String>,
+    pub supplier_id: Option<i64>,
+    pub department: Option<String>,
+    pub payment_type: Option<String>,
+    pub location: Option<LocationFilter>,
+    pub batch: Option<i64>,
+    /// Deleted lines instead of live ones.
+    pub deleted: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LedgerSort {
+    #[default]
+    DateDesc,
+    DateAsc,
+    AmountDesc,
+    AmountAsc,
+    Supplier,
+}
+
+impl LedgerSort {
+    pub fn from_code(code: &str) -> Self {
+        match code {
+            "date" => Self::DateAsc,
+            "-amount" => Self::AmountDesc,
+            "amount" => Self::AmountAsc,
+            "supplier" => Self::Supplier,
+            _ => Self::DateDesc,
+        }
+    }
+}
+
+type Backend = <DbConn as diesel::Connection>::Backend;
+
+fn ledger_query(f: &LedgerFilter) -> l::BoxedQuery<'static, Backend> {
+    use super::schema::{supplier_aliases as a, supplier_locations as loc};
+    let mut q = l::table.into_boxed::<Backend>();
+    q = if f.deleted {
+        q.filter(l::deleted_at.is_not_null())
+    } else {
+        q.filter(l::deleted_at.is_null())
+    };
+    if let Some(ids) = &f.institutions {
+        q = q.filter(l::institution_id.eq_any(ids.clone()));
+    }
+    if let Some(from) = f.from {
+        q = q.filter(l::payment_date.ge(from));
+    }
+    if let Some(to) = f.to {
+        q = q.filter(l::payment_date.le(to));
+    }
+    if let Some(id) = f.supplier_id {
+        q = q.filter(l::supplier_id.eq(id));
+    }
+    if let Some(name) = f.supplier.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        let normal = normalise_name(name)
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
+        q = q.filter(
+            l::supplier_id.eq_any(
+                a::table
+                    .filter(a::normalised_name.like(format!("%{normal}%")).escape('\\'))
+                    .select(a::supplier_id.nullable()),
+            ),
+        );
+    }
+    if let Some(d) = &f.department {
+        q = q.filter(l::department.eq(d.clone()));
+    }
+    if let Some(t) = &f.payment_type {
+        q = q.filter(l::payment_type.eq(t.clone()));
+    }
+    if let Some(b) = f.batch {
+        q = q.filter(l::import_batch_id.eq(b));
+    }
+    q = match f.location.clone() {
+        None => q,
+        Some(LocationFilter::InDistricts(d)) => q.filter(
+            l::supplier_id.eq_any(
+                loc::table
+                    .filter(loc::district_code.eq_any(d))
+                    .select(loc::supplier_id.nullable()),
+            ),
+        ),
+        Some(LocationFilter::RestOfUk(d)) => q.filter(
+            l::supplier_id.eq_any(
+                loc::table
+                    .filter(loc::unknown_reason.is_null())
+                    .filter(loc::outside_uk.eq(false))
+                    .filter(loc::district_code.is_not_null())
+                    .filter(diesel::dsl::not(loc::district_code.eq_any(d)))
+                    .select(loc::supplier_id.nullable()),
+            ),
+        ),
+        Some(LocationFilter::OutsideUk) => q.filter(
+            l::supplier_id.eq_any(
+                loc::table
+                    .filter(loc::outside_uk.eq(true))
+                    .select(loc::supplier_id.nullable()),
+            ),
+        ),
+        // Lines with no supplier (withheld names) have no known location.
+        Some(LocationFilter::Unknown) => q.filter(
+            l::supplier_id.is_null().or(l::supplier_id.eq_any(
+                loc::table
+                    .filter(loc::unknown_reason.is_not_null())
+                    .select(loc::supplier_id.nullable()),
+            )),
+        ),
+    };
+    q
+}
+
+/// A page of the ledger, how many lines match and their total.
+pub fn ledger(
+    conn: &mut DbConn,
+    f: &LedgerFilter,
+    sort: LedgerSort,
+    limit: i64,
+    offset: i64,
+) -> QueryResult<(Vec<Line>, i64, i64)> {
+    let (count, total): (i64, Option<i64>) = ledger_query(f)
+        .select((
+            diesel::dsl::count_star(),
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
+                "CAST(SUM(amount_pence) AS BIGINT)",
+            ),
+        ))
+        .first(conn)?;
+    let q = ledger_query(f).select(Line::as_select());
+    let q = match sort {
+        LedgerSort::DateDesc => q.order((l::payment_date.desc(), l::id.desc())),
+        LedgerSort::DateAsc => q.order((l::payment_date.asc(), l::id.asc())),
+        LedgerSort::AmountDesc => q.order((l::amount_pence.desc(), l::id.asc())),
+        LedgerSort::AmountAsc => q.order((l::amount_pence.asc(), l::id.asc())),
+        LedgerSort::Supplier => q.order((l::supplier_name.asc(), l::payment_date.asc(), l::id.asc())),
+    };
+    let rows = q.limit(limit).offset(offset).load(conn)?;
+    Ok((rows, count, total.unwrap_or(0)))
+}
+
+/// Ledger lines in id order after `after_id`, for streaming an export.
+pub fn ledger_batch_after(
+    conn: &mut DbConn,
+    f: &LedgerFilter,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<Line>> {
+    ledger_query(f)
+        .filter(l::id.gt(after_id))
+        .select(Line::as_select())
+        .order(l::id)
+        .limit(limit)
+        .load(conn)
+}
+
+/// The departments an institution's lines name, for the filter.
+pub fn departments(conn: &mut DbConn, institutions: Option<&[i64]>) -> QueryResult<Vec<String>> {
+    let mut q = l::table
+        .filter(l::deleted_at.is_null())
+        .filter(l::department.is_not_null())
+        .select(l::department)
+        .distinct()
+        .order(l::department)
+        .into_boxed::<Backend>();
+    if let Some(ids) = institutions {
+        q = q.filter(l::institution_id.eq_any(ids.to_vec()));
+    }
+    Ok(q.limit(500).load::<Option<String>>(conn)?.into_iter().flatten().collect())
+}
+
+pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Line> {
+    l::table.find(id).select(Line::as_select()).first(conn)
+}
+
+/// The columns a form save writes.
+#[derive(Debug, Clone, AsChangeset)]
+#[diesel(table_name = l, treat_none_as_null = true)]
+struct FormValues {
+    institution_id: i64,
+    payment_date: NaiveDate,
+    invoice_date: Option<NaiveDate>,
+    amount_pence: i64,
+    irrecoverable_vat_pence: Option<i64>,
+    vat_basis: String,
+    supplier_id: Option<i64>,
+    supplier_name: String,
+    redacted: bool,
+    transaction_ref: Option<String>,
+    invoice_ref: Option<String>,
+    department: Option<String>,
+    expense_type: Option<String>,
+    expense_code: Option<String>,
+    category: Option<String>,
+    description: Option<String>,
+    capital_revenue: Option<String>,
+    purchase_card: bool,
+    payment_type: String,
+}
+
+impl FormValues {
+    fn of(input: &LineInput, supplier_id: Option<i64>) -> Self {
+        Self {
+            institution_id: input.institution_id,
+            payment_date: input.payment_date,
+            invoice_date: input.invoice_date,
+            amount_pence: input.amount.0,
+            irrecoverable_vat_pence: input.irrecoverable_vat.map(|p| p.0),
+            vat_basis: input.vat_basis.code().to_owned(),
+            supplier_id,
+            supplier_name: input.supplier.clone(),
+            redacted: is_redacted(&input.supplier),
+            transaction_ref: input.transaction_ref.clone(),
+            invoice_ref: input.invoice_ref.clone(),
+            department: input.department.clone(),
+            expense_type: input.expense_type.clone(),
+            expense_code: input.expense_code.clone(),
+            category: input.category.clone(),
+            description: input.description.clone(),
+            capital_revenue: input.capital_revenue.map(str::to_owned),
+            purchase_card: input.purchase_card,
+            payment_type: input.payment_type.code().to_owned(),
+        }
+    }
+}
+
+/// Records a line entered by hand.
+pub fn create(
+    conn: &mut DbConn,
+    actor: &Actor,
+    input: &LineInput,
+    supplier_id: Option<i64>,
+) -> Result<Line, AppError> {
+    write_tx(conn, |conn| {
+        let at = now();
+        let v = FormValues::of(input, supplier_id);
+        let id: i64 = diesel::insert_into(l::table)
+            .values((
+                l::institution_id.eq(v.institution_id),
+                l::payment_date.eq(v.payment_date),
+                l::amount_pence.eq(v.amount_pence),
+                l::supplier_name.eq(&v.supplier_name),
+                l::entered_by.eq(actor.user_id),
+                l::created_at.eq(at),
+                l::updated_at.eq(at),
+            ))
+            .returning(l::id)
+            .get_result(conn)?;
+        diesel::update(l::table.find(id)).set(&v).execute(conn)?;
+        let line = get(conn, id)?;
+        audit::record(
+            conn,
+            actor,
+            Change::new("create", "spend_line", id)
+                .institution(Some(line.institution_id))
+                .summary(format!(
+                    "Spend line {} to {} on {}",
+                    Pence(line.amount_pence),
+                    line.supplier_name,
+                    line.payment_date.format("%d/%m/%Y")
+                ))
+                .after(&line),
+        )?;
+        Ok(line)
+    })
+}
+
+/// Saves an edit made from `expected_version`; refuses if someone saved in
+/// between.
+pub fn update(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    expected_version: i64,
+    input: &LineInput,
+    supplier_id: Option<i64>,
+) -> Result<Line, AppError> {
+    write_tx(conn, |conn| {
+        let before = get(conn, id)?;
+        if before.version != expected_version || before.deleted_at.is_some() {
+            return Err(super::stale_edit("spend line", before.updated_at));
+        }
+        diesel::update(l::table.find(id))
+            .set((
+                FormValues::of(input, supplier_id),
+                l::version.eq(l::version + 1),
+                l::updated_at.eq(now()),
+            ))
+            .execute(conn)?;
+        let after = get(conn, id)?;
+        audit::record(
+            conn,
+            actor,
+            Change::new("update", "spend_line", id)
+                .institution(Some(after.institution_id))
+                .summary(format!("Spend line {id} edited"))
+                .before(&before)
+                .after(&after),
+        )?;
+        Ok(after)
+    })
+}
+
+/// Deletes (softly) or restores a line.
+pub fn set_deleted(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    expected_version: Option<i64>,
+    deleted: bool,
+) -> Result<Line, AppError> {
+    write_tx(conn, |conn| {
+        let before = get(conn, id)?;
+        if expected_version.is_some_and(|v| v != before.version) {
+            return Err(super::stale_edit("spend line", before.updated_at));
+        }
+        if before.deleted_at.is_some() == deleted {
+            return Err(AppError::Conflict(if deleted {
+                "This line is already deleted.".into()
+            } else {
+                "This line is not deleted.".into()
+            }));
+        }
+        let at = now();
+        diesel::update(l::table.find(id))
+            .set((
+                l::deleted_at.eq(deleted.then_some(at)),
+                l::version.eq(l::version + 1),
+                l::updated_at.eq(at),
+            ))
+            .execute(conn)
+            .map_err(|e| {
+                if super::is_unique_violation(&e) {
+                    AppError::Conflict(
+                        "The same line has been imported again since it was deleted, so restoring it would count it twice.".into(),
+                    )
+                } else {
+                    e.into()
+                }
+            })?;
+        let after = get(conn, id)?;
+        audit::record(
+            conn,
+            actor,
+            Change::new(if deleted { "delete" } else { "restore" }, "spend_line", id)
+                .institution(Some(after.institution_id))
+                .summary(format!(
+                    "Spend line {} to {} {}",
+                    Pence(after.amount_pence),
+                    after.supplier_name,
+                    if deleted { "deleted" } else { "restored" }
+                ))
+                .before(&before)
+                .after(&after),
+        )?;
+        Ok(after)
+    })
+}
+
+/// Sets whether a payment type is influenceable at an institution.
+pub fn set_rule(
+    conn: &mut DbConn,
+    actor: &Actor,
+    institution_id: i64,
+    payment_type: PaymentType,
+    influenceable: bool,
+) -> Result<bool, AppError> {
+    write_tx(conn, |conn| {
+        let before = influenceable_types(conn, institution_id)?.contains(&payment_type.code().to_owned());
+        if before == influenceable {
+            return Ok(false);
+        }
+        diesel::delete(
+            r::table
+                .filter(r::institution_id.eq(institution_id))
+                .filter(r::payment_type.eq(payment_type.code())),
+        )
+        .execute(conn)?;
+        if influenceable != payment_type.influenceable_by_default() {
+            diesel::insert_into(r::table)
+                .values((
+                    r::institution_id.eq(institution_id),
+                    r::payment_type.eq(payment_type.code()),
+                    r::influenceable.eq(influenceable),
+                ))
+                .execute(conn)?;
+        }
+        audit::record(
+            conn,
+            actor,
+            Change::new("update", "payment_type_rule", institution_id)
+                .institution(Some(institution_id))
+                .summary(format!(
+                    "{} {} influenceable",
+                    payment_type.label(),
+                    if influenceable { "now counts as" } else { "no longer counts as" }
+                ))
+                .before(&before)
+                .after(&influenceable),
+        )?;
+        Ok(true)
+    })
 }

@@ -1,6 +1,10 @@
 //! Spend lines and the rule that decides which spend an institution can
 //! influence.
 
+use chrono::NaiveDate;
+
+use super::ledger::parse_typed_date;
+use super::money::Pence;
 use super::text_enum;
 
 text_enum! {
@@ -26,6 +30,149 @@ impl PaymentType {
             self,
             PaymentType::Procurement | PaymentType::Grant | PaymentType::Other
         )
+    }
+}
+
+text_enum! {
+    /// Whether a line's amount includes VAT.
+    pub enum VatBasis {
+        Net => ("net", "Net of recoverable VAT"),
+        Gross => ("gross", "Gross (VAT included)"),
+        Unknown => ("unknown", "Not stated"),
+    }
+}
+
+/// The spend line form as typed, every field text so a failed save shows it
+/// again exactly.
+#[derive(Debug, Clone, Default, serde::Deserialize, serde::Serialize)]
+#[serde(default)]
+pub struct LineFields {
+    pub institution_id: String,
+    pub payment_date: String,
+    pub invoice_date: String,
+    pub amount: String,
+    pub irrecoverable_vat: String,
+    pub vat_basis: String,
+    pub supplier: String,
+    pub create_supplier: Option<String>,
+    pub transaction_ref: String,
+    pub invoice_ref: String,
+    pub department: String,
+    pub expense_type: String,
+    pub expense_code: String,
+    pub category: String,
+    pub description: String,
+    pub capital_revenue: String,
+    pub purchase_card: Option<String>,
+    pub payment_type: String,
+    pub version: String,
+}
+
+/// A valid spend line, before its supplier is looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineInput {
+    pub institution_id: i64,
+    pub payment_date: NaiveDate,
+    pub invoice_date: Option<NaiveDate>,
+    pub amount: Pence,
+    pub irrecoverable_vat: Option<Pence>,
+    pub vat_basis: VatBasis,
+    pub supplier: String,
+    pub create_supplier: bool,
+    pub transaction_ref: Option<String>,
+    pub invoice_ref: Option<String>,
+    pub department: Option<String>,
+    pub expense_type: Option<String>,
+    pub expense_code: Option<String>,
+    pub category: Option<String>,
+    pub description: Option<String>,
+    pub capital_revenue: Option<&'static str>,
+    pub purchase_card: bool,
+    pub payment_type: PaymentType,
+}
+
+fn optional(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+impl LineFields {
+    /// Parses the form, or names each field's problem in form order.
+    pub fn parse(&self) -> Result<LineInput, Vec<(&'static str, String)>> {
+        let mut errors: Vec<(&'static str, String)> = Vec::new();
+        let institution_id = self.institution_id.trim().parse::<i64>().ok();
+        if institution_id.is_none() {
+            errors.push(("institution_id", "Choose the institution that paid".into()));
+        }
+        let payment_date = match self.payment_date.trim() {
+            "" => {
+                errors.push(("payment_date", "Enter the payment date, for example 31/03/2024".into()));
+                None
+            }
+            raw => parse_typed_date(raw)
+                .map_err(|e| errors.push(("payment_date", format!("Payment date: {e}; use day/month/year, for example 31/03/2024"))))
+                .ok(),
+        };
+        let invoice_date = match self.invoice_date.trim() {
+            "" => None,
+            raw => parse_typed_date(raw)
+                .map_err(|e| errors.push(("invoice_date", format!("Invoice date: {e}; use day/month/year"))))
+                .ok(),
+        };
+        let amount = match Pence::parse(&self.amount) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                errors.push(("amount", format!("Amount: {e}; for example 1,234.56 or -50 for a credit note")));
+                None
+            }
+        };
+        let irrecoverable_vat = match self.irrecoverable_vat.trim() {
+            "" => None,
+            raw => Pence::parse(raw)
+                .map_err(|e| errors.push(("irrecoverable_vat", format!("Irrecoverable VAT: {e}"))))
+                .ok(),
+        };
+        let vat_basis = VatBasis::from_code(self.vat_basis.trim()).unwrap_or(VatBasis::Net);
+        let supplier = self.supplier.trim().to_owned();
+        if supplier.is_empty() {
+            errors.push(("supplier", "Enter the supplier's name as it appears on the invoice".into()));
+        }
+        let capital_revenue = match self.capital_revenue.trim() {
+            "" => None,
+            "capital" => Some("capital"),
+            "revenue" => Some("revenue"),
+            _ => {
+                errors.push(("capital_revenue", "Choose capital or revenue".into()));
+                None
+            }
+        };
+        let payment_type = PaymentType::from_code(self.payment_type.trim());
+        if payment_type.is_none() {
+            errors.push(("payment_type", "Choose what the payment was for".into()));
+        }
+        match (institution_id, payment_date, amount, payment_type, errors.is_empty()) {
+            (Some(institution_id), Some(payment_date), Some(amount), Some(payment_type), true) => Ok(LineInput {
+                institution_id,
+                payment_date,
+                invoice_date,
+                amount,
+                irrecoverable_vat,
+                vat_basis,
+                supplier,
+                create_supplier: self.create_supplier.is_some(),
+                transaction_ref: optional(&self.transaction_ref),
+                invoice_ref: optional(&self.invoice_ref),
+                department: optional(&self.department),
+                expense_type: optional(&self.expense_type),
+                expense_code: optional(&self.expense_code),
+                category: optional(&self.category),
+                description: optional(&self.description),
+                capital_revenue,
+                purchase_card: self.purchase_card.is_some(),
+                payment_type,
+            }),
+            _ => Err(errors),
+        }
     }
 }
 
@@ -75,6 +222,47 @@ mod tests {
             .map(|t| t.code())
             .collect();
         assert_eq!(influenceable, ["procurement", "grant", "other"]);
+    }
+
+    #[test]
+    fn the_line_form_takes_amounts_and_dates_as_people_type_them() {
+        let fields = LineFields {
+            institution_id: "3".into(),
+            payment_date: "31/3/2024".into(),
+            amount: "£1234.5".into(),
+            supplier: " Acme Ltd ".into(),
+            payment_type: "procurement".into(),
+            ..Default::default()
+        };
+        let line = fields.parse().unwrap();
+        assert_eq!(line.amount, Pence(123_450));
+        assert_eq!(line.payment_date, NaiveDate::from_ymd_opt(2024, 3, 31).unwrap());
+        assert_eq!(line.supplier, "Acme Ltd");
+        assert_eq!(
+            LineFields { amount: "1,234.56".into(), ..fields.clone() }.parse().unwrap().amount,
+            Pence(123_456)
+        );
+    }
+
+    #[test]
+    fn the_line_form_names_every_problem() {
+        let errors = LineFields {
+            institution_id: "".into(),
+            payment_date: "31/02/2024".into(),
+            amount: "12.345".into(),
+            supplier: "".into(),
+            payment_type: "bribe".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap_err();
+        let fields: Vec<&str> = errors.iter().map(|(f, _)| *f).collect();
+        assert_eq!(
+            fields,
+            ["institution_id", "payment_date", "amount", "supplier", "payment_type"]
+        );
+        assert!(errors[1].1.contains("not a real date"), "{errors:?}");
+        assert!(errors[2].1.contains("more than two decimal places"), "{errors:?}");
     }
 
     #[test]
