@@ -3,7 +3,9 @@
 
 use actix_web::web;
 
-use crate::handlers::{account, admin, assets, auth, companies, health, home, suppliers};
+use crate::handlers::{
+    account, admin, assets, auth, companies, health, home, spend, spend_imports, suppliers,
+};
 
 macro_rules! route_table {
     ($($method:ident $path:literal => $handler:path;)+) => {
@@ -23,6 +25,7 @@ route_table! {
     get "/" => home::index;
     get "/healthz" => health::healthz;
     get "/static/app.css" => assets::app_css;
+    get "/static/spend.js" => assets::spend_js;
     get "/login" => auth::login_form;
     post "/login" => auth::login;
     post "/logout" => auth::logout;
@@ -47,6 +50,24 @@ route_table! {
     post "/suppliers/{id}/aliases/{alias}/split" => suppliers::split;
     post "/suppliers/{id}/external-ids" => suppliers::add_external_id;
     post "/supplier-merges/{id}/undo" => suppliers::undo_merge;
+    get "/suppliers/lookup" => spend::supplier_lookup;
+    get "/spend" => spend::ledger;
+    get "/spend.csv" => spend::export_csv;
+    get "/spend/new" => spend::new_form;
+    post "/spend" => spend::create;
+    get "/spend/imports" => spend_imports::list;
+    post "/spend/imports" => spend_imports::upload;
+    get "/spend/imports/{id}" => spend_imports::show;
+    post "/spend/imports/{id}/map" => spend_imports::map;
+    post "/spend/imports/{id}/commit" => spend_imports::commit;
+    post "/spend/imports/{id}/cancel" => spend_imports::cancel;
+    post "/spend/imports/{id}/undo" => spend_imports::undo;
+    get "/spend/{id}/edit" => spend::edit_form;
+    post "/spend/{id}" => spend::update;
+    post "/spend/{id}/delete" => spend::delete;
+    post "/spend/{id}/restore" => spend::restore;
+    get "/admin/institutions/{id}/payment-types" => spend::rules_form;
+    post "/admin/institutions/{id}/payment-types" => spend::save_rules;
     get "/companies" => companies::show;
     post "/companies" => companies::upload;
     post "/companies/proposals/accept" => companies::accept;

@@ -417,7 +417,12 @@ fn ledger_query(f: &LedgerFilter) -> l::BoxedQuery<'static, Backend> {
     if let Some(id) = f.supplier_id {
         q = q.filter(l::supplier_id.eq(id));
     }
-    if let Some(name) = f.supplier.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+    if let Some(name) = f
+        .supplier
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
         let normal = normalise_name(name)
             .replace('\\', "\\\\")
             .replace('%', "\\%")
@@ -499,7 +504,9 @@ pub fn ledger(
         LedgerSort::DateAsc => q.order((l::payment_date.asc(), l::id.asc())),
         LedgerSort::AmountDesc => q.order((l::amount_pence.desc(), l::id.asc())),
         LedgerSort::AmountAsc => q.order((l::amount_pence.asc(), l::id.asc())),
-        LedgerSort::Supplier => q.order((l::supplier_name.asc(), l::payment_date.asc(), l::id.asc())),
+        LedgerSort::Supplier => {
+            q.order((l::supplier_name.asc(), l::payment_date.asc(), l::id.asc()))
+        }
     };
     let rows = q.limit(limit).offset(offset).load(conn)?;
     Ok((rows, count, total.unwrap_or(0)))
@@ -532,7 +539,11 @@ pub fn departments(conn: &mut DbConn, institutions: Option<&[i64]>) -> QueryResu
     if let Some(ids) = institutions {
         q = q.filter(l::institution_id.eq_any(ids.to_vec()));
     }
-    Ok(q.limit(500).load::<Option<String>>(conn)?.into_iter().flatten().collect())
+    Ok(q.limit(500)
+        .load::<Option<String>>(conn)?
+        .into_iter()
+        .flatten()
+        .collect())
 }
 
 pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Line> {
@@ -732,7 +743,8 @@ pub fn set_rule(
     influenceable: bool,
 ) -> Result<bool, AppError> {
     write_tx(conn, |conn| {
-        let before = influenceable_types(conn, institution_id)?.contains(&payment_type.code().to_owned());
+        let before =
+            influenceable_types(conn, institution_id)?.contains(&payment_type.code().to_owned());
         if before == influenceable {
             return Ok(false);
         }
@@ -759,11 +771,38 @@ pub fn set_rule(
                 .summary(format!(
                     "{} {} influenceable",
                     payment_type.label(),
-                    if influenceable { "now counts as" } else { "no longer counts as" }
+                    if influenceable {
+                        "now counts as"
+                    } else {
+                        "no longer counts as"
+                    }
                 ))
                 .before(&before)
                 .after(&influenceable),
         )?;
         Ok(true)
     })
+}
+
+/// The financial years (April to March) with live lines, newest first.
+pub fn years(conn: &mut DbConn, institutions: Option<&[i64]>) -> QueryResult<Vec<i32>> {
+    let mut q = l::table
+        .filter(l::deleted_at.is_null())
+        .select((
+            diesel::dsl::min(l::payment_date),
+            diesel::dsl::max(l::payment_date),
+        ))
+        .into_boxed::<Backend>();
+    if let Some(ids) = institutions {
+        q = q.filter(l::institution_id.eq_any(ids.to_vec()));
+    }
+    let (first, last): (Option<NaiveDate>, Option<NaiveDate>) = q.first(conn)?;
+    let (Some(first), Some(last)) = (first, last) else {
+        return Ok(Vec::new());
+    };
+    let (a, b) = (
+        crate::domain::ledger::financial_year(first),
+        crate::domain::ledger::financial_year(last),
+    );
+    Ok((a..=b).rev().collect())
 }

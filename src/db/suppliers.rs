@@ -946,3 +946,26 @@ pub fn unclassified_ids(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
         .select(s::id)
         .load(conn)
 }
+
+/// The live supplier a typed or published name refers to: by any alias
+/// (normalised), then by match key.
+pub fn find_by_name(conn: &mut DbConn, name: &str) -> QueryResult<Option<i64>> {
+    let by_alias: Option<i64> = a::table
+        .inner_join(s::table)
+        .filter(s::merged_into.is_null())
+        .filter(a::normalised_name.eq(normalise_name(name)))
+        .select(s::id)
+        .order(s::id)
+        .first(conn)
+        .optional()?;
+    if by_alias.is_some() {
+        return Ok(by_alias);
+    }
+    s::table
+        .filter(s::merged_into.is_null())
+        .filter(s::match_key.eq(match_key(name)))
+        .select(s::id)
+        .order(s::id)
+        .first(conn)
+        .optional()
+}

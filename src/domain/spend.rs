@@ -106,23 +106,39 @@ impl LineFields {
         }
         let payment_date = match self.payment_date.trim() {
             "" => {
-                errors.push(("payment_date", "Enter the payment date, for example 31/03/2024".into()));
+                errors.push((
+                    "payment_date",
+                    "Enter the payment date, for example 31/03/2024".into(),
+                ));
                 None
             }
             raw => parse_typed_date(raw)
-                .map_err(|e| errors.push(("payment_date", format!("Payment date: {e}; use day/month/year, for example 31/03/2024"))))
+                .map_err(|e| {
+                    errors.push((
+                        "payment_date",
+                        format!("Payment date: {e}; use day/month/year, for example 31/03/2024"),
+                    ))
+                })
                 .ok(),
         };
         let invoice_date = match self.invoice_date.trim() {
             "" => None,
             raw => parse_typed_date(raw)
-                .map_err(|e| errors.push(("invoice_date", format!("Invoice date: {e}; use day/month/year"))))
+                .map_err(|e| {
+                    errors.push((
+                        "invoice_date",
+                        format!("Invoice date: {e}; use day/month/year"),
+                    ))
+                })
                 .ok(),
         };
         let amount = match Pence::parse(&self.amount) {
             Ok(p) => Some(p),
             Err(e) => {
-                errors.push(("amount", format!("Amount: {e}; for example 1,234.56 or -50 for a credit note")));
+                errors.push((
+                    "amount",
+                    format!("Amount: {e}; for example 1,234.56 or -50 for a credit note"),
+                ));
                 None
             }
         };
@@ -135,7 +151,10 @@ impl LineFields {
         let vat_basis = VatBasis::from_code(self.vat_basis.trim()).unwrap_or(VatBasis::Net);
         let supplier = self.supplier.trim().to_owned();
         if supplier.is_empty() {
-            errors.push(("supplier", "Enter the supplier's name as it appears on the invoice".into()));
+            errors.push((
+                "supplier",
+                "Enter the supplier's name as it appears on the invoice".into(),
+            ));
         }
         let capital_revenue = match self.capital_revenue.trim() {
             "" => None,
@@ -150,27 +169,35 @@ impl LineFields {
         if payment_type.is_none() {
             errors.push(("payment_type", "Choose what the payment was for".into()));
         }
-        match (institution_id, payment_date, amount, payment_type, errors.is_empty()) {
-            (Some(institution_id), Some(payment_date), Some(amount), Some(payment_type), true) => Ok(LineInput {
-                institution_id,
-                payment_date,
-                invoice_date,
-                amount,
-                irrecoverable_vat,
-                vat_basis,
-                supplier,
-                create_supplier: self.create_supplier.is_some(),
-                transaction_ref: optional(&self.transaction_ref),
-                invoice_ref: optional(&self.invoice_ref),
-                department: optional(&self.department),
-                expense_type: optional(&self.expense_type),
-                expense_code: optional(&self.expense_code),
-                category: optional(&self.category),
-                description: optional(&self.description),
-                capital_revenue,
-                purchase_card: self.purchase_card.is_some(),
-                payment_type,
-            }),
+        match (
+            institution_id,
+            payment_date,
+            amount,
+            payment_type,
+            errors.is_empty(),
+        ) {
+            (Some(institution_id), Some(payment_date), Some(amount), Some(payment_type), true) => {
+                Ok(LineInput {
+                    institution_id,
+                    payment_date,
+                    invoice_date,
+                    amount,
+                    irrecoverable_vat,
+                    vat_basis,
+                    supplier,
+                    create_supplier: self.create_supplier.is_some(),
+                    transaction_ref: optional(&self.transaction_ref),
+                    invoice_ref: optional(&self.invoice_ref),
+                    department: optional(&self.department),
+                    expense_type: optional(&self.expense_type),
+                    expense_code: optional(&self.expense_code),
+                    category: optional(&self.category),
+                    description: optional(&self.description),
+                    capital_revenue,
+                    purchase_card: self.purchase_card.is_some(),
+                    payment_type,
+                })
+            }
             _ => Err(errors),
         }
     }
@@ -236,10 +263,19 @@ mod tests {
         };
         let line = fields.parse().unwrap();
         assert_eq!(line.amount, Pence(123_450));
-        assert_eq!(line.payment_date, NaiveDate::from_ymd_opt(2024, 3, 31).unwrap());
+        assert_eq!(
+            line.payment_date,
+            NaiveDate::from_ymd_opt(2024, 3, 31).unwrap()
+        );
         assert_eq!(line.supplier, "Acme Ltd");
         assert_eq!(
-            LineFields { amount: "1,234.56".into(), ..fields.clone() }.parse().unwrap().amount,
+            LineFields {
+                amount: "1,234.56".into(),
+                ..fields.clone()
+            }
+            .parse()
+            .unwrap()
+            .amount,
             Pence(123_456)
         );
     }
@@ -259,10 +295,19 @@ mod tests {
         let fields: Vec<&str> = errors.iter().map(|(f, _)| *f).collect();
         assert_eq!(
             fields,
-            ["institution_id", "payment_date", "amount", "supplier", "payment_type"]
+            [
+                "institution_id",
+                "payment_date",
+                "amount",
+                "supplier",
+                "payment_type"
+            ]
         );
         assert!(errors[1].1.contains("not a real date"), "{errors:?}");
-        assert!(errors[2].1.contains("more than two decimal places"), "{errors:?}");
+        assert!(
+            errors[2].1.contains("more than two decimal places"),
+            "{errors:?}"
+        );
     }
 
     #[test]

@@ -11,3 +11,12 @@ pub async fn app_css() -> HttpResponse {
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
         .body(APP_CSS)
 }
+
+const SPEND_JS: &str = include_str!("../../static/spend.js");
+
+pub async fn spend_js() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/javascript; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
+        .body(SPEND_JS)
+}

@@ -8,6 +8,8 @@ pub mod auth;
 pub mod companies;
 pub mod health;
 pub mod home;
+pub mod spend;
+pub mod spend_imports;
 pub mod suppliers;
 pub mod uploads;
 

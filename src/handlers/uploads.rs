@@ -21,7 +21,21 @@ pub struct Upload {
     pub name: String,
     pub path: PathBuf,
     pub original: String,
+    /// Other text fields of the form.
+    pub fields: Vec<(String, String)>,
 }
+
+impl Upload {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Text fields are short; anything longer is refused rather than held.
+const TEXT_LIMIT: usize = 16 * 1024;
 
 async fn read_text(field: &mut actix_multipart::Field) -> AppResult<String> {
     let mut bytes = Vec::new();
@@ -29,6 +43,9 @@ async fn read_text(field: &mut actix_multipart::Field) -> AppResult<String> {
         bytes.extend_from_slice(
             &chunk.map_err(|e| AppError::BadRequest(format!("The upload was interrupted: {e}")))?,
         );
+        if bytes.len() > TEXT_LIMIT {
+            return Err(AppError::BadRequest("A form field is too long.".into()));
+        }
     }
     Ok(String::from_utf8_lossy(&bytes).trim().to_owned())
 }
@@ -52,11 +69,13 @@ async fn save(field: &mut actix_multipart::Field, path: PathBuf) -> AppResult<u6
     Ok(written)
 }
 
-/// Reads the multipart form: `csrf_token` first, then `name` and `file`.
+/// Reads the multipart form: `csrf_token` first, then `name`, `file` and
+/// any other short text fields.
 /// Returns `None` when no file was chosen.
 pub async fn receive(req: &HttpRequest, mut form: Multipart) -> AppResult<Option<Upload>> {
     let mut token_checked = false;
     let mut name = String::new();
+    let mut fields = Vec::new();
     let mut saved: Option<(PathBuf, String)> = None;
     while let Some(field) = form.next().await {
         let mut field = field
@@ -93,6 +112,10 @@ pub async fn receive(req: &HttpRequest, mut form: Multipart) -> AppResult<Option
                     saved = Some((path, original));
                 }
             }
+            other if other.len() <= 64 && fields.len() < 16 => {
+                let value = read_text(&mut field).await?;
+                fields.push((other.to_owned(), value));
+            }
             _ => while field.next().await.is_some() {},
         }
     }
@@ -106,6 +129,7 @@ pub async fn receive(req: &HttpRequest, mut form: Multipart) -> AppResult<Option
             name,
             path,
             original,
+            fields,
         }
     }))
 }

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod pages;
+pub mod spend;
 pub mod suppliers;
 
 use askama::Template;

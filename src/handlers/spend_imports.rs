@@ -1,0 +1,549 @@
+//! Importing a spend file in the browser: upload → detect → map → preview →
+//! commit, each step a page. Reading and committing run in the background
+//! with their progress shown; the file is held in the database between steps
+//! so any app instance can take the next one.
+
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+
+use super::spend::EDITORS;
+use super::{form_version, redirect, redirect_with_flash, uploads};
+use crate::auth::{CsrfForm, CurrentUser, Page};
+use crate::db::imports::{self, status, Batch};
+use crate::db::{institutions, jobs, DbConn, DbPool};
+use crate::domain::ledger::{parse_typed_date, DateOrder, Field};
+use crate::domain::spend::VatBasis;
+use crate::error::{AppError, AppResult};
+use crate::import::spend::{self, Preview, SpendImportError};
+use crate::import::spend_file::Settings;
+use crate::startup::AppState;
+use crate::views::spend::{BatchPage, BatchRow, ColumnRow, ImportsPage};
+use crate::views::{html, html_status, FormErrors, Layout};
+
+pub const PREVIEW_JOB: &str = "spend_preview";
+pub const COMMIT_JOB: &str = "spend_import";
+
+async fn imports_page(
+    state: &AppState,
+    user: &CurrentUser,
+    page: &Page,
+    errors: FormErrors,
+) -> AppResult<ImportsPage> {
+    let scope = user.institution_id;
+    let (batches, all, jobs_of) = state
+        .db(move |c| {
+            let batches = imports::recent(c, scope, 50)?;
+            let mut job_state = Vec::new();
+            for b in &batches {
+                if let Some(j) = b
+                    .job_id
+                    .filter(|_| b.status == status::COMMITTING || b.status == status::PREVIEWING)
+                {
+                    job_state.push((b.id, jobs::get(c, j)?));
+                }
+            }
+            Ok((batches, institutions::list(c, scope)?, job_state))
+        })
+        .await?;
+    let now = crate::db::now();
+    Ok(ImportsPage {
+        layout: Layout::new("Import a spend file", Some(user), page),
+        batches: batches
+            .into_iter()
+            .map(|batch| BatchRow {
+                institution: all
+                    .iter()
+                    .find(|i| i.id == batch.institution_id)
+                    .map_or(String::new(), |i| i.name.clone()),
+                interrupted: jobs_of.iter().any(|(b, j)| {
+                    *b == batch.id
+                        && (j.is_finished()
+                            || (j.is_stalled(now)
+                                && crate::import::job::live_progress(j.id).is_none()))
+                }),
+                batch,
+            })
+            .collect(),
+        institutions: all.into_iter().map(|i| (i.id, i.name)).collect(),
+        errors,
+    })
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+) -> AppResult<HttpResponse> {
+    user.require_any_of(&EDITORS)?;
+    html(&imports_page(&state, &user, &page, FormErrors::default()).await?)
+}
+
+pub async fn upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+    form: Multipart,
+) -> AppResult<HttpResponse> {
+    user.require_any_of(&EDITORS)?;
+    let upload = uploads::receive(&req, form).await?;
+    let mut errors = FormErrors::default();
+    let institution_id = upload
+        .as_ref()
+        .and_then(|u| u.field("institution_id"))
+        .and_then(|v| v.parse::<i64>().ok())
+        .or(user.institution_id);
+    match institution_id {
+        None => errors.add("institution_id", "Choose whose spend this is"),
+        Some(i) if !user.covers_institution(Some(i)) => return Err(AppError::Forbidden),
+        Some(_) => {}
+    }
+    let Some(upload) = upload else {
+        errors.add("file", "Choose the spend file to upload");
+        return html_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &imports_page(&state, &user, &page, errors).await?,
+        );
+    };
+    let Some(institution_id) = institution_id.filter(|_| errors.is_empty()) else {
+        let _ = std::fs::remove_file(&upload.path);
+        return html_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &imports_page(&state, &user, &page, errors).await?,
+        );
+    };
+    let actor = user.actor();
+    let path = upload.path.clone();
+    let name = if upload.original.is_empty() {
+        "spend.csv".to_owned()
+    } else {
+        upload.original.clone()
+    };
+    let created = state
+        .db(move |c| {
+            let outcome = (|| {
+                institutions::get(c, institution_id)?;
+                let (hash, size) =
+                    spend::hash_file(&path).map_err(|e| AppError::BadRequest(e.to_string()))?;
+                let (layout, settings, _) = match spend::inspect(c, institution_id, &path) {
+                    Ok(found) => found,
+                    Err(SpendImportError::Refused(message)) => return Ok(Err(message)),
+                    Err(e) => return Err(AppError::BadRequest(e.to_string())),
+                };
+                let id = crate::db::write_tx(c, |c| {
+                    let id = imports::create(
+                        c,
+                        &actor,
+                        institution_id,
+                        &name,
+                        &hash,
+                        size,
+                        &layout,
+                        &settings,
+                        status::UPLOADED,
+                    )?;
+                    imports::store_file(c, id, &path)?;
+                    Ok::<_, AppError>(id)
+                })?;
+                Ok(Ok(id))
+            })();
+            let _ = std::fs::remove_file(&path);
+            outcome
+        })
+        .await?;
+    match created {
+        Ok(id) => Ok(redirect(&format!("/spend/imports/{id}"))),
+        Err(message) => {
+            errors.add("file", message);
+            html_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &imports_page(&state, &user, &page, errors).await?,
+            )
+        }
+    }
+}
+
+/// A batch the user may work on: an editor covering its institution.
+async fn batch_for(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Batch> {
+    user.require_any_of(&EDITORS)?;
+    let batch = state.db(move |c| Ok(imports::get(c, id)?)).await?;
+    if !user.covers_institution(Some(batch.institution_id)) {
+        return Err(AppError::Forbidden);
+    }
+    Ok(batch)
+}
+
+async fn batch_page(
+    state: &AppState,
+    user: &CurrentUser,
+    page: &Page,
+    batch: Batch,
+    typed: Option<Settings>,
+    errors: FormErrors,
+) -> AppResult<BatchPage> {
+    let (bid, iid, job_id) = (batch.id, batch.institution_id, batch.job_id);
+    let file = batch.layout()?;
+    let signature = file.signature();
+    let (institution, job, from_profile) = state
+        .db(move |c| {
+            let _ = bid;
+            Ok((
+                institutions::get(c, iid)?.name,
+                job_id.map(|j| jobs::get(c, j)).transpose()?,
+                imports::profile(c, iid, &signature)?.is_some(),
+            ))
+        })
+        .await?;
+    let settings = typed
+        .or_else(|| batch.settings())
+        .unwrap_or_else(|| crate::import::spend_file::propose(&file));
+    let preview: Option<Preview> = serde_json::from_str(&batch.preview).ok();
+    let running = matches!(
+        batch.status.as_str(),
+        status::PREVIEWING | status::COMMITTING
+    );
+    let live = job
+        .as_ref()
+        .and_then(|j| crate::import::job::live_progress(j.id));
+    let percent = match (live, &job) {
+        (Some((done, total)), _) if total > 0 => (done * 100 / total) as i64,
+        (_, Some(j)) => j.percent(),
+        _ => 0,
+    };
+    let stalled = running
+        && live.is_none()
+        && job
+            .as_ref()
+            .is_some_and(|j| j.is_finished() || j.is_stalled(crate::db::now()));
+    let columns = file
+        .headers
+        .iter()
+        .enumerate()
+        .map(|(index, header)| ColumnRow {
+            index,
+            header: header.clone(),
+            samples: file
+                .samples
+                .iter()
+                .take(3)
+                .map(|r| r.get(index).cloned().unwrap_or_default())
+                .filter(|v| !v.trim().is_empty())
+                .collect(),
+            field: settings.columns.get(index).copied().flatten(),
+        })
+        .collect();
+    let (period_from, period_to) = settings
+        .period
+        .map(|(a, b)| {
+            (
+                a.format("%d/%m/%Y").to_string(),
+                b.format("%d/%m/%Y").to_string(),
+            )
+        })
+        .unwrap_or_default();
+    Ok(BatchPage {
+        layout: Layout::new(format!("Import of {}", batch.file_name), Some(user), page),
+        institution,
+        file,
+        settings,
+        columns,
+        from_profile,
+        preview,
+        job,
+        percent,
+        running,
+        stalled,
+        can_undo: user.is_admin(),
+        errors,
+        period_from,
+        period_to,
+        batch,
+    })
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let batch = batch_for(&state, &user, id.into_inner()).await?;
+    html(&batch_page(&state, &user, &page, batch, None, FormErrors::default()).await?)
+}
+
+/// Runs `work` on a background thread with two pooled connections (one for
+/// the work, one for progress).
+fn spawn(pool: DbPool, job: i64, work: impl FnOnce(&mut DbConn, &mut DbConn) + Send + 'static) {
+    std::thread::spawn(
+        move || match pool.get().and_then(|a| pool.get().map(|b| (a, b))) {
+            Ok((mut conn, mut job_conn)) => work(&mut conn, &mut job_conn),
+            Err(e) => {
+                tracing::error!(error = %e, job, "no database connection for a spend import");
+                if let Ok(mut c) = pool.get() {
+                    let _ = jobs::finish(
+                        &mut c,
+                        job,
+                        false,
+                        "No database connection was available; nothing changed.",
+                    );
+                }
+            }
+        },
+    );
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MapForm {
+    version: String,
+    date_order: String,
+    vat_basis: String,
+    purchase_card: Option<String>,
+    period_from: String,
+    period_to: String,
+}
+
+/// The mapping as submitted, and what is wrong with it.
+fn settings_of(form: &CsrfForm<MapForm>, columns: usize) -> (Settings, FormErrors) {
+    let mut errors = FormErrors::default();
+    let mapped: Vec<Option<Field>> = (0..columns)
+        .map(|i| {
+            let name = format!("col_{i}");
+            let field = form.all(&name).next().and_then(Field::from_code);
+            field
+        })
+        .collect();
+    let mut seen: Vec<Field> = Vec::new();
+    for f in mapped.iter().flatten() {
+        if seen.contains(f) {
+            errors.add(
+                "col_0",
+                format!("Two columns are mapped to “{}”: choose one", f.label()),
+            );
+        }
+        seen.push(*f);
+    }
+    let d = &form.data;
+    let date = |raw: &str, field: &'static str, errors: &mut FormErrors| match raw.trim() {
+        "" => None,
+        t => parse_typed_date(t)
+            .map_err(|e| errors.add(field, format!("Period: {e}")))
+            .ok(),
+    };
+    let from = date(&d.period_from, "period_from", &mut errors);
+    let to = date(&d.period_to, "period_to", &mut errors);
+    let settings = Settings {
+        columns: mapped,
+        date_order: DateOrder::from_code(&d.date_order),
+        purchase_card: d.purchase_card.is_some(),
+        vat_basis: VatBasis::from_code(&d.vat_basis)
+            .unwrap_or(VatBasis::Unknown)
+            .code()
+            .to_owned(),
+        period: from.zip(to),
+    };
+    for f in settings.missing() {
+        errors.add(
+            "col_0",
+            format!(
+                "Choose the column that holds the {}",
+                f.label().to_lowercase()
+            ),
+        );
+    }
+    (settings, errors)
+}
+
+pub async fn map(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+    id: web::Path<i64>,
+    form: CsrfForm<MapForm>,
+) -> AppResult<HttpResponse> {
+    let batch = batch_for(&state, &user, id.into_inner()).await?;
+    let layout = batch.layout()?;
+    let (settings, errors) = settings_of(&form, layout.headers.len());
+    if !errors.is_empty() {
+        let p = batch_page(&state, &user, &page, batch, Some(settings), errors).await?;
+        return html_status(StatusCode::UNPROCESSABLE_ENTITY, &p);
+    }
+    let (actor, version, bid, iid) = (
+        user.actor(),
+        form_version(&form.data.version),
+        batch.id,
+        batch.institution_id,
+    );
+    let (s2, signature, name, uid) = (
+        settings.clone(),
+        layout.signature(),
+        batch.file_name.clone(),
+        user.id,
+    );
+    let started = state
+        .db(move |c| {
+            let job = jobs::create(
+                c,
+                PREVIEW_JOB,
+                &format!("Preview of {name}"),
+                Some(uid),
+                Some(iid),
+            )?;
+            imports::start_preview(c, &actor, bid, version, &s2, job)?;
+            imports::save_profile(c, &actor, iid, &signature, &s2)?;
+            Ok(job)
+        })
+        .await;
+    let job = match started {
+        Ok(job) => job,
+        Err(AppError::Conflict(message)) => {
+            let fresh = state.db(move |c| Ok(imports::get(c, bid)?)).await?;
+            let mut errors = FormErrors::default();
+            errors.add("col_0", message);
+            let p = batch_page(&state, &user, &page, fresh, Some(settings), errors).await?;
+            return html_status(StatusCode::CONFLICT, &p);
+        }
+        Err(e) => return Err(e),
+    };
+    spawn(state.pool.clone(), job, move |conn, job_conn| {
+        let outcome = imports::local_copy(conn, bid)
+            .map_err(SpendImportError::from)
+            .and_then(|copy| {
+                let batch = imports::get(conn, bid)?;
+                spend::run_preview(conn, job_conn, job, &batch, &copy.path, &mut |_, _| {})
+            });
+        if let Err(e) = outcome {
+            tracing::warn!(error = %e, batch = bid, "spend preview failed");
+            // run_preview records its own failures; this covers the copy.
+            if let Ok(b) = imports::get(conn, bid) {
+                if b.status == status::PREVIEWING {
+                    let _ = imports::finish_preview(
+                        conn,
+                        bid,
+                        Err::<(&Preview, i64, i64), _>(&e.to_string()),
+                    );
+                    let _ = jobs::finish(job_conn, job, false, &e.to_string());
+                }
+            }
+        }
+    });
+    Ok(redirect(&format!("/spend/imports/{bid}")))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct VersionForm {
+    version: String,
+}
+
+pub async fn commit(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: CsrfForm<VersionForm>,
+) -> AppResult<HttpResponse> {
+    let batch = batch_for(&state, &user, id.into_inner()).await?;
+    let preview: Option<Preview> = serde_json::from_str(&batch.preview).ok();
+    match preview {
+        Some(p) if p.can_commit() => {}
+        Some(p) => return Err(AppError::BadRequest(p.blockers().join(" "))),
+        None => {
+            return Err(AppError::BadRequest(
+                "Check the file (map its columns and preview it) before importing it.".into(),
+            ))
+        }
+    }
+    let (version, bid, iid, uid, name) = (
+        form_version(&form.data.version),
+        batch.id,
+        batch.institution_id,
+        user.id,
+        batch.file_name.clone(),
+    );
+    let job = state
+        .db(move |c| {
+            let job = jobs::create(
+                c,
+                COMMIT_JOB,
+                &format!("Import of {name}"),
+                Some(uid),
+                Some(iid),
+            )?;
+            imports::start_commit(c, bid, version, Some(job))?;
+            Ok(job)
+        })
+        .await?;
+    let actor = user.actor();
+    spawn(state.pool.clone(), job, move |conn, job_conn| {
+        let outcome = imports::local_copy(conn, bid)
+            .map_err(SpendImportError::from)
+            .and_then(|copy| {
+                let batch = imports::get(conn, bid)?;
+                spend::run_commit(
+                    conn,
+                    job_conn,
+                    job,
+                    &actor,
+                    &batch,
+                    &copy.path,
+                    &mut |_, _| {},
+                    &mut |_| {},
+                )
+            });
+        if let Err(e) = outcome {
+            tracing::warn!(error = %e, batch = bid, "spend import failed");
+            if let Ok(b) = imports::get(conn, bid) {
+                if b.status == status::COMMITTING {
+                    let _ = imports::commit_failed(conn, bid, &e.to_string());
+                    let _ = jobs::finish(job_conn, job, false, &e.to_string());
+                }
+            }
+        }
+    });
+    Ok(redirect(&format!("/spend/imports/{bid}")))
+}
+
+pub async fn cancel(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    _form: CsrfForm<VersionForm>,
+) -> AppResult<HttpResponse> {
+    let batch = batch_for(&state, &user, id.into_inner()).await?;
+    let (actor, bid) = (user.actor(), batch.id);
+    state.db(move |c| imports::cancel(c, &actor, bid)).await?;
+    Ok(redirect_with_flash(
+        &state,
+        "/spend/imports",
+        &format!(
+            "Cancelled the import of {}; nothing was imported.",
+            batch.file_name
+        ),
+    ))
+}
+
+pub async fn undo(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    _form: CsrfForm<VersionForm>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    user.require_admin()?;
+    let batch = state.db(move |c| Ok(imports::get(c, id)?)).await?;
+    if !user.covers_institution(Some(batch.institution_id)) {
+        return Err(AppError::Forbidden);
+    }
+    let actor = user.actor();
+    let (batch, removed) = state.db(move |c| imports::undo(c, &actor, id)).await?;
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/spend/imports/{id}"),
+        &format!(
+            "Undid the import of {}: {removed} lines removed.",
+            batch.file_name
+        ),
+    ))
+}

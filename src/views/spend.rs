@@ -1,0 +1,201 @@
+//! Spend ledger and import pages.
+
+use askama::Template;
+
+use super::{FormErrors, Layout};
+use crate::db::imports::Batch;
+use crate::db::jobs::Job;
+use crate::db::spend::Line;
+use crate::domain::ledger::{DateOrder, Field};
+use crate::domain::money::Pence;
+use crate::domain::spend::{LineFields, PaymentType, VatBasis};
+use crate::import::spend::Preview;
+use crate::import::spend_file::{Layout as FileLayout, Settings};
+
+pub fn money(pence: &i64) -> String {
+    Pence(*pence).to_string()
+}
+
+pub fn payment_type_label(code: &str) -> &'static str {
+    PaymentType::from_code(code).map_or("Unknown", PaymentType::label)
+}
+
+/// A ledger row with what the page shows beside the line.
+pub struct LedgerRow {
+    pub line: Line,
+    pub institution: String,
+    pub influenceable: bool,
+}
+
+#[derive(Template)]
+#[template(path = "spend/ledger.html")]
+pub struct LedgerPage {
+    pub layout: Layout,
+    pub rows: Vec<LedgerRow>,
+    pub count: i64,
+    pub total_pence: i64,
+    pub page: i64,
+    pub pages: i64,
+    pub institution: String,
+    pub institutions: Vec<(i64, String)>,
+    pub fy: String,
+    pub years: Vec<(i32, String)>,
+    pub from: String,
+    pub to: String,
+    pub supplier: String,
+    pub department: String,
+    pub departments: Vec<String>,
+    pub payment_type: String,
+    pub tier: String,
+    pub tiers: Vec<String>,
+    pub sort: String,
+    pub deleted: bool,
+    pub batch: String,
+    /// The filters as a query string, for paging, sorting and the export.
+    pub query: String,
+    pub can_edit: bool,
+    pub can_restore: bool,
+}
+
+impl LedgerPage {
+    pub fn payment_types(&self) -> &'static [PaymentType] {
+        PaymentType::ALL
+    }
+
+    pub fn is_institution(&self, id: &i64) -> bool {
+        self.institution == id.to_string()
+    }
+
+    pub fn is_year(&self, year: &i32) -> bool {
+        self.fy == year.to_string()
+    }
+
+    pub fn tier_selected(&self, position: &usize) -> bool {
+        self.tier == position.to_string()
+    }
+
+    /// The query string without `sort`, to build the sort links.
+    pub fn sort_link(&self, sort: &str) -> String {
+        format!("/spend?{}&sort={sort}", self.query)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "spend/form.html")]
+pub struct LineFormPage {
+    pub layout: Layout,
+    pub id: Option<i64>,
+    pub fields: LineFields,
+    pub errors: FormErrors,
+    pub institutions: Vec<(i64, String)>,
+    /// The supplier typed is not on the register: offer to add it.
+    pub offer_create: bool,
+    /// The line as saved (when editing), for its provenance.
+    pub line: Option<Line>,
+    pub provenance: String,
+}
+
+impl LineFormPage {
+    pub fn payment_types(&self) -> &'static [PaymentType] {
+        PaymentType::ALL
+    }
+
+    pub fn vat_bases(&self) -> &'static [VatBasis] {
+        VatBasis::ALL
+    }
+
+    pub fn is_institution(&self, id: &i64) -> bool {
+        self.fields.institution_id == id.to_string()
+    }
+}
+
+/// A batch in the imports list.
+pub struct BatchRow {
+    pub batch: Batch,
+    pub institution: String,
+    pub interrupted: bool,
+}
+
+#[derive(Template)]
+#[template(path = "spend/imports.html")]
+pub struct ImportsPage {
+    pub layout: Layout,
+    pub batches: Vec<BatchRow>,
+    pub institutions: Vec<(i64, String)>,
+    pub errors: FormErrors,
+}
+
+/// One column of the mapping form.
+pub struct ColumnRow {
+    pub index: usize,
+    pub header: String,
+    pub samples: Vec<String>,
+    pub field: Option<Field>,
+}
+
+impl ColumnRow {
+    pub fn is(&self, field: &Field) -> bool {
+        self.field == Some(*field)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "spend/batch.html")]
+pub struct BatchPage {
+    pub layout: Layout,
+    pub batch: Batch,
+    pub institution: String,
+    pub file: FileLayout,
+    pub settings: Settings,
+    pub columns: Vec<ColumnRow>,
+    pub from_profile: bool,
+    pub preview: Option<Preview>,
+    pub job: Option<Job>,
+    pub percent: i64,
+    pub running: bool,
+    pub stalled: bool,
+    pub can_undo: bool,
+    pub errors: FormErrors,
+    pub period_from: String,
+    pub period_to: String,
+}
+
+impl BatchPage {
+    pub fn fields(&self) -> &'static [Field] {
+        Field::ALL
+    }
+
+    pub fn orders(&self) -> &'static [DateOrder] {
+        DateOrder::ALL
+    }
+
+    pub fn order_is(&self, order: &DateOrder) -> bool {
+        self.settings.date_order == Some(*order)
+    }
+
+    pub fn vat_bases(&self) -> &'static [VatBasis] {
+        VatBasis::ALL
+    }
+
+    pub fn when(&self, at: &Option<chrono::NaiveDateTime>) -> String {
+        at.map(|d| d.format("%d/%m/%Y %H:%M").to_string())
+            .unwrap_or_default()
+    }
+
+    pub fn is_mapping(&self) -> bool {
+        matches!(
+            self.batch.status.as_str(),
+            "uploaded" | "previewed" | "failed"
+        )
+    }
+}
+
+#[derive(Template)]
+#[template(path = "spend/rules.html")]
+pub struct PaymentRulesPage {
+    pub layout: Layout,
+    pub institution_id: i64,
+    pub institution: String,
+    /// (type, influenceable by default, influenceable here)
+    pub rows: Vec<(PaymentType, bool, bool)>,
+}
