@@ -183,9 +183,11 @@ pub fn detect(sample: &[u8], complete: bool) -> Result<Layout, LayoutError> {
         samples,
         preamble_rows: header_at.map_or(0, |i| numbered[i].0 - 1),
     };
-    if layout.header_row.is_none() && infer_headerless(&layout.samples, width).missing().len() == 3
-    {
-        return Err(LayoutError::NotATable);
+    if layout.header_row.is_none() {
+        let missing = infer_headerless(&layout.samples, width).missing();
+        if missing.contains(&Field::PaymentDate) || missing.contains(&Field::Amount) {
+            return Err(LayoutError::NotATable);
+        }
     }
     Ok(layout)
 }

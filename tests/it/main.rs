@@ -11,6 +11,7 @@ mod companies;
 mod postcode_admin;
 mod postcode_import;
 mod schema_parity;
+mod spend_import;
 mod suggestions;
 mod supplier_file;
 mod suppliers;

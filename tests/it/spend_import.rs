@@ -1,0 +1,575 @@
+//! Importing spend files through the browser flow: upload → detect → map →
+//! preview → commit, on the real council files and on generated files with
+//! every quirk the importer must handle.
+
+use std::time::Duration;
+
+use localspend::db::imports::{self, status, Batch};
+use localspend::db::spend;
+use localspend::domain::Role;
+use localspend::import::spend::Preview;
+
+use crate::common::{shared_data, spawn_app, Resp, TestApp, TestClient};
+
+/// Uploads a file for an institution; returns the response (a redirect to
+/// the batch page when accepted).
+async fn upload(client: &TestClient, institution: i64, name: &str, bytes: &[u8]) -> Resp {
+    let token = client.csrf_from("/spend/imports").await;
+    client
+        .post_multipart(
+            "/spend/imports",
+            &[
+                ("csrf_token", &token),
+                ("institution_id", &institution.to_string()),
+            ],
+            ("file", name, bytes),
+        )
+        .await
+}
+
+fn batch_id(res: &Resp) -> i64 {
+    assert_eq!(res.status, 303, "upload accepted: {}", res.body);
+    res.location()
+        .and_then(|l| l.strip_prefix("/spend/imports/"))
+        .and_then(|id| id.parse().ok())
+        .expect("redirect to the batch")
+}
+
+async fn wait_for(app: &TestApp, id: i64) -> Batch {
+    for _ in 0..600 {
+        let batch = app.with_conn(|c| imports::get(c, id).unwrap());
+        if batch.status != status::PREVIEWING && batch.status != status::COMMITTING {
+            return batch;
+        }
+        actix_web::rt::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("batch {id} did not finish");
+}
+
+/// Confirms the mapping the app proposed (as the clerk does by pressing the
+/// button), with optional extra fields such as the date order.
+async fn confirm_mapping(
+    app: &TestApp,
+    client: &TestClient,
+    id: i64,
+    extra: &[(&str, &str)],
+) -> (Resp, Batch) {
+    let batch = app.with_conn(|c| imports::get(c, id).unwrap());
+    let settings = batch.settings().unwrap();
+    let names: Vec<String> = (0..settings.columns.len())
+        .map(|i| format!("col_{i}"))
+        .collect();
+    let version = batch.version.to_string();
+    let mut fields: Vec<(&str, &str)> =
+        vec![("version", &version), ("vat_basis", &settings.vat_basis)];
+    for (name, field) in names.iter().zip(&settings.columns) {
+        fields.push((name, field.map_or("", |f| f.code())));
+    }
+    if settings.purchase_card {
+        fields.push(("purchase_card", "on"));
+    }
+    if let Some(order) = settings.date_order {
+        if !extra.iter().any(|(k, _)| *k == "date_order") {
+            fields.push(("date_order", order.code()));
+        }
+    }
+    fields.extend_from_slice(extra);
+    let page = format!("/spend/imports/{id}");
+    let res = client
+        .submit(&page, &format!("/spend/imports/{id}/map"), &fields)
+        .await;
+    let batch = wait_for(app, id).await;
+    (res, batch)
+}
+
+fn preview_of(batch: &Batch) -> Preview {
+    serde_json::from_str(&batch.preview).expect("a stored preview")
+}
+
+async fn commit(app: &TestApp, client: &TestClient, id: i64) -> (Resp, Batch) {
+    let version = app.with_conn(|c| imports::get(c, id).unwrap().version.to_string());
+    let res = client
+        .submit(
+            &format!("/spend/imports/{id}"),
+            &format!("/spend/imports/{id}/commit"),
+            &[("version", &version)],
+        )
+        .await;
+    (res, wait_for(app, id).await)
+}
+
+/// Uploads, confirms the proposed mapping, previews and commits.
+async fn import(
+    app: &TestApp,
+    client: &TestClient,
+    institution: i64,
+    name: &str,
+    bytes: &[u8],
+) -> (Preview, Batch) {
+    let id = batch_id(&upload(client, institution, name, bytes).await);
+    let (res, batch) = confirm_mapping(app, client, id, &[]).await;
+    assert_eq!(res.status, 303, "mapping accepted: {}", res.body);
+    assert_eq!(batch.status, status::PREVIEWED, "{name}: {}", batch.message);
+    let preview = preview_of(&batch);
+    assert!(preview.can_commit(), "{name}: {:?}", preview.blockers());
+    let (res, batch) = commit(app, client, id).await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(batch.status, status::COMMITTED, "{name}: {}", batch.message);
+    (preview, batch)
+}
+
+fn live_total(app: &TestApp, institution: i64) -> (i64, i64) {
+    app.with_conn(|c| {
+        let f = spend::LedgerFilter {
+            institutions: Some(vec![institution]),
+            ..Default::default()
+        };
+        let (_, n, total) = spend::ledger(c, &f, Default::default(), 1, 0).unwrap();
+        (n, total)
+    })
+}
+
+#[actix_web::test]
+async fn every_real_council_file_imports_with_its_row_count_and_total() {
+    let app = spawn_app().await;
+    let manchester = app.add_institution("Manchester City Council", "E08000003");
+    let calderdale = app.add_institution("Calderdale Council", "E08000033");
+    let oxford = app.add_institution("Oxford City Council", "E07000178");
+    let (client, _) = app.signed_in("netclerk", Role::Admin, None).await;
+    // Counted independently of the app (Python's csv module and Decimal).
+    let files: [(i64, &str, u64, i64); 7] = [
+        (manchester, "manchester/2021-04.csv", 3021, 6_503_302_895),
+        (manchester, "manchester/2021-05.csv", 2516, 7_423_342_128),
+        (calderdale, "calderdale/2021-04.csv", 2138, 1_599_509_340),
+        (calderdale, "calderdale/2021-04-card.csv", 2505, 17_468_515),
+        (
+            oxford,
+            "oxford-city-council/expenditure-over-500-jan-mar-2014.csv",
+            3859,
+            1_341_346_798,
+        ),
+        (
+            oxford,
+            "oxford-city-council/expenditure-over-500-jul-sep-2016.csv",
+            3581,
+            1_293_788_362,
+        ),
+        (
+            oxford,
+            "oxford-city-council/expenditure-over-500-jan-mar-2017.csv",
+            3913,
+            1_339_798_924,
+        ),
+    ];
+    for (institution, file, lines, pence) in files {
+        let bytes = std::fs::read(shared_data(&format!("spend/{file}"))).unwrap();
+        let name = file.rsplit('/').next().unwrap();
+        let (preview, batch) = import(&app, &client, institution, name, &bytes).await;
+        assert_eq!(
+            (preview.lines, preview.total_pence),
+            (lines, pence),
+            "{file} preview"
+        );
+        assert_eq!(
+            (batch.line_count, batch.total_pence),
+            (lines as i64, pence),
+            "{file} committed"
+        );
+    }
+    assert_eq!(
+        live_total(&app, manchester),
+        (3021 + 2516, 6_503_302_895 + 7_423_342_128)
+    );
+    assert_eq!(
+        live_total(&app, calderdale),
+        (2138 + 2505, 1_599_509_340 + 17_468_515)
+    );
+    // The Calderdale file names company numbers; the card file is marked as
+    // purchase-card spend from its merchant categories.
+    let card_lines = app.with_conn(|c| {
+        use diesel::prelude::*;
+        use localspend::db::schema::spend_lines as l;
+        l::table
+            .filter(l::institution_id.eq(calderdale))
+            .filter(l::purchase_card.eq(true))
+            .count()
+            .get_result::<i64>(c)
+            .unwrap()
+    });
+    assert_eq!(card_lines, 2505);
+    // The Oxford footer row (`,,xxx,,…`) was skipped, not rejected.
+    let page = client.get("/spend/imports").await;
+    assert!(page.body.contains("expenditure-over-500-jan-mar-2014.csv"));
+    // Every commit is in the audit log.
+    assert_eq!(
+        app.audit_rows("import_batch")
+            .iter()
+            .filter(|r| r.action == "commit")
+            .count(),
+        7
+    );
+}
+
+#[actix_web::test]
+async fn a_file_whose_dates_were_lost_is_refused_with_a_clear_message() {
+    let app = spawn_app().await;
+    let oxford = app.add_institution("Oxford City Council", "E07000178");
+    let (client, _) = app.signed_in("clerk", Role::Clerk, Some(oxford)).await;
+    let bytes = std::fs::read(shared_data(
+        "spend/oxford-city-council/expenditure-over-500-apr-jun-2014.csv",
+    ))
+    .unwrap();
+    let id = batch_id(&upload(&client, oxford, "apr-jun-2014.csv", &bytes).await);
+    let (_, batch) = confirm_mapping(&app, &client, id, &[]).await;
+    let preview = preview_of(&batch);
+    assert_eq!(preview.lines, 0);
+    assert_eq!(preview.rejected_count, 3836);
+    assert!(!preview.can_commit());
+    assert!(preview.blockers()[0].contains("the dates were lost when the file was exported"));
+    let page = client.get(&format!("/spend/imports/{id}")).await;
+    assert!(page
+        .body
+        .contains("the dates were lost when the file was exported"));
+    assert!(page.body.contains("Row") && page.body.contains("00:00:00"));
+    let (res, batch) = commit(&app, &client, id).await;
+    assert_eq!(res.status, 400, "commit refused");
+    assert_eq!(batch.status, status::PREVIEWED);
+    assert_eq!(live_total(&app, oxford), (0, 0));
+}
+
+/// A file with everything real ledgers throw at an importer: DOS code page
+/// 437 pound signs, bare-CR line endings, a report preamble, an empty spacer
+/// column, every amount and date form, a blank row and a total row.
+fn messy_file() -> Vec<u8> {
+    let rows = [
+        "Spend over \u{9c}500 - report run 02/05/2021",
+        "Directorate of Resources",
+        "",
+        "Paid Date;;Supplier(Beneficiary) Name;Net Amount(\u{9c});Service Area;Trans No",
+        "01/04/2021;;Acme Ltd;\u{9c}1,234.00;Highways;T1",
+        "13/04/21;;Bob's Bakery;\"2,100.00\";Schools;T2",
+        "04-Apr-21;;Caf\u{82} Nero;487;Leisure;T3",
+        "3 Apr 2021;;Acme Ltd;-1,234.00;Highways;T4",
+        "44291;;Dee Supplies;(10.50);Highways;T5",
+        "2021-04-06;;Eve Ltd;12.34-;Highways;T6",
+        ";;;;;",
+        ";;Total;\u{9c}2,588.34;;",
+    ];
+    let text = rows.join("\r") + "\r";
+    // Map each char to its CP437 byte (the test file is written in CP437).
+    text.chars()
+        .map(|c| match c {
+            '\u{9c}' => 0x9C,
+            '\u{82}' => 0x82,
+            c => c as u8,
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_messy_ledger_export_imports_with_every_quirk_handled() {
+    let app = spawn_app().await;
+    let inst = app.add_institution("Preston City Council", "E07000123");
+    let (client, _) = app.signed_in("clerk", Role::Clerk, Some(inst)).await;
+    let id = batch_id(&upload(&client, inst, "ledger.csv", &messy_file()).await);
+    let batch = app.with_conn(|c| imports::get(c, id).unwrap());
+    let layout = batch.layout().unwrap();
+    assert_eq!(layout.header_row, Some(4));
+    assert_eq!(layout.line_ending, "CR");
+    assert_eq!(layout.delimiter, b';');
+    let page = client.get(&format!("/spend/imports/{id}")).await;
+    assert!(page.body.contains("DOS code page 437"), "{}", page.body);
+    assert!(page.body.contains("report heading"));
+    let (_, batch) = confirm_mapping(&app, &client, id, &[]).await;
+    let preview = preview_of(&batch);
+    assert_eq!(preview.rejected, [], "nothing rejected");
+    assert_eq!(preview.lines, 6);
+    assert_eq!(
+        preview.footer_rows,
+        [12],
+        "the total row is skipped by its row number"
+    );
+    assert_eq!(preview.blank_rows, 1);
+    assert_eq!(
+        preview.total_pence,
+        123_400 + 210_000 + 48_700 - 123_400 - 1_050 - 1_234
+    );
+    assert_eq!(preview.credit_lines, 3);
+    assert_eq!(preview.suppliers_new, 5, "Acme Ltd twice is one supplier");
+    let (_, batch) = commit(&app, &client, id).await;
+    assert_eq!(batch.status, status::COMMITTED, "{}", batch.message);
+    let lines = app.with_conn(|c| {
+        let f = spend::LedgerFilter {
+            institutions: Some(vec![inst]),
+            ..Default::default()
+        };
+        spend::ledger(c, &f, spend::LedgerSort::DateAsc, 100, 0)
+            .unwrap()
+            .0
+    });
+    let dates: Vec<String> = lines
+        .iter()
+        .map(|l| l.payment_date.format("%Y-%m-%d").to_string())
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            "2021-04-01",
+            "2021-04-03",
+            "2021-04-04",
+            "2021-04-05",
+            "2021-04-06",
+            "2021-04-13"
+        ]
+    );
+    assert!(lines.iter().any(|l| l.supplier_name == "Café Nero"));
+    assert!(lines.iter().all(|l| l.import_batch_id == Some(id)));
+    assert_eq!(
+        lines
+            .iter()
+            .find(|l| l.supplier_name == "Dee Supplies")
+            .unwrap()
+            .import_row,
+        Some(9),
+        "each line keeps the row it came from"
+    );
+}
+
+#[actix_web::test]
+async fn a_file_with_no_header_is_mapped_by_its_values() {
+    let app = spawn_app().await;
+    let inst = app.add_institution("Preston City Council", "E07000123");
+    let (client, _) = app.signed_in("clerk", Role::Clerk, Some(inst)).await;
+    let file = "14/04/2021,ACME LIMITED,1234.56,HW01\n15/04/2021,Bob's Bakery,99.00,SC02\n";
+    let (preview, batch) = import(&app, &client, inst, "noheader.csv", file.as_bytes()).await;
+    assert_eq!(batch.layout().unwrap().header_row, None);
+    assert_eq!((preview.lines, preview.total_pence), (2, 133_356));
+}
+
+#[actix_web::test]
+async fn a_file_cut_off_mid_row_is_refused_whole() {
+    let app = spawn_app().await;
+    let inst = app.add_institution("Preston City Council", "E07000123");
+    let (client, _) = app.signed_in("clerk", Role::Clerk, Some(inst)).await;
+    let file = "Date,Supplier,Amount,Department\n01/04/2021,A,1.00,X\n13/04/2021,B,2";
+    let id = batch_id(&upload(&client, inst, "cut.csv", file.as_bytes()).await);
+    let (_, batch) = confirm_mapping(&app, &client, id, &[]).await;
+    assert_eq!(batch.status, status::FAILED);
+    assert!(
+        batch.message.contains("row 3") && batch.message.contains("cut off"),
+        "{}",
+        batch.message
+    );
+    let page = client.get(&format!("/spend/imports/{id}")).await;
+    assert!(page.body.contains("looks cut off"));
+    assert_eq!(live_total(&app, inst), (0, 0));
+}
+
+#[actix_web::test]
+async fn dates_that_read_either_way_must_be_confirmed() {
+    let app = spawn_app().await;
+    let inst = app.add_institution("Preston City Council", "E07000123");
+    let (client, _) = app.signed_in("clerk", Role::Clerk, Some(inst)).await;
+    let file = "Date,Supplier,Amount\n01/04/2021,A,1.00\n02/04/2021,B,2.00\n";
+    let id = batch_id(&upload(&client, inst, "ambiguous.csv", file.as_bytes()).await);
+    let (_, batch) = confirm_mapping(&app, &client, id, &[("date_order", "")]).await;
+    let preview = preview_of(&batch);
+    assert!(preview.date_order_needed);
+    assert!(!preview.can_commit());
+    let page = client.get(&format!("/spend/imports/{id}")).await;
+    assert!(page.body.contains("Say which the file uses"));
+    let (res, _) = commit(&app, &client, id).await;
+    assert_eq!(res.status, 400);
+    // Month first: 01/04 is 4 January.
+    let (_, batch) = confirm_mapping(&app, &client, id, &[("date_order", "month_first")]).await;
+    assert!(preview_of(&batch).can_commit());
+    commit(&app, &client, id).await;
+    let first = app.with_conn(|c| {
+        let f = spend::LedgerFilter {
+            institutions: Some(vec![inst]),
+            ..Default::default()
+        };
+        spend::ledger(c, &f, spend::LedgerSort::DateAsc, 1, 0)
+            .unwrap()
+            .0[0]
+            .payment_date
+    });
+    assert_eq!(first.to_string(), "2021-01-04");
+}
+
+#[actix_web::test]
+async fn re_importing_adds_no_duplicates_and_says_how_many_were_skipped() {
+    let app = spawn_app().await;
+    let inst = app.add_institution("Preston City Council", "E07000123");
+    let (client, _) = app.signed_in("clerk", Role::Clerk, Some(inst)).await;
+    // Two identical payments in one file are both real.
+    let april = "Date,Supplier,Amount,Trans No\n14/04/2021,Acme Ltd,10.00,T1\n14/04/2021,Acme Ltd,10.00,T1\n15/04/2021,Bob Ltd,20.00,T2\n";
+    let (_, first) = import(&app, &client, inst, "april.csv", april.as_bytes()).await;
+    assert_eq!((first.line_count, first.skipped_count), (3, 0));
+
+    let id = batch_id(&upload(&client, inst, "april.csv", april.as_bytes()).await);
+    let (_, batch) = confirm_mapping(&app, &client, id, &[]).await;
+    let preview = preview_of(&batch);
+    assert_eq!(preview.already_recorded, 3);
+    assert_eq!(preview.same_file, [first.id]);
+    let page = client.get(&format!("/spend/imports/{id}")).await;
+    assert!(page.body.contains("This very file was imported before"));
+    let (_, again) = commit(&app, &client, id).await;
+    assert_eq!((again.line_count, again.skipped_count), (0, 3));
+    let page = client.get(&format!("/spend/imports/{id}")).await;
+    assert!(page
+        .body
+        .contains("3 lines were already on record and were skipped"));
+
+    // An overlapping quarter file: the April lines again (one of the pair
+    // once more, so only one is new), plus May.
+    let quarter = "Date,Supplier,Amount,Trans No\n14/04/2021,Acme Ltd,10.00,T1\n14/04/2021,Acme Ltd,10.00,T1\n14/04/2021,Acme Ltd,10.00,T1\n15/04/2021,Bob Ltd,20.00,T2\n03/05/2021,Bob Ltd,5.00,T3\n";
+    let (preview, batch) = import(&app, &client, inst, "q1.csv", quarter.as_bytes()).await;
+    assert_eq!(preview.already_recorded, 3);
+    assert_eq!(
+        (batch.line_count, batch.skipped_count, batch.total_pence),
+        (2, 3, 1_500)
+    );
+    assert_eq!(live_total(&app, inst), (5, 5_500));
+}
+
+#[actix_web::test]
+async fn an_admin_undoes_a_batch_whole_and_it_can_be_imported_again() {
+    let app = spawn_app().await;
+    let inst = app.add_institution("Preston City Council", "E07000123");
+    let (clerk, _) = app.signed_in("clerk", Role::Clerk, Some(inst)).await;
+    let (admin, _) = app.signed_in("admin", Role::Admin, Some(inst)).await;
+    let file = "Date,Supplier,Amount\n14/04/2021,Acme Ltd,10.00\n15/04/2021,Bob Ltd,20.00\n";
+    let (_, batch) = import(&app, &clerk, inst, "a.csv", file.as_bytes()).await;
+    let undo = format!("/spend/imports/{}/undo", batch.id);
+    let page = format!("/spend/imports/{}", batch.id);
+    assert_eq!(
+        clerk.submit(&page, &undo, &[]).await.status,
+        403,
+        "clerks cannot undo"
+    );
+    let res = admin.submit(&page, &undo, &[]).await;
+    assert_eq!(res.status, 303);
+    assert_eq!(live_total(&app, inst), (0, 0));
+    let undone = app.with_conn(|c| imports::get(c, batch.id).unwrap());
+    assert_eq!(undone.status, status::UNDONE);
+    let audit = app.audit_rows("import_batch");
+    assert!(audit
+        .iter()
+        .any(|r| r.action == "undo" && r.summary.contains("2 lines removed")));
+    let (_, again) = import(&app, &clerk, inst, "a.csv", file.as_bytes()).await;
+    assert_eq!(again.line_count, 2, "undone lines do not block a re-import");
+    assert_eq!(live_total(&app, inst), (2, 3_000));
+}
+
+#[actix_web::test]
+async fn a_corrected_mapping_is_remembered_for_the_next_file_of_that_layout() {
+    let app = spawn_app().await;
+    let inst = app.add_institution("Preston City Council", "E07000123");
+    let (client, _) = app.signed_in("clerk", Role::Clerk, Some(inst)).await;
+    // `Ref` is proposed as the transaction number; the clerk says it is the
+    // invoice number.
+    let file = "Date,Supplier,Amount,Ref\n14/04/2021,Acme Ltd,10.00,INV-1\n";
+    let id = batch_id(&upload(&client, inst, "a.csv", file.as_bytes()).await);
+    let proposed = app.with_conn(|c| imports::get(c, id).unwrap().settings().unwrap());
+    assert_eq!(
+        proposed.columns[3].map(|f| f.code()),
+        Some("transaction_ref")
+    );
+    let version = app.with_conn(|c| imports::get(c, id).unwrap().version.to_string());
+    let res = client
+        .submit(
+            &format!("/spend/imports/{id}"),
+            &format!("/spend/imports/{id}/map"),
+            &[
+                ("version", &version),
+                ("col_0", "payment_date"),
+                ("col_1", "supplier_name"),
+                ("col_2", "amount"),
+                ("col_3", "invoice_ref"),
+                ("date_order", "day_first"),
+                ("vat_basis", "unknown"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    wait_for(&app, id).await;
+    let next = batch_id(
+        &upload(
+            &client,
+            inst,
+            "b.csv",
+            b"date,supplier,amount,ref\n15/04/2021,Bob,1.00,INV-2\n",
+        )
+        .await,
+    );
+    let remembered = app.with_conn(|c| imports::get(c, next).unwrap().settings().unwrap());
+    assert_eq!(remembered.columns[3].map(|f| f.code()), Some("invoice_ref"));
+    let page = client.get(&format!("/spend/imports/{next}")).await;
+    assert!(page.body.contains("the mapping you confirmed"));
+}
+
+#[actix_web::test]
+async fn a_mapping_without_the_needed_columns_keeps_what_was_chosen() {
+    let app = spawn_app().await;
+    let inst = app.add_institution("Preston City Council", "E07000123");
+    let (client, _) = app.signed_in("clerk", Role::Clerk, Some(inst)).await;
+    let id = batch_id(
+        &upload(
+            &client,
+            inst,
+            "a.csv",
+            b"Date,Supplier,Amount\n14/04/2021,Acme,1.00\n",
+        )
+        .await,
+    );
+    let res = client
+        .submit(
+            &format!("/spend/imports/{id}"),
+            &format!("/spend/imports/{id}/map"),
+            &[
+                ("version", "1"),
+                ("col_0", "payment_date"),
+                ("col_1", "description"),
+                ("col_2", "amount"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    assert!(res
+        .body
+        .contains("Choose the column that holds the supplier name"));
+    assert!(
+        res.body
+            .contains(r#"<option value="description" selected>"#),
+        "the clerk's choice is kept"
+    );
+}
+
+#[actix_web::test]
+async fn an_upload_that_is_not_a_table_is_refused_at_once() {
+    let app = spawn_app().await;
+    let inst = app.add_institution("Preston City Council", "E07000123");
+    let (client, _) = app.signed_in("clerk", Role::Clerk, Some(inst)).await;
+    let res = upload(
+        &client,
+        inst,
+        "notes.txt",
+        b"Dear clerk,\nplease pay the attached.\n",
+    )
+    .await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("does not look like a table of payments"));
+    let other = app.add_institution("Other Council", "E08000003");
+    let res = upload(
+        &client,
+        other,
+        "a.csv",
+        b"Date,Supplier,Amount\n14/04/2021,Acme,1.00\n",
+    )
+    .await;
+    assert_eq!(
+        res.status, 403,
+        "a clerk imports only for their own institution"
+    );
+}
