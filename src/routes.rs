@@ -39,6 +39,7 @@ route_table! {
     get "/suppliers/import" => suppliers::import_form;
     post "/suppliers/import" => suppliers::import_file;
     get "/suppliers/queue" => suppliers::queue;
+    get "/suppliers/lookup" => spend::supplier_lookup;
     get "/suppliers/suggestions" => suppliers::suggestions;
     post "/suppliers/suggestions/accept" => suppliers::accept_suggestions;
     post "/suppliers" => suppliers::create;
@@ -50,7 +51,6 @@ route_table! {
     post "/suppliers/{id}/aliases/{alias}/split" => suppliers::split;
     post "/suppliers/{id}/external-ids" => suppliers::add_external_id;
     post "/supplier-merges/{id}/undo" => suppliers::undo_merge;
-    get "/suppliers/lookup" => spend::supplier_lookup;
     get "/spend" => spend::ledger;
     get "/spend.csv" => spend::export_csv;
     get "/spend/new" => spend::new_form;

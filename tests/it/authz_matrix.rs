@@ -46,6 +46,8 @@ enum Access {
     AdminsOfA,
     /// Clerks and admins of any institution: the register is shared.
     Editors,
+    /// Clerks and admins who cover institution A (its spend and imports).
+    EditorsOfA,
 }
 
 impl Access {
@@ -58,6 +60,7 @@ impl Access {
             Access::NetworkAdminOnly => p == NetworkAdmin,
             Access::AdminsOfA => matches!(p, NetworkAdmin | AdminA),
             Access::Editors => matches!(p, NetworkAdmin | AdminA | ClerkA | AdminB),
+            Access::EditorsOfA => matches!(p, NetworkAdmin | AdminA | ClerkA),
         }
     }
 }
@@ -85,6 +88,7 @@ const MATRIX: &[Entry] = &[
     entry("GET", "/", Access::SignedIn, 200),
     entry("GET", "/healthz", Access::Public, 200),
     entry("GET", "/static/app.css", Access::Public, 200),
+    entry("GET", "/static/spend.js", Access::Public, 200),
     entry("GET", "/login", Access::Public, 200),
     entry("POST", "/login", Access::Public, 401),
     // Setup links are dead once a user exists: 404 for everyone.
@@ -127,6 +131,52 @@ const MATRIX: &[Entry] = &[
     entry("POST", "/suppliers/{id}/external-ids", Access::Editors, 400),
     // Undoing a merge that is already undone (409): admins only.
     entry("POST", "/supplier-merges/{id}/undo", Access::Admins, 409),
+    entry("GET", "/suppliers/lookup", Access::SignedIn, 200),
+    // Each visitor sees the spend of the institutions they cover.
+    entry("GET", "/spend", Access::SignedIn, 200),
+    entry("GET", "/spend.csv", Access::SignedIn, 200),
+    entry("GET", "/spend/new", Access::Editors, 200),
+    entry("POST", "/spend", Access::Editors, 422),
+    entry("GET", "/spend/imports", Access::Editors, 200),
+    // URL-encoded instead of multipart (400).
+    entry("POST", "/spend/imports", Access::Editors, 400),
+    // `{id}` is an import batch of A that was committed and then undone.
+    entry("GET", "/spend/imports/{id}", Access::EditorsOfA, 200),
+    // An empty mapping names no columns (422).
+    entry("POST", "/spend/imports/{id}/map", Access::EditorsOfA, 422),
+    // An undone batch cannot be committed, cancelled or undone again (400).
+    entry(
+        "POST",
+        "/spend/imports/{id}/commit",
+        Access::EditorsOfA,
+        400,
+    ),
+    entry(
+        "POST",
+        "/spend/imports/{id}/cancel",
+        Access::EditorsOfA,
+        400,
+    ),
+    entry("POST", "/spend/imports/{id}/undo", Access::AdminsOfA, 400),
+    // `{id}` is a spend line of A.
+    entry("GET", "/spend/{id}/edit", Access::EditorsOfA, 200),
+    entry("POST", "/spend/{id}", Access::EditorsOfA, 422),
+    // A delete without the version it was shown at may undo someone's edit (409).
+    entry("POST", "/spend/{id}/delete", Access::EditorsOfA, 409),
+    // The line is not deleted (409).
+    entry("POST", "/spend/{id}/restore", Access::AdminsOfA, 409),
+    entry(
+        "GET",
+        "/admin/institutions/{id}/payment-types",
+        Access::AdminsOfA,
+        200,
+    ),
+    entry(
+        "POST",
+        "/admin/institutions/{id}/payment-types",
+        Access::AdminsOfA,
+        303,
+    ),
     entry("GET", "/companies", Access::Editors, 200),
     // URL-encoded instead of multipart (400).
     entry("POST", "/companies", Access::NetworkAdminOnly, 400),
@@ -274,6 +324,39 @@ async fn every_route_answers_every_visitor_as_it_must() {
             record,
         )
     });
+    let (line_of_a, batch_of_a) = app.with_conn(|c| {
+        use localspend::db::{imports, spend};
+        use localspend::domain::spend::LineFields;
+        let actor = localspend::db::audit::Actor::system("test");
+        let input = LineFields {
+            institution_id: a.to_string(),
+            payment_date: "01/04/2024".into(),
+            amount: "100".into(),
+            supplier: "Acme Ltd".into(),
+            payment_type: "procurement".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        let line = spend::create(c, &actor, &input, Some(supplier)).unwrap();
+        let file = b"Date,Supplier,Amount\n01/04/2024,Acme Ltd,1.00\n";
+        let layout = localspend::import::spend_file::detect(file, true).unwrap();
+        let settings = localspend::import::spend_file::propose(&layout);
+        let batch = imports::create(
+            c,
+            &actor,
+            a,
+            "a.csv",
+            "hash",
+            40,
+            &layout,
+            &settings,
+            imports::status::COMMITTED,
+        )
+        .unwrap();
+        imports::undo(c, &actor, batch).unwrap();
+        (line.id, batch)
+    });
     let job = app.with_conn(|c| {
         localspend::db::jobs::create(c, "postcode_import", "test", None, None).unwrap()
     });
@@ -301,6 +384,10 @@ async fn every_route_answers_every_visitor_as_it_must() {
                 definition_of_a
             } else if e.route.starts_with("/admin/jobs/") {
                 job
+            } else if e.route.starts_with("/spend/imports/") {
+                batch_of_a
+            } else if e.route.starts_with("/spend/") {
+                line_of_a
             } else if e.route.starts_with("/suppliers/") {
                 supplier
             } else if e.route.starts_with("/supplier-merges/") {

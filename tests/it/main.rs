@@ -12,6 +12,7 @@ mod postcode_admin;
 mod postcode_import;
 mod schema_parity;
 mod spend_import;
+mod spend_ledger;
 mod suggestions;
 mod supplier_file;
 mod suppliers;
