@@ -10,9 +10,12 @@ work=${BENCH_DIR:-$(mktemp -d)}
 rows=${ROWS:-2700000}
 companies=${COMPANIES:-5500000}
 suppliers=${SUPPLIERS:-50000}
+spend_lines=${SPEND_LINES:-1000000}
+only=${ONLY:-all}   # all, or spend
 echo "building (release)…"
 cargo build --release --quiet
-cargo build --release --quiet --example gen_onspd --example gen_companies --example seed_suppliers
+cargo build --release --quiet --example gen_onspd --example gen_companies --example seed_suppliers --example gen_spend
+command -v sqlite3 >/dev/null || { echo "installing sqlite3 for the comparison…"; sudo apt-get install -y sqlite3 >/dev/null 2>&1 || apt-get install -y sqlite3 >/dev/null; }
 
 # Peak resident memory of a child process, via getrusage.
 measure() {
@@ -28,6 +31,35 @@ if done.returncode != 0:
 print(f"{secs:.2f} {peak_mb:.0f}")
 PY
 }
+
+spend_bench() {
+  echo "generating a spend file of $spend_lines lines…"
+  ./target/release/examples/gen_spend "$spend_lines" 5000 "$work/spend_bench.csv"
+  spend_mb=$(( $(stat -c %s "$work/spend_bench.csv") / 1048576 ))
+  rm -f "$work/spend.db"*
+  LOCALSPEND_DATABASE_URL="$work/spend.db" LOCALSPEND_LOG=warn ./target/release/localspend migrate >/dev/null
+  sqlite3 "$work/spend.db" "INSERT INTO institutions (name, kind, home_lad, fy_start_month, version, created_at, updated_at) VALUES ('Example Borough Council', 'council', 'E07000123', 4, 1, '2025-01-01 00:00:00', '2025-01-01 00:00:00');"
+  read -r sp_secs sp_peak < <(LOCALSPEND_DATABASE_URL="$work/spend.db" LOCALSPEND_LOG=warn measure ./target/release/localspend import spend "$work/spend_bench.csv" --institution 1)
+  sp_rate=$(python3 -c "print(f'{$spend_lines / $sp_secs:,.0f}')")
+  rm -f "$work/bare.db"
+  sq_start=$(date +%s.%N)
+  sqlite3 "$work/bare.db" -cmd ".mode csv" ".import $work/spend_bench.csv bare"
+  sq_secs=$(python3 -c "import time; print(f'{$(date +%s.%N) - $sq_start:.2f}')")
+  ratio=$(python3 -c "print(f'{$sp_secs / $sq_secs:.1f}')")
+  rm -f "$work/spend_bench.csv" "$work/bare.db"
+  printf '\n%-44s %12s %12s %8s\n' "benchmark" "result" "target" "ok"
+  printf '%-44s %12s %12s %8s\n' "spend import, $spend_lines lines (${spend_mb} MB)" "${sp_secs} s" "≤ 15 s" "$(python3 -c "print('yes' if $sp_secs <= 15 * $spend_lines / 1000000 else 'NO')")"
+  printf '%-44s %12s %12s %8s\n' "spend import, peak memory" "${sp_peak} MB" "≤ 200 MB" "$(python3 -c "print('yes' if $sp_peak <= 200 else 'NO')")"
+  printf '%-44s %12s\n' "spend import, lines per second" "$sp_rate"
+  printf '%-44s %12s\n' "sqlite3 .import of the same file" "${sq_secs} s"
+  printf '%-44s %12s\n' "ratio (ours ÷ sqlite3)" "${ratio}×"
+}
+
+if [ "$only" = spend ]; then
+  spend_bench
+  [ -n "${BENCH_DIR:-}" ] || rm -rf "$work"
+  exit 0
+fi
 
 echo "generating an ONSPD-shaped file of $rows rows…"
 ./target/release/examples/gen_onspd "$rows" "$work/onspd_bench.csv" 2>/dev/null
@@ -59,4 +91,5 @@ printf '%-44s %12s %12s %8s\n' "Companies House import, peak memory" "${ch_peak}
 printf '%-44s %12s\n' "Companies House import, rows per second" "$ch_rate"
 printf '%-44s %12s %12s %8s\n' "match $suppliers supplier names" "${match_secs} s" "≤ 2 s" "$(python3 -c "print('yes' if $match_secs <= 2 else 'NO')")"
 echo "  ($match_out)"
+spend_bench
 [ -n "${BENCH_DIR:-}" ] || rm -rf "$work"

@@ -234,19 +234,172 @@ impl LineRow {
     }
 }
 
+/// Rows per insert statement in a bulk load. A full batch goes in as a
+/// fixed-size array so the prepared statement is cached and reused.
+pub const INSERT_BATCH: usize = 200;
+
+/// Rows per insert statement on PostgreSQL; a full batch goes in as a
+/// fixed-size array so its prepared statement is cached and reused.
+#[cfg(feature = "postgres")]
+const PG_BATCH: usize = 500;
+
 /// Inserts lines, skipping any whose fingerprint a live line of the same
-/// institution already has. Returns how many were added.
+/// institution already has (same date). Returns how many were added.
 pub fn insert_new(conn: &mut DbConn, rows: &[LineRow]) -> QueryResult<usize> {
     match conn {
-        DbConn::Sqlite(c) => diesel::insert_into(l::table)
-            .values(rows)
-            .on_conflict_do_nothing()
-            .execute(c),
+        DbConn::Sqlite(c) => {
+            if let Some(json) = bulk::shared_json(rows) {
+                return bulk::insert_sqlite(c, &rows[0], &json);
+            }
+            let mut added = 0;
+            for chunk in rows.chunks(200) {
+                added += diesel::insert_into(l::table)
+                    .values(chunk)
+                    .on_conflict_do_nothing()
+                    .execute(c)?;
+            }
+            Ok(added)
+        }
         #[cfg(feature = "postgres")]
-        DbConn::Pg(c) => diesel::insert_into(l::table)
-            .values(rows)
-            .on_conflict_do_nothing()
-            .execute(c),
+        DbConn::Pg(c) => {
+            let mut added = 0;
+            for chunk in rows.chunks(PG_BATCH) {
+                added += match <&[LineRow; PG_BATCH]>::try_from(chunk) {
+                    Ok(full) => diesel::insert_into(l::table)
+                        .values(full)
+                        .on_conflict_do_nothing()
+                        .execute(c)?,
+                    Err(_) => diesel::insert_into(l::table)
+                        .values(chunk)
+                        .on_conflict_do_nothing()
+                        .execute(c)?,
+                };
+            }
+            Ok(added)
+        }
+    }
+}
+
+/// Bulk loading on SQLite. Binding a million rows' 25 values one by one
+/// costs more than SQLite's own work, so the rows of a batch that vary go in
+/// as one JSON array read by `json_each`, and the values they share are
+/// bound once.
+mod bulk {
+    use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
+    use diesel::RunQueryDsl;
+
+    use super::LineRow;
+
+    // Each row is turned into binary JSON once (the materialised CTE), not
+    // re-parsed for each of its values.
+    const SQL: &str = "WITH r(v) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?)) \
+        INSERT INTO spend_lines (payment_date, invoice_date, amount_pence, irrecoverable_vat_pence, \
+        supplier_id, supplier_name, redacted, transaction_ref, invoice_ref, department, expense_type, \
+        expense_code, category, description, capital_revenue, payment_type, import_row, fingerprint, \
+        institution_id, vat_basis, purchase_card, import_batch_id, entered_by, created_at, updated_at) \
+        SELECT v ->> 0, v ->> 1, v ->> 2, v ->> 3, v ->> 4, v ->> 5, v ->> 6, v ->> 7, v ->> 8, v ->> 9, \
+        v ->> 10, v ->> 11, v ->> 12, v ->> 13, v ->> 14, v ->> 15, v ->> 16, v ->> 17, \
+        ?, ?, ?, ?, ?, ?, ? FROM r WHERE true ON CONFLICT DO NOTHING";
+
+    fn text(out: &mut Vec<u8>, value: Option<&str>) {
+        match value {
+            // Writing a string into a Vec cannot fail.
+            Some(v) => serde_json::to_writer(&mut *out, v).unwrap_or_default(),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+
+    fn number(out: &mut Vec<u8>, value: Option<i64>) {
+        match value {
+            Some(v) => out.extend_from_slice(v.to_string().as_bytes()),
+            None => out.extend_from_slice(b"null"),
+        }
+    }
+
+    /// The rows' varying values as JSON, if the rest are shared by all.
+    pub fn shared_json(rows: &[LineRow]) -> Option<Vec<u8>> {
+        let first = rows.first()?;
+        let shared = |r: &LineRow| {
+            r.institution_id == first.institution_id
+                && r.vat_basis == first.vat_basis
+                && r.purchase_card == first.purchase_card
+                && r.import_batch_id == first.import_batch_id
+                && r.entered_by == first.entered_by
+                && r.created_at == first.created_at
+                && r.updated_at == first.updated_at
+        };
+        if !rows.iter().all(shared) {
+            return None;
+        }
+        let mut out = Vec::with_capacity(rows.len() * 160);
+        out.push(b'[');
+        for (i, r) in rows.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            out.push(b'[');
+            text(
+                &mut out,
+                Some(&r.payment_date.format("%Y-%m-%d").to_string()),
+            );
+            out.push(b',');
+            text(
+                &mut out,
+                r.invoice_date
+                    .map(|d| d.format("%Y-%m-%d").to_string())
+                    .as_deref(),
+            );
+            out.push(b',');
+            number(&mut out, Some(r.amount_pence));
+            out.push(b',');
+            number(&mut out, r.irrecoverable_vat_pence);
+            out.push(b',');
+            number(&mut out, r.supplier_id);
+            out.push(b',');
+            text(&mut out, Some(&r.supplier_name));
+            out.push(b',');
+            number(&mut out, Some(i64::from(r.redacted)));
+            for v in [
+                &r.transaction_ref,
+                &r.invoice_ref,
+                &r.department,
+                &r.expense_type,
+                &r.expense_code,
+                &r.category,
+                &r.description,
+                &r.capital_revenue,
+            ] {
+                out.push(b',');
+                text(&mut out, v.as_deref());
+            }
+            out.push(b',');
+            text(&mut out, Some(&r.payment_type));
+            out.push(b',');
+            number(&mut out, r.import_row);
+            out.push(b',');
+            number(&mut out, r.fingerprint);
+            out.push(b']');
+        }
+        out.push(b']');
+        Some(out)
+    }
+
+    pub fn insert_sqlite(
+        c: &mut diesel::SqliteConnection,
+        shared: &LineRow,
+        json: &[u8],
+    ) -> diesel::QueryResult<usize> {
+        let json = std::str::from_utf8(json).unwrap_or("[]");
+        diesel::sql_query(SQL)
+            .bind::<Text, _>(json)
+            .bind::<BigInt, _>(shared.institution_id)
+            .bind::<Text, _>(&shared.vat_basis)
+            .bind::<Bool, _>(shared.purchase_card)
+            .bind::<Nullable<BigInt>, _>(shared.import_batch_id)
+            .bind::<Nullable<BigInt>, _>(shared.entered_by)
+            .bind::<Timestamp, _>(shared.created_at)
+            .bind::<Timestamp, _>(shared.updated_at)
+            .execute(c)
     }
 }
 
@@ -272,19 +425,30 @@ pub fn has_live_lines(conn: &mut DbConn, institution_id: i64) -> QueryResult<boo
     .get_result(conn)
 }
 
-/// How many of these fingerprints live lines of the institution already have.
+/// How many of these (payment date, fingerprint) pairs live lines of the
+/// institution already have.
 pub fn count_fingerprints(
     conn: &mut DbConn,
     institution_id: i64,
-    fingerprints: &[i64],
+    pairs: &[(NaiveDate, i64)],
 ) -> QueryResult<u64> {
-    let n: i64 = l::table
+    let (Some(from), Some(to)) = (
+        pairs.iter().map(|p| p.0).min(),
+        pairs.iter().map(|p| p.0).max(),
+    ) else {
+        return Ok(0);
+    };
+    let found: Vec<(NaiveDate, Option<i64>)> = l::table
         .filter(l::institution_id.eq(institution_id))
         .filter(l::deleted_at.is_null())
-        .filter(l::fingerprint.eq_any(fingerprints))
-        .count()
-        .get_result(conn)?;
-    Ok(n as u64)
+        .filter(l::payment_date.between(from, to))
+        .filter(l::fingerprint.eq_any(pairs.iter().map(|p| p.1).collect::<Vec<_>>()))
+        .select((l::payment_date, l::fingerprint))
+        .load(conn)?;
+    Ok(pairs
+        .iter()
+        .filter(|(d, f)| found.iter().any(|(fd, ff)| fd == d && *ff == Some(*f)))
+        .count() as u64)
 }
 
 /// A spend line as stored.

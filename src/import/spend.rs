@@ -32,7 +32,10 @@ use crate::error::AppError;
 
 /// Rows listed by name in a preview; beyond this only the count is kept.
 const LISTED: usize = 1_000;
-const INSERT_BATCH: usize = 500;
+/// Fingerprints checked against the database per query in a preview.
+const CHECK_BATCH: usize = 500;
+/// Lines per insert in a commit.
+const INSERT_BATCH: usize = 2_000;
 /// A payment this large is more often a total row or a typing slip.
 const LARGE_PENCE: i64 = 100_000_000;
 
@@ -215,15 +218,25 @@ impl SupplierIndex {
 #[derive(Default)]
 struct Fingerprints {
     seen: HashMap<u64, u32>,
+    /// Published name → normalised, computed once per name.
+    names: HashMap<String, String>,
 }
 
 impl Fingerprints {
     fn next(&mut self, line: &ParsedLine) -> i64 {
+        use chrono::Datelike;
+        let name = match self.names.get(&line.supplier_name) {
+            Some(n) => n,
+            None => self
+                .names
+                .entry(line.supplier_name.clone())
+                .or_insert_with(|| normalise_name(&line.supplier_name)),
+        };
         let mut h = Sha256::new();
+        h.update(line.payment_date.num_days_from_ce().to_le_bytes());
+        h.update(line.amount.to_le_bytes());
         for part in [
-            line.payment_date.to_string().as_str(),
-            &line.amount.to_string(),
-            &normalise_name(&line.supplier_name),
+            name.as_str(),
             line.transaction_ref.as_deref().unwrap_or(""),
             line.invoice_ref.as_deref().unwrap_or(""),
         ] {
@@ -237,6 +250,46 @@ impl Fingerprints {
         h.update(n.to_le_bytes());
         let full = h.finalize();
         i64::from_le_bytes(full[..8].try_into().unwrap_or_default())
+    }
+}
+
+/// Payment types inferred once per distinct combination of what decides them.
+#[derive(Default)]
+struct PaymentTypes {
+    known: HashMap<String, &'static str>,
+    key: String,
+}
+
+impl PaymentTypes {
+    fn of(
+        &mut self,
+        line: &ParsedLine,
+        supplier: Option<i64>,
+        index: &SupplierIndex,
+    ) -> &'static str {
+        let public = supplier.is_some_and(|id| index.public_bodies.contains(&id));
+        self.key.clear();
+        self.key.push(if line.redacted { 'r' } else { '-' });
+        self.key.push(if public { 'p' } else { '-' });
+        for part in [&line.expense_type, &line.category, &line.description] {
+            self.key.push('\u{1f}');
+            self.key.push_str(part.as_deref().unwrap_or(""));
+        }
+        if let Some(t) = self.known.get(self.key.as_str()) {
+            return t;
+        }
+        let t = infer_payment_type(
+            line.redacted,
+            public,
+            &[
+                line.expense_type.as_deref(),
+                line.category.as_deref(),
+                line.description.as_deref(),
+            ],
+        )
+        .code();
+        self.known.insert(self.key.clone(), t);
+        t
     }
 }
 
@@ -256,23 +309,6 @@ pub fn hash_file(path: &Path) -> Result<(String, u64), ReadError> {
     let mut h = Sha256::new();
     let size = std::io::copy(&mut reader, &mut h).map_err(|e| ReadError::Io(e.to_string()))?;
     Ok((hex::encode(h.finalize()), size))
-}
-
-fn payment_type_of(
-    line: &ParsedLine,
-    supplier: Option<i64>,
-    index: &SupplierIndex,
-) -> &'static str {
-    infer_payment_type(
-        line.redacted,
-        supplier.is_some_and(|id| index.public_bodies.contains(&id)),
-        &[
-            line.expense_type.as_deref(),
-            line.category.as_deref(),
-            line.description.as_deref(),
-        ],
-    )
-    .code()
 }
 
 fn note(list: &mut Vec<RowIssue>, count: &mut u64, row: u64, message: String) {
@@ -354,7 +390,8 @@ fn preview_pass(
     let mut index = SupplierIndex::load(conn, institution_id)?;
     let check_recorded = spend::has_live_lines(conn, institution_id)?;
     let mut fingerprints = Fingerprints::default();
-    let mut pending: Vec<i64> = Vec::new();
+    let mut types = PaymentTypes::default();
+    let mut pending: Vec<(NaiveDate, i64)> = Vec::new();
     let mut p = Preview::default();
     let mut evidence = OrderEvidence::default();
     let mut matched: HashSet<i64> = HashSet::new();
@@ -426,7 +463,7 @@ fn preview_pass(
                         }
                     };
                     let t = by_type
-                        .entry(payment_type_of(&line, supplier, &index))
+                        .entry(types.of(&line, supplier, &index))
                         .or_default();
                     t.0 += 1;
                     t.1 += line.amount;
@@ -474,8 +511,8 @@ fn preview_pass(
                         }
                     }
                     if check_recorded {
-                        pending.push(fingerprints.next(&line));
-                        if pending.len() == INSERT_BATCH {
+                        pending.push((line.payment_date, fingerprints.next(&line)));
+                        if pending.len() == CHECK_BATCH {
                             p.already_recorded +=
                                 spend::count_fingerprints(conn, institution_id, &pending)?;
                             pending.clear();
@@ -579,9 +616,18 @@ pub fn commit(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Committed, SpendImportError> {
     let total_bytes = file_size(path);
+    if crate::db::backend_name(conn) == "sqlite" {
+        // The fingerprint index takes inserts in random order: give SQLite
+        // enough page cache that a large commit does not thrash it.
+        // A multi-row insert keeps a statement journal: in memory, not a
+        // temporary file.
+        diesel::sql_query("PRAGMA cache_size = -65536").execute(conn)?;
+        diesel::sql_query("PRAGMA temp_store = MEMORY").execute(conn)?;
+    }
     write_tx(conn, |conn| {
         let mut index = SupplierIndex::load(conn, institution_id)?;
         let mut fingerprints = Fingerprints::default();
+        let mut types = PaymentTypes::default();
         let mut batch: Vec<LineRow> = Vec::with_capacity(INSERT_BATCH);
         let mut out = Committed {
             added: 0,
@@ -637,7 +683,7 @@ pub fn commit(
                                 }
                             }
                         };
-                        let payment_type = payment_type_of(&line, supplier, &index);
+                        let payment_type = types.of(&line, supplier, &index);
                         let fingerprint = fingerprints.next(&line);
                         batch.push(LineRow::imported(
                             institution_id,

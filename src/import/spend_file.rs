@@ -658,7 +658,12 @@ pub fn read_rows<E: From<ReadError>>(
                 }
             }
         }
-        cells.clear();
+        // The cells' buffers are reused from row to row.
+        cells.resize_with(record.len(), String::new);
+        for (cell, field) in cells.iter_mut().zip(record.iter()) {
+            cell.clear();
+            cell.push_str(&layout.encoding.decode(field));
+        }
         cells.extend(
             record
                 .iter()

@@ -200,3 +200,219 @@ fn a_postgres_url_without_the_feature_is_a_clear_error() {
     assert!(!ok);
     assert!(err.contains("`postgres` feature"), "{err}");
 }
+
+/// A spend file of `lines` payments to `suppliers` suppliers.
+fn spend_file(lines: usize, suppliers: usize) -> String {
+    let mut out =
+        String::from("Payment Date,Supplier Name,Net Amount,Service Area,Transaction Number\n");
+    for i in 0..lines {
+        out.push_str(&format!(
+            "{:02}/04/2024,Supplier {} Ltd,{}.{:02},Department {},T{i}\n",
+            i % 28 + 1,
+            i % suppliers,
+            (i * 37) % 5000 + 500,
+            i % 100,
+            i % 7
+        ));
+    }
+    out
+}
+
+#[test]
+fn import_spend_reports_what_it_did_and_refuses_what_it_cannot_read() {
+    let db = fresh_database();
+    let (ok, _, err) = localspend(&db.url, &["migrate"], None);
+    assert!(ok, "{err}");
+    let institution = {
+        let pool = db::build_pool(
+            &localspend::config::DatabaseUrl::parse(&db.url).unwrap(),
+            Some(1),
+        )
+        .unwrap();
+        let mut c = pool.get().unwrap();
+        let gazetteer = db::geography::load(&mut c).unwrap();
+        let input = localspend::domain::institution::InstitutionInput::parse(
+            "Preston City Council",
+            "council",
+            "E07000123",
+            "4",
+        )
+        .unwrap();
+        db::institutions::create(
+            &mut c,
+            &db::audit::Actor::system("test"),
+            &input,
+            &gazetteer,
+        )
+        .unwrap()
+        .id
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("april.csv");
+    std::fs::write(&file, spend_file(50, 5)).unwrap();
+    let path = file.to_str().unwrap();
+    let inst = institution.to_string();
+    let (ok, out, err) = localspend(
+        &db.url,
+        &["import", "spend", path, "--institution", &inst, "--dry-run"],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("50 payments"), "{out}");
+    assert!(out.contains("Dry run: nothing was imported"), "{out}");
+    let (ok, out, err) = localspend(
+        &db.url,
+        &["import", "spend", path, "--institution", &inst],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("50 lines added"), "{out}");
+    assert!(out.contains("5 new suppliers"), "{out}");
+    let (ok, out, err) = localspend(
+        &db.url,
+        &["import", "spend", path, "--institution", &inst],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("0 lines added") && out.contains("50 already on record skipped"),
+        "{out}"
+    );
+    let ambiguous = dir.path().join("ambiguous.csv");
+    std::fs::write(&ambiguous, "Date,Supplier,Amount\n01/04/2024,A,1.00\n").unwrap();
+    let (ok, _, err) = localspend(
+        &db.url,
+        &[
+            "import",
+            "spend",
+            ambiguous.to_str().unwrap(),
+            "--institution",
+            &inst,
+        ],
+        None,
+    );
+    assert!(!ok);
+    assert!(err.contains("--dates day-first"), "{err}");
+    let (ok, out, err) = localspend(
+        &db.url,
+        &[
+            "import",
+            "spend",
+            ambiguous.to_str().unwrap(),
+            "--institution",
+            &inst,
+            "--dates",
+            "day-first",
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("1 lines added"), "{out}");
+}
+
+/// The import process killed while committing leaves either the whole
+/// batch or none of it: the commit is one transaction.
+#[test]
+fn an_import_killed_mid_commit_leaves_all_of_the_batch_or_none() {
+    use diesel::prelude::*;
+    use localspend::db::schema::{spend_lines as l, suppliers as s};
+    use std::io::{BufRead, BufReader};
+
+    let db = fresh_database();
+    let (ok, _, err) = localspend(&db.url, &["migrate"], None);
+    assert!(ok, "{err}");
+    let pool = db::build_pool(
+        &localspend::config::DatabaseUrl::parse(&db.url).unwrap(),
+        Some(1),
+    )
+    .unwrap();
+    let institution = {
+        let mut c = pool.get().unwrap();
+        let gazetteer = db::geography::load(&mut c).unwrap();
+        let input = localspend::domain::institution::InstitutionInput::parse(
+            "Preston City Council",
+            "council",
+            "E07000123",
+            "4",
+        )
+        .unwrap();
+        db::institutions::create(
+            &mut c,
+            &db::audit::Actor::system("test"),
+            &input,
+            &gazetteer,
+        )
+        .unwrap()
+        .id
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("big.csv");
+    const LINES: i64 = 40_000;
+    std::fs::write(&file, spend_file(LINES as usize, 400)).unwrap();
+    let counts = || {
+        let mut c = pool.get().unwrap();
+        let lines: i64 = l::table.count().get_result(&mut c).unwrap();
+        let suppliers: i64 = s::table.count().get_result(&mut c).unwrap();
+        (lines, suppliers)
+    };
+    let mut killed_mid_commit = 0;
+    for delay_ms in [50_u64, 400] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_localspend"))
+            .args([
+                "import",
+                "spend",
+                file.to_str().unwrap(),
+                "--institution",
+                &institution.to_string(),
+            ])
+            .env("LOCALSPEND_DATABASE_URL", &db.url)
+            .env("LOCALSPEND_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        loop {
+            line.clear();
+            assert!(
+                out.read_line(&mut line).unwrap() > 0,
+                "the import ended before committing"
+            );
+            if line.starts_with("Committing") {
+                break;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let finished = child.try_wait().unwrap().is_some();
+        child.kill().unwrap();
+        let status = child.wait().unwrap();
+        let (lines, suppliers) = counts();
+        assert!(
+            (lines, suppliers) == (0, 0) || (lines, suppliers) == (LINES, 400),
+            "after a kill {delay_ms} ms into the commit: {lines} lines and {suppliers} suppliers"
+        );
+        if !finished && !status.success() && lines == 0 {
+            killed_mid_commit += 1;
+        }
+    }
+    assert!(
+        killed_mid_commit > 0,
+        "no run was caught mid-commit; make the file bigger"
+    );
+    // The interrupted batch left nothing behind; the same file imports whole.
+    let (ok, out, err) = localspend(
+        &db.url,
+        &[
+            "import",
+            "spend",
+            file.to_str().unwrap(),
+            "--institution",
+            &institution.to_string(),
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains(&format!("{LINES} lines added")), "{out}");
+    assert_eq!(counts(), (LINES, 400));
+}
