@@ -51,7 +51,7 @@ fn main() -> std::io::Result<()> {
         let date = chrono_free_date(day);
         let pounds = 500 + (x >> 20) % 50_000;
         let pence = (x >> 40) % 100;
-        let negative = (x >> 8) % 40 == 0;
+        let negative = (x >> 8).is_multiple_of(40);
         let amount = format!("{}{pounds}.{pence:02}", if negative { "-" } else { "" });
         writeln!(
             w,

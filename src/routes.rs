@@ -4,7 +4,7 @@
 use actix_web::web;
 
 use crate::handlers::{
-    account, admin, assets, auth, companies, health, home, spend, spend_imports, suppliers,
+    account, admin, assets, auth, companies, health, home, reports, spend, spend_imports, suppliers,
 };
 
 macro_rules! route_table {
@@ -51,6 +51,9 @@ route_table! {
     post "/suppliers/{id}/aliases/{alias}/split" => suppliers::split;
     post "/suppliers/{id}/external-ids" => suppliers::add_external_id;
     post "/supplier-merges/{id}/undo" => suppliers::undo_merge;
+    get "/reports" => reports::dashboard;
+    get "/reports.csv" => reports::table_csv;
+    get "/reports/audit.csv" => reports::audit_csv;
     get "/spend" => spend::ledger;
     get "/spend.csv" => spend::export_csv;
     get "/spend/new" => spend::new_form;

@@ -13,6 +13,7 @@ pub mod jobs;
 pub mod locations;
 pub mod networks;
 pub mod postcodes;
+pub mod report;
 pub mod schema;
 pub mod sessions;
 pub mod settings;

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod classify;
+pub mod figures;
 pub mod geography;
 pub mod gss;
 pub mod institution;

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod companies;
 pub mod health;
 pub mod home;
+pub mod reports;
 pub mod spend;
 pub mod spend_imports;
 pub mod suppliers;

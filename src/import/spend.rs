@@ -319,6 +319,7 @@ fn note(list: &mut Vec<RowIssue>, count: &mut u64, row: u64, message: String) {
 }
 
 /// Reads the whole file without writing anything.
+#[allow(clippy::too_many_arguments)]
 pub fn preview(
     conn: &mut DbConn,
     institution_id: i64,

@@ -448,7 +448,9 @@ pub struct ParsedLine {
     pub capital_revenue: Option<&'static str>,
 }
 
-/// What one row of a file turned out to be.
+/// What one row of a file turned out to be. Rows pass through one at a
+/// time and are never stored together, so the line is not boxed.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Row {
     Line(ParsedLine),

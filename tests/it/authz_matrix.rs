@@ -132,6 +132,10 @@ const MATRIX: &[Entry] = &[
     // Undoing a merge that is already undone (409): admins only.
     entry("POST", "/supplier-merges/{id}/undo", Access::Admins, 409),
     entry("GET", "/suppliers/lookup", Access::SignedIn, 200),
+    // Each visitor reports on the institutions they cover (their own by default).
+    entry("GET", "/reports", Access::SignedIn, 200),
+    entry("GET", "/reports.csv", Access::SignedIn, 200),
+    entry("GET", "/reports/audit.csv", Access::SignedIn, 200),
     // Each visitor sees the spend of the institutions they cover.
     entry("GET", "/spend", Access::SignedIn, 200),
     entry("GET", "/spend.csv", Access::SignedIn, 200),

@@ -10,6 +10,7 @@ mod common;
 mod companies;
 mod postcode_admin;
 mod postcode_import;
+mod reports;
 mod schema_parity;
 mod spend_import;
 mod spend_ledger;

@@ -1,0 +1,179 @@
+//! What a report reads: spend aggregated per institution, supplier and
+//! payment type for a period, and where each supplier is now (the derived
+//! `supplier_locations`, refreshed on read, so a reclassification shows in
+//! the next report with no rebuild step).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDate;
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Nullable, Text};
+
+use super::schema::{spend_lines as l, supplier_locations as loc};
+use super::DbConn;
+use crate::domain::classify::Definition;
+use crate::domain::figures::{Place, SpendCell};
+
+#[derive(QueryableByName)]
+struct CellRow {
+    #[diesel(sql_type = BigInt)]
+    institution_id: i64,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    supplier_id: Option<i64>,
+    #[diesel(sql_type = Text)]
+    payment_type: String,
+    #[diesel(sql_type = BigInt)]
+    pence: i64,
+    #[diesel(sql_type = BigInt)]
+    lines: i64,
+}
+
+/// Live spend of the institutions between two dates (inclusive), per
+/// institution, supplier and payment type.
+pub fn spend_cells(
+    conn: &mut DbConn,
+    institutions: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<SpendCell>> {
+    if institutions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ids = institutions
+        .iter()
+        .map(i64::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    let rows: Vec<CellRow> = diesel::sql_query(format!(
+        "SELECT institution_id, supplier_id, payment_type, CAST(SUM(amount_pence) AS BIGINT) AS pence, \
+         COUNT(*) AS lines FROM spend_lines \
+         WHERE institution_id IN ({ids}) AND deleted_at IS NULL AND payment_date BETWEEN $1 AND $2 \
+         GROUP BY institution_id, supplier_id, payment_type"
+    ))
+    .bind::<diesel::sql_types::Date, _>(from)
+    .bind::<diesel::sql_types::Date, _>(to)
+    .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| SpendCell {
+            institution_id: r.institution_id,
+            supplier_id: r.supplier_id,
+            payment_type: r.payment_type,
+            pence: r.pence,
+            lines: r.lines,
+        })
+        .collect())
+}
+
+/// Where a supplier is, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct Located {
+    pub supplier_id: i64,
+    pub postcode: Option<String>,
+    pub district_code: Option<String>,
+    pub outside_uk: bool,
+    pub unknown_reason: Option<String>,
+    pub imd_decile: Option<i32>,
+    pub terminated: Option<String>,
+}
+
+/// The stored locations of these suppliers.
+pub fn locations(conn: &mut DbConn, suppliers: &[i64]) -> QueryResult<HashMap<i64, Located>> {
+    let mut out = HashMap::with_capacity(suppliers.len());
+    for chunk in suppliers.chunks(5_000) {
+        let rows: Vec<Located> = loc::table
+            .filter(loc::supplier_id.eq_any(chunk))
+            .select((
+                loc::supplier_id,
+                loc::postcode,
+                loc::district_code,
+                loc::outside_uk,
+                loc::unknown_reason,
+                loc::imd_decile,
+                loc::terminated,
+            ))
+            .load(conn)?;
+        out.extend(rows.into_iter().map(|r| (r.supplier_id, r)));
+    }
+    Ok(out)
+}
+
+/// Where a supplier counts under a definition.
+pub fn place_of(
+    located: Option<&Located>,
+    definition: &Definition,
+    supplier: Option<i64>,
+) -> Place {
+    let Some(_) = supplier else {
+        return Place::Unknown("name withheld".into());
+    };
+    let Some(l) = located else {
+        return Place::Unknown("not yet located".into());
+    };
+    if let Some(reason) = &l.unknown_reason {
+        return Place::Unknown(reason.clone());
+    }
+    if l.outside_uk {
+        return Place::OutsideUk;
+    }
+    match &l.district_code {
+        // `tier_of` counts from 1.
+        Some(d) => definition
+            .tier_of(d)
+            .map_or(Place::RestOfUk, |k| Place::Tier(k - 1)),
+        None => Place::Unknown("no district".into()),
+    }
+}
+
+/// The VAT bases of the lines in scope, for the report's stamp.
+pub fn vat_bases(
+    conn: &mut DbConn,
+    institutions: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<Vec<String>> {
+    l::table
+        .filter(l::institution_id.eq_any(institutions))
+        .filter(l::deleted_at.is_null())
+        .filter(l::payment_date.between(from, to))
+        .select(l::vat_basis)
+        .distinct()
+        .order(l::vat_basis)
+        .load(conn)
+}
+
+/// The first and last payment dates on record for the institutions.
+pub fn date_range(
+    conn: &mut DbConn,
+    institutions: &[i64],
+) -> QueryResult<(Option<NaiveDate>, Option<NaiveDate>)> {
+    l::table
+        .filter(l::institution_id.eq_any(institutions))
+        .filter(l::deleted_at.is_null())
+        .select((
+            diesel::dsl::min(l::payment_date),
+            diesel::dsl::max(l::payment_date),
+        ))
+        .first(conn)
+}
+
+/// Lines in scope in id order after `after_id`, for the streamed audit
+/// export.
+pub fn lines_after(
+    conn: &mut DbConn,
+    institutions: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+    after_id: i64,
+    limit: i64,
+) -> QueryResult<Vec<super::spend::Line>> {
+    l::table
+        .filter(l::institution_id.eq_any(institutions))
+        .filter(l::deleted_at.is_null())
+        .filter(l::payment_date.between(from, to))
+        .filter(l::id.gt(after_id))
+        .select(super::spend::Line::as_select())
+        .order(l::id)
+        .limit(limit)
+        .load(conn)
+}

@@ -1,0 +1,75 @@
+//! Report pages.
+
+use askama::Template;
+
+use super::Layout;
+
+pub struct TierRow {
+    pub name: String,
+    pub cumulative: String,
+    pub cumulative_share: String,
+    pub exclusive: String,
+    pub exclusive_share: String,
+    pub suppliers: usize,
+    pub supplier_share: String,
+    pub link: String,
+}
+
+pub struct InstitutionRow {
+    pub name: String,
+    pub influenceable: String,
+    pub local: String,
+    pub share: String,
+    pub tier_name: String,
+}
+
+#[derive(Template)]
+#[template(path = "reports/dashboard.html")]
+pub struct ReportPage {
+    pub layout: Layout,
+    pub stamp: Vec<(String, String)>,
+    pub chart: String,
+    pub total: String,
+    pub total_lines: i64,
+    /// (payment type, minus amount, lines, link to the lines)
+    pub exclusions: Vec<(String, String, i64, String)>,
+    pub influenceable: String,
+    pub located: String,
+    pub rest_of_uk: String,
+    pub rest_share: String,
+    pub outside_uk: String,
+    pub outside_share: String,
+    pub unknown: String,
+    pub unknown_share: String,
+    pub unknown_reasons: Vec<(String, String)>,
+    pub unknown_link: String,
+    pub suppliers: usize,
+    pub tiers: Vec<TierRow>,
+    pub institutions: Vec<InstitutionRow>,
+    /// (pooled share, unweighted mean, pooled local £, pooled influenceable £)
+    pub pooled: Option<(String, String, String, String)>,
+    pub years: Vec<(i32, String)>,
+    pub fy: Option<i32>,
+    pub from: String,
+    pub to: String,
+    pub institution: String,
+    pub network: String,
+    pub choices: Vec<(i64, String)>,
+    pub networks: Vec<(i64, String)>,
+    pub query: String,
+    pub is_network: bool,
+}
+
+impl ReportPage {
+    pub fn is_year(&self, year: &i32) -> bool {
+        self.fy == Some(*year)
+    }
+
+    pub fn is_institution(&self, id: &i64) -> bool {
+        self.network.is_empty() && self.institution == id.to_string()
+    }
+
+    pub fn is_network_choice(&self, id: &i64) -> bool {
+        self.network == id.to_string()
+    }
+}

@@ -1,0 +1,530 @@
+//! Local-spend reports through the HTTP stack: the figures on hand-built
+//! data with known answers, their reconciliation, a reclassification and a
+//! definition change, the network's pooled and unweighted shares, and the
+//! audit export that reproduces them.
+
+use localspend::db::{areas, audit::Actor, spend, suppliers};
+use localspend::domain::spend::LineFields;
+use localspend::domain::supplier::{Source, SupplierFields};
+use localspend::domain::Role;
+
+use crate::common::{spawn_app, TestApp};
+
+/// A supplier placed by a manual location (a district code or `outside_uk`),
+/// or with no location at all.
+fn supplier(app: &TestApp, name: &str, place: Option<&str>, public_body: bool) -> i64 {
+    app.with_conn(|c| {
+        let input = SupplierFields {
+            name: name.into(),
+            override_place: place.unwrap_or("").into(),
+            override_justification: if place.is_some() {
+                "test".into()
+            } else {
+                String::new()
+            },
+            is_public_body: public_body.then(|| "on".into()),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        suppliers::create(c, &Actor::system("test"), &input, Source::Clerk, "")
+            .unwrap()
+            .id
+    })
+}
+
+fn line(
+    app: &TestApp,
+    institution: i64,
+    date: &str,
+    amount: &str,
+    supplier: Option<i64>,
+    name: &str,
+    kind: &str,
+) {
+    app.with_conn(|c| {
+        let input = LineFields {
+            institution_id: institution.to_string(),
+            payment_date: date.into(),
+            amount: amount.into(),
+            supplier: name.into(),
+            payment_type: kind.into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        spend::create(c, &Actor::system("test"), &input, supplier).unwrap();
+    });
+}
+
+/// Preston's year: local, Lancashire, overseas and unlocated suppliers, a
+/// credit note, a payment to another public body and one to an individual.
+fn preston_year(app: &TestApp) -> (i64, i64) {
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    let local = supplier(app, "Preston Bakers Ltd", Some("E07000123"), false);
+    let county = supplier(app, "Leyland Joinery Ltd", Some("E07000126"), false);
+    let abroad = supplier(app, "Overseas Software Inc", Some("outside_uk"), false);
+    let nowhere = supplier(app, "Mystery Supplies Ltd", None, false);
+    let council = supplier(app, "Lancashire County Council", Some("E07000123"), true);
+    line(
+        app,
+        preston,
+        "10/04/2023",
+        "1000",
+        Some(local),
+        "Preston Bakers Ltd",
+        "procurement",
+    );
+    line(
+        app,
+        preston,
+        "11/04/2023",
+        "-200",
+        Some(local),
+        "Preston Bakers Ltd",
+        "procurement",
+    );
+    line(
+        app,
+        preston,
+        "12/04/2023",
+        "500",
+        Some(county),
+        "Leyland Joinery Ltd",
+        "procurement",
+    );
+    line(
+        app,
+        preston,
+        "13/04/2023",
+        "300",
+        Some(abroad),
+        "Overseas Software Inc",
+        "procurement",
+    );
+    line(
+        app,
+        preston,
+        "14/04/2023",
+        "100",
+        Some(nowhere),
+        "Mystery Supplies Ltd",
+        "procurement",
+    );
+    line(
+        app,
+        preston,
+        "15/04/2023",
+        "5000",
+        Some(council),
+        "Lancashire County Council",
+        "public_body",
+    );
+    line(
+        app,
+        preston,
+        "16/04/2023",
+        "70",
+        None,
+        "Redacted personal data",
+        "individual",
+    );
+    // Next year's spend is not in this year's report.
+    line(
+        app,
+        preston,
+        "01/04/2024",
+        "999",
+        Some(local),
+        "Preston Bakers Ltd",
+        "procurement",
+    );
+    (preston, nowhere)
+}
+
+/// The CSV table after the stamp (which ends at the first blank line).
+fn table(body: &str) -> Vec<Vec<String>> {
+    let body = body.trim_start_matches('\u{feff}').replace("\r\n", "\n");
+    let after = body
+        .split_once("\n\"\"\n")
+        .or_else(|| body.split_once("\n\n"))
+        .expect("a blank line after the stamp")
+        .1;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(after.as_bytes());
+    reader
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect()
+}
+
+#[actix_web::test]
+async fn the_dashboard_shows_the_local_share_with_its_reconciliation_and_stamp() {
+    let app = spawn_app().await;
+    let (preston, _) = preston_year(&app);
+    let (client, _) = app.signed_in("manager", Role::Manager, Some(preston)).await;
+    let page = client
+        .get(&format!("/reports?institution={preston}&fy=2023"))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let b = &page.body;
+    // Influenceable: 1,000 − 200 + 500 + 300 + 100 = £1,700; Preston £800.
+    assert!(b.contains("£1,700.00"), "{b}");
+    assert!(b.contains("47.06%"), "Preston: 800 ÷ 1,700");
+    let preston_row = &b[b.find(">Preston</a>").expect("Preston's row")..];
+    assert!(
+        preston_row[..200].contains("£800.00") && preston_row[..300].contains("47.06%"),
+        "the figures sit in Preston's row: {}",
+        &preston_row[..300]
+    );
+    assert!(
+        b.contains("76.47%"),
+        "Lancashire, cumulative: 1,300 ÷ 1,700"
+    );
+    assert!(b.contains("29.41%"), "Lancashire alone: 500 ÷ 1,700");
+    assert!(
+        b.contains("Location unknown") && b.contains("5.88%"),
+        "unknown is shown: 100 ÷ 1,700"
+    );
+    assert!(b.contains("17.65%"), "outside UK: 300 ÷ 1,700");
+    // Reconciliation: £6,770 total, less the public body and the individual.
+    assert!(
+        b.contains("£6,770.00") && b.contains("-£5,000.00") && b.contains("-£70.00"),
+        "{b}"
+    );
+    assert!(
+        b.contains("payment_type=public_body"),
+        "each step links to its lines"
+    );
+    // The stamp.
+    for stamped in [
+        "Financial year 2023/24",
+        "version 1",
+        "Postcode lookup",
+        "manager person (manager)",
+        "VAT basis",
+    ] {
+        assert!(b.contains(stamped), "stamp has {stamped}");
+    }
+    assert!(b.contains("<svg"), "a chart drawn on the server");
+}
+
+#[actix_web::test]
+async fn a_reclassification_shows_at_once_and_an_old_definition_still_reproduces() {
+    let app = spawn_app().await;
+    let (preston, nowhere) = preston_year(&app);
+    let (client, _) = app.signed_in("manager", Role::Manager, Some(preston)).await;
+    let v1 = app.with_conn(|c| {
+        areas::current(c, areas::Owner::Institution(preston))
+            .unwrap()
+            .unwrap()
+    });
+    // The unlocated supplier turns out to be in Preston.
+    app.with_conn(|c| {
+        let s = suppliers::get(c, nowhere).unwrap();
+        let mut fields = s.fields();
+        fields.override_place = "E07000123".into();
+        fields.override_justification = "Trades from Preston market".into();
+        let input = fields.parse().unwrap();
+        suppliers::update(
+            c,
+            &Actor::system("test"),
+            nowhere,
+            s.version,
+            &input,
+            Source::Clerk,
+            "",
+        )
+        .unwrap();
+    });
+    let page = client
+        .get(&format!("/reports?institution={preston}&fy=2023"))
+        .await;
+    assert!(
+        page.body.contains("52.94%"),
+        "Preston now 900 ÷ 1,700: {}",
+        page.body
+    );
+    // The definition is narrowed to Preston and the North West (no county).
+    app.with_conn(|c| {
+        let gazetteer = localspend::db::geography::load(c).unwrap();
+        let tiers = vec![
+            ("Preston".to_owned(), vec!["E07000123".to_owned()]),
+            ("North West".to_owned(), vec!["E12000002".to_owned()]),
+        ];
+        areas::create_version(
+            c,
+            &Actor::system("test"),
+            areas::Owner::Institution(preston),
+            1,
+            &tiers,
+            "narrower",
+            &gazetteer,
+        )
+        .unwrap();
+    });
+    let now = client
+        .get(&format!("/reports?institution={preston}&fy=2023"))
+        .await;
+    assert!(
+        now.body.contains("version 2") && now.body.contains("North West"),
+        "{}",
+        now.body
+    );
+    let old = client
+        .get(&format!(
+            "/reports?institution={preston}&fy=2023&definition={}",
+            v1.id
+        ))
+        .await;
+    assert!(old.body.contains("version 1"));
+    assert!(
+        old.body.contains(&v1.tiers[1].name),
+        "the old tiers, as they were"
+    );
+    assert!(
+        old.body.contains("82.35%"),
+        "old tier 2 cumulative: 1,400 ÷ 1,700: {}",
+        old.body
+    );
+}
+
+#[actix_web::test]
+async fn the_audit_export_sums_to_the_report_to_the_penny() {
+    let app = spawn_app().await;
+    let (preston, _) = preston_year(&app);
+    let trap = supplier(&app, "=HYPERLINK(\"http://x\")", Some("E07000123"), false);
+    line(
+        &app,
+        preston,
+        "20/04/2023",
+        "12.34",
+        Some(trap),
+        "=HYPERLINK(\"http://x\")",
+        "procurement",
+    );
+    let (client, _) = app.signed_in("auditor", Role::Auditor, Some(preston)).await;
+    let res = client
+        .get(&format!("/reports/audit.csv?institution={preston}&fy=2023"))
+        .await;
+    assert_eq!(res.status, 200);
+    assert!(res.body.contains("Generated"), "stamped");
+    let rows = table(&res.body);
+    let header = &rows[0];
+    let col = |name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("column {name}"))
+    };
+    let (amount, influenceable, tier, name) = (
+        col("Amount (£)"),
+        col("Influenceable"),
+        col("Tier"),
+        col("Supplier name as published"),
+    );
+    let pence = |r: &Vec<String>| {
+        localspend::domain::money::Pence::parse(&r[amount])
+            .unwrap()
+            .0
+    };
+    let data = &rows[1..];
+    assert_eq!(data.len(), 8, "every line of the year, excluded ones too");
+    let total: i64 = data.iter().map(pence).sum();
+    let infl: i64 = data
+        .iter()
+        .filter(|r| r[influenceable] == "yes")
+        .map(pence)
+        .sum();
+    let tier1: i64 = data
+        .iter()
+        .filter(|r| r[influenceable] == "yes" && r[tier] == "1")
+        .map(pence)
+        .sum();
+    assert_eq!((total, infl, tier1), (678_234, 171_234, 81_234));
+    // The page says the same.
+    let page = client
+        .get(&format!("/reports?institution={preston}&fy=2023"))
+        .await;
+    assert!(
+        page.body.contains("£6,782.34")
+            && page.body.contains("£1,712.34")
+            && page.body.contains("£812.34")
+    );
+    // Formula injection is neutralised in text; amounts stay numbers.
+    assert!(
+        data.iter().any(|r| r[name] == "'=HYPERLINK(\"http://x\")"),
+        "{data:?}"
+    );
+    assert!(data.iter().all(|r| r[amount].parse::<f64>().is_ok()));
+}
+
+#[actix_web::test]
+async fn the_report_tables_download_as_stamped_csv() {
+    let app = spawn_app().await;
+    let (preston, _) = preston_year(&app);
+    let (client, _) = app.signed_in("manager", Role::Manager, Some(preston)).await;
+    let res = client
+        .get(&format!(
+            "/reports.csv?institution={preston}&fy=2023&table=headline"
+        ))
+        .await;
+    assert_eq!(res.status, 200);
+    assert!(res
+        .header("content-disposition")
+        .unwrap()
+        .contains("local-spend-headline"));
+    let rows = table(&res.body);
+    assert_eq!(
+        rows[0],
+        [
+            "Area",
+            "Cumulative spend (£)",
+            "Cumulative share (%)",
+            "Exclusive spend (£)",
+            "Exclusive share (%)",
+            "Suppliers (cumulative)"
+        ]
+    );
+    assert_eq!(rows[1][1..], ["800.00", "47.06", "800.00", "47.06", "1"]);
+    assert_eq!(
+        rows.last().unwrap()[..3],
+        ["Influenceable spend", "1700.00", "100.00"]
+    );
+    let rec = table(
+        &client
+            .get(&format!(
+                "/reports.csv?institution={preston}&fy=2023&table=reconciliation"
+            ))
+            .await
+            .body,
+    );
+    let steps: Vec<(&str, &str)> = rec[1..]
+        .iter()
+        .map(|r| (r[0].as_str(), r[1].as_str()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            ("Total spend", "6770.00"),
+            ("less Benefit or payment to an individual", "-70.00"),
+            ("less Payment to another public body", "-5000.00"),
+            ("Influenceable spend", "1700.00"),
+            ("of which supplier located", "1600.00"),
+            ("of which location unknown", "100.00"),
+        ]
+    );
+}
+
+#[actix_web::test]
+async fn a_network_shows_the_pooled_share_and_the_mean_of_shares_side_by_side() {
+    let app = spawn_app().await;
+    let big = app.add_institution("Big Council", "E07000123");
+    let small = app.add_institution("Small College", "E07000117");
+    let preston_firm = supplier(&app, "Preston Firm Ltd", Some("E07000123"), false);
+    let burnley_firm = supplier(&app, "Burnley Firm Ltd", Some("E07000117"), false);
+    let far_firm = supplier(&app, "Far Firm Ltd", Some("E09000001"), false);
+    // Big: 90 of 100 local (90%); small: 1 of 10 local (10%).
+    line(
+        &app,
+        big,
+        "01/05/2023",
+        "90",
+        Some(preston_firm),
+        "Preston Firm Ltd",
+        "procurement",
+    );
+    line(
+        &app,
+        big,
+        "01/05/2023",
+        "10",
+        Some(far_firm),
+        "Far Firm Ltd",
+        "procurement",
+    );
+    line(
+        &app,
+        small,
+        "01/05/2023",
+        "1",
+        Some(burnley_firm),
+        "Burnley Firm Ltd",
+        "procurement",
+    );
+    line(
+        &app,
+        small,
+        "01/05/2023",
+        "9",
+        Some(far_firm),
+        "Far Firm Ltd",
+        "procurement",
+    );
+    let network = app.with_conn(|c| {
+        let input = localspend::db::networks::NetworkInput {
+            name: "Lancashire Anchors".into(),
+            description: String::new(),
+            member_ids: vec![big, small],
+        };
+        let g = localspend::db::geography::load(c).unwrap();
+        localspend::db::networks::create(c, &Actor::system("test"), &input, &g)
+            .unwrap()
+            .network
+            .id
+    });
+    let (client, _) = app.signed_in("manager", Role::Manager, Some(small)).await;
+    let page = client
+        .get(&format!("/reports?network={network}&fy=2023"))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("Pooled share (weighted by spend"));
+    assert!(
+        page.body.contains("82.73%"),
+        "pooled: 91 ÷ 110: {}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains("Unweighted mean of the institutions' shares"));
+    assert!(
+        page.body.contains("50.00%"),
+        "mean of 90% and 10%: {}",
+        page.body
+    );
+    let rows = table(
+        &client
+            .get(&format!(
+                "/reports.csv?network={network}&fy=2023&table=institutions"
+            ))
+            .await
+            .body,
+    );
+    assert_eq!(rows[3][3], "82.73");
+    assert_eq!(rows[4][3], "50.00");
+    // An institution outside the network cannot see it; nor can B's staff see A's report.
+    let other = app.add_institution("Elsewhere", "E08000003");
+    let (outsider, _) = app.signed_in("outsider", Role::Manager, Some(other)).await;
+    assert_eq!(
+        outsider
+            .get(&format!("/reports?network={network}"))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        outsider
+            .get(&format!("/reports?institution={big}"))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        outsider
+            .get(&format!("/reports/audit.csv?institution={big}"))
+            .await
+            .status,
+        403
+    );
+}
