@@ -26,14 +26,14 @@ pub enum Owner {
 }
 
 impl Owner {
-    fn parts(self) -> (&'static str, i64) {
+    pub fn parts(self) -> (&'static str, i64) {
         match self {
             Owner::Institution(id) => ("institution", id),
             Owner::Network(id) => ("network", id),
         }
     }
 
-    fn institution(self) -> Option<i64> {
+    pub fn institution(self) -> Option<i64> {
         match self {
             Owner::Institution(id) => Some(id),
             Owner::Network(_) => None,

@@ -22,6 +22,10 @@ struct CellRow {
     supplier_id: Option<i64>,
     #[diesel(sql_type = Text)]
     payment_type: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    department: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    expense_type: Option<String>,
     #[diesel(sql_type = BigInt)]
     pence: i64,
     #[diesel(sql_type = BigInt)]
@@ -29,7 +33,7 @@ struct CellRow {
 }
 
 /// Live spend of the institutions between two dates (inclusive), per
-/// institution, supplier and payment type.
+/// institution, supplier, payment type, department and expense type.
 pub fn spend_cells(
     conn: &mut DbConn,
     institutions: &[i64],
@@ -45,10 +49,10 @@ pub fn spend_cells(
         .collect::<Vec<_>>()
         .join(",");
     let rows: Vec<CellRow> = diesel::sql_query(format!(
-        "SELECT institution_id, supplier_id, payment_type, CAST(SUM(amount_pence) AS BIGINT) AS pence, \
-         COUNT(*) AS lines FROM spend_lines \
+        "SELECT institution_id, supplier_id, payment_type, department, expense_type, \
+         CAST(SUM(amount_pence) AS BIGINT) AS pence, COUNT(*) AS lines FROM spend_lines \
          WHERE institution_id IN ({ids}) AND deleted_at IS NULL AND payment_date BETWEEN $1 AND $2 \
-         GROUP BY institution_id, supplier_id, payment_type"
+         GROUP BY institution_id, supplier_id, payment_type, department, expense_type"
     ))
     .bind::<diesel::sql_types::Date, _>(from)
     .bind::<diesel::sql_types::Date, _>(to)
@@ -59,6 +63,8 @@ pub fn spend_cells(
             institution_id: r.institution_id,
             supplier_id: r.supplier_id,
             payment_type: r.payment_type,
+            department: r.department,
+            expense_type: r.expense_type,
             pence: r.pence,
             lines: r.lines,
         })
@@ -175,5 +181,74 @@ pub fn lines_after(
         .select(super::spend::Line::as_select())
         .order(l::id)
         .limit(limit)
+        .load(conn)
+}
+
+/// The targets set for an owner's year: (tier position from 1, basis points).
+pub fn targets(
+    conn: &mut DbConn,
+    owner: super::areas::Owner,
+    fy: i32,
+) -> QueryResult<Vec<(i32, i64)>> {
+    let (kind, id) = owner.parts();
+    targets_of(conn, kind, id, fy)
+}
+
+/// Replaces an owner's targets for a year, audited with before and after.
+pub fn set_targets(
+    conn: &mut DbConn,
+    actor: &super::audit::Actor,
+    owner: super::areas::Owner,
+    fy: i32,
+    targets: &[(i32, i64)],
+) -> Result<(), crate::error::AppError> {
+    use super::schema::report_targets as t;
+    let (kind, id) = owner.parts();
+    super::write_tx(conn, |conn| {
+        let before = targets_of(conn, kind, id, fy)?;
+        diesel::delete(
+            t::table
+                .filter(t::owner_kind.eq(kind))
+                .filter(t::owner_id.eq(id))
+                .filter(t::fy.eq(fy)),
+        )
+        .execute(conn)?;
+        for (position, bp) in targets {
+            diesel::insert_into(t::table)
+                .values((
+                    t::owner_kind.eq(kind),
+                    t::owner_id.eq(id),
+                    t::fy.eq(fy),
+                    t::tier_position.eq(position),
+                    t::target_bp.eq(bp),
+                    t::set_by.eq(&actor.name),
+                    t::set_at.eq(super::now()),
+                ))
+                .execute(conn)?;
+        }
+        super::audit::record(
+            conn,
+            actor,
+            super::audit::Change::new("update", "report_targets", format!("{kind}:{id}:{fy}"))
+                .institution(owner.institution())
+                .summary(format!(
+                    "Local-share targets for {} set",
+                    crate::domain::ledger::financial_year_label(fy)
+                ))
+                .before(&before)
+                .after(&targets),
+        )?;
+        Ok(())
+    })
+}
+
+fn targets_of(conn: &mut DbConn, kind: &str, id: i64, fy: i32) -> QueryResult<Vec<(i32, i64)>> {
+    use super::schema::report_targets as t;
+    t::table
+        .filter(t::owner_kind.eq(kind))
+        .filter(t::owner_id.eq(id))
+        .filter(t::fy.eq(fy))
+        .select((t::tier_position, t::target_bp))
+        .order(t::tier_position)
         .load(conn)
 }

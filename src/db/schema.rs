@@ -422,6 +422,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    report_targets (owner_kind, owner_id, fy, tier_position) {
+        owner_kind -> Text,
+        owner_id -> BigInt,
+        fy -> Integer,
+        tier_position -> Integer,
+        target_bp -> BigInt,
+        set_by -> Text,
+        set_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     payment_type_rules (institution_id, payment_type) {
         institution_id -> BigInt,
         payment_type -> Text,
@@ -447,6 +459,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_file_chunks,
     import_profiles,
     institutions,
+    report_targets,
     networks,
     network_members,
     users,

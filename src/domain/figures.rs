@@ -22,6 +22,8 @@ pub struct SpendCell {
     pub institution_id: i64,
     pub supplier_id: Option<i64>,
     pub payment_type: String,
+    pub department: Option<String>,
+    pub expense_type: Option<String>,
     pub pence: i64,
     pub lines: i64,
 }
@@ -233,6 +235,105 @@ pub fn pool(pairs: &[(i64, i64)]) -> Pooled {
     }
 }
 
+/// One row of a breakdown of influenceable spend.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BreakdownRow {
+    pub label: String,
+    pub pence: i64,
+    pub suppliers: usize,
+}
+
+/// Influenceable spend grouped by `key`, largest first.
+pub fn breakdown(
+    cells: &[SpendCell],
+    influenceable: impl Fn(i64, &str) -> bool,
+    key: impl Fn(&SpendCell) -> String,
+) -> Vec<BreakdownRow> {
+    let mut groups: BTreeMap<String, (i64, BTreeSet<Option<i64>>)> = BTreeMap::new();
+    for c in cells
+        .iter()
+        .filter(|c| influenceable(c.institution_id, &c.payment_type))
+    {
+        let g = groups.entry(key(c)).or_default();
+        g.0 += c.pence;
+        g.1.insert(c.supplier_id);
+    }
+    let mut rows: Vec<BreakdownRow> = groups
+        .into_iter()
+        .map(|(label, (pence, suppliers))| BreakdownRow {
+            label,
+            pence,
+            suppliers: suppliers.len(),
+        })
+        .collect();
+    rows.sort_by(|a, b| b.pence.cmp(&a.pence).then_with(|| a.label.cmp(&b.label)));
+    rows
+}
+
+/// The suppliers with the most influenceable spend, and how much of it the
+/// top N cover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopSuppliers {
+    pub rows: Vec<(Option<i64>, i64)>,
+    pub covered_pence: i64,
+    pub total_pence: i64,
+    pub suppliers: usize,
+}
+
+pub fn top_suppliers(
+    cells: &[SpendCell],
+    influenceable: impl Fn(i64, &str) -> bool,
+    n: usize,
+) -> TopSuppliers {
+    let mut by: BTreeMap<Option<i64>, i64> = BTreeMap::new();
+    for c in cells
+        .iter()
+        .filter(|c| influenceable(c.institution_id, &c.payment_type))
+    {
+        *by.entry(c.supplier_id).or_default() += c.pence;
+    }
+    let mut all: Vec<(Option<i64>, i64)> = by.into_iter().collect();
+    all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    let total_pence = all.iter().map(|r| r.1).sum();
+    let suppliers = all.len();
+    all.truncate(n);
+    TopSuppliers {
+        covered_pence: all.iter().map(|r| r.1).sum(),
+        rows: all,
+        total_pence,
+        suppliers,
+    }
+}
+
+/// The SIC 2007 section of a five-digit code, from its division.
+pub fn sic_section(code: &str) -> Option<(char, &'static str)> {
+    let division: u32 = code.get(..2)?.parse().ok()?;
+    Some(match division {
+        1..=3 => ('A', "Agriculture, forestry and fishing"),
+        5..=9 => ('B', "Mining and quarrying"),
+        10..=33 => ('C', "Manufacturing"),
+        35 => ('D', "Electricity, gas, steam and air conditioning"),
+        36..=39 => ('E', "Water supply, sewerage and waste"),
+        41..=43 => ('F', "Construction"),
+        45..=47 => ('G', "Wholesale and retail trade"),
+        49..=53 => ('H', "Transportation and storage"),
+        55..=56 => ('I', "Accommodation and food"),
+        58..=63 => ('J', "Information and communication"),
+        64..=66 => ('K', "Financial and insurance"),
+        68 => ('L', "Real estate"),
+        69..=75 => ('M', "Professional, scientific and technical"),
+        77..=82 => ('N', "Administrative and support services"),
+        84 => ('O', "Public administration and defence"),
+        85 => ('P', "Education"),
+        86..=88 => ('Q', "Health and social work"),
+        90..=93 => ('R', "Arts, entertainment and recreation"),
+        94..=96 => ('S', "Other service activities"),
+        97..=98 => ('T', "Households as employers"),
+        99 => ('U', "Extraterritorial organisations"),
+        _ => return None,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -242,9 +343,53 @@ mod tests {
             institution_id: inst,
             supplier_id: supplier,
             payment_type: kind.into(),
+            department: None,
+            expense_type: None,
             pence,
             lines: 1,
         }
+    }
+
+    #[test]
+    fn breakdowns_rank_by_spend_and_count_suppliers_once() {
+        let cells = [
+            cell(1, Some(1), "procurement", 300),
+            cell(1, Some(1), "procurement", 200),
+            cell(1, Some(2), "procurement", 400),
+            cell(1, Some(3), "public_body", 900),
+        ];
+        let rows = breakdown(
+            &cells,
+            |_, t| t == "procurement",
+            |c| {
+                if c.supplier_id == Some(2) {
+                    "Small".into()
+                } else {
+                    "Large".into()
+                }
+            },
+        );
+        assert_eq!(
+            rows,
+            [
+                BreakdownRow {
+                    label: "Large".into(),
+                    pence: 500,
+                    suppliers: 1
+                },
+                BreakdownRow {
+                    label: "Small".into(),
+                    pence: 400,
+                    suppliers: 1
+                },
+            ]
+        );
+        let top = top_suppliers(&cells, |_, t| t == "procurement", 1);
+        assert_eq!(top.rows, [(Some(1), 500)]);
+        assert_eq!(
+            (top.covered_pence, top.total_pence, top.suppliers),
+            (500, 900, 2)
+        );
     }
 
     #[test]
@@ -361,6 +506,15 @@ mod tests {
             "every influenceable penny is somewhere"
         );
         assert_eq!(percent_text(f.share_bp(0)), "47.06%");
+    }
+
+    #[test]
+    fn sic_codes_fall_in_their_sections() {
+        assert_eq!(sic_section("81210").map(|s| s.0), Some('N'));
+        assert_eq!(sic_section("43210").map(|s| s.0), Some('F'));
+        assert_eq!(sic_section("86101").map(|s| s.0), Some('Q'));
+        assert_eq!(sic_section("04000"), None);
+        assert_eq!(sic_section("x"), None);
     }
 
     #[test]

@@ -35,6 +35,10 @@ pub struct ReportQuery {
     to: String,
     /// A version of the definition to report under (default: the current).
     definition: String,
+    /// A financial year to compare with.
+    baseline: String,
+    /// How many suppliers the top-N table covers (default 300).
+    top: String,
     table: String,
 }
 
@@ -47,6 +51,8 @@ impl ReportQuery {
             ("from", &self.from),
             ("to", &self.to),
             ("definition", &self.definition),
+            ("baseline", &self.baseline),
+            ("top", &self.top),
         ]
         .iter()
         .filter(|(_, v)| !v.is_empty())
@@ -122,6 +128,25 @@ pub struct Report {
     pub fy: Option<i32>,
     /// Institutions' influenceable payment types, for the audit export.
     pub rules: Vec<(i64, Vec<String>)>,
+    pub owner: Owner,
+    /// Each financial year on record under the same definition, oldest first.
+    pub trend: Vec<(i32, Figures)>,
+    pub baseline: Option<(i32, Figures)>,
+    /// (tier position from 1, target in basis points) for the year shown.
+    pub targets: Vec<(i32, i64)>,
+    pub tables: Vec<Table>,
+}
+
+/// A breakdown table: shown on the page and downloadable as CSV.
+pub struct Table {
+    pub key: &'static str,
+    pub title: String,
+    pub note: String,
+    pub columns: Vec<&'static str>,
+    /// Cells as shown.
+    pub rows: Vec<Vec<String>>,
+    /// The same rows with plain numbers, for CSV.
+    pub plain: Vec<Vec<String>>,
 }
 
 fn bad(what: &str, raw: &str) -> AppError {
@@ -262,6 +287,40 @@ pub fn compute(
     let figures = Figures::compute(&cells, &tier_names, influenceable, |s| {
         report::place_of(s.and_then(|id| located.get(&id)), &def, s)
     });
+    let supplier_rows = suppliers::get_many(c, &supplier_ids)?;
+    let tables = breakdown_tables(
+        &cells,
+        &influenceable,
+        &supplier_rows,
+        &located,
+        &def,
+        f_top(q),
+    );
+    let mut trend = Vec::new();
+    for year in years.iter().rev() {
+        let Some((a, b)) = crate::domain::ledger::financial_year_bounds(*year) else {
+            continue;
+        };
+        let year_cells = report::spend_cells(c, &ids, a, b)?;
+        let mut year_ids: Vec<i64> = year_cells.iter().filter_map(|x| x.supplier_id).collect();
+        year_ids.sort_unstable();
+        year_ids.dedup();
+        let year_located = report::locations(c, &year_ids)?;
+        let f = Figures::compute(&year_cells, &tier_names, influenceable, |s| {
+            report::place_of(s.and_then(|id| year_located.get(&id)), &def, s)
+        });
+        trend.push((*year, f));
+    }
+    let baseline = q
+        .baseline
+        .parse::<i32>()
+        .ok()
+        .or_else(|| trend.first().map(|t| t.0).filter(|y| Some(*y) != fy))
+        .and_then(|y| trend.iter().find(|t| t.0 == y).cloned());
+    let targets = match fy {
+        Some(y) => report::targets(c, owner, y)?,
+        None => Vec::new(),
+    };
     let mut per_institution = Vec::new();
     let mut pooled = None;
     if matches!(owner, Owner::Network(_)) {
@@ -324,7 +383,385 @@ pub fn compute(
         years,
         fy,
         rules,
+        owner,
+        trend,
+        baseline,
+        targets,
+        tables,
     })
+}
+
+fn f_top(q: &ReportQuery) -> usize {
+    q.top
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=100_000).contains(n))
+        .unwrap_or(300)
+}
+
+fn pct(part: i64, whole: i64) -> String {
+    percent_text(share_bp(part, whole))
+}
+
+fn plain_pct(part: i64, whole: i64) -> String {
+    pct(part, whole).trim_end_matches('%').to_owned()
+}
+
+/// Whether a supplier is of one kind.
+type KindTest = fn(&crate::db::suppliers::Supplier) -> bool;
+
+/// The breakdowns of influenceable spend a report shows.
+fn breakdown_tables(
+    cells: &[crate::domain::figures::SpendCell],
+    influenceable: &dyn Fn(i64, &str) -> bool,
+    sups: &[crate::db::suppliers::Supplier],
+    located: &std::collections::HashMap<i64, Located>,
+    def: &crate::domain::classify::Definition,
+    top_n: usize,
+) -> Vec<Table> {
+    use crate::domain::figures::{breakdown, sic_section, top_suppliers, BreakdownRow};
+    use std::collections::HashMap;
+    let by_id: HashMap<i64, &crate::db::suppliers::Supplier> =
+        sups.iter().map(|s| (s.id, s)).collect();
+    let sup = |c: &crate::domain::figures::SpendCell| {
+        c.supplier_id.and_then(|id| by_id.get(&id).copied())
+    };
+    let total: i64 = cells
+        .iter()
+        .filter(|c| influenceable(c.institution_id, &c.payment_type))
+        .map(|c| c.pence)
+        .sum();
+    let simple =
+        |key: &'static str, title: &str, note: &str, rows: Vec<BreakdownRow>, whole: i64| Table {
+            key,
+            title: title.to_owned(),
+            note: note.to_owned(),
+            columns: vec!["", "Spend", "Share", "Suppliers"],
+            rows: rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.label.clone(),
+                        Pence(r.pence).to_string(),
+                        pct(r.pence, whole),
+                        r.suppliers.to_string(),
+                    ]
+                })
+                .collect(),
+            plain: rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        safe_text(&r.label).into_owned(),
+                        Pence(r.pence).plain(),
+                        plain_pct(r.pence, whole),
+                        r.suppliers.to_string(),
+                    ]
+                })
+                .collect(),
+        };
+    let mut out = Vec::new();
+
+    // Size, with the SME total.
+    let mut size = breakdown(cells, influenceable, |c| {
+        match sup(c).and_then(|s| s.size_band.clone()).as_deref() {
+            Some("micro") => "Micro",
+            Some("small") => "Small",
+            Some("medium") => "Medium",
+            Some("large") => "Large",
+            _ => "Size unknown",
+        }
+        .to_owned()
+    });
+    let sme: Vec<&BreakdownRow> = size
+        .iter()
+        .filter(|r| matches!(r.label.as_str(), "Micro" | "Small" | "Medium"))
+        .collect();
+    let sme_row = BreakdownRow {
+        label: "SME (micro, small and medium)".into(),
+        pence: sme.iter().map(|r| r.pence).sum(),
+        suppliers: sme.iter().map(|r| r.suppliers).sum(),
+    };
+    size.push(sme_row);
+    out.push(simple(
+        "size",
+        "By supplier size",
+        "Bands as recorded on the register, with the definition each was set under.",
+        size,
+        total,
+    ));
+
+    // Type: a supplier may be of several kinds, so rows overlap.
+    let kinds: [(&str, KindTest); 7] = [
+        ("VCSE", |s| s.is_vcse),
+        ("Charity", |s| s.is_charity),
+        ("Community interest company", |s| s.is_cic),
+        ("Co-operative", |s| s.is_cooperative),
+        ("Employee-owned", |s| s.is_employee_owned),
+        ("Social enterprise", |s| s.is_social_enterprise),
+        ("Public body", |s| s.is_public_body),
+    ];
+    let mut types: Vec<BreakdownRow> = kinds
+        .iter()
+        .map(|(label, test)| {
+            let rows = breakdown(cells, influenceable, |c| {
+                (sup(c).is_some_and(test)).to_string()
+            });
+            rows.into_iter()
+                .find(|r| r.label == "true")
+                .map(|r| BreakdownRow {
+                    label: (*label).into(),
+                    ..r
+                })
+                .unwrap_or(BreakdownRow {
+                    label: (*label).into(),
+                    pence: 0,
+                    suppliers: 0,
+                })
+        })
+        .collect();
+    let private = breakdown(cells, influenceable, |c| {
+        sup(c).is_some_and(|s| s.types().is_empty()).to_string()
+    })
+    .into_iter()
+    .find(|r| r.label == "true")
+    .map(|r| BreakdownRow {
+        label: "Private or other (none of these)".into(),
+        ..r
+    });
+    types.extend(private);
+    out.push(simple("type", "By type of organisation", "A supplier can be of more than one kind (a charity that is also a VCSE), so these rows overlap.", types, total));
+
+    out.push(simple(
+        "sic",
+        "By sector (SIC 2007 section of the first code)",
+        "",
+        breakdown(cells, influenceable, |c| {
+            sup(c)
+                .and_then(|s| s.sic_codes.split(',').next().and_then(sic_section))
+                .map_or("Sector unknown".to_owned(), |(letter, name)| {
+                    format!("{letter} {name}")
+                })
+        }),
+        total,
+    ));
+    out.push(simple(
+        "department",
+        "By department or service area",
+        "",
+        breakdown(cells, influenceable, |c| {
+            c.department.clone().unwrap_or_else(|| "Not stated".into())
+        }),
+        total,
+    ));
+    out.push(simple(
+        "expense_type",
+        "By expense type",
+        "",
+        breakdown(cells, influenceable, |c| {
+            c.expense_type
+                .clone()
+                .unwrap_or_else(|| "Not stated".into())
+        }),
+        total,
+    ));
+    let all_spend: i64 = cells.iter().map(|c| c.pence).sum();
+    out.push(simple(
+        "payment_type",
+        "All spend by payment type",
+        "Including the payment types that are not influenceable.",
+        breakdown(
+            cells,
+            |_, _| true,
+            |c| crate::views::spend::payment_type_label(&c.payment_type).to_owned(),
+        ),
+        all_spend,
+    ));
+
+    // Deprivation.
+    let decile = |c: &crate::domain::figures::SpendCell| {
+        c.supplier_id
+            .and_then(|id| located.get(&id))
+            .and_then(|l| l.imd_decile)
+    };
+    let d1: i64 = cells
+        .iter()
+        .filter(|c| influenceable(c.institution_id, &c.payment_type) && decile(c) == Some(1))
+        .map(|c| c.pence)
+        .sum();
+    let d12: i64 = cells
+        .iter()
+        .filter(|c| {
+            influenceable(c.institution_id, &c.payment_type) && matches!(decile(c), Some(1 | 2))
+        })
+        .map(|c| c.pence)
+        .sum();
+    out.push(Table {
+        key: "deprivation",
+        title: "Spend with suppliers in the most deprived areas".into(),
+        note: "By the Index of Multiple Deprivation decile of the supplier's postcode (England only; 1 is the most deprived tenth of neighbourhoods).".into(),
+        columns: vec!["", "Spend", "Share"],
+        rows: vec![
+            vec!["IMD decile 1".into(), Pence(d1).to_string(), pct(d1, total)],
+            vec!["IMD deciles 1–2".into(), Pence(d12).to_string(), pct(d12, total)],
+        ],
+        plain: vec![
+            vec!["IMD decile 1".into(), Pence(d1).plain(), plain_pct(d1, total)],
+            vec!["IMD deciles 1-2".into(), Pence(d12).plain(), plain_pct(d12, total)],
+        ],
+    });
+
+    // Top N suppliers and how much they cover.
+    let top = top_suppliers(cells, influenceable, top_n);
+    let name = |id: Option<i64>| {
+        id.and_then(|i| by_id.get(&i))
+            .map_or("Withheld names".to_owned(), |s| s.name.clone())
+    };
+    let place_label = |id: Option<i64>| {
+        let names: Vec<String> = def.tiers.iter().map(|t| t.name.clone()).collect();
+        report::place_of(id.and_then(|i| located.get(&i)), def, id).label(&names)
+    };
+    out.push(Table {
+        key: "top",
+        title: format!(
+            "Top {} suppliers: {} of influenceable spend",
+            top.rows.len(),
+            pct(top.covered_pence, top.total_pence)
+        ),
+        note: format!(
+            "{} suppliers had influenceable spend; the page lists the first 20, the CSV all {}.",
+            top.suppliers,
+            top.rows.len()
+        ),
+        columns: vec!["Supplier", "Where", "Spend", "Share"],
+        rows: top
+            .rows
+            .iter()
+            .take(20)
+            .map(|(id, p)| {
+                vec![
+                    name(*id),
+                    place_label(*id),
+                    Pence(*p).to_string(),
+                    pct(*p, top.total_pence),
+                ]
+            })
+            .collect(),
+        plain: top
+            .rows
+            .iter()
+            .map(|(id, p)| {
+                vec![
+                    safe_text(&name(*id)).into_owned(),
+                    safe_text(&place_label(*id)).into_owned(),
+                    Pence(*p).plain(),
+                    plain_pct(*p, top.total_pence),
+                ]
+            })
+            .collect(),
+    });
+
+    // Leakage: the largest suppliers and expense types outside tier 1.
+    let outside_first = |c: &crate::domain::figures::SpendCell| {
+        matches!(
+            report::place_of(c.supplier_id.and_then(|i| located.get(&i)), def, c.supplier_id),
+            crate::domain::figures::Place::Tier(k) if k > 0
+        ) || matches!(
+            report::place_of(
+                c.supplier_id.and_then(|i| located.get(&i)),
+                def,
+                c.supplier_id
+            ),
+            crate::domain::figures::Place::RestOfUk | crate::domain::figures::Place::OutsideUk
+        )
+    };
+    let leak_cells: Vec<crate::domain::figures::SpendCell> =
+        cells.iter().filter(|c| outside_first(c)).cloned().collect();
+    let leaks = top_suppliers(&leak_cells, influenceable, 20);
+    out.push(Table {
+        key: "leakage",
+        title: "Largest suppliers outside the innermost area".into(),
+        note: "The spend that leaves: the first place to look for local alternatives.".into(),
+        columns: vec!["Supplier", "Where", "Spend", "Share"],
+        rows: leaks
+            .rows
+            .iter()
+            .map(|(id, p)| {
+                vec![
+                    name(*id),
+                    place_label(*id),
+                    Pence(*p).to_string(),
+                    pct(*p, total),
+                ]
+            })
+            .collect(),
+        plain: leaks
+            .rows
+            .iter()
+            .map(|(id, p)| {
+                vec![
+                    safe_text(&name(*id)).into_owned(),
+                    safe_text(&place_label(*id)).into_owned(),
+                    Pence(*p).plain(),
+                    plain_pct(*p, total),
+                ]
+            })
+            .collect(),
+    });
+    let mut categories = breakdown(&leak_cells, influenceable, |c| {
+        c.expense_type
+            .clone()
+            .unwrap_or_else(|| "Not stated".into())
+    });
+    categories.truncate(20);
+    out.push(simple(
+        "leakage_categories",
+        "Expense types with the most spend outside the innermost area",
+        "",
+        categories,
+        total,
+    ));
+
+    // Data quality.
+    let infl: Vec<&crate::domain::figures::SpendCell> = cells
+        .iter()
+        .filter(|c| influenceable(c.institution_id, &c.payment_type))
+        .collect();
+    let sum = |pred: &dyn Fn(&crate::domain::figures::SpendCell) -> bool| {
+        infl.iter()
+            .filter(|c| pred(c))
+            .map(|c| c.pence)
+            .sum::<i64>()
+    };
+    let loc_of =
+        |c: &crate::domain::figures::SpendCell| c.supplier_id.and_then(|i| located.get(&i));
+    let resolved =
+        sum(&|c| loc_of(c).is_some_and(|l| l.unknown_reason.is_none() && l.postcode.is_some()));
+    let sized = sum(&|c| sup(c).is_some_and(|s| s.size_band.is_some()));
+    let withheld = sum(&|c| c.supplier_id.is_none());
+    let terminated = sum(&|c| loc_of(c).is_some_and(|l| l.terminated.is_some()));
+    let quality = [
+        ("Located by a resolved postcode", resolved),
+        ("Size known", sized),
+        ("Payee's name withheld", withheld),
+        ("Located by a terminated postcode", terminated),
+        ("Located by outward code only (never: a full postcode or a justified manual location is needed)", 0),
+    ];
+    out.push(Table {
+        key: "quality",
+        title: "Data quality".into(),
+        note: "Shares of influenceable spend.".into(),
+        columns: vec!["", "Spend", "Share"],
+        rows: quality
+            .iter()
+            .map(|(l, p)| vec![(*l).into(), Pence(*p).to_string(), pct(*p, total)])
+            .collect(),
+        plain: quality
+            .iter()
+            .map(|(l, p)| vec![(*l).into(), Pence(*p).plain(), plain_pct(*p, total)])
+            .collect(),
+    });
+    out
 }
 
 /// A horizontal bar chart of the cumulative shares, as inline SVG, drawn on
@@ -411,11 +848,48 @@ pub async fn dashboard(
             report.stamp.to.format("%d/%m/%Y")
         )
     };
+    let base = report.baseline.as_ref();
     let tiers = f
         .tiers
         .iter()
         .enumerate()
-        .map(|(i, t)| TierRow {
+        .map(|(i, t)| {
+            let now_bp = share_bp(t.cumulative_pence, f.influenceable_pence);
+            let (change_pp, change_pounds) = match base
+                .and_then(|(_, b)| b.tiers.get(i).map(|bt| (bt, b.influenceable_pence)))
+            {
+                Some((bt, b_total)) => (
+                    match (now_bp, share_bp(bt.cumulative_pence, b_total)) {
+                        (Some(n), Some(o)) => {
+                            let d = n - o;
+                            format!(
+                                "{}{}.{:02} pp",
+                                if d < 0 { "-" } else { "+" },
+                                d.abs() / 100,
+                                d.abs() % 100
+                            )
+                        }
+                        _ => "–".into(),
+                    },
+                    Pence(t.cumulative_pence - bt.cumulative_pence).to_string(),
+                ),
+                None => (String::new(), String::new()),
+            };
+            let target = report
+                .targets
+                .iter()
+                .find(|(p, _)| *p as usize == i + 1)
+                .map(|(_, bp)| *bp);
+            (i, t, change_pp, change_pounds, target, now_bp)
+        })
+        .map(|(i, t, change_pp, change_pounds, target, now_bp)| TierRow {
+            position: i + 1,
+            change_pp,
+            change_pounds,
+            target: target
+                .map(|bp| format!("{}.{:02}", bp / 100, bp % 100))
+                .unwrap_or_default(),
+            target_met: target.map(|bp| now_bp.unwrap_or(0) >= bp),
             name: t.name.clone(),
             cumulative: Pence(t.cumulative_pence).to_string(),
             cumulative_share: percent_text(share_bp(t.cumulative_pence, f.influenceable_pence)),
@@ -502,7 +976,72 @@ pub async fn dashboard(
         networks,
         query: q.query_string(),
         is_network: report.pooled.is_some(),
+        baseline: report
+            .baseline
+            .as_ref()
+            .map(|(y, _)| financial_year_label(*y)),
+        baseline_year: report
+            .baseline
+            .as_ref()
+            .map(|(y, _)| y.to_string())
+            .unwrap_or_default(),
+        trend: report
+            .trend
+            .iter()
+            .map(|(y, f)| {
+                (
+                    financial_year_label(*y),
+                    f.tiers
+                        .iter()
+                        .map(|t| percent_text(share_bp(t.cumulative_pence, f.influenceable_pence)))
+                        .collect(),
+                    percent_text(share_bp(f.unknown_pence, f.influenceable_pence)),
+                    Pence(f.influenceable_pence).to_string(),
+                )
+            })
+            .collect(),
+        trend_chart: trend_chart(&report.trend),
+        tier_names: report
+            .figures
+            .tiers
+            .iter()
+            .map(|t| t.name.clone())
+            .collect(),
+        can_set_targets: matches!(
+            user.role,
+            crate::domain::Role::Manager | crate::domain::Role::Admin
+        ),
+        owner_kind: report.owner.parts().0.to_owned(),
+        owner_id: report.owner.parts().1,
+        tables: report.tables,
     })
+}
+
+/// The first tier's share in each year, as an inline SVG column chart.
+fn trend_chart(trend: &[(i32, Figures)]) -> String {
+    if trend.is_empty() {
+        return String::new();
+    }
+    let width = 60 * trend.len() + 40;
+    let mut svg = format!(
+        r#"<svg class="chart" role="img" aria-label="Local share of the innermost area by financial year" viewBox="0 0 {width} 200" width="100%" xmlns="http://www.w3.org/2000/svg"><line x1="30" y1="170" x2="{width}" y2="170" class="axis"/>"#
+    );
+    for (i, (year, f)) in trend.iter().enumerate() {
+        let bp = f.share_bp(0).unwrap_or(0).clamp(0, 10_000);
+        let h = bp * 150 / 10_000;
+        let x = 40 + i * 60;
+        svg.push_str(&format!(
+            r#"<rect x="{x}" y="{}" width="36" height="{h}" class="bar"/><text x="{}" y="{}" class="chart-value" text-anchor="middle">{}</text><text x="{}" y="188" class="chart-label" text-anchor="middle">{}</text>"#,
+            170 - h,
+            x + 18,
+            165 - h,
+            percent_text(Some(bp)),
+            x + 18,
+            financial_year_label(*year)
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
 }
 
 fn stamped_csv(
@@ -625,6 +1164,68 @@ pub async fn table_csv(
                 ],
                 rows,
             )
+        }
+        "trend" => {
+            let mut header = vec!["Financial year", "Influenceable spend (£)"];
+            let names: Vec<String> = f
+                .tiers
+                .iter()
+                .map(|t| format!("{} cumulative share (%)", t.name))
+                .collect();
+            header.extend(names.iter().map(String::as_str));
+            header.push("Unknown (%)");
+            let rows = report
+                .trend
+                .iter()
+                .map(|(y, f)| {
+                    let mut r = vec![
+                        financial_year_label(*y),
+                        Pence(f.influenceable_pence).plain(),
+                    ];
+                    r.extend(
+                        f.tiers
+                            .iter()
+                            .map(|t| plain_pct(t.cumulative_pence, f.influenceable_pence)),
+                    );
+                    r.push(plain_pct(f.unknown_pence, f.influenceable_pence));
+                    r
+                })
+                .collect();
+            let body = stamped_csv(&report.stamp, &header, rows)?;
+            return Ok(attachment(
+                &format!(
+                    "local-spend-trend-{}.csv",
+                    crate::db::now().format("%Y%m%d-%H%M%S")
+                ),
+                body,
+            ));
+        }
+        key if report.tables.iter().any(|t| t.key == key) => {
+            let t = report
+                .tables
+                .iter()
+                .find(|t| t.key == key)
+                .ok_or(AppError::NotFound)?;
+            let mut header = t.columns.clone();
+            if header.first() == Some(&"") {
+                header[0] = "Group";
+            }
+            header = header
+                .into_iter()
+                .map(|h| match h {
+                    "Spend" => "Spend (£)",
+                    "Share" => "Share (%)",
+                    other => other,
+                })
+                .collect();
+            let body = stamped_csv(&report.stamp, &header, t.plain.clone())?;
+            return Ok(attachment(
+                &format!(
+                    "local-spend-{key}-{}.csv",
+                    crate::db::now().format("%Y%m%d-%H%M%S")
+                ),
+                body,
+            ));
         }
         _ => {
             let mut rows: Vec<Vec<String>> = f
@@ -861,4 +1462,96 @@ pub async fn audit_csv(
             ),
         ))
         .streaming(header_chunk.chain(body)))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TargetsForm {
+    owner_kind: String,
+    owner_id: String,
+    fy: String,
+    back: String,
+}
+
+/// Saves a year's targets for an institution or network. Managers and
+/// admins covering it may set them; an empty box removes the target.
+pub async fn set_targets(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    form: crate::auth::CsrfForm<TargetsForm>,
+) -> AppResult<HttpResponse> {
+    user.require_any_of(&[crate::domain::Role::Manager, crate::domain::Role::Admin])?;
+    let d = &form.data;
+    let id: i64 = d
+        .owner_id
+        .parse()
+        .map_err(|_| AppError::BadRequest("No institution or network given.".into()))?;
+    let fy: i32 =
+        d.fy.parse()
+            .map_err(|_| AppError::BadRequest("No financial year given.".into()))?;
+    let owner = match d.owner_kind.as_str() {
+        "institution" => Owner::Institution(id),
+        "network" => Owner::Network(id),
+        _ => {
+            return Err(AppError::BadRequest(
+                "No institution or network given.".into(),
+            ))
+        }
+    };
+    let mut targets = Vec::new();
+    for (name, value) in &form.pairs {
+        let Some(position) = name
+            .strip_prefix("target_")
+            .and_then(|p| p.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let value = value.trim().trim_end_matches('%');
+        if value.is_empty() {
+            continue;
+        }
+        // Percent with up to two decimals, read exactly (as money reads pence).
+        let bp = Pence::parse(value)
+            .ok()
+            .filter(|p| (0..=10_000).contains(&p.0))
+            .ok_or_else(|| {
+                AppError::BadRequest(format!(
+                    "Target `{value}` is not a percentage between 0 and 100."
+                ))
+            })?;
+        targets.push((position, bp.0));
+    }
+    let (actor, u) = (user.actor(), user.clone());
+    state
+        .db(move |c| {
+            match owner {
+                Owner::Institution(i) => {
+                    if !u.covers_institution(Some(i)) {
+                        return Err(AppError::Forbidden);
+                    }
+                    institutions::get(c, i)?;
+                }
+                Owner::Network(n) => {
+                    let net = networks::get(c, n)?;
+                    if !u
+                        .institution_id
+                        .is_none_or(|own| net.member_ids.contains(&own))
+                    {
+                        return Err(AppError::Forbidden);
+                    }
+                }
+            }
+            report::set_targets(c, &actor, owner, fy, &targets)
+        })
+        .await?;
+    let back = if d.back.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", d.back)
+    };
+    Ok(super::redirect_with_flash(
+        &state,
+        &format!("/reports{back}"),
+        &format!("Saved the targets for {}.", financial_year_label(fy)),
+    ))
 }

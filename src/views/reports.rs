@@ -5,7 +5,14 @@ use askama::Template;
 use super::Layout;
 
 pub struct TierRow {
+    pub position: usize,
     pub name: String,
+    /// Change against the baseline year: percentage points and £.
+    pub change_pp: String,
+    pub change_pounds: String,
+    /// The target for the year (percent, as typed in the form) and whether it is met.
+    pub target: String,
+    pub target_met: Option<bool>,
     pub cumulative: String,
     pub cumulative_share: String,
     pub exclusive: String,
@@ -58,6 +65,16 @@ pub struct ReportPage {
     pub networks: Vec<(i64, String)>,
     pub query: String,
     pub is_network: bool,
+    pub baseline: Option<String>,
+    pub baseline_year: String,
+    /// (year label, cumulative share per tier, unknown share, influenceable £)
+    pub trend: Vec<(String, Vec<String>, String, String)>,
+    pub trend_chart: String,
+    pub tier_names: Vec<String>,
+    pub tables: Vec<crate::handlers::reports::Table>,
+    pub can_set_targets: bool,
+    pub owner_kind: String,
+    pub owner_id: i64,
 }
 
 impl ReportPage {
@@ -67,6 +84,10 @@ impl ReportPage {
 
     pub fn is_institution(&self, id: &i64) -> bool {
         self.network.is_empty() && self.institution == id.to_string()
+    }
+
+    pub fn is_baseline(&self, year: &i32) -> bool {
+        self.baseline_year == year.to_string()
     }
 
     pub fn is_network_choice(&self, id: &i64) -> bool {

@@ -48,6 +48,8 @@ enum Access {
     Editors,
     /// Clerks and admins who cover institution A (its spend and imports).
     EditorsOfA,
+    /// Managers and admins (each for what they cover).
+    TargetSetters,
 }
 
 impl Access {
@@ -61,6 +63,7 @@ impl Access {
             Access::AdminsOfA => matches!(p, NetworkAdmin | AdminA),
             Access::Editors => matches!(p, NetworkAdmin | AdminA | ClerkA | AdminB),
             Access::EditorsOfA => matches!(p, NetworkAdmin | AdminA | ClerkA),
+            Access::TargetSetters => matches!(p, NetworkAdmin | AdminA | ManagerA | AdminB),
         }
     }
 }
@@ -136,6 +139,8 @@ const MATRIX: &[Entry] = &[
     entry("GET", "/reports", Access::SignedIn, 200),
     entry("GET", "/reports.csv", Access::SignedIn, 200),
     entry("GET", "/reports/audit.csv", Access::SignedIn, 200),
+    // An empty form names no institution (400); clerks and auditors may not set targets.
+    entry("POST", "/reports/targets", Access::TargetSetters, 400),
     // Each visitor sees the spend of the institutions they cover.
     entry("GET", "/spend", Access::SignedIn, 200),
     entry("GET", "/spend.csv", Access::SignedIn, 200),

@@ -528,3 +528,244 @@ async fn a_network_shows_the_pooled_share_and_the_mean_of_shares_side_by_side() 
         403
     );
 }
+
+#[actix_web::test]
+async fn years_compare_with_a_baseline_and_managers_set_targets() {
+    let app = spawn_app().await;
+    let (preston, _) = preston_year(&app);
+    let local = app.with_conn(|c| {
+        suppliers::find_by_name(c, "Preston Bakers Ltd")
+            .unwrap()
+            .unwrap()
+    });
+    let far = supplier(&app, "Far Away Ltd", Some("E09000001"), false);
+    // 2024/25: £999 local (set up above) and £1 far away: 99.90% local.
+    line(
+        &app,
+        preston,
+        "02/04/2024",
+        "1",
+        Some(far),
+        "Far Away Ltd",
+        "procurement",
+    );
+    let _ = local;
+    let (manager, _) = app.signed_in("manager", Role::Manager, Some(preston)).await;
+    let page = manager
+        .get(&format!(
+            "/reports?institution={preston}&fy=2024&baseline=2023"
+        ))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("99.90%"), "{}", page.body);
+    assert!(page.body.contains("Change since 2023/24"));
+    // Preston: 47.06% → 99.90% is +52.84 pp; £800 → £999 is +£199.
+    assert!(
+        page.body.contains("+52.84 pp") && page.body.contains("£199.00"),
+        "{}",
+        page.body
+    );
+    // Year on year, oldest first, as a chart and a table.
+    let trend = &page.body[page.body.find("Year on year").expect("trend section")..];
+    assert!(trend.contains("<svg") && trend.find("2023/24") < trend.find("2024/25"));
+    let rows = table(
+        &manager
+            .get(&format!(
+                "/reports.csv?institution={preston}&fy=2024&table=trend"
+            ))
+            .await
+            .body,
+    );
+    assert_eq!(rows[1][..3], ["2023/24", "1700.00", "47.06"]);
+    assert_eq!(rows[2][..3], ["2024/25", "1000.00", "99.90"]);
+
+    // Targets: 50% for Preston and 90% for Lancashire in 2024/25.
+    let form = format!("/reports?institution={preston}&fy=2024");
+    let res = manager
+        .submit(
+            &form,
+            "/reports/targets",
+            &[
+                ("owner_kind", "institution"),
+                ("owner_id", &preston.to_string()),
+                ("fy", "2024"),
+                ("target_1", "50"),
+                ("target_2", "99.95"),
+                ("back", &format!("institution={preston}&fy=2024")),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let page = manager.get(&form).await;
+    assert!(
+        page.body.contains("50.00% <span class=\"tag\">met</span>"),
+        "{}",
+        page.body
+    );
+    assert!(page
+        .body
+        .contains("99.95% <span class=\"tag tag-warn\">not yet</span>"));
+    assert_eq!(app.audit_rows("report_targets").len(), 1);
+    let bad = manager
+        .submit(
+            &form,
+            "/reports/targets",
+            &[
+                ("owner_kind", "institution"),
+                ("owner_id", &preston.to_string()),
+                ("fy", "2024"),
+                ("target_1", "120"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, 400);
+    let (clerk, _) = app.signed_in("clerk", Role::Clerk, Some(preston)).await;
+    let res = clerk
+        .submit(
+            &form,
+            "/reports/targets",
+            &[
+                ("owner_kind", "institution"),
+                ("owner_id", &preston.to_string()),
+                ("fy", "2024"),
+                ("target_1", "10"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 403, "clerks do not set targets");
+}
+
+#[actix_web::test]
+async fn breakdowns_show_size_type_top_suppliers_leakage_and_data_quality() {
+    let app = spawn_app().await;
+    let (preston, _) = preston_year(&app);
+    app.with_conn(|c| {
+        let id = suppliers::find_by_name(c, "Leyland Joinery Ltd")
+            .unwrap()
+            .unwrap();
+        let s = suppliers::get(c, id).unwrap();
+        let mut f = s.fields();
+        f.size_band = "small".into();
+        f.size_definition = "employees".into();
+        f.employees = "12".into();
+        f.is_cooperative = Some("on".into());
+        f.sic_codes = "16230".into();
+        suppliers::update(
+            c,
+            &Actor::system("test"),
+            id,
+            s.version,
+            &f.parse().unwrap(),
+            Source::Clerk,
+            "",
+        )
+        .unwrap();
+    });
+    let (client, _) = app.signed_in("manager", Role::Manager, Some(preston)).await;
+    let page = client
+        .get(&format!("/reports?institution={preston}&fy=2023&top=2"))
+        .await;
+    let b = &page.body;
+    for heading in [
+        "By supplier size",
+        "By type of organisation",
+        "By sector",
+        "By department",
+        "By expense type",
+        "All spend by payment type",
+        "most deprived",
+        "Top 2 suppliers",
+        "Largest suppliers outside the innermost area",
+        "Data quality",
+    ] {
+        assert!(b.contains(heading), "{heading}");
+    }
+    // Top 2 of the 4 influenceable suppliers: £800 + £500 of £1,700.
+    assert!(
+        b.contains("Top 2 suppliers: 76.47% of influenceable spend"),
+        "{b}"
+    );
+    let size = table(
+        &client
+            .get(&format!(
+                "/reports.csv?institution={preston}&fy=2023&table=size"
+            ))
+            .await
+            .body,
+    );
+    assert_eq!(size[0], ["Group", "Spend (£)", "Share (%)", "Suppliers"]);
+    assert!(
+        size.contains(&vec![
+            "Small".to_owned(),
+            "500.00".into(),
+            "29.41".into(),
+            "1".into()
+        ]),
+        "{size:?}"
+    );
+    assert!(size.contains(&vec![
+        "SME (micro, small and medium)".to_owned(),
+        "500.00".into(),
+        "29.41".into(),
+        "1".into()
+    ]));
+    let kinds = table(
+        &client
+            .get(&format!(
+                "/reports.csv?institution={preston}&fy=2023&table=type"
+            ))
+            .await
+            .body,
+    );
+    assert!(
+        kinds.contains(&vec![
+            "Co-operative".to_owned(),
+            "500.00".into(),
+            "29.41".into(),
+            "1".into()
+        ]),
+        "{kinds:?}"
+    );
+    let sic = table(
+        &client
+            .get(&format!(
+                "/reports.csv?institution={preston}&fy=2023&table=sic"
+            ))
+            .await
+            .body,
+    );
+    assert!(
+        sic.iter()
+            .any(|r| r[0] == "C Manufacturing" && r[1] == "500.00"),
+        "{sic:?}"
+    );
+    // Leakage: outside Preston, the Lancashire joiner and the overseas firm.
+    let leak = table(
+        &client
+            .get(&format!(
+                "/reports.csv?institution={preston}&fy=2023&table=leakage"
+            ))
+            .await
+            .body,
+    );
+    let names: Vec<&str> = leak[1..].iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(names, ["Leyland Joinery Ltd", "Overseas Software Inc"]);
+    let quality = table(
+        &client
+            .get(&format!(
+                "/reports.csv?institution={preston}&fy=2023&table=quality"
+            ))
+            .await
+            .body,
+    );
+    assert_eq!(quality[2], ["Size known", "500.00", "29.41"]);
+}
+
+#[actix_web::test]
+async fn reports_print_without_navigation_or_forms() {
+    let app = spawn_app().await;
+    let css = app.client().get("/static/app.css").await.body;
+    let print = &css[css.find("@media print").expect("a print stylesheet")..];
+    assert!(print.contains("size: A4"));
+    assert!(print.contains("nav") && print.contains("form") && print.contains(".no-print"));
+}
