@@ -102,3 +102,54 @@ fn resolve(
     }
     Ok(())
 }
+
+/// Where a supplier would be placed if located by `basis` instead of its
+/// own basis: for the report's sensitivity table. A supplier with no postcode
+/// for that basis (and no manual location) keeps its own placement.
+pub fn under_basis(
+    conn: &mut DbConn,
+    gazetteer: &Gazetteer,
+    release: Option<&Release>,
+    supplier: &suppliers::Supplier,
+    basis: crate::domain::classify::LocationBasis,
+    own: Option<&super::report::Located>,
+) -> QueryResult<Option<super::report::Located>> {
+    let mut input = supplier.location_input(None);
+    if input.manual.is_none() && input.postcodes.for_basis(basis).is_none() {
+        return Ok(own.cloned());
+    }
+    input.basis = basis;
+    let record = match (
+        release,
+        input.postcodes.for_basis(basis).map(Postcode::parse),
+    ) {
+        (Some(r), Some(Ok(pc))) if input.manual.is_none() => {
+            postcodes::find(conn, r.id, pc.as_str())?
+        }
+        _ => None,
+    };
+    let find = move |_: &str| record.clone().map(LookupRecord::from);
+    let lookup = release.map(|r| Lookup {
+        release: &r.name,
+        imd_lsoa_count: r.imd_lsoa_count,
+        find: &find,
+    });
+    let no_tiers = Definition {
+        id: 0,
+        version: 0,
+        tiers: Vec::new(),
+    };
+    let c = classify(&input, &no_tiers, lookup.as_ref(), gazetteer);
+    Ok(Some(super::report::Located {
+        supplier_id: supplier.id,
+        postcode: c.postcode.clone(),
+        district_code: c.district.clone(),
+        outside_uk: c.placement == Placement::OutsideUk,
+        unknown_reason: match &c.placement {
+            Placement::Unknown(reason) => Some(reason.to_string()),
+            _ => None,
+        },
+        imd_decile: c.imd_decile.map(i32::from),
+        terminated: c.terminated.clone(),
+    }))
+}

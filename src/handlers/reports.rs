@@ -35,6 +35,8 @@ pub struct ReportQuery {
     to: String,
     /// A version of the definition to report under (default: the current).
     definition: String,
+    /// Part of the financial year: `q1`…`q4` or `m1`…`m12` (m1 is April).
+    part: String,
     /// A financial year to compare with.
     baseline: String,
     /// How many suppliers the top-N table covers (default 300).
@@ -48,6 +50,7 @@ impl ReportQuery {
             ("institution", &self.institution),
             ("network", &self.network),
             ("fy", &self.fy),
+            ("part", &self.part),
             ("from", &self.from),
             ("to", &self.to),
             ("definition", &self.definition),
@@ -135,6 +138,9 @@ pub struct Report {
     /// (tier position from 1, target in basis points) for the year shown.
     pub targets: Vec<(i32, i64)>,
     pub tables: Vec<Table>,
+    /// The headline (cumulative share of each tier) under each location
+    /// basis: (basis label, shares in basis points).
+    pub sensitivity: Vec<(String, Vec<Option<i64>>)>,
 }
 
 /// A breakdown table: shown on the page and downloadable as CSV.
@@ -234,16 +240,28 @@ pub fn compute(
         Some(y) => {
             let (a, b) = crate::domain::ledger::financial_year_bounds(y)
                 .ok_or_else(|| AppError::BadRequest("No such financial year.".into()))?;
-            (
-                a,
-                b,
-                format!(
-                    "Financial year {} ({} to {})",
-                    financial_year_label(y),
-                    a.format("%d/%m/%Y"),
-                    b.format("%d/%m/%Y")
+            match year_part(a, &q.part) {
+                Some((pa, pb, name)) => (
+                    pa,
+                    pb,
+                    format!(
+                        "{name} of financial year {} ({} to {})",
+                        financial_year_label(y),
+                        pa.format("%d/%m/%Y"),
+                        pb.format("%d/%m/%Y")
+                    ),
                 ),
-            )
+                None => (
+                    a,
+                    b,
+                    format!(
+                        "Financial year {} ({} to {})",
+                        financial_year_label(y),
+                        a.format("%d/%m/%Y"),
+                        b.format("%d/%m/%Y")
+                    ),
+                ),
+            }
         }
         None => {
             let a = match q.from.trim() {
@@ -321,6 +339,30 @@ pub fn compute(
         Some(y) => report::targets(c, owner, y)?,
         None => Vec::new(),
     };
+    let mut sensitivity = Vec::new();
+    let release_now = postcodes::active(c)?;
+    for basis in crate::domain::classify::LocationBasis::ALL {
+        let mut alt = std::collections::HashMap::with_capacity(supplier_rows.len());
+        for s in &supplier_rows {
+            if let Some(l) = crate::db::locations::under_basis(
+                c,
+                &state.gazetteer,
+                release_now.as_ref(),
+                s,
+                *basis,
+                located.get(&s.id),
+            )? {
+                alt.insert(s.id, l);
+            }
+        }
+        let f = Figures::compute(&cells, &tier_names, influenceable, |s| {
+            report::place_of(s.and_then(|id| alt.get(&id)), &def, s)
+        });
+        sensitivity.push((
+            format!("Every supplier by its {}", basis.label()),
+            (0..f.tiers.len()).map(|k| f.share_bp(k)).collect(),
+        ));
+    }
     let mut per_institution = Vec::new();
     let mut pooled = None;
     if matches!(owner, Owner::Network(_)) {
@@ -388,7 +430,30 @@ pub fn compute(
         baseline,
         targets,
         tables,
+        sensitivity,
     })
+}
+
+/// A quarter (`q1`…`q4`) or month (`m1`…`m12`, m1 being the year's first
+/// month) of the financial year starting on `start`.
+pub fn year_part(start: NaiveDate, part: &str) -> Option<(NaiveDate, NaiveDate, String)> {
+    use chrono::Months;
+    let number = |prefix: char, max: u32| {
+        part.strip_prefix(prefix)
+            .and_then(|n| n.parse::<u32>().ok())
+            .filter(|n| (1..=max).contains(n))
+    };
+    let (first, months, name) = if let Some(n) = number('q', 4) {
+        ((n - 1) * 3, 3, format!("Quarter {n}"))
+    } else if let Some(n) = number('m', 12) {
+        let month = start.checked_add_months(Months::new(n - 1))?;
+        (n - 1, 1, month.format("%B %Y").to_string())
+    } else {
+        return None;
+    };
+    let a = start.checked_add_months(Months::new(first))?;
+    let b = a.checked_add_months(Months::new(months))?.pred_opt()?;
+    Some((a, b, name))
 }
 
 fn f_top(q: &ReportQuery) -> usize {
@@ -968,6 +1033,7 @@ pub async fn dashboard(
             .map(|y| (*y, financial_year_label(*y)))
             .collect(),
         fy: report.fy,
+        part: q.part.clone(),
         from: q.from.clone(),
         to: q.to.clone(),
         institution: q.institution.clone(),
@@ -1014,6 +1080,16 @@ pub async fn dashboard(
         owner_kind: report.owner.parts().0.to_owned(),
         owner_id: report.owner.parts().1,
         tables: report.tables,
+        sensitivity: report
+            .sensitivity
+            .iter()
+            .map(|(label, shares)| {
+                (
+                    label.clone(),
+                    shares.iter().map(|bp| percent_text(*bp)).collect(),
+                )
+            })
+            .collect(),
     })
 }
 

@@ -57,6 +57,7 @@ pub struct ReportPage {
     pub pooled: Option<(String, String, String, String)>,
     pub years: Vec<(i32, String)>,
     pub fy: Option<i32>,
+    pub part: String,
     pub from: String,
     pub to: String,
     pub institution: String,
@@ -73,6 +74,8 @@ pub struct ReportPage {
     pub tier_names: Vec<String>,
     pub tables: Vec<crate::handlers::reports::Table>,
     pub can_set_targets: bool,
+    /// (basis, cumulative share per tier)
+    pub sensitivity: Vec<(String, Vec<String>)>,
     pub owner_kind: String,
     pub owner_id: i64,
 }
@@ -84,6 +87,44 @@ impl ReportPage {
 
     pub fn is_institution(&self, id: &i64) -> bool {
         self.network.is_empty() && self.institution == id.to_string()
+    }
+
+    /// The parts of a year the period picker offers.
+    pub fn parts(&self) -> Vec<(String, String)> {
+        let quarters = [
+            "Q1 (April–June)",
+            "Q2 (July–September)",
+            "Q3 (October–December)",
+            "Q4 (January–March)",
+        ];
+        let months = [
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+            "January",
+            "February",
+            "March",
+        ];
+        let mut out = vec![(String::new(), "Whole year".to_owned())];
+        out.extend(
+            quarters
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (format!("q{}", i + 1), (*l).to_owned())),
+        );
+        out.extend(
+            months
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (format!("m{}", i + 1), (*l).to_owned())),
+        );
+        out
     }
 
     pub fn is_baseline(&self, year: &i32) -> bool {

@@ -769,3 +769,171 @@ async fn reports_print_without_navigation_or_forms() {
     assert!(print.contains("size: A4"));
     assert!(print.contains("nav") && print.contains("form") && print.contains(".no-print"));
 }
+
+#[actix_web::test]
+async fn the_headline_is_shown_under_each_location_basis() {
+    let app = spawn_app().await;
+    let files = [
+        crate::common::shared_data("geo/codepoint-open-2014-08/pr.csv"),
+        crate::common::shared_data("geo/codepoint-open-2014-08/m.csv"),
+    ];
+    localspend::import::postcode_release::import_release(
+        &mut app.conn(),
+        &files,
+        "Code-Point PR+M",
+        &Actor::system("test"),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    // Head office in Manchester, branch in Preston, invoices from Manchester.
+    let chain = app.with_conn(|c| {
+        let input = SupplierFields {
+            name: "Northern Builders Ltd".into(),
+            postcode_registered: "M1 1AD".into(),
+            postcode_branch: "PR0 2AD".into(),
+            postcode_invoice: "M1 1AE".into(),
+            location_basis: "registered_office".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        suppliers::create(c, &Actor::system("test"), &input, Source::Clerk, "")
+            .unwrap()
+            .id
+    });
+    let local = supplier(&app, "Preston Bakers Ltd", Some("E07000123"), false);
+    line(
+        &app,
+        preston,
+        "01/05/2023",
+        "600",
+        Some(chain),
+        "Northern Builders Ltd",
+        "procurement",
+    );
+    line(
+        &app,
+        preston,
+        "01/05/2023",
+        "400",
+        Some(local),
+        "Preston Bakers Ltd",
+        "procurement",
+    );
+    let (client, _) = app.signed_in("manager", Role::Manager, Some(preston)).await;
+    let page = client
+        .get(&format!("/reports?institution={preston}&fy=2023"))
+        .await;
+    let b = &page.body;
+    let section = &b[b
+        .find("depends on the address used")
+        .expect("sensitivity table")..];
+    let row = |label: &str| {
+        let start = section.find(label).unwrap_or_else(|| panic!("{label}"));
+        section[start..start + 120].to_owned()
+    };
+    // Preston is tier 1: by registered office only the bakery (40%); by
+    // branch the builder too (100%); by invoice address 40% again.
+    assert!(
+        row("by its registered office").contains("40.00%"),
+        "{section}"
+    );
+    assert!(
+        row("by its branch or trading site").contains("100.00%"),
+        "{section}"
+    );
+    assert!(row("by its invoice address").contains("40.00%"));
+    // The headline itself uses each supplier's own basis.
+    assert!(
+        b.contains(">Preston</a></th><td class=\"num\">£400.00"),
+        "{b}"
+    );
+}
+
+#[actix_web::test]
+async fn quarters_months_and_a_boundary_change_between_years() {
+    let app = spawn_app().await;
+    // North Yorkshire became one council in April 2023, absorbing Craven.
+    let county = app.add_institution("North Yorkshire Council", "E06000065");
+    let craven_firm = supplier(&app, "Skipton Stone Ltd", Some("E07000163"), false);
+    let far = supplier(&app, "Far Away Ltd", Some("E09000001"), false);
+    line(
+        &app,
+        county,
+        "15/06/2022",
+        "100",
+        Some(craven_firm),
+        "Skipton Stone Ltd",
+        "procurement",
+    );
+    line(
+        &app,
+        county,
+        "15/06/2023",
+        "300",
+        Some(craven_firm),
+        "Skipton Stone Ltd",
+        "procurement",
+    );
+    line(
+        &app,
+        county,
+        "15/11/2023",
+        "100",
+        Some(far),
+        "Far Away Ltd",
+        "procurement",
+    );
+    let (client, _) = app.signed_in("manager", Role::Manager, Some(county)).await;
+    // The retired Craven code counts in its successor in both years.
+    let rows = table(
+        &client
+            .get(&format!(
+                "/reports.csv?institution={county}&fy=2023&table=trend"
+            ))
+            .await
+            .body,
+    );
+    assert_eq!(rows[1][..3], ["2022/23", "100.00", "100.00"], "{rows:?}");
+    assert_eq!(rows[2][..3], ["2023/24", "400.00", "75.00"]);
+    let q1 = client
+        .get(&format!("/reports?institution={county}&fy=2023&part=q1"))
+        .await;
+    assert!(
+        q1.body
+            .contains("Quarter 1 of financial year 2023/24 (01/04/2023 to 30/06/2023)"),
+        "{}",
+        q1.body
+    );
+    let rows = table(
+        &client
+            .get(&format!(
+                "/reports.csv?institution={county}&fy=2023&part=q1&table=headline"
+            ))
+            .await
+            .body,
+    );
+    assert_eq!(rows.last().unwrap()[..2], ["Influenceable spend", "300.00"]);
+    let november = client
+        .get(&format!("/reports?institution={county}&fy=2023&part=m8"))
+        .await;
+    assert!(november
+        .body
+        .contains("November 2023 of financial year 2023/24"));
+    let rows = table(
+        &client
+            .get(&format!(
+                "/reports.csv?institution={county}&fy=2023&part=m8&table=headline"
+            ))
+            .await
+            .body,
+    );
+    assert_eq!(rows.last().unwrap()[..2], ["Influenceable spend", "100.00"]);
+    let range = client
+        .get(&format!(
+            "/reports?institution={county}&from=01/06/2022&to=30/06/2023"
+        ))
+        .await;
+    assert!(range.body.contains("01/06/2022 to 30/06/2023") && range.body.contains("£400.00"));
+}
