@@ -11,10 +11,11 @@ rows=${ROWS:-2700000}
 companies=${COMPANIES:-5500000}
 suppliers=${SUPPLIERS:-50000}
 spend_lines=${SPEND_LINES:-1000000}
-only=${ONLY:-all}   # all, or spend
+report_lines=${REPORT_LINES:-10000000}
+only=${ONLY:-all}   # all, spend or reports
 echo "building (release)…"
 cargo build --release --quiet
-cargo build --release --quiet --example gen_onspd --example gen_companies --example seed_suppliers --example gen_spend
+cargo build --release --quiet --example gen_onspd --example gen_companies --example seed_suppliers --example gen_spend --example seed_reports
 command -v sqlite3 >/dev/null || { echo "installing sqlite3 for the comparison…"; sudo apt-get install -y sqlite3 >/dev/null 2>&1 || apt-get install -y sqlite3 >/dev/null; }
 
 # Peak resident memory of a child process, via getrusage.
@@ -55,6 +56,59 @@ spend_bench() {
   printf '%-44s %12s\n' "ratio (ours ÷ sqlite3)" "${ratio}×"
 }
 
+reports_bench() {
+  echo "seeding a report database of $report_lines lines (10 institutions × 10 years, 50,000 suppliers)…"
+  rm -f "$work/reports.db"*
+  export LOCALSPEND_DATABASE_URL="$work/reports.db" LOCALSPEND_LOG=warn
+  ./target/release/localspend migrate >/dev/null
+  ./target/release/examples/seed_reports "$work/reports.db" "$report_lines" 50000
+  echo "benchmark-password-123" | ./target/release/localspend user add --username bench --name Bench --role admin --password-stdin >/dev/null
+  LOCALSPEND_BIND=127.0.0.1:18093 ./target/release/localspend serve >/dev/null 2>&1 &
+  server=$!
+  python3 - "$server" <<'PY'
+import http.cookiejar, re, sys, time, urllib.parse, urllib.request
+pid = sys.argv[1]
+base = "http://127.0.0.1:18093"
+for _ in range(100):
+    try:
+        urllib.request.urlopen(base + "/healthz"); break
+    except Exception:
+        time.sleep(0.2)
+jar = http.cookiejar.CookieJar()
+web = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+token = re.search(r'name="csrf_token" value="([^"]+)"', web.open(base + "/login").read().decode()).group(1)
+web.open(base + "/login", urllib.parse.urlencode({"csrf_token": token, "username": "bench", "password": "benchmark-password-123"}).encode())
+def timed(path):
+    start = time.monotonic()
+    body = web.open(base + path).read()
+    return time.monotonic() - start, body
+def hwm():
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmHWM"):
+            return int(line.split()[1]) // 1024
+first, _ = timed("/reports?institution=1&fy=2024")
+inst = sorted(timed(f"/reports?institution={1 + i % 10}&fy={2015 + i % 10}")[0] for i in range(20))
+net = sorted(timed(f"/reports?network=1&fy={2015 + i % 10}")[0] for i in range(10))
+before = hwm()
+secs, body = timed("/reports/audit.csv?institution=1&from=01/04/2015&to=31/03/2025")
+lines = body.count(b"\n") - 11
+p95 = lambda xs: xs[min(len(xs) - 1, int(round(0.95 * len(xs))) - 1)]
+print(f"\n{'benchmark':<50} {'result':>12} {'target':>12} {'ok':>6}")
+print(f"{'first report (locates 50,000 suppliers)':<50} {first:>10.2f} s")
+print(f"{'institution-year dashboard, p95 of 20':<50} {p95(inst) * 1000:>9.0f} ms {'≤ 100 ms':>12} {'yes' if p95(inst) <= 0.1 else 'NO':>6}")
+print(f"{'network dashboard, p95 of 10':<50} {p95(net) * 1000:>9.0f} ms {'≤ 300 ms':>12} {'yes' if p95(net) <= 0.3 else 'NO':>6}")
+print(f"{'audit export, ' + format(lines, ',') + ' lines':<50} {secs:>10.2f} s {'≤ 10 s':>12} {'yes' if secs <= 10 else 'NO':>6}")
+print(f"{'server peak memory (before → after the export)':<50} {before:>5} → {hwm()} MB")
+PY
+  kill "$server"
+}
+
+if [ "$only" = reports ]; then
+  reports_bench
+  [ -n "${BENCH_DIR:-}" ] || rm -rf "$work"
+  exit 0
+fi
+
 if [ "$only" = spend ]; then
   spend_bench
   [ -n "${BENCH_DIR:-}" ] || rm -rf "$work"
@@ -92,4 +146,5 @@ printf '%-44s %12s\n' "Companies House import, rows per second" "$ch_rate"
 printf '%-44s %12s %12s %8s\n' "match $suppliers supplier names" "${match_secs} s" "≤ 2 s" "$(python3 -c "print('yes' if $match_secs <= 2 else 'NO')")"
 echo "  ($match_out)"
 spend_bench
+reports_bench
 [ -n "${BENCH_DIR:-}" ] || rm -rf "$work"

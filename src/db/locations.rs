@@ -115,7 +115,13 @@ pub fn under_basis(
     own: Option<&super::report::Located>,
 ) -> QueryResult<Option<super::report::Located>> {
     let mut input = supplier.location_input(None);
-    if input.manual.is_none() && input.postcodes.for_basis(basis).is_none() {
+    // A supplier placed by hand, with no postcode of this kind, or with the
+    // same postcode for it as for its own basis is where it already is.
+    let alternative = input.postcodes.for_basis(basis);
+    if input.manual.is_some()
+        || alternative.is_none()
+        || alternative == input.postcodes.for_basis(input.basis)
+    {
         return Ok(own.cloned());
     }
     input.basis = basis;

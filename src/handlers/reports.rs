@@ -315,19 +315,23 @@ pub fn compute(
         f_top(q),
     );
     let mut trend = Vec::new();
-    for year in years.iter().rev() {
-        let Some((a, b)) = crate::domain::ledger::financial_year_bounds(*year) else {
-            continue;
-        };
-        let year_cells = report::spend_cells(c, &ids, a, b)?;
-        let mut year_ids: Vec<i64> = year_cells.iter().filter_map(|x| x.supplier_id).collect();
-        year_ids.sort_unstable();
-        year_ids.dedup();
-        let year_located = report::locations(c, &year_ids)?;
-        let f = Figures::compute(&year_cells, &tier_names, influenceable, |s| {
-            report::place_of(s.and_then(|id| year_located.get(&id)), &def, s)
-        });
-        trend.push((*year, f));
+    if let (Some(a), Some(b)) = (first, last) {
+        let by_year = report::spend_cells_by_year(c, &ids, a, b)?;
+        let mut all_ids: Vec<i64> = by_year.iter().filter_map(|(_, x)| x.supplier_id).collect();
+        all_ids.sort_unstable();
+        all_ids.dedup();
+        let all_located = report::locations(c, &all_ids)?;
+        for year in years.iter().rev() {
+            let year_cells: Vec<_> = by_year
+                .iter()
+                .filter(|(y, _)| y == year)
+                .map(|(_, x)| x.clone())
+                .collect();
+            let f = Figures::compute(&year_cells, &tier_names, influenceable, |s| {
+                report::place_of(s.and_then(|id| all_located.get(&id)), &def, s)
+            });
+            trend.push((*year, f));
+        }
     }
     let baseline = q
         .baseline
@@ -1459,12 +1463,12 @@ pub async fn audit_csv(
                     let def = definition.to_definition();
                     let tier_names: Vec<String> =
                         definition.tiers.iter().map(|t| t.name.clone()).collect();
+                    let sups: std::collections::HashMap<i64, crate::db::suppliers::Supplier> =
+                        sups.into_iter().map(|s| (s.id, s)).collect();
                     let rows: Vec<Vec<String>> = lines
                         .iter()
                         .map(|l| {
-                            let s = l
-                                .supplier_id
-                                .and_then(|id| sups.iter().find(|s| s.id == id));
+                            let s = l.supplier_id.and_then(|id| sups.get(&id));
                             let loc: Option<&Located> =
                                 l.supplier_id.and_then(|id| located.get(&id));
                             let place = report::place_of(loc, &def, l.supplier_id);
