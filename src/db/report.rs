@@ -14,6 +14,11 @@ use super::DbConn;
 use crate::domain::classify::Definition;
 use crate::domain::figures::{Place, SpendCell};
 
+/// Ids for an `IN (…)` list: integers only, so safe to write into SQL.
+fn id_list(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+}
+
 #[derive(QueryableByName)]
 struct CellRow {
     #[diesel(sql_type = BigInt)]
@@ -43,11 +48,7 @@ pub fn spend_cells(
     if institutions.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = institutions
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let ids = id_list(institutions);
     let rows: Vec<CellRow> = diesel::sql_query(format!(
         "SELECT institution_id, supplier_id, payment_type, department, expense_type, \
          CAST(SUM(amount_pence) AS BIGINT) AS pence, COUNT(*) AS lines FROM spend_lines \
@@ -98,11 +99,7 @@ pub fn spend_cells_by_year(
     if institutions.is_empty() {
         return Ok(Vec::new());
     }
-    let ids = institutions
-        .iter()
-        .map(i64::to_string)
-        .collect::<Vec<_>>()
-        .join(",");
+    let ids = id_list(institutions);
     let fy = if super::backend_name(conn) == "sqlite" {
         "CAST(substr(payment_date, 1, 4) AS INTEGER) - (CASE WHEN substr(payment_date, 6, 2) < '04' THEN 1 ELSE 0 END)"
     } else {

@@ -452,6 +452,27 @@ pub enum LocationFilter {
     Unknown,
 }
 
+impl LocationFilter {
+    /// The filter a `tier` parameter asks for: a tier position (from 1) of
+    /// the definition whose (name, districts) tiers are given, or `rest`,
+    /// `outside` or `unknown`.
+    pub fn from_param(tier: &str, tiers: &[(String, Vec<String>)]) -> Option<Self> {
+        match tier {
+            "" => None,
+            "rest" => Some(Self::RestOfUk(
+                tiers.last().map(|t| t.1.clone()).unwrap_or_default(),
+            )),
+            "outside" => Some(Self::OutsideUk),
+            "unknown" => Some(Self::Unknown),
+            n => n
+                .parse::<usize>()
+                .ok()
+                .and_then(|n| tiers.get(n.wrapping_sub(1)))
+                .map(|t| Self::InDistricts(t.1.clone())),
+        }
+    }
+}
+
 /// Which suppliers a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct SupplierFilter {

@@ -122,19 +122,7 @@ fn filter_of(
             .unwrap_or_default(),
         None => Vec::new(),
     };
-    let location = match q.tier.as_str() {
-        "" => None,
-        "rest" => Some(LocationFilter::RestOfUk(
-            tier_sets.last().map(|t| t.1.clone()).unwrap_or_default(),
-        )),
-        "outside" => Some(LocationFilter::OutsideUk),
-        "unknown" => Some(LocationFilter::Unknown),
-        n => n
-            .parse::<usize>()
-            .ok()
-            .and_then(|n| tier_sets.get(n.wrapping_sub(1)))
-            .map(|t| LocationFilter::InDistricts(t.1.clone())),
-    };
+    let location = LocationFilter::from_param(&q.tier, &tier_sets);
     if location.is_some() {
         crate::db::locations::refresh_stale(c, &state.gazetteer)?;
     }
@@ -420,14 +408,6 @@ pub async fn supplier_lookup(
     ))
 }
 
-fn errors_of(list: Vec<(&'static str, String)>) -> FormErrors {
-    let mut errors = FormErrors::default();
-    for (field, message) in list {
-        errors.add(field, message);
-    }
-    errors
-}
-
 async fn form_page(
     state: &AppState,
     user: &CurrentUser,
@@ -580,7 +560,16 @@ pub async fn create(
     let input = match fields.parse() {
         Ok(i) => i,
         Err(e) => {
-            let p = form_page(&state, &user, &page, None, fields, errors_of(e), false).await?;
+            let p = form_page(
+                &state,
+                &user,
+                &page,
+                None,
+                fields,
+                FormErrors::from_list(e),
+                false,
+            )
+            .await?;
             return html_status(StatusCode::UNPROCESSABLE_ENTITY, &p);
         }
     };
@@ -668,7 +657,7 @@ pub async fn update(
                 &page,
                 Some(current.id),
                 fields,
-                errors_of(e),
+                FormErrors::from_list(e),
                 false,
             )
             .await?;

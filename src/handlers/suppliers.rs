@@ -67,19 +67,7 @@ pub async fn list(
             let tier_sets: Vec<(String, Vec<String>)> = definition
                 .map(|d| d.tiers.into_iter().map(|t| (t.name, t.districts)).collect())
                 .unwrap_or_default();
-            let location = match tier.as_str() {
-                "" => None,
-                "rest" => Some(LocationFilter::RestOfUk(
-                    tier_sets.last().map(|t| t.1.clone()).unwrap_or_default(),
-                )),
-                "outside" => Some(LocationFilter::OutsideUk),
-                "unknown" => Some(LocationFilter::Unknown),
-                n => n
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|n| tier_sets.get(n.wrapping_sub(1)))
-                    .map(|t| LocationFilter::InDistricts(t.1.clone())),
-            };
+            let location = LocationFilter::from_param(&tier, &tier_sets);
             if location.is_some() {
                 crate::db::locations::refresh_stale(c, &g)?;
             }
@@ -165,14 +153,6 @@ pub async fn new_form(user: CurrentUser, page: Page) -> AppResult<HttpResponse> 
     ))
 }
 
-fn errors_of(list: Vec<(&'static str, String)>) -> FormErrors {
-    let mut errors = FormErrors::default();
-    for (field, message) in list {
-        errors.add(field, message);
-    }
-    errors
-}
-
 fn source_of(f: &SupplierFields) -> Source {
     Source::from_code(f.source.trim()).unwrap_or(Source::Clerk)
 }
@@ -191,7 +171,7 @@ pub async fn create(
         Err(e) => {
             return html_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &form_page(layout, None, fields, errors_of(e)),
+                &form_page(layout, None, fields, FormErrors::from_list(e)),
             )
         }
     };
@@ -350,7 +330,7 @@ pub async fn update(
         Err(e) => {
             return html_status(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                &form_page(layout, Some(current.id), fields, errors_of(e)),
+                &form_page(layout, Some(current.id), fields, FormErrors::from_list(e)),
             )
         }
     };

@@ -59,6 +59,11 @@ impl Layout {
 pub struct FormErrors(Vec<(&'static str, String)>);
 
 impl FormErrors {
+    /// From a parser's list of (field, message), in form order.
+    pub fn from_list(list: Vec<(&'static str, String)>) -> Self {
+        Self(list)
+    }
+
     pub fn add(&mut self, field: &'static str, message: impl Into<String>) {
         self.0.push((field, message.into()));
     }

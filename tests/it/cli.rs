@@ -201,6 +201,32 @@ fn a_postgres_url_without_the_feature_is_a_clear_error() {
     assert!(err.contains("`postgres` feature"), "{err}");
 }
 
+/// Preston City Council, in a migrated database.
+fn add_preston(url: &str) -> i64 {
+    let pool = db::build_pool(
+        &localspend::config::DatabaseUrl::parse(url).unwrap(),
+        Some(1),
+    )
+    .unwrap();
+    let mut c = pool.get().unwrap();
+    let gazetteer = db::geography::load(&mut c).unwrap();
+    let input = localspend::domain::institution::InstitutionInput::parse(
+        "Preston City Council",
+        "council",
+        "E07000123",
+        "4",
+    )
+    .unwrap();
+    db::institutions::create(
+        &mut c,
+        &db::audit::Actor::system("test"),
+        &input,
+        &gazetteer,
+    )
+    .unwrap()
+    .id
+}
+
 /// A spend file of `lines` payments to `suppliers` suppliers.
 fn spend_file(lines: usize, suppliers: usize) -> String {
     let mut out =
@@ -223,30 +249,7 @@ fn import_spend_reports_what_it_did_and_refuses_what_it_cannot_read() {
     let db = fresh_database();
     let (ok, _, err) = localspend(&db.url, &["migrate"], None);
     assert!(ok, "{err}");
-    let institution = {
-        let pool = db::build_pool(
-            &localspend::config::DatabaseUrl::parse(&db.url).unwrap(),
-            Some(1),
-        )
-        .unwrap();
-        let mut c = pool.get().unwrap();
-        let gazetteer = db::geography::load(&mut c).unwrap();
-        let input = localspend::domain::institution::InstitutionInput::parse(
-            "Preston City Council",
-            "council",
-            "E07000123",
-            "4",
-        )
-        .unwrap();
-        db::institutions::create(
-            &mut c,
-            &db::audit::Actor::system("test"),
-            &input,
-            &gazetteer,
-        )
-        .unwrap()
-        .id
-    };
+    let institution = add_preston(&db.url);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("april.csv");
     std::fs::write(&file, spend_file(50, 5)).unwrap();
@@ -326,25 +329,7 @@ fn an_import_killed_mid_commit_leaves_all_of_the_batch_or_none() {
         Some(1),
     )
     .unwrap();
-    let institution = {
-        let mut c = pool.get().unwrap();
-        let gazetteer = db::geography::load(&mut c).unwrap();
-        let input = localspend::domain::institution::InstitutionInput::parse(
-            "Preston City Council",
-            "council",
-            "E07000123",
-            "4",
-        )
-        .unwrap();
-        db::institutions::create(
-            &mut c,
-            &db::audit::Actor::system("test"),
-            &input,
-            &gazetteer,
-        )
-        .unwrap()
-        .id
-    };
+    let institution = add_preston(&db.url);
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("big.csv");
     const LINES: i64 = 40_000;
