@@ -202,6 +202,7 @@ pub fn compute(
     state: &AppState,
     user: &CurrentUser,
     q: &ReportQuery,
+    with_trend: bool,
 ) -> Result<Report, AppError> {
     let (scope_name, members, owner) = scope(c, user, q)?;
     let ids: Vec<i64> = members.iter().map(|i| i.id).collect();
@@ -314,8 +315,10 @@ pub fn compute(
         &def,
         f_top(q),
     );
+    // The year-on-year figures read every line on record: only the trend
+    // page and its CSV ask for them.
     let mut trend = Vec::new();
-    if let (Some(a), Some(b)) = (first, last) {
+    if let (true, Some(a), Some(b)) = (with_trend, first, last) {
         let by_year = report::spend_cells_by_year(c, &ids, a, b)?;
         let mut all_ids: Vec<i64> = by_year.iter().filter_map(|(_, x)| x.supplier_id).collect();
         all_ids.sort_unstable();
@@ -333,12 +336,27 @@ pub fn compute(
             trend.push((*year, f));
         }
     }
-    let baseline = q
+    // The baseline: a chosen year, or the first on record.
+    let baseline_year = q
         .baseline
         .parse::<i32>()
         .ok()
-        .or_else(|| trend.first().map(|t| t.0).filter(|y| Some(*y) != fy))
-        .and_then(|y| trend.iter().find(|t| t.0 == y).cloned());
+        .or_else(|| years.last().copied())
+        .filter(|y| Some(*y) != fy && years.contains(y));
+    let baseline = match baseline_year.and_then(crate::domain::ledger::financial_year_bounds) {
+        Some((a, b)) => {
+            let base_cells = report::spend_cells(c, &ids, a, b)?;
+            let mut base_ids: Vec<i64> = base_cells.iter().filter_map(|x| x.supplier_id).collect();
+            base_ids.sort_unstable();
+            base_ids.dedup();
+            let base_located = report::locations(c, &base_ids)?;
+            let f = Figures::compute(&base_cells, &tier_names, influenceable, |s| {
+                report::place_of(s.and_then(|id| base_located.get(&id)), &def, s)
+            });
+            baseline_year.map(|y| (y, f))
+        }
+        None => None,
+    };
     let targets = match fy {
         Some(y) => report::targets(c, owner, y)?,
         None => Vec::new(),
@@ -886,7 +904,7 @@ pub async fn dashboard(
     let (st, u, qq) = (state.clone(), user.clone(), q.clone());
     let (report, choices, networks) = state
         .db(move |c| {
-            let report = compute(c, &st, &u, &qq)?;
+            let report = compute(c, &st, &u, &qq, false)?;
             let choices = institutions::list(c, u.institution_id)?;
             let nets = networks::list(c)?
                 .into_iter()
@@ -1055,22 +1073,6 @@ pub async fn dashboard(
             .as_ref()
             .map(|(y, _)| y.to_string())
             .unwrap_or_default(),
-        trend: report
-            .trend
-            .iter()
-            .map(|(y, f)| {
-                (
-                    financial_year_label(*y),
-                    f.tiers
-                        .iter()
-                        .map(|t| percent_text(share_bp(t.cumulative_pence, f.influenceable_pence)))
-                        .collect(),
-                    percent_text(share_bp(f.unknown_pence, f.influenceable_pence)),
-                    Pence(f.influenceable_pence).to_string(),
-                )
-            })
-            .collect(),
-        trend_chart: trend_chart(&report.trend),
         tier_names: report
             .figures
             .tiers
@@ -1165,7 +1167,10 @@ pub async fn table_csv(
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
     let (st, u, qq) = (state.clone(), user.clone(), q.clone());
-    let report = state.db(move |c| compute(c, &st, &u, &qq)).await?;
+    let with_trend = q.table == "trend";
+    let report = state
+        .db(move |c| compute(c, &st, &u, &qq, with_trend))
+        .await?;
     let f = &report.figures;
     let plain = |p: i64| Pence(p).plain();
     let share = |p: i64| {
@@ -1416,7 +1421,7 @@ pub async fn audit_csv(
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
     let (st, u, qq) = (state.clone(), user.clone(), q.clone());
-    let report = state.db(move |c| compute(c, &st, &u, &qq)).await?;
+    let report = state.db(move |c| compute(c, &st, &u, &qq, false)).await?;
     let head = stamped_csv(&report.stamp, &AUDIT_HEADER, Vec::new())?;
     let header_chunk = stream::once(async move { Ok::<_, AppError>(Bytes::from(head)) });
     let ids: Vec<i64> = report.stamp.institutions.iter().map(|i| i.id).collect();
@@ -1634,4 +1639,48 @@ pub async fn set_targets(
         &format!("/reports{back}"),
         &format!("Saved the targets for {}.", financial_year_label(fy)),
     ))
+}
+
+/// Each headline figure across every financial year on record, under the
+/// report's definition: a chart and a table.
+pub async fn trend(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+    query: web::Query<ReportQuery>,
+) -> AppResult<HttpResponse> {
+    let q = query.into_inner();
+    let (st, u, qq) = (state.clone(), user.clone(), q.clone());
+    let report = state.db(move |c| compute(c, &st, &u, &qq, true)).await?;
+    html(&crate::views::reports::TrendPage {
+        layout: Layout::new(
+            format!("Year on year: {}", report.stamp.scope_name),
+            Some(&user),
+            &page,
+        ),
+        stamp: report.stamp.rows(),
+        chart: trend_chart(&report.trend),
+        tier_names: report
+            .figures
+            .tiers
+            .iter()
+            .map(|t| t.name.clone())
+            .collect(),
+        rows: report
+            .trend
+            .iter()
+            .map(|(y, f)| {
+                (
+                    financial_year_label(*y),
+                    f.tiers
+                        .iter()
+                        .map(|t| percent_text(share_bp(t.cumulative_pence, f.influenceable_pence)))
+                        .collect(),
+                    percent_text(share_bp(f.unknown_pence, f.influenceable_pence)),
+                    Pence(f.influenceable_pence).to_string(),
+                )
+            })
+            .collect(),
+        query: q.query_string(),
+    })
 }

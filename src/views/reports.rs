@@ -68,9 +68,6 @@ pub struct ReportPage {
     pub is_network: bool,
     pub baseline: Option<String>,
     pub baseline_year: String,
-    /// (year label, cumulative share per tier, unknown share, influenceable £)
-    pub trend: Vec<(String, Vec<String>, String, String)>,
-    pub trend_chart: String,
     pub tier_names: Vec<String>,
     pub tables: Vec<crate::handlers::reports::Table>,
     pub can_set_targets: bool,
@@ -134,4 +131,16 @@ impl ReportPage {
     pub fn is_network_choice(&self, id: &i64) -> bool {
         self.network == id.to_string()
     }
+}
+
+#[derive(Template)]
+#[template(path = "reports/trend.html")]
+pub struct TrendPage {
+    pub layout: Layout,
+    pub stamp: Vec<(String, String)>,
+    pub chart: String,
+    pub tier_names: Vec<String>,
+    /// (year label, cumulative share per tier, unknown share, influenceable £)
+    pub rows: Vec<(String, Vec<String>, String, String)>,
+    pub query: String,
 }

@@ -139,6 +139,7 @@ const MATRIX: &[Entry] = &[
     entry("GET", "/reports", Access::SignedIn, 200),
     entry("GET", "/reports.csv", Access::SignedIn, 200),
     entry("GET", "/reports/audit.csv", Access::SignedIn, 200),
+    entry("GET", "/reports/trend", Access::SignedIn, 200),
     // An empty form names no institution (400); clerks and auditors may not set targets.
     entry("POST", "/reports/targets", Access::TargetSetters, 400),
     // Each visitor sees the spend of the institutions they cover.

@@ -566,8 +566,20 @@ async fn years_compare_with_a_baseline_and_managers_set_targets() {
         page.body
     );
     // Year on year, oldest first, as a chart and a table.
-    let trend = &page.body[page.body.find("Year on year").expect("trend section")..];
-    assert!(trend.contains("<svg") && trend.find("2023/24") < trend.find("2024/25"));
+    assert!(
+        page.body.contains("/reports/trend?"),
+        "the dashboard links to the trend"
+    );
+    let trend = manager
+        .get(&format!("/reports/trend?institution={preston}&fy=2024"))
+        .await
+        .body;
+    let chart = &trend[trend.find("<svg").expect("a chart")..];
+    assert!(
+        chart.find("2023/24") < chart.find("2024/25"),
+        "oldest first: {chart}"
+    );
+    assert!(trend.contains("47.06%") && trend.contains("99.90%"));
     let rows = table(
         &manager
             .get(&format!(
