@@ -1,7 +1,7 @@
 //! The command line: `serve` (the default), `migrate` and `user …`.
 
 use std::io::BufRead;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
@@ -35,6 +35,13 @@ pub struct Cli {
 pub enum Command {
     /// Run the web app (the default when no command is given).
     Serve,
+    /// Start the app on a fresh demo database: a fictional anchor network
+    /// around Preston with five years of spend. Prints a login for each role.
+    Demo {
+        /// The demo database file (replaced if it exists).
+        #[arg(long, default_value = "localspend-demo.db")]
+        database: PathBuf,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage user accounts.
@@ -147,6 +154,7 @@ pub(crate) const CLI_ACTOR: &str = "command line";
 pub async fn run(cli: Cli, config: Config) -> Result<(), CliError> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(config).await,
+        Command::Demo { database } => demo(config, &database).await,
         Command::Migrate => {
             open_database(&config)?;
             println!("Database is up to date.");
@@ -196,6 +204,34 @@ async fn serve(config: Config) -> Result<(), CliError> {
     app.run_until_stopped()
         .await
         .map_err(CliError::from_display)
+}
+
+async fn demo(mut config: Config, database: &Path) -> Result<(), CliError> {
+    let shown = database.display().to_string();
+    if !shown.ends_with(".db") {
+        return Err(CliError(format!(
+            "the demo database must be a file ending in .db (it is replaced each time): {shown}"
+        )));
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{shown}{suffix}"));
+    }
+    config.database_url =
+        crate::config::DatabaseUrl::parse(&shown).map_err(CliError::from_display)?;
+    println!("Building the demo in {shown} (about a minute)…");
+    let logins = {
+        let mut conn = open_database(&config)?;
+        let gazetteer = db::geography::load(&mut conn).map_err(CliError::from_display)?;
+        crate::demo::seed(&mut conn, &gazetteer).map_err(CliError::from_display)?
+    };
+    println!();
+    println!("Demo ready: five fictional anchor institutions around Preston, five years of spend.");
+    println!("Sign in as:");
+    for (role, username, password) in &logins.0 {
+        println!("    {role:<22} {username:<14} password {password}");
+    }
+    println!();
+    serve(config).await
 }
 
 /// What every import command shares: a migrated connection, a second one for

@@ -7,6 +7,7 @@ pub mod cli;
 mod cli_spend;
 pub mod config;
 pub mod db;
+pub mod demo;
 pub mod domain;
 pub mod enrich;
 pub mod error;

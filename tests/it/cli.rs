@@ -40,6 +40,7 @@ fn every_command_has_help() {
     for args in [
         &["--help"][..],
         &["serve", "--help"],
+        &["demo", "--help"],
         &["migrate", "--help"],
         &["user", "--help"],
         &["user", "add", "--help"],

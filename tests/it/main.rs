@@ -8,6 +8,7 @@ mod authz_matrix;
 mod cli;
 mod common;
 mod companies;
+mod demo;
 mod postcode_admin;
 mod postcode_import;
 mod reports;
