@@ -1,0 +1,238 @@
+//! The three user journeys in a real browser (headless Chromium through
+//! ChromeDriver's WebDriver protocol), on the demo network, with an axe-core
+//! accessibility check of every page visited and screenshots of the key
+//! pages in `target/e2e-screenshots/`.
+//!
+//! Runs when `LOCALSPEND_E2E=1` (as `.ci/run` sets it, after installing
+//! Chromium, ChromeDriver and axe-core); otherwise each test says so and
+//! passes without a browser.
+
+#[path = "../it/common/mod.rs"]
+#[allow(dead_code)]
+mod common;
+mod webdriver;
+
+use std::path::PathBuf;
+
+use localspend::db::spend;
+use localspend::domain::money::Pence;
+
+use common::{shared_data, spawn_app, TestApp};
+use webdriver::Browser;
+
+fn enabled() -> bool {
+    if std::env::var("LOCALSPEND_E2E").as_deref() == Ok("1") {
+        true
+    } else {
+        eprintln!("browser journeys skipped: set LOCALSPEND_E2E=1 (bash .ci/run does)");
+        false
+    }
+}
+
+fn screenshots() -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/e2e-screenshots");
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// The demo network, and the logins it prints.
+fn demo(app: &TestApp) -> Vec<(String, String)> {
+    app.with_conn(|c| {
+        let gazetteer = localspend::db::geography::load(c).unwrap();
+        localspend::demo::seed(c, &gazetteer)
+            .unwrap()
+            .0
+            .into_iter()
+            .map(|(_, u, p)| (u, p))
+            .collect()
+    })
+}
+
+async fn sign_in(browser: &Browser, base: &str, username: &str, password: &str) {
+    browser.go(&format!("{base}/login")).await;
+    browser.type_into("#username", username).await;
+    browser.type_into("#password", password).await;
+    browser.click("form button[type=submit]").await;
+    browser.wait_for_text("Sign out").await;
+}
+
+#[actix_web::test]
+async fn a_clerk_imports_a_real_file_classifies_suppliers_and_enters_a_payment() {
+    if !enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let logins = demo(&app);
+    let browser = Browser::start().await;
+    let base = &app.base;
+    sign_in(&browser, base, &logins[2].0, &logins[2].1).await;
+    browser.check_accessibility("home").await;
+
+    // Import Manchester's April 2021 file: upload, confirm the mapping, preview, commit.
+    browser.go(&format!("{base}/spend/imports")).await;
+    browser.check_accessibility("imports").await;
+    let file = shared_data("spend/manchester/2021-04.csv")
+        .canonicalize()
+        .unwrap();
+    browser.type_into("#file", file.to_str().unwrap()).await;
+    browser.click("form[enctype] button[type=submit]").await;
+    browser.wait_for_text("Check every row").await;
+    browser.check_accessibility("import mapping").await;
+    browser
+        .screenshot(&screenshots().join("import-mapping.png"))
+        .await;
+    browser
+        .click("form[action$='/map'] button[type=submit]")
+        .await;
+    browser.wait_for_text("What this file holds").await;
+    assert!(
+        browser.text().await.contains("3021"),
+        "the preview counts every payment"
+    );
+    browser.check_accessibility("import preview").await;
+    browser
+        .screenshot(&screenshots().join("import-preview.png"))
+        .await;
+    browser
+        .click("form[action$='/commit'] button[type=submit]")
+        .await;
+    browser.wait_for_text("lines totalling").await;
+    assert!(browser.text().await.contains("£65,033,028.95"));
+
+    // Classify the top two suppliers of the work queue.
+    for _ in 0..2 {
+        browser.go(&format!("{base}/suppliers/queue")).await;
+        browser.check_accessibility("work queue").await;
+        browser
+            .screenshot(&screenshots().join("work-queue.png"))
+            .await;
+        let before = browser.text().await;
+        browser
+            .type_into("table.queue tr:first-child input[name=postcode]", "PR1 2HE")
+            .await;
+        browser
+            .select("table.queue tr:first-child select[name=size_band]", "small")
+            .await;
+        browser
+            .click("table.queue tr:first-child form button[type=submit]")
+            .await;
+        browser.wait_for_text("Classification work queue").await;
+        assert_ne!(before, browser.text().await, "the queue moved on");
+    }
+
+    // Enter a payment by hand.
+    browser.go(&format!("{base}/spend/new")).await;
+    browser.check_accessibility("payment form").await;
+    browser.type_into("#payment_date", "14/05/2024").await;
+    browser.type_into("#amount", "£1234.5").await;
+    browser.type_into("#supplier", "Ribble Joinery Ltd").await;
+    browser
+        .click("form[action='/spend'] button[type=submit]")
+        .await;
+    browser.wait_for_text("Saved a payment of £1,234.50").await;
+    browser.check_accessibility("ledger").await;
+    browser.quit().await;
+}
+
+#[actix_web::test]
+async fn a_manager_reads_the_dashboard_switches_year_and_tier_and_sets_a_target() {
+    if !enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let logins = demo(&app);
+    let browser = Browser::start().await;
+    let base = &app.base;
+    sign_in(&browser, base, &logins[1].0, &logins[1].1).await;
+    browser.go(&format!("{base}/reports")).await;
+    browser
+        .wait_for_text("Local share of influenceable spend")
+        .await;
+    browser.check_accessibility("dashboard").await;
+    browser
+        .screenshot(&screenshots().join("dashboard.png"))
+        .await;
+    // Another year.
+    browser.select("#fy", "2022").await;
+    browser.click("form.filters button[type=submit]").await;
+    browser.wait_for_text("Financial year 2022/23").await;
+    // Another tier: its lines in the ledger.
+    browser.click("table tbody tr:nth-child(2) th a").await;
+    browser.wait_for_text("Spend ledger").await;
+    assert!(browser.url().await.contains("tier=2"));
+    browser.check_accessibility("ledger by tier").await;
+    // A target for 2024/25.
+    browser.go(&format!("{base}/reports?fy=2024")).await;
+    browser.click("details summary").await;
+    browser.type_into("#target_1", "65").await;
+    browser
+        .click("form[action='/reports/targets'] button[type=submit]")
+        .await;
+    browser.wait_for_text("Saved the targets for 2024/25").await;
+    assert!(browser.text().await.contains("65.00%"));
+    browser.go(&format!("{base}/reports/trend")).await;
+    browser.check_accessibility("trend").await;
+    browser.screenshot(&screenshots().join("trend.png")).await;
+    browser.quit().await;
+}
+
+#[actix_web::test]
+async fn an_auditor_downloads_the_audit_csv_and_it_sums_to_the_page() {
+    if !enabled() {
+        return;
+    }
+    let app = spawn_app().await;
+    let logins = demo(&app);
+    let browser = Browser::start().await;
+    let base = &app.base;
+    sign_in(&browser, base, &logins[3].0, &logins[3].1).await;
+    browser.go(&format!("{base}/reports?fy=2023")).await;
+    browser.check_accessibility("auditor dashboard").await;
+    // The figure on the page: tier 1's cumulative pounds.
+    let shown: String = browser
+        .script(
+            "return document.querySelector('table tbody tr:first-child td.num').textContent",
+            &[],
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The export, fetched by the browser with its own session.
+    let csv: String = browser
+        .script_async(
+            "const done = arguments[arguments.length - 1];\
+             fetch(document.querySelector('a.button[href^=\"/reports/audit.csv\"]').href).then(r => r.text()).then(done);",
+            &[],
+        )
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let body = csv.trim_start_matches('\u{feff}').replace("\r\n", "\n");
+    let table = body
+        .split_once("\n\"\"\n")
+        .expect("stamp, then the table")
+        .1;
+    let mut reader = csv::Reader::from_reader(table.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let (amount, influenceable, tier) = (col("Amount (£)"), col("Influenceable"), col("Tier"));
+    let sum: i64 = reader
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| &r[influenceable] == "yes" && &r[tier] == "1")
+        .map(|r| Pence::parse(&r[amount]).unwrap().0)
+        .sum();
+    assert_eq!(
+        Pence(sum).to_string(),
+        shown,
+        "the audit export sums to the figure on the page"
+    );
+    let lines = app.with_conn(|c| {
+        let f = spend::LedgerFilter::default();
+        spend::ledger(c, &f, Default::default(), 1, 0).unwrap().1
+    });
+    assert!(lines > 0);
+    browser.quit().await;
+}
