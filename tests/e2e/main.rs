@@ -8,7 +8,6 @@
 //! passes without a browser.
 
 #[path = "../it/common/mod.rs"]
-#[allow(dead_code)]
 mod common;
 mod webdriver;
 
