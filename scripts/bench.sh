@@ -93,15 +93,17 @@ def hwm():
         if line.startswith("VmHWM"):
             return int(line.split()[1]) // 1024
 first, _ = timed("/reports?institution=1&fy=2024")
-inst = sorted(timed(f"/reports?institution={1 + i % 10}&fy={2015 + i % 10}")[0] for i in range(20))
-net = sorted(timed(f"/reports?network=1&fy={2015 + i % 10}")[0] for i in range(10))
+import os
+runs = int(os.environ.get("RUNS", "20"))
+inst = sorted(timed(f"/reports?institution={1 + i % 10}&fy={2015 + i % 10}")[0] for i in range(runs))
+net = sorted(timed(f"/reports?network=1&fy={2015 + i % 10}")[0] for i in range(max(3, runs // 2)))
 before = hwm()
 secs, body = timed("/reports/audit.csv?institution=1&from=01/04/2015&to=31/03/2025")
 lines = body.count(b"\n") - 11
 p95 = lambda xs: xs[min(len(xs) - 1, int(round(0.95 * len(xs))) - 1)]
 print(f"{'first report (locates 50,000 suppliers)':<50} {first:>10.2f} s")
-print(f"{'institution-year dashboard, p95 of 20':<50} {p95(inst) * 1000:>9.0f} ms {'≤ 100 ms':>12} {'yes' if p95(inst) <= 0.1 else 'NO':>6}")
-print(f"{'network dashboard, p95 of 10':<50} {p95(net) * 1000:>9.0f} ms {'≤ 300 ms':>12} {'yes' if p95(net) <= 0.3 else 'NO':>6}")
+print(f"{'institution-year dashboard, p95 of ' + str(len(inst)):<50} {p95(inst) * 1000:>9.0f} ms {'≤ 100 ms':>12} {'yes' if p95(inst) <= 0.1 else 'NO':>6}")
+print(f"{'network dashboard, p95 of ' + str(len(net)):<50} {p95(net) * 1000:>9.0f} ms {'≤ 300 ms':>12} {'yes' if p95(net) <= 0.3 else 'NO':>6}")
 print(f"{'audit export, ' + format(lines, ',') + ' lines':<50} {secs:>10.2f} s {'≤ 10 s':>12} {'yes' if secs <= 10 else 'NO':>6}")
 print(f"{'server peak memory (before → after the export)':<50} {before:>5} → {hwm()} MB")
 PY

@@ -1435,100 +1435,59 @@ pub async fn audit_csv(
     let definition = report.stamp.definition.clone();
     let release = report.stamp.lookup_release.clone();
     let rules = report.rules.clone();
+    // Suppliers and their locations are read once for the whole export, as
+    // their lines first appear, not once per batch.
+    type Known = (
+        std::collections::HashMap<i64, crate::db::suppliers::Supplier>,
+        std::collections::HashMap<i64, Located>,
+    );
+    let known: std::sync::Arc<std::sync::Mutex<Known>> = Default::default();
     let body = stream::unfold(Some(0_i64), move |cursor| {
-        let (state, ids, names, definition, release, rules) = (
+        let (state, ids, names, definition, release, rules, known) = (
             state.clone(),
             ids.clone(),
             names.clone(),
             definition.clone(),
             release.clone(),
             rules.clone(),
+            known.clone(),
         );
         async move {
             let after = cursor?;
             let batch = state
                 .db(move |c| {
                     let lines = report::lines_after(c, &ids, from, to, after, EXPORT_BATCH)?;
-                    let mut sids: Vec<i64> = lines.iter().filter_map(|l| l.supplier_id).collect();
-                    sids.sort_unstable();
-                    sids.dedup();
-                    Ok((
-                        lines,
-                        suppliers::get_many(c, &sids)?,
-                        report::locations(c, &sids)?,
+                    let mut guard = known.lock().map_err(AppError::internal)?;
+                    let (sups, located) = &mut *guard;
+                    let mut missing: Vec<i64> = lines
+                        .iter()
+                        .filter_map(|l| l.supplier_id)
+                        .filter(|id| !sups.contains_key(id))
+                        .collect();
+                    missing.sort_unstable();
+                    missing.dedup();
+                    sups.extend(
+                        suppliers::get_many(c, &missing)?
+                            .into_iter()
+                            .map(|s| (s.id, s)),
+                    );
+                    located.extend(report::locations(c, &missing)?);
+                    Ok(audit_rows(
+                        &lines,
+                        sups,
+                        located,
+                        &definition,
+                        &release,
+                        &rules,
+                        &names,
                     ))
                 })
                 .await;
             match batch {
                 Err(e) => Some((Err(e), None)),
-                Ok((lines, _, _)) if lines.is_empty() => None,
-                Ok((lines, sups, located)) => {
-                    let next =
-                        (lines.len() as i64 == EXPORT_BATCH).then(|| lines[lines.len() - 1].id);
-                    let def = definition.to_definition();
-                    let tier_names: Vec<String> =
-                        definition.tiers.iter().map(|t| t.name.clone()).collect();
-                    let sups: std::collections::HashMap<i64, crate::db::suppliers::Supplier> =
-                        sups.into_iter().map(|s| (s.id, s)).collect();
-                    let rows: Vec<Vec<String>> = lines
-                        .iter()
-                        .map(|l| {
-                            let s = l.supplier_id.and_then(|id| sups.get(&id));
-                            let loc: Option<&Located> =
-                                l.supplier_id.and_then(|id| located.get(&id));
-                            let place = report::place_of(loc, &def, l.supplier_id);
-                            let types = rules
-                                .iter()
-                                .find(|(i, _)| *i == l.institution_id)
-                                .map(|(_, t)| t.clone())
-                                .unwrap_or_default();
-                            let on = types.contains(&l.payment_type);
-                            let default_on =
-                                crate::domain::spend::PaymentType::from_code(&l.payment_type)
-                                    .is_some_and(|t| t.influenceable_by_default());
-                            let text = |v: Option<&str>| safe_text(v.unwrap_or("")).into_owned();
-                            vec![
-                                text(
-                                    names
-                                        .iter()
-                                        .find(|(i, _)| *i == l.institution_id)
-                                        .map(|(_, n)| n.as_str()),
-                                ),
-                                l.id.to_string(),
-                                l.payment_date.format("%Y-%m-%d").to_string(),
-                                text(Some(&l.supplier_name)),
-                                l.supplier_id.map(|i| i.to_string()).unwrap_or_default(),
-                                text(s.map(|s| s.name.as_str())),
-                                text(s.and_then(|s| s.company_number.as_deref())),
-                                text(s.and_then(|s| s.charity_number.as_deref())),
-                                text(loc.and_then(|l| l.postcode.as_deref())),
-                                text(s.map(|s| s.location_basis.as_str())),
-                                text(loc.and_then(|l| l.district_code.as_deref())),
-                                text(Some(&place.label(&tier_names))),
-                                match place {
-                                    Place::Tier(k) => (k + 1).to_string(),
-                                    _ => String::new(),
-                                },
-                                text(s.and_then(|s| s.size_band.as_deref())),
-                                text(s.map(|s| s.types().join("; ")).as_deref()),
-                                text(s.map(|s| s.sic_codes.as_str())),
-                                l.payment_type.clone(),
-                                if on { "yes".into() } else { "no".into() },
-                                if on == default_on {
-                                    "default".into()
-                                } else {
-                                    "institution rule".into()
-                                },
-                                Pence(l.amount_pence).plain(),
-                                l.vat_basis.clone(),
-                                format!("{} v{}", definition.id, definition.version),
-                                text(Some(&release)),
-                                l.import_batch_id.map(|b| b.to_string()).unwrap_or_default(),
-                                l.import_row.map(|r| r.to_string()).unwrap_or_default(),
-                                l.entered_by.map(|u| u.to_string()).unwrap_or_default(),
-                            ]
-                        })
-                        .collect();
+                Ok((rows, _)) if rows.is_empty() => None,
+                Ok((rows, last_id)) => {
+                    let next = (rows.len() as i64 == EXPORT_BATCH).then_some(last_id);
                     Some((
                         csv_chunk(rows).map(Bytes::from).map_err(AppError::internal),
                         next,
@@ -1547,6 +1506,78 @@ pub async fn audit_csv(
             ),
         ))
         .streaming(header_chunk.chain(body)))
+}
+
+/// The audit export's rows for a batch of lines, and the last line's id.
+fn audit_rows(
+    lines: &[crate::db::spend::Line],
+    sups: &std::collections::HashMap<i64, crate::db::suppliers::Supplier>,
+    located: &std::collections::HashMap<i64, Located>,
+    definition: &DefinitionVersion,
+    release: &str,
+    rules: &[(i64, Vec<String>)],
+    names: &[(i64, String)],
+) -> (Vec<Vec<String>>, i64) {
+    let def = definition.to_definition();
+    let tier_names: Vec<String> = definition.tiers.iter().map(|t| t.name.clone()).collect();
+    let rows: Vec<Vec<String>> = lines
+        .iter()
+        .map(|l| {
+            let s = l.supplier_id.and_then(|id| sups.get(&id));
+            let loc: Option<&Located> = l.supplier_id.and_then(|id| located.get(&id));
+            let place = report::place_of(loc, &def, l.supplier_id);
+            let types = rules
+                .iter()
+                .find(|(i, _)| *i == l.institution_id)
+                .map(|(_, t)| t.clone())
+                .unwrap_or_default();
+            let on = types.contains(&l.payment_type);
+            let default_on = crate::domain::spend::PaymentType::from_code(&l.payment_type)
+                .is_some_and(|t| t.influenceable_by_default());
+            let text = |v: Option<&str>| safe_text(v.unwrap_or("")).into_owned();
+            vec![
+                text(
+                    names
+                        .iter()
+                        .find(|(i, _)| *i == l.institution_id)
+                        .map(|(_, n)| n.as_str()),
+                ),
+                l.id.to_string(),
+                l.payment_date.format("%Y-%m-%d").to_string(),
+                text(Some(&l.supplier_name)),
+                l.supplier_id.map(|i| i.to_string()).unwrap_or_default(),
+                text(s.map(|s| s.name.as_str())),
+                text(s.and_then(|s| s.company_number.as_deref())),
+                text(s.and_then(|s| s.charity_number.as_deref())),
+                text(loc.and_then(|l| l.postcode.as_deref())),
+                text(s.map(|s| s.location_basis.as_str())),
+                text(loc.and_then(|l| l.district_code.as_deref())),
+                text(Some(&place.label(&tier_names))),
+                match place {
+                    Place::Tier(k) => (k + 1).to_string(),
+                    _ => String::new(),
+                },
+                text(s.and_then(|s| s.size_band.as_deref())),
+                text(s.map(|s| s.types().join("; ")).as_deref()),
+                text(s.map(|s| s.sic_codes.as_str())),
+                l.payment_type.clone(),
+                if on { "yes".into() } else { "no".into() },
+                if on == default_on {
+                    "default".into()
+                } else {
+                    "institution rule".into()
+                },
+                Pence(l.amount_pence).plain(),
+                l.vat_basis.clone(),
+                format!("{} v{}", definition.id, definition.version),
+                text(Some(&release)),
+                l.import_batch_id.map(|b| b.to_string()).unwrap_or_default(),
+                l.import_row.map(|r| r.to_string()).unwrap_or_default(),
+                l.entered_by.map(|u| u.to_string()).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    (rows, lines.last().map_or(0, |l| l.id))
 }
 
 #[derive(Debug, Default, Deserialize)]
