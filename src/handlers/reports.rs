@@ -1570,7 +1570,7 @@ fn audit_rows(
                 Pence(l.amount_pence).plain(),
                 l.vat_basis.clone(),
                 format!("{} v{}", definition.id, definition.version),
-                text(Some(&release)),
+                text(Some(release)),
                 l.import_batch_id.map(|b| b.to_string()).unwrap_or_default(),
                 l.import_row.map(|r| r.to_string()).unwrap_or_default(),
                 l.entered_by.map(|u| u.to_string()).unwrap_or_default(),
