@@ -708,45 +708,57 @@ fn breakdown_tables(
         let names: Vec<String> = def.tiers.iter().map(|t| t.name.clone()).collect();
         report::place_of(id.and_then(|i| located.get(&i)), def, id).label(&names)
     };
-    out.push(Table {
-        key: "top",
-        title: format!(
-            "Top {} suppliers: {} of influenceable spend",
-            top.rows.len(),
-            pct(top.covered_pence, top.total_pence)
-        ),
-        note: format!(
-            "{} suppliers had influenceable spend; the page lists the first 20, the CSV all {}.",
-            top.suppliers,
-            top.rows.len()
-        ),
+    // Suppliers with their place: `shown` rows on the page, all in the CSV.
+    let supplier_table = |key: &'static str,
+                          title: String,
+                          note: String,
+                          rows: &[(Option<i64>, i64)],
+                          whole: i64,
+                          shown: usize| Table {
+        key,
+        title,
+        note,
         columns: vec!["Supplier", "Where", "Spend", "Share"],
-        rows: top
-            .rows
+        rows: rows
             .iter()
-            .take(20)
+            .take(shown)
             .map(|(id, p)| {
                 vec![
                     name(*id),
                     place_label(*id),
                     Pence(*p).to_string(),
-                    pct(*p, top.total_pence),
+                    pct(*p, whole),
                 ]
             })
             .collect(),
-        plain: top
-            .rows
+        plain: rows
             .iter()
             .map(|(id, p)| {
                 vec![
                     safe_text(&name(*id)).into_owned(),
                     safe_text(&place_label(*id)).into_owned(),
                     Pence(*p).plain(),
-                    plain_pct(*p, top.total_pence),
+                    plain_pct(*p, whole),
                 ]
             })
             .collect(),
-    });
+    };
+    out.push(supplier_table(
+        "top",
+        format!(
+            "Top {} suppliers: {} of influenceable spend",
+            top.rows.len(),
+            pct(top.covered_pence, top.total_pence)
+        ),
+        format!(
+            "{} suppliers had influenceable spend; the page lists the first 20, the CSV all {}.",
+            top.suppliers,
+            top.rows.len()
+        ),
+        &top.rows,
+        top.total_pence,
+        20,
+    ));
 
     // Leakage: the largest suppliers and expense types outside tier 1.
     let outside_first = |c: &crate::domain::figures::SpendCell| {
@@ -765,36 +777,14 @@ fn breakdown_tables(
     let leak_cells: Vec<crate::domain::figures::SpendCell> =
         cells.iter().filter(|c| outside_first(c)).cloned().collect();
     let leaks = top_suppliers(&leak_cells, influenceable, 20);
-    out.push(Table {
-        key: "leakage",
-        title: "Largest suppliers outside the innermost area".into(),
-        note: "The spend that leaves: the first place to look for local alternatives.".into(),
-        columns: vec!["Supplier", "Where", "Spend", "Share"],
-        rows: leaks
-            .rows
-            .iter()
-            .map(|(id, p)| {
-                vec![
-                    name(*id),
-                    place_label(*id),
-                    Pence(*p).to_string(),
-                    pct(*p, total),
-                ]
-            })
-            .collect(),
-        plain: leaks
-            .rows
-            .iter()
-            .map(|(id, p)| {
-                vec![
-                    safe_text(&name(*id)).into_owned(),
-                    safe_text(&place_label(*id)).into_owned(),
-                    Pence(*p).plain(),
-                    plain_pct(*p, total),
-                ]
-            })
-            .collect(),
-    });
+    out.push(supplier_table(
+        "leakage",
+        "Largest suppliers outside the innermost area".into(),
+        "The spend that leaves: the first place to look for local alternatives.".into(),
+        &leaks.rows,
+        total,
+        20,
+    ));
     let mut categories = breakdown(&leak_cells, influenceable, |c| {
         c.expense_type
             .clone()

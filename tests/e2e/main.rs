@@ -47,6 +47,20 @@ fn demo(app: &TestApp) -> Vec<(String, String)> {
     })
 }
 
+/// The app on the demo network and a browser signed in as one of its
+/// people (0 admin, 1 manager, 2 clerk, 3 auditor); `None` when browser
+/// journeys are off.
+async fn journey(person: usize) -> Option<(TestApp, Browser)> {
+    if !enabled() {
+        return None;
+    }
+    let app = spawn_app().await;
+    let logins = demo(&app);
+    let browser = Browser::start().await;
+    sign_in(&browser, &app.base, &logins[person].0, &logins[person].1).await;
+    Some((app, browser))
+}
+
 async fn sign_in(browser: &Browser, base: &str, username: &str, password: &str) {
     browser.go(&format!("{base}/login")).await;
     browser.type_into("#username", username).await;
@@ -57,14 +71,10 @@ async fn sign_in(browser: &Browser, base: &str, username: &str, password: &str) 
 
 #[actix_web::test]
 async fn a_clerk_imports_a_real_file_classifies_suppliers_and_enters_a_payment() {
-    if !enabled() {
+    let Some((app, browser)) = journey(2).await else {
         return;
-    }
-    let app = spawn_app().await;
-    let logins = demo(&app);
-    let browser = Browser::start().await;
+    };
     let base = &app.base;
-    sign_in(&browser, base, &logins[2].0, &logins[2].1).await;
     browser.check_accessibility("home").await;
 
     // Import Manchester's April 2021 file: upload, confirm the mapping, preview, commit.
@@ -135,14 +145,10 @@ async fn a_clerk_imports_a_real_file_classifies_suppliers_and_enters_a_payment()
 
 #[actix_web::test]
 async fn a_manager_reads_the_dashboard_switches_year_and_tier_and_sets_a_target() {
-    if !enabled() {
+    let Some((app, browser)) = journey(1).await else {
         return;
-    }
-    let app = spawn_app().await;
-    let logins = demo(&app);
-    let browser = Browser::start().await;
+    };
     let base = &app.base;
-    sign_in(&browser, base, &logins[1].0, &logins[1].1).await;
     browser.go(&format!("{base}/reports")).await;
     browser
         .wait_for_text("Local share of influenceable spend")
@@ -177,14 +183,10 @@ async fn a_manager_reads_the_dashboard_switches_year_and_tier_and_sets_a_target(
 
 #[actix_web::test]
 async fn an_auditor_downloads_the_audit_csv_and_it_sums_to_the_page() {
-    if !enabled() {
+    let Some((app, browser)) = journey(3).await else {
         return;
-    }
-    let app = spawn_app().await;
-    let logins = demo(&app);
-    let browser = Browser::start().await;
+    };
     let base = &app.base;
-    sign_in(&browser, base, &logins[3].0, &logins[3].1).await;
     browser.go(&format!("{base}/reports?fy=2023")).await;
     browser.check_accessibility("auditor dashboard").await;
     // The figure on the page: tier 1's cumulative pounds.
