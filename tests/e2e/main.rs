@@ -140,6 +140,7 @@ async fn a_clerk_imports_a_real_file_classifies_suppliers_and_enters_a_payment()
         .await;
     browser.wait_for_text("Saved a payment of £1,234.50").await;
     browser.check_accessibility("ledger").await;
+    browser.screenshot(&screenshots().join("ledger.png")).await;
     browser.quit().await;
 }
 
@@ -189,6 +190,9 @@ async fn an_auditor_downloads_the_audit_csv_and_it_sums_to_the_page() {
     let base = &app.base;
     browser.go(&format!("{base}/reports?fy=2023")).await;
     browser.check_accessibility("auditor dashboard").await;
+    browser
+        .screenshot(&screenshots().join("auditor-dashboard.png"))
+        .await;
     // The figure on the page: tier 1's cumulative pounds.
     let shown: String = browser
         .script(
