@@ -10,7 +10,9 @@ use super::postcodes::{self, Release};
 use super::schema::supplier_locations as l;
 use super::suppliers;
 use super::{now, write_tx, DbConn};
-use crate::domain::classify::{classify, Definition, Lookup, LookupRecord, Placement};
+use crate::domain::classify::{
+    classify, Classification, Definition, LocationInput, Lookup, LookupRecord, Placement,
+};
 use crate::domain::geography::Gazetteer;
 use crate::domain::postcode::Postcode;
 
@@ -42,39 +44,48 @@ pub fn refresh_stale(conn: &mut DbConn, gazetteer: &Gazetteer) -> QueryResult<us
     Ok(ids.len())
 }
 
+/// Where a supplier's location input places it, through the lookup release
+/// in use. Tiers belong to each institution's definition; here only the place.
+fn place(
+    conn: &mut DbConn,
+    gazetteer: &Gazetteer,
+    release: Option<&Release>,
+    input: &LocationInput,
+) -> QueryResult<Classification> {
+    let record = match (
+        release,
+        input.postcodes.for_basis(input.basis).map(Postcode::parse),
+    ) {
+        (Some(r), Some(Ok(pc))) if input.manual.is_none() => {
+            postcodes::find(conn, r.id, pc.as_str())?
+        }
+        _ => None,
+    };
+    let find = move |_: &str| record.clone().map(LookupRecord::from);
+    let lookup = release.map(|r| Lookup {
+        release: &r.name,
+        imd_lsoa_count: r.imd_lsoa_count,
+        find: &find,
+    });
+    let no_tiers = Definition {
+        id: 0,
+        version: 0,
+        tiers: Vec::new(),
+    };
+    Ok(classify(input, &no_tiers, lookup.as_ref(), gazetteer))
+}
+
 fn resolve(
     conn: &mut DbConn,
     gazetteer: &Gazetteer,
     release: Option<&Release>,
     ids: &[i64],
 ) -> QueryResult<()> {
-    // Tiers belong to each institution's definition; here only the place.
-    let no_tiers = Definition {
-        id: 0,
-        version: 0,
-        tiers: Vec::new(),
-    };
     diesel::delete(l::table.filter(l::supplier_id.eq_any(ids))).execute(conn)?;
     let at = now();
     for supplier in suppliers::get_many(conn, ids)? {
         let id = supplier.id;
-        let input = supplier.location_input(None);
-        let record = match (
-            release,
-            input.postcodes.for_basis(input.basis).map(Postcode::parse),
-        ) {
-            (Some(r), Some(Ok(pc))) if input.manual.is_none() => {
-                postcodes::find(conn, r.id, pc.as_str())?
-            }
-            _ => None,
-        };
-        let find = move |_: &str| record.clone().map(LookupRecord::from);
-        let lookup = release.map(|r| Lookup {
-            release: &r.name,
-            imd_lsoa_count: r.imd_lsoa_count,
-            find: &find,
-        });
-        let c = classify(&input, &no_tiers, lookup.as_ref(), gazetteer);
+        let c = place(conn, gazetteer, release, &supplier.location_input(None))?;
         let unknown = match &c.placement {
             Placement::Unknown(reason) => Some(reason.to_string()),
             _ => None,
@@ -125,27 +136,7 @@ pub fn under_basis(
         return Ok(own.cloned());
     }
     input.basis = basis;
-    let record = match (
-        release,
-        input.postcodes.for_basis(basis).map(Postcode::parse),
-    ) {
-        (Some(r), Some(Ok(pc))) if input.manual.is_none() => {
-            postcodes::find(conn, r.id, pc.as_str())?
-        }
-        _ => None,
-    };
-    let find = move |_: &str| record.clone().map(LookupRecord::from);
-    let lookup = release.map(|r| Lookup {
-        release: &r.name,
-        imd_lsoa_count: r.imd_lsoa_count,
-        find: &find,
-    });
-    let no_tiers = Definition {
-        id: 0,
-        version: 0,
-        tiers: Vec::new(),
-    };
-    let c = classify(&input, &no_tiers, lookup.as_ref(), gazetteer);
+    let c = place(conn, gazetteer, release, &input)?;
     Ok(Some(super::report::Located {
         supplier_id: supplier.id,
         postcode: c.postcode.clone(),

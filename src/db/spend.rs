@@ -18,52 +18,6 @@ use crate::domain::money::Pence;
 use crate::domain::spend::{LineFields, LineInput};
 use crate::domain::supplier::{is_redacted, normalise_name};
 
-/// The fields a spend line needs to exist.
-#[derive(Debug, Clone)]
-pub struct NewLine {
-    pub institution_id: i64,
-    pub payment_date: NaiveDate,
-    pub amount_pence: i64,
-    pub supplier_id: Option<i64>,
-    pub supplier_name: String,
-    pub payment_type: PaymentType,
-    pub description: Option<String>,
-    pub entered_by: Option<i64>,
-}
-
-pub fn insert(conn: &mut DbConn, actor: &Actor, line: &NewLine) -> Result<i64, AppError> {
-    write_tx(conn, |conn| {
-        let at = now();
-        let id: i64 = diesel::insert_into(l::table)
-            .values((
-                l::institution_id.eq(line.institution_id),
-                l::payment_date.eq(line.payment_date),
-                l::amount_pence.eq(line.amount_pence),
-                l::supplier_id.eq(line.supplier_id),
-                l::supplier_name.eq(&line.supplier_name),
-                l::payment_type.eq(line.payment_type.code()),
-                l::description.eq(&line.description),
-                l::entered_by.eq(line.entered_by),
-                l::created_at.eq(at),
-                l::updated_at.eq(at),
-            ))
-            .returning(l::id)
-            .get_result(conn)?;
-        audit::record(
-            conn,
-            actor,
-            Change::new("create", "spend_line", id)
-                .institution(Some(line.institution_id))
-                .summary(format!(
-                    "Spend line {} with {}",
-                    Pence(line.amount_pence),
-                    line.supplier_name
-                )),
-        )?;
-        Ok(id)
-    })
-}
-
 /// The payment types an institution counts as influenceable: its own rules
 /// where it has set them, the defaults otherwise.
 pub fn influenceable_types(conn: &mut DbConn, institution_id: i64) -> QueryResult<Vec<String>> {

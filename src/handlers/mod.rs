@@ -44,6 +44,13 @@ pub fn redirect_with_flash(state: &AppState, location: &str, message: &str) -> H
 }
 
 /// The record version a form was loaded at; 0 (never current) if missing.
+/// A form that carries only the version of the record it was shown at.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct VersionForm {
+    pub version: String,
+}
+
 pub fn form_version(raw: &str) -> i64 {
     raw.trim().parse().unwrap_or(0)
 }

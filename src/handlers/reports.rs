@@ -197,12 +197,34 @@ fn scope(
     ))
 }
 
+/// How much of a report to work out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// The stamp, rules and headline: what the audit export needs.
+    Headline,
+    /// Everything on the dashboard.
+    Page,
+    /// The dashboard and every year on record (reads every line).
+    Trend,
+}
+
+/// Where the suppliers of some spend are, read once for them all.
+fn located_for(
+    c: &mut DbConn,
+    cells: &[crate::domain::figures::SpendCell],
+) -> Result<std::collections::HashMap<i64, Located>, AppError> {
+    let mut ids: Vec<i64> = cells.iter().filter_map(|x| x.supplier_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(report::locations(c, &ids)?)
+}
+
 pub fn compute(
     c: &mut DbConn,
     state: &AppState,
     user: &CurrentUser,
     q: &ReportQuery,
-    with_trend: bool,
+    detail: Detail,
 ) -> Result<Report, AppError> {
     let (scope_name, members, owner) = scope(c, user, q)?;
     let ids: Vec<i64> = members.iter().map(|i| i.id).collect();
@@ -287,10 +309,7 @@ pub fn compute(
     };
     crate::db::locations::refresh_stale(c, &state.gazetteer)?;
     let cells = report::spend_cells(c, &ids, from, to)?;
-    let mut supplier_ids: Vec<i64> = cells.iter().filter_map(|x| x.supplier_id).collect();
-    supplier_ids.sort_unstable();
-    supplier_ids.dedup();
-    let located = report::locations(c, &supplier_ids)?;
+    let located = located_for(c, &cells)?;
     let mut rules = Vec::new();
     for id in &ids {
         rules.push((*id, spend::influenceable_types(c, *id)?));
@@ -306,24 +325,33 @@ pub fn compute(
     let figures = Figures::compute(&cells, &tier_names, influenceable, |s| {
         report::place_of(s.and_then(|id| located.get(&id)), &def, s)
     });
+    let full = detail != Detail::Headline;
+    let mut supplier_ids: Vec<i64> = if full {
+        located.keys().copied().collect()
+    } else {
+        Vec::new()
+    };
+    supplier_ids.sort_unstable();
     let supplier_rows = suppliers::get_many(c, &supplier_ids)?;
-    let tables = breakdown_tables(
-        &cells,
-        &influenceable,
-        &supplier_rows,
-        &located,
-        &def,
-        f_top(q),
-    );
+    let tables = if !full {
+        Vec::new()
+    } else {
+        breakdown_tables(
+            &cells,
+            &influenceable,
+            &supplier_rows,
+            &located,
+            &def,
+            f_top(q),
+        )
+    };
     // The year-on-year figures read every line on record: only the trend
     // page and its CSV ask for them.
     let mut trend = Vec::new();
-    if let (true, Some(a), Some(b)) = (with_trend, first, last) {
+    if let (Detail::Trend, Some(a), Some(b)) = (detail, first, last) {
         let by_year = report::spend_cells_by_year(c, &ids, a, b)?;
-        let mut all_ids: Vec<i64> = by_year.iter().filter_map(|(_, x)| x.supplier_id).collect();
-        all_ids.sort_unstable();
-        all_ids.dedup();
-        let all_located = report::locations(c, &all_ids)?;
+        let all_cells: Vec<_> = by_year.iter().map(|(_, x)| x.clone()).collect();
+        let all_located = located_for(c, &all_cells)?;
         for year in years.iter().rev() {
             let year_cells: Vec<_> = by_year
                 .iter()
@@ -342,14 +370,11 @@ pub fn compute(
         .parse::<i32>()
         .ok()
         .or_else(|| years.last().copied())
-        .filter(|y| Some(*y) != fy && years.contains(y));
+        .filter(|y| full && Some(*y) != fy && years.contains(y));
     let baseline = match baseline_year.and_then(crate::domain::ledger::financial_year_bounds) {
         Some((a, b)) => {
             let base_cells = report::spend_cells(c, &ids, a, b)?;
-            let mut base_ids: Vec<i64> = base_cells.iter().filter_map(|x| x.supplier_id).collect();
-            base_ids.sort_unstable();
-            base_ids.dedup();
-            let base_located = report::locations(c, &base_ids)?;
+            let base_located = located_for(c, &base_cells)?;
             let f = Figures::compute(&base_cells, &tier_names, influenceable, |s| {
                 report::place_of(s.and_then(|id| base_located.get(&id)), &def, s)
             });
@@ -362,14 +387,19 @@ pub fn compute(
         None => Vec::new(),
     };
     let mut sensitivity = Vec::new();
-    let release_now = postcodes::active(c)?;
-    for basis in crate::domain::classify::LocationBasis::ALL {
+    let release = postcodes::active(c)?;
+    let bases: &[crate::domain::classify::LocationBasis] = if full {
+        crate::domain::classify::LocationBasis::ALL
+    } else {
+        &[]
+    };
+    for basis in bases {
         let mut alt = std::collections::HashMap::with_capacity(supplier_rows.len());
         for s in &supplier_rows {
             if let Some(l) = crate::db::locations::under_basis(
                 c,
                 &state.gazetteer,
-                release_now.as_ref(),
+                release.as_ref(),
                 s,
                 *basis,
                 located.get(&s.id),
@@ -387,7 +417,7 @@ pub fn compute(
     }
     let mut per_institution = Vec::new();
     let mut pooled = None;
-    if matches!(owner, Owner::Network(_)) {
+    if full && matches!(owner, Owner::Network(_)) {
         let mut pairs = Vec::new();
         for inst in &members {
             let own = match areas::current(c, Owner::Institution(inst.id))? {
@@ -412,8 +442,7 @@ pub fn compute(
         }
         pooled = Some(pool(&pairs));
     }
-    let release = postcodes::active(c)?;
-    let bases = report::vat_bases(c, &ids, from, to)?;
+    let vat_bases = report::vat_bases(c, &ids, from, to)?;
     let owner_name = match owner {
         Owner::Institution(_) => format!("{scope_name}'s local area"),
         Owner::Network(_) => format!("{scope_name} network's local area"),
@@ -433,10 +462,10 @@ pub fn compute(
             ),
             coverage: "All suppliers; influenceable spend by each institution's payment-type rules"
                 .into(),
-            vat_basis: match bases.len() {
+            vat_basis: match vat_bases.len() {
                 0 => "no lines".into(),
-                1 => bases[0].clone(),
-                _ => format!("mixed ({})", bases.join(", ")),
+                1 => vat_bases[0].clone(),
+                _ => format!("mixed ({})", vat_bases.join(", ")),
             },
             generated_at: crate::db::now().format("%d/%m/%Y %H:%M").to_string(),
             generated_by: format!("{} ({})", user.display_name, user.username),
@@ -894,7 +923,7 @@ pub async fn dashboard(
     let (st, u, qq) = (state.clone(), user.clone(), q.clone());
     let (report, choices, networks) = state
         .db(move |c| {
-            let report = compute(c, &st, &u, &qq, false)?;
+            let report = compute(c, &st, &u, &qq, Detail::Page)?;
             let choices = institutions::list(c, u.institution_id)?;
             let nets = networks::list(c)?
                 .into_iter()
@@ -1157,10 +1186,12 @@ pub async fn table_csv(
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
     let (st, u, qq) = (state.clone(), user.clone(), q.clone());
-    let with_trend = q.table == "trend";
-    let report = state
-        .db(move |c| compute(c, &st, &u, &qq, with_trend))
-        .await?;
+    let detail = if q.table == "trend" {
+        Detail::Trend
+    } else {
+        Detail::Page
+    };
+    let report = state.db(move |c| compute(c, &st, &u, &qq, detail)).await?;
     let f = &report.figures;
     let plain = |p: i64| Pence(p).plain();
     let share = |p: i64| {
@@ -1411,7 +1442,9 @@ pub async fn audit_csv(
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
     let (st, u, qq) = (state.clone(), user.clone(), q.clone());
-    let report = state.db(move |c| compute(c, &st, &u, &qq, false)).await?;
+    let report = state
+        .db(move |c| compute(c, &st, &u, &qq, Detail::Headline))
+        .await?;
     let head = stamped_csv(&report.stamp, &AUDIT_HEADER, Vec::new())?;
     let header_chunk = stream::once(async move { Ok::<_, AppError>(Bytes::from(head)) });
     let ids: Vec<i64> = report.stamp.institutions.iter().map(|i| i.id).collect();
@@ -1672,7 +1705,9 @@ pub async fn trend(
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
     let (st, u, qq) = (state.clone(), user.clone(), q.clone());
-    let report = state.db(move |c| compute(c, &st, &u, &qq, true)).await?;
+    let report = state
+        .db(move |c| compute(c, &st, &u, &qq, Detail::Trend))
+        .await?;
     html(&crate::views::reports::TrendPage {
         layout: Layout::new(
             format!("Year on year: {}", report.stamp.scope_name),

@@ -9,7 +9,7 @@ use chrono::NaiveDate;
 use futures_util::{stream, StreamExt};
 use serde::{Deserialize, Serialize};
 
-use super::{form_version, redirect_with_flash};
+use super::{form_version, redirect_with_flash, VersionForm};
 use crate::auth::{CsrfForm, CurrentUser, Page};
 use crate::db::areas::{self, Owner};
 use crate::db::institutions::{self, Institution};
@@ -709,12 +709,6 @@ pub async fn update(
         }
         Err(e) => Err(e),
     }
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct VersionForm {
-    version: String,
 }
 
 pub async fn delete(

@@ -9,10 +9,10 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
 use super::spend::EDITORS;
-use super::{form_version, redirect, redirect_with_flash, uploads};
+use super::{form_version, redirect, redirect_with_flash, uploads, VersionForm};
 use crate::auth::{CsrfForm, CurrentUser, Page};
 use crate::db::imports::{self, status, Batch};
-use crate::db::{institutions, jobs, DbConn, DbPool};
+use crate::db::{institutions, jobs};
 use crate::domain::ledger::{parse_typed_date, DateOrder, Field};
 use crate::domain::spend::VatBasis;
 use crate::error::{AppError, AppResult};
@@ -273,27 +273,6 @@ pub async fn show(
     html(&batch_page(&state, &user, &page, batch, None, FormErrors::default()).await?)
 }
 
-/// Runs `work` on a background thread with two pooled connections (one for
-/// the work, one for progress).
-fn spawn(pool: DbPool, job: i64, work: impl FnOnce(&mut DbConn, &mut DbConn) + Send + 'static) {
-    std::thread::spawn(
-        move || match pool.get().and_then(|a| pool.get().map(|b| (a, b))) {
-            Ok((mut conn, mut job_conn)) => work(&mut conn, &mut job_conn),
-            Err(e) => {
-                tracing::error!(error = %e, job, "no database connection for a spend import");
-                if let Ok(mut c) = pool.get() {
-                    let _ = jobs::finish(
-                        &mut c,
-                        job,
-                        false,
-                        "No database connection was available; nothing changed.",
-                    );
-                }
-            }
-        },
-    );
-}
-
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct MapForm {
@@ -407,7 +386,7 @@ pub async fn map(
         }
         Err(e) => return Err(e),
     };
-    spawn(state.pool.clone(), job, move |conn, job_conn| {
+    uploads::in_background(state.pool.clone(), job, move |conn, job_conn| {
         let outcome = imports::local_copy(conn, bid)
             .map_err(SpendImportError::from)
             .and_then(|copy| {
@@ -430,12 +409,6 @@ pub async fn map(
         }
     });
     Ok(redirect(&format!("/spend/imports/{bid}")))
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct VersionForm {
-    version: String,
 }
 
 pub async fn commit(
@@ -476,7 +449,7 @@ pub async fn commit(
         })
         .await?;
     let actor = user.actor();
-    spawn(state.pool.clone(), job, move |conn, job_conn| {
+    uploads::in_background(state.pool.clone(), job, move |conn, job_conn| {
         let outcome = imports::local_copy(conn, bid)
             .map_err(SpendImportError::from)
             .and_then(|copy| {

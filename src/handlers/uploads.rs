@@ -148,12 +148,26 @@ pub async fn spawn_job(
     let job = state
         .db(move |c| Ok(jobs::create(c, kind, &description, Some(created_by), None)?))
         .await?;
-    let pool: DbPool = state.pool.clone();
-    std::thread::spawn(move || {
-        match pool.get().and_then(|a| pool.get().map(|b| (a, b))) {
-            Ok((mut conn, mut job_conn)) => work(&mut conn, &mut job_conn, job, &upload),
+    in_background(state.pool.clone(), job, move |conn, job_conn| {
+        work(conn, job_conn, job, &upload);
+        let _ = std::fs::remove_file(&upload.path);
+    });
+    Ok(job)
+}
+
+/// Runs a job's work on a background thread with two pooled connections (one
+/// for the work, one for its progress); if none is free the job is recorded
+/// as failed with nothing changed.
+pub fn in_background(
+    pool: DbPool,
+    job: i64,
+    work: impl FnOnce(&mut DbConn, &mut DbConn) + Send + 'static,
+) {
+    std::thread::spawn(
+        move || match pool.get().and_then(|a| pool.get().map(|b| (a, b))) {
+            Ok((mut conn, mut job_conn)) => work(&mut conn, &mut job_conn),
             Err(e) => {
-                tracing::error!(error = %e, job, "no database connection for an import");
+                tracing::error!(error = %e, job, "no database connection for a background job");
                 if let Ok(mut c) = pool.get() {
                     let _ = jobs::finish(
                         &mut c,
@@ -163,8 +177,6 @@ pub async fn spawn_job(
                     );
                 }
             }
-        }
-        let _ = std::fs::remove_file(&upload.path);
-    });
-    Ok(job)
+        },
+    );
 }

@@ -45,11 +45,14 @@ pub struct Layout {
     pub headers: Vec<String>,
     /// The first few data rows, for the clerk to check the mapping against.
     pub samples: Vec<Vec<String>>,
-    /// Rows above the header (a report preamble).
-    pub preamble_rows: u64,
 }
 
 impl Layout {
+    /// Lines above the header (a report preamble).
+    pub fn preamble_rows(&self) -> u64 {
+        self.header_row.map_or(0, |row| row - 1)
+    }
+
     pub fn delimiter_label(&self) -> &'static str {
         match self.delimiter {
             b',' => "comma",
@@ -181,7 +184,6 @@ pub fn detect(sample: &[u8], complete: bool) -> Result<Layout, LayoutError> {
         header_row: header_at.map(|i| numbered[i].0),
         headers,
         samples,
-        preamble_rows: header_at.map_or(0, |i| numbered[i].0 - 1),
     };
     if layout.header_row.is_none() {
         let missing = infer_headerless(&layout.samples, width).missing();
@@ -742,7 +744,7 @@ Payment Date,,Supplier Name,Net Amount(\xA3),Service Area\r\n\
         assert_eq!(layout.encoding, Encoding::Windows1252);
         assert_eq!(layout.line_ending, "CRLF");
         assert_eq!(layout.header_row, Some(4));
-        assert_eq!(layout.preamble_rows, 3);
+        assert_eq!(layout.preamble_rows(), 3);
         assert_eq!(layout.headers[1], "(blank column 2)");
         assert_eq!(settings.columns[1], None);
         assert_eq!(settings.column_of(Field::Amount), Some(3));

@@ -582,17 +582,19 @@ fn spend(
     pounds: i64,
     kind: localspend::domain::spend::PaymentType,
 ) {
-    let line = localspend::db::spend::NewLine {
-        institution_id: institution,
-        payment_date: chrono::NaiveDate::from_ymd_opt(2025, 5, 1).unwrap(),
-        amount_pence: pounds * 100,
-        supplier_id: Some(supplier),
-        supplier_name: name.into(),
-        payment_type: kind,
-        description: None,
-        entered_by: None,
-    };
-    app.with_conn(|c| localspend::db::spend::insert(c, &Actor::system("test"), &line).unwrap());
+    let line = localspend::domain::spend::LineFields {
+        institution_id: institution.to_string(),
+        payment_date: "01/05/2025".into(),
+        amount: pounds.to_string(),
+        supplier: name.into(),
+        payment_type: kind.code().into(),
+        ..Default::default()
+    }
+    .parse()
+    .unwrap();
+    app.with_conn(|c| {
+        localspend::db::spend::create(c, &Actor::system("test"), &line, Some(supplier)).unwrap()
+    });
 }
 
 #[actix_web::test]
