@@ -111,6 +111,9 @@ fn main() {
     ))
     .execute(&mut conn)
     .expect("lines");
-    db::refresh_statistics(&mut conn, &["spend_lines", "suppliers"]).expect("analyse");
+    // Lines written straight into the table need their report totals.
+    db::totals::rebuild(&mut conn).expect("totals");
+    db::refresh_statistics(&mut conn, &["spend_lines", "spend_totals", "suppliers"])
+        .expect("analyse");
     println!("seeded {lines} lines, {suppliers} suppliers, 10 institutions");
 }

@@ -318,7 +318,7 @@ pub fn seed(conn: &mut DbConn, gazetteer: &Gazetteer) -> Result<Logins, AppError
         2024,
         &[(1, 4_500), (2, 7_500)],
     )?;
-    crate::db::refresh_statistics(conn, &["spend_lines", "suppliers"])?;
+    crate::db::refresh_statistics(conn, &["spend_lines", "spend_totals", "suppliers"])?;
     Ok(Logins(logins))
 }
 

@@ -55,6 +55,7 @@ route_table! {
     get "/reports.csv" => reports::table_csv;
     get "/reports/audit.csv" => reports::audit_csv;
     get "/reports/trend" => reports::trend;
+    get "/reports/categories" => reports::categories;
     post "/reports/targets" => reports::set_targets;
     get "/spend" => spend::ledger;
     get "/spend.csv" => spend::export_csv;

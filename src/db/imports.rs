@@ -420,6 +420,7 @@ pub fn undo(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<(Batch, usize),
             )));
         }
         let at = now();
+        super::totals::remove(conn, super::totals::Lines::Batch(id))?;
         let removed = diesel::update(
             l::table
                 .filter(l::import_batch_id.eq(id))

@@ -21,6 +21,7 @@ pub mod setup;
 pub mod spend;
 pub mod suppliers;
 pub mod throttle;
+pub mod totals;
 pub mod users;
 
 use std::time::Duration;

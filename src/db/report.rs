@@ -9,10 +9,11 @@ use chrono::NaiveDate;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Text};
 
-use super::schema::{spend_lines as l, supplier_locations as loc};
+use super::schema::{spend_lines as l, spend_totals as t, supplier_locations as loc};
 use super::DbConn;
 use crate::domain::classify::Definition;
 use crate::domain::figures::{Place, SpendCell};
+use crate::domain::ledger::{financial_year, financial_year_bounds};
 
 /// Ids for an `IN (…)` list: integers only, so safe to write into SQL.
 fn id_list(ids: &[i64]) -> String {
@@ -72,65 +73,257 @@ pub fn spend_cells(
         .collect())
 }
 
+/// A report's period. A whole financial year reads the kept totals
+/// (`spend_totals`); any other dates read the lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Period {
+    Year(i32),
+    Dates(NaiveDate, NaiveDate),
+}
+
+impl Period {
+    pub fn of(from: NaiveDate, to: NaiveDate) -> Self {
+        let fy = financial_year(from);
+        match financial_year_bounds(fy) {
+            Some((a, b)) if a == from && b == to => Period::Year(fy),
+            _ => Period::Dates(from, to),
+        }
+    }
+}
+
+fn cell(
+    institution_id: i64,
+    supplier_key: i64,
+    payment_type: String,
+    pence: i64,
+    lines: i64,
+) -> SpendCell {
+    SpendCell {
+        institution_id,
+        supplier_id: (supplier_key != 0).then_some(supplier_key),
+        payment_type,
+        department: None,
+        expense_type: None,
+        pence,
+        lines,
+    }
+}
+
 #[derive(QueryableByName)]
-struct YearCellRow {
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    fy: i32,
+struct LinesTotal {
     #[diesel(sql_type = BigInt)]
     institution_id: i64,
-    #[diesel(sql_type = Nullable<BigInt>)]
-    supplier_id: Option<i64>,
+    #[diesel(sql_type = BigInt)]
+    supplier_key: i64,
     #[diesel(sql_type = Text)]
     payment_type: String,
+    #[diesel(sql_type = Text)]
+    vat_basis: String,
     #[diesel(sql_type = BigInt)]
     pence: i64,
     #[diesel(sql_type = BigInt)]
     lines: i64,
 }
 
-/// Live spend per financial year (April to March, named by its first
-/// year), institution, supplier and payment type, in one pass.
-pub fn spend_cells_by_year(
+type TotalTuple = (i64, i64, String, String, i64, i64);
+
+/// Live spend of the institutions in a period per institution, supplier and
+/// payment type, with the VAT bases it was recorded on.
+pub fn totals(
     conn: &mut DbConn,
     institutions: &[i64],
-    from: NaiveDate,
-    to: NaiveDate,
-) -> QueryResult<Vec<(i32, SpendCell)>> {
-    if institutions.is_empty() {
-        return Ok(Vec::new());
-    }
-    let ids = id_list(institutions);
-    let fy = if super::backend_name(conn) == "sqlite" {
-        "CAST(substr(payment_date, 1, 4) AS INTEGER) - (CASE WHEN substr(payment_date, 6, 2) < '04' THEN 1 ELSE 0 END)"
-    } else {
-        "CAST(EXTRACT(YEAR FROM payment_date) AS INTEGER) - (CASE WHEN EXTRACT(MONTH FROM payment_date) < 4 THEN 1 ELSE 0 END)"
+    period: Period,
+) -> QueryResult<(Vec<SpendCell>, Vec<String>)> {
+    let rows: Vec<TotalTuple> = match period {
+        Period::Year(fy) => t::table
+            .filter(t::institution_id.eq_any(institutions))
+            .filter(t::fy.eq(fy))
+            .select((
+                t::institution_id,
+                t::supplier_key,
+                t::payment_type,
+                t::vat_basis,
+                t::pence,
+                t::lines,
+            ))
+            .load(conn)?,
+        Period::Dates(from, to) => {
+            let ids = id_list(institutions);
+            let rows: Vec<LinesTotal> = diesel::sql_query(format!(
+                "SELECT institution_id, COALESCE(supplier_id, 0) AS supplier_key, payment_type, vat_basis, \
+                 CAST(SUM(amount_pence) AS BIGINT) AS pence, COUNT(*) AS lines FROM spend_lines \
+                 WHERE institution_id IN ({ids}) AND deleted_at IS NULL AND payment_date BETWEEN $1 AND $2 \
+                 GROUP BY institution_id, COALESCE(supplier_id, 0), payment_type, vat_basis"
+            ))
+            .bind::<diesel::sql_types::Date, _>(from)
+            .bind::<diesel::sql_types::Date, _>(to)
+            .load(conn)?;
+            rows.into_iter()
+                .map(|r| {
+                    (
+                        r.institution_id,
+                        r.supplier_key,
+                        r.payment_type,
+                        r.vat_basis,
+                        r.pence,
+                        r.lines,
+                    )
+                })
+                .collect()
+        }
     };
-    let rows: Vec<YearCellRow> = diesel::sql_query(format!(
-        "SELECT {fy} AS fy, institution_id, supplier_id, payment_type, \
-         CAST(SUM(amount_pence) AS BIGINT) AS pence, COUNT(*) AS lines FROM spend_lines \
-         WHERE institution_id IN ({ids}) AND deleted_at IS NULL AND payment_date BETWEEN $1 AND $2 \
-         GROUP BY 1, institution_id, supplier_id, payment_type"
-    ))
-    .bind::<diesel::sql_types::Date, _>(from)
-    .bind::<diesel::sql_types::Date, _>(to)
-    .load(conn)?;
+    let mut bases: Vec<String> = Vec::new();
+    let cells = rows
+        .into_iter()
+        .map(|(i, s, p, v, pence, n)| {
+            if !bases.contains(&v) {
+                bases.push(v);
+            }
+            cell(i, s, p, pence, n)
+        })
+        .collect();
+    bases.sort();
+    Ok((cells, bases))
+}
+
+/// Live spend per financial year, institution, supplier and payment type,
+/// for every year on record.
+pub fn totals_by_year(
+    conn: &mut DbConn,
+    institutions: &[i64],
+) -> QueryResult<Vec<(i32, SpendCell)>> {
+    let rows: Vec<(i32, i64, i64, String, i64, i64)> = t::table
+        .filter(t::institution_id.eq_any(institutions))
+        .select((
+            t::fy,
+            t::institution_id,
+            t::supplier_key,
+            t::payment_type,
+            t::pence,
+            t::lines,
+        ))
+        .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|r| {
-            (
-                r.fy,
-                SpendCell {
-                    institution_id: r.institution_id,
-                    supplier_id: r.supplier_id,
-                    payment_type: r.payment_type,
-                    department: None,
-                    expense_type: None,
-                    pence: r.pence,
-                    lines: r.lines,
-                },
-            )
-        })
+        .map(|(fy, i, s, p, pence, n)| (fy, cell(i, s, p, pence, n)))
         .collect())
+}
+
+/// What a report needs to know of a supplier: its name, where it is now and
+/// what kind of organisation it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Facts {
+    pub name: String,
+    pub located: Option<Located>,
+    pub size_band: Option<String>,
+    /// VCSE, charity, CIC, co-operative, employee-owned, social enterprise,
+    /// public body (the order of [`KINDS`]).
+    pub kinds: [bool; 7],
+    pub sic_codes: String,
+    /// Whether another location basis could place it elsewhere (it has a
+    /// branch or invoice postcode, or a basis other than its registered
+    /// office, and no manual placement): only these are worked out again
+    /// for the sensitivity table.
+    pub has_alternatives: bool,
+}
+
+/// The kinds of organisation a report breaks spend down by.
+pub const KINDS: [&str; 7] = [
+    "VCSE",
+    "Charity",
+    "Community interest company",
+    "Co-operative",
+    "Employee-owned",
+    "Social enterprise",
+    "Public body",
+];
+
+type FactsTuple = (
+    (i64, String, Option<String>, String),
+    (bool, bool, bool, bool, bool, bool, bool),
+    bool,
+    Option<(
+        Option<String>,
+        Option<String>,
+        bool,
+        Option<String>,
+        Option<i32>,
+        Option<String>,
+    )>,
+);
+
+/// The facts of these suppliers, with their stored locations.
+pub fn facts(conn: &mut DbConn, suppliers: &[i64]) -> QueryResult<HashMap<i64, Facts>> {
+    use super::schema::suppliers as s;
+    let mut out = HashMap::with_capacity(suppliers.len());
+    for chunk in suppliers.chunks(5_000) {
+        let rows: Vec<FactsTuple> = s::table
+            .left_join(loc::table)
+            .filter(s::id.eq_any(chunk))
+            .select((
+                (s::id, s::name, s::size_band, s::sic_codes),
+                (
+                    s::is_vcse,
+                    s::is_charity,
+                    s::is_cic,
+                    s::is_cooperative,
+                    s::is_employee_owned,
+                    s::is_social_enterprise,
+                    s::is_public_body,
+                ),
+                s::override_place.is_null().and(
+                    s::postcode_branch
+                        .is_not_null()
+                        .or(s::postcode_invoice.is_not_null())
+                        .or(s::location_basis.ne("registered_office")),
+                ),
+                (
+                    loc::postcode,
+                    loc::district_code,
+                    loc::outside_uk,
+                    loc::unknown_reason,
+                    loc::imd_decile,
+                    loc::terminated,
+                )
+                    .nullable(),
+            ))
+            .load(conn)?;
+        out.extend(rows.into_iter().map(
+            |((id, name, size_band, sic_codes), k, has_alternatives, located)| {
+                (
+                    id,
+                    Facts {
+                        name,
+                        located: located.map(
+                            |(
+                                postcode,
+                                district_code,
+                                outside_uk,
+                                unknown_reason,
+                                imd_decile,
+                                terminated,
+                            )| {
+                                Located {
+                                    supplier_id: id,
+                                    postcode,
+                                    district_code,
+                                    outside_uk,
+                                    unknown_reason,
+                                    imd_decile,
+                                    terminated,
+                                }
+                            },
+                        ),
+                        size_band,
+                        kinds: [k.0, k.1, k.2, k.3, k.4, k.5, k.6],
+                        sic_codes,
+                        has_alternatives,
+                    },
+                )
+            },
+        ));
+    }
+    Ok(out)
 }
 
 /// Where a supplier is, as stored.
@@ -191,23 +384,6 @@ pub fn place_of(
             .map_or(Place::RestOfUk, |k| Place::Tier(k - 1)),
         None => Place::Unknown("no district".into()),
     }
-}
-
-/// The VAT bases of the lines in scope, for the report's stamp.
-pub fn vat_bases(
-    conn: &mut DbConn,
-    institutions: &[i64],
-    from: NaiveDate,
-    to: NaiveDate,
-) -> QueryResult<Vec<String>> {
-    l::table
-        .filter(l::institution_id.eq_any(institutions))
-        .filter(l::deleted_at.is_null())
-        .filter(l::payment_date.between(from, to))
-        .select(l::vat_basis)
-        .distinct()
-        .order(l::vat_basis)
-        .load(conn)
 }
 
 /// The first and last payment dates on record for the institutions.

@@ -434,6 +434,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    spend_totals (institution_id, fy, supplier_key, payment_type, vat_basis) {
+        institution_id -> BigInt,
+        fy -> Integer,
+        supplier_key -> BigInt,
+        payment_type -> Text,
+        vat_basis -> Text,
+        pence -> BigInt,
+        lines -> BigInt,
+    }
+}
+
+diesel::table! {
     payment_type_rules (institution_id, payment_type) {
         institution_id -> BigInt,
         payment_type -> Text,
@@ -460,6 +472,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_profiles,
     institutions,
     report_targets,
+    spend_totals,
     networks,
     network_members,
     users,

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 
 use super::audit::{self, Actor, Change};
 use super::schema::{payment_type_rules as r, spend_lines as l};
-use super::{now, write_tx, DbConn};
+use super::{now, totals, write_tx, DbConn};
 use crate::domain::spend::PaymentType;
 use crate::error::AppError;
 use crate::import::spend_file::{ParsedLine, Settings};
@@ -105,11 +105,13 @@ pub fn line_ids_named(
 
 pub fn move_lines(conn: &mut DbConn, ids: &[i64], to_supplier: i64) -> QueryResult<usize> {
     let mut moved = 0;
+    totals::remove(conn, totals::Lines::Ids(ids))?;
     for chunk in ids.chunks(5_000) {
         moved += diesel::update(l::table.filter(l::id.eq_any(chunk)))
             .set((l::supplier_id.eq(to_supplier), l::updated_at.eq(now())))
             .execute(conn)?;
     }
+    totals::add(conn, totals::Lines::Ids(ids))?;
     Ok(moved)
 }
 
@@ -742,6 +744,7 @@ pub fn create(
             .returning(l::id)
             .get_result(conn)?;
         diesel::update(l::table.find(id)).set(&v).execute(conn)?;
+        totals::add(conn, totals::Lines::Ids(&[id]))?;
         let line = get(conn, id)?;
         audit::record(
             conn,
@@ -775,6 +778,7 @@ pub fn update(
         if before.version != expected_version || before.deleted_at.is_some() {
             return Err(super::stale_edit("spend line", before.updated_at));
         }
+        totals::remove(conn, totals::Lines::Ids(&[id]))?;
         diesel::update(l::table.find(id))
             .set((
                 FormValues::of(input, supplier_id),
@@ -782,6 +786,7 @@ pub fn update(
                 l::updated_at.eq(now()),
             ))
             .execute(conn)?;
+        totals::add(conn, totals::Lines::Ids(&[id]))?;
         let after = get(conn, id)?;
         audit::record(
             conn,
@@ -817,6 +822,7 @@ pub fn set_deleted(
             }));
         }
         let at = now();
+        totals::remove(conn, totals::Lines::Ids(&[id]))?;
         diesel::update(l::table.find(id))
             .set((
                 l::deleted_at.eq(deleted.then_some(at)),
@@ -833,6 +839,7 @@ pub fn set_deleted(
                     e.into()
                 }
             })?;
+        totals::add(conn, totals::Lines::Ids(&[id]))?;
         let after = get(conn, id)?;
         audit::record(
             conn,

@@ -270,6 +270,47 @@ pub fn breakdown(
     rows
 }
 
+/// Influenceable spend per supplier (withheld payees together under
+/// `None`), in supplier order: each supplier once, whichever institutions
+/// and payment types its spend came through.
+pub fn by_supplier(
+    cells: &[SpendCell],
+    influenceable: impl Fn(i64, &str) -> bool,
+) -> Vec<(Option<i64>, i64)> {
+    let mut by: BTreeMap<Option<i64>, i64> = BTreeMap::new();
+    for c in cells
+        .iter()
+        .filter(|c| influenceable(c.institution_id, &c.payment_type))
+    {
+        *by.entry(c.supplier_id).or_default() += c.pence;
+    }
+    by.into_iter().collect()
+}
+
+/// Spend per supplier (from [`by_supplier`]) grouped by `key`, largest
+/// first; a supplier is in one group, so the supplier counts add up.
+pub fn breakdown_suppliers(
+    per_supplier: &[(Option<i64>, i64)],
+    key: impl Fn(Option<i64>) -> String,
+) -> Vec<BreakdownRow> {
+    let mut groups: BTreeMap<String, (i64, usize)> = BTreeMap::new();
+    for (supplier, pence) in per_supplier {
+        let g = groups.entry(key(*supplier)).or_default();
+        g.0 += pence;
+        g.1 += 1;
+    }
+    let mut rows: Vec<BreakdownRow> = groups
+        .into_iter()
+        .map(|(label, (pence, suppliers))| BreakdownRow {
+            label,
+            pence,
+            suppliers,
+        })
+        .collect();
+    rows.sort_by(|a, b| b.pence.cmp(&a.pence).then_with(|| a.label.cmp(&b.label)));
+    rows
+}
+
 /// The suppliers with the most influenceable spend, and how much of it the
 /// top N cover.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -280,19 +321,9 @@ pub struct TopSuppliers {
     pub suppliers: usize,
 }
 
-pub fn top_suppliers(
-    cells: &[SpendCell],
-    influenceable: impl Fn(i64, &str) -> bool,
-    n: usize,
-) -> TopSuppliers {
-    let mut by: BTreeMap<Option<i64>, i64> = BTreeMap::new();
-    for c in cells
-        .iter()
-        .filter(|c| influenceable(c.institution_id, &c.payment_type))
-    {
-        *by.entry(c.supplier_id).or_default() += c.pence;
-    }
-    let mut all: Vec<(Option<i64>, i64)> = by.into_iter().collect();
+/// The top `n` of spend per supplier (from [`by_supplier`]).
+pub fn top_suppliers(per_supplier: &[(Option<i64>, i64)], n: usize) -> TopSuppliers {
+    let mut all = per_supplier.to_vec();
     all.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     let total_pence = all.iter().map(|r| r.1).sum();
     let suppliers = all.len();
@@ -384,7 +415,17 @@ mod tests {
                 },
             ]
         );
-        let top = top_suppliers(&cells, |_, t| t == "procurement", 1);
+        let per = by_supplier(&cells, |_, t| t == "procurement");
+        assert_eq!(per, [(Some(1), 500), (Some(2), 400)]);
+        let grouped = breakdown_suppliers(&per, |s| format!("{}", s == Some(2)));
+        assert_eq!(
+            grouped
+                .iter()
+                .map(|r| (r.label.as_str(), r.pence, r.suppliers))
+                .collect::<Vec<_>>(),
+            [("false", 500, 1), ("true", 400, 1)]
+        );
+        let top = top_suppliers(&per, 1);
         assert_eq!(top.rows, [(Some(1), 500)]);
         assert_eq!(
             (top.covered_pence, top.total_pence, top.suppliers),

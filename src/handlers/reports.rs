@@ -204,19 +204,11 @@ pub enum Detail {
     Headline,
     /// Everything on the dashboard.
     Page,
-    /// The dashboard and every year on record (reads every line).
+    /// The dashboard and every financial year on record.
     Trend,
-}
-
-/// Where the suppliers of some spend are, read once for them all.
-fn located_for(
-    c: &mut DbConn,
-    cells: &[crate::domain::figures::SpendCell],
-) -> Result<std::collections::HashMap<i64, Located>, AppError> {
-    let mut ids: Vec<i64> = cells.iter().filter_map(|x| x.supplier_id).collect();
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(report::locations(c, &ids)?)
+    /// The stamp, headline and the breakdowns by department and expense
+    /// type, which read the lines.
+    Categories,
 }
 
 pub fn compute(
@@ -308,8 +300,45 @@ pub fn compute(
         }
     };
     crate::db::locations::refresh_stale(c, &state.gazetteer)?;
-    let cells = report::spend_cells(c, &ids, from, to)?;
-    let located = located_for(c, &cells)?;
+    let full = matches!(detail, Detail::Page | Detail::Trend);
+    // A whole financial year reads the kept totals, other periods the lines.
+    let (cells, vat_bases) = report::totals(c, &ids, report::Period::of(from, to))?;
+    // The baseline: a chosen year, or the first on record.
+    let baseline_year = q
+        .baseline
+        .parse::<i32>()
+        .ok()
+        .or_else(|| years.last().copied())
+        .filter(|y| full && Some(*y) != fy && years.contains(y));
+    let base_cells = match baseline_year {
+        Some(y) => report::totals(c, &ids, report::Period::Year(y))?.0,
+        None => Vec::new(),
+    };
+    // The year-on-year figures: only the trend page and its CSV ask for them.
+    let by_year = if detail == Detail::Trend {
+        report::totals_by_year(c, &ids)?
+    } else {
+        Vec::new()
+    };
+    let lines = if detail == Detail::Categories {
+        report::spend_cells(c, &ids, from, to)?
+    } else {
+        Vec::new()
+    };
+    // What is known of every supplier in any of these, read once.
+    let mut supplier_ids: Vec<i64> = cells
+        .iter()
+        .chain(&base_cells)
+        .chain(by_year.iter().map(|(_, x)| x))
+        .filter_map(|x| x.supplier_id)
+        .collect();
+    supplier_ids.sort_unstable();
+    supplier_ids.dedup();
+    let facts = report::facts(c, &supplier_ids)?;
+    let stored = |s: Option<i64>| {
+        s.and_then(|id| facts.get(&id))
+            .and_then(|f| f.located.as_ref())
+    };
     let mut rules = Vec::new();
     for id in &ids {
         rules.push((*id, spend::influenceable_types(c, *id)?));
@@ -322,70 +351,38 @@ pub fn compute(
     };
     let def = definition.to_definition();
     let tier_names: Vec<String> = definition.tiers.iter().map(|t| t.name.clone()).collect();
-    let figures = Figures::compute(&cells, &tier_names, influenceable, |s| {
-        report::place_of(s.and_then(|id| located.get(&id)), &def, s)
-    });
-    let full = detail != Detail::Headline;
-    let mut supplier_ids: Vec<i64> = if full {
-        located.keys().copied().collect()
-    } else {
-        Vec::new()
+    let place = |s: Option<i64>| report::place_of(stored(s), &def, s);
+    let figures = Figures::compute(&cells, &tier_names, influenceable, place);
+    let tables = match detail {
+        Detail::Headline => Vec::new(),
+        Detail::Page | Detail::Trend => {
+            breakdown_tables(&cells, &influenceable, &facts, &def, f_top(q))
+        }
+        Detail::Categories => category_tables(&lines, &influenceable, &facts, &def),
     };
-    supplier_ids.sort_unstable();
-    let supplier_rows = suppliers::get_many(c, &supplier_ids)?;
-    let tables = if !full {
-        Vec::new()
-    } else {
-        breakdown_tables(
-            &cells,
-            &influenceable,
-            &supplier_rows,
-            &located,
-            &def,
-            f_top(q),
-        )
-    };
-    // The year-on-year figures read every line on record: only the trend
-    // page and its CSV ask for them.
     let mut trend = Vec::new();
-    if let (Detail::Trend, Some(a), Some(b)) = (detail, first, last) {
-        let by_year = report::spend_cells_by_year(c, &ids, a, b)?;
-        let all_cells: Vec<_> = by_year.iter().map(|(_, x)| x.clone()).collect();
-        let all_located = located_for(c, &all_cells)?;
-        for year in years.iter().rev() {
-            let year_cells: Vec<_> = by_year
-                .iter()
-                .filter(|(y, _)| y == year)
-                .map(|(_, x)| x.clone())
-                .collect();
-            let f = Figures::compute(&year_cells, &tier_names, influenceable, |s| {
-                report::place_of(s.and_then(|id| all_located.get(&id)), &def, s)
-            });
-            trend.push((*year, f));
-        }
+    for year in years.iter().rev().filter(|_| detail == Detail::Trend) {
+        let year_cells: Vec<_> = by_year
+            .iter()
+            .filter(|(y, _)| y == year)
+            .map(|(_, x)| x.clone())
+            .collect();
+        trend.push((
+            *year,
+            Figures::compute(&year_cells, &tier_names, influenceable, place),
+        ));
     }
-    // The baseline: a chosen year, or the first on record.
-    let baseline_year = q
-        .baseline
-        .parse::<i32>()
-        .ok()
-        .or_else(|| years.last().copied())
-        .filter(|y| full && Some(*y) != fy && years.contains(y));
-    let baseline = match baseline_year.and_then(crate::domain::ledger::financial_year_bounds) {
-        Some((a, b)) => {
-            let base_cells = report::spend_cells(c, &ids, a, b)?;
-            let base_located = located_for(c, &base_cells)?;
-            let f = Figures::compute(&base_cells, &tier_names, influenceable, |s| {
-                report::place_of(s.and_then(|id| base_located.get(&id)), &def, s)
-            });
-            baseline_year.map(|y| (y, f))
-        }
-        None => None,
-    };
+    let baseline = baseline_year.map(|y| {
+        (
+            y,
+            Figures::compute(&base_cells, &tier_names, influenceable, place),
+        )
+    });
     let targets = match fy {
         Some(y) => report::targets(c, owner, y)?,
         None => Vec::new(),
     };
+    // The sensitivity table: only suppliers with another address can move.
     let mut sensitivity = Vec::new();
     let release = postcodes::active(c)?;
     let bases: &[crate::domain::classify::LocationBasis] = if full {
@@ -393,22 +390,32 @@ pub fn compute(
     } else {
         &[]
     };
+    let movable: Vec<i64> = if full {
+        supplier_ids
+            .iter()
+            .copied()
+            .filter(|id| facts.get(id).is_some_and(|f| f.has_alternatives))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let movable = suppliers::get_many(c, &movable)?;
     for basis in bases {
-        let mut alt = std::collections::HashMap::with_capacity(supplier_rows.len());
-        for s in &supplier_rows {
+        let mut alt = std::collections::HashMap::with_capacity(movable.len());
+        for s in &movable {
             if let Some(l) = crate::db::locations::under_basis(
                 c,
                 &state.gazetteer,
                 release.as_ref(),
                 s,
                 *basis,
-                located.get(&s.id),
+                stored(Some(s.id)),
             )? {
                 alt.insert(s.id, l);
             }
         }
         let f = Figures::compute(&cells, &tier_names, influenceable, |s| {
-            report::place_of(s.and_then(|id| alt.get(&id)), &def, s)
+            report::place_of(s.and_then(|id| alt.get(&id)).or_else(|| stored(s)), &def, s)
         });
         sensitivity.push((
             format!("Every supplier by its {}", basis.label()),
@@ -432,7 +439,7 @@ pub fn compute(
                 .cloned()
                 .collect();
             let f = Figures::compute(&mine, &own_names, influenceable, |s| {
-                report::place_of(s.and_then(|id| located.get(&id)), &own_def, s)
+                report::place_of(stored(s), &own_def, s)
             });
             pairs.push((
                 f.tiers.first().map_or(0, |t| t.cumulative_pence),
@@ -442,7 +449,6 @@ pub fn compute(
         }
         pooled = Some(pool(&pairs));
     }
-    let vat_bases = report::vat_bases(c, &ids, from, to)?;
     let owner_name = match owner {
         Owner::Institution(_) => format!("{scope_name}'s local area"),
         Owner::Network(_) => format!("{scope_name} network's local area"),
@@ -523,64 +529,88 @@ fn plain_pct(part: i64, whole: i64) -> String {
     pct(part, whole).trim_end_matches('%').to_owned()
 }
 
-/// Whether a supplier is of one kind.
-type KindTest = fn(&crate::db::suppliers::Supplier) -> bool;
+type Cell = crate::domain::figures::SpendCell;
+type FactsMap = std::collections::HashMap<i64, report::Facts>;
 
-/// The breakdowns of influenceable spend a report shows.
+/// A breakdown as a table: spend, share of `whole` and suppliers per row.
+fn simple_table(
+    key: &'static str,
+    title: &str,
+    note: &str,
+    rows: Vec<crate::domain::figures::BreakdownRow>,
+    whole: i64,
+) -> Table {
+    Table {
+        key,
+        title: title.to_owned(),
+        note: note.to_owned(),
+        columns: vec!["", "Spend", "Share", "Suppliers"],
+        rows: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.label.clone(),
+                    Pence(r.pence).to_string(),
+                    pct(r.pence, whole),
+                    r.suppliers.to_string(),
+                ]
+            })
+            .collect(),
+        plain: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    safe_text(&r.label).into_owned(),
+                    Pence(r.pence).plain(),
+                    plain_pct(r.pence, whole),
+                    r.suppliers.to_string(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// Whether a supplier's spend leaves the innermost area: located, and in an
+/// outer tier, elsewhere in the UK or abroad.
+fn outside_first(
+    facts: &FactsMap,
+    def: &crate::domain::classify::Definition,
+    supplier: Option<i64>,
+) -> bool {
+    use crate::domain::figures::Place;
+    matches!(
+        report::place_of(
+            supplier
+                .and_then(|i| facts.get(&i))
+                .and_then(|f| f.located.as_ref()),
+            def,
+            supplier
+        ),
+        Place::Tier(1..) | Place::RestOfUk | Place::OutsideUk
+    )
+}
+
+/// The breakdowns of influenceable spend by what the suppliers are: size,
+/// type, sector, deprivation, the top suppliers, leakage and data quality;
+/// and all spend by payment type.
 fn breakdown_tables(
-    cells: &[crate::domain::figures::SpendCell],
+    cells: &[Cell],
     influenceable: &dyn Fn(i64, &str) -> bool,
-    sups: &[crate::db::suppliers::Supplier],
-    located: &std::collections::HashMap<i64, Located>,
+    facts: &FactsMap,
     def: &crate::domain::classify::Definition,
     top_n: usize,
 ) -> Vec<Table> {
-    use crate::domain::figures::{breakdown, sic_section, top_suppliers, BreakdownRow};
-    use std::collections::HashMap;
-    let by_id: HashMap<i64, &crate::db::suppliers::Supplier> =
-        sups.iter().map(|s| (s.id, s)).collect();
-    let sup = |c: &crate::domain::figures::SpendCell| {
-        c.supplier_id.and_then(|id| by_id.get(&id).copied())
+    use crate::domain::figures::{
+        breakdown, breakdown_suppliers, by_supplier, sic_section, top_suppliers, BreakdownRow,
     };
-    let total: i64 = cells
-        .iter()
-        .filter(|c| influenceable(c.institution_id, &c.payment_type))
-        .map(|c| c.pence)
-        .sum();
-    let simple =
-        |key: &'static str, title: &str, note: &str, rows: Vec<BreakdownRow>, whole: i64| Table {
-            key,
-            title: title.to_owned(),
-            note: note.to_owned(),
-            columns: vec!["", "Spend", "Share", "Suppliers"],
-            rows: rows
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.label.clone(),
-                        Pence(r.pence).to_string(),
-                        pct(r.pence, whole),
-                        r.suppliers.to_string(),
-                    ]
-                })
-                .collect(),
-            plain: rows
-                .iter()
-                .map(|r| {
-                    vec![
-                        safe_text(&r.label).into_owned(),
-                        Pence(r.pence).plain(),
-                        plain_pct(r.pence, whole),
-                        r.suppliers.to_string(),
-                    ]
-                })
-                .collect(),
-        };
+    let fact = |id: Option<i64>| id.and_then(|i| facts.get(&i));
+    let per = by_supplier(cells, influenceable);
+    let total: i64 = per.iter().map(|(_, p)| p).sum();
     let mut out = Vec::new();
 
     // Size, with the SME total.
-    let mut size = breakdown(cells, influenceable, |c| {
-        match sup(c).and_then(|s| s.size_band.clone()).as_deref() {
+    let mut size = breakdown_suppliers(&per, |id| {
+        match fact(id).and_then(|f| f.size_band.as_deref()) {
             Some("micro") => "Micro",
             Some("small") => "Small",
             Some("medium") => "Medium",
@@ -599,7 +629,7 @@ fn breakdown_tables(
         suppliers: sme.iter().map(|r| r.suppliers).sum(),
     };
     size.push(sme_row);
-    out.push(simple(
+    out.push(simple_table(
         "size",
         "By supplier size",
         "Bands as recorded on the register, with the definition each was set under.",
@@ -608,81 +638,43 @@ fn breakdown_tables(
     ));
 
     // Type: a supplier may be of several kinds, so rows overlap.
-    let kinds: [(&str, KindTest); 7] = [
-        ("VCSE", |s| s.is_vcse),
-        ("Charity", |s| s.is_charity),
-        ("Community interest company", |s| s.is_cic),
-        ("Co-operative", |s| s.is_cooperative),
-        ("Employee-owned", |s| s.is_employee_owned),
-        ("Social enterprise", |s| s.is_social_enterprise),
-        ("Public body", |s| s.is_public_body),
-    ];
-    let mut types: Vec<BreakdownRow> = kinds
+    let of_kind = |test: &dyn Fn(&report::Facts) -> bool, label: &str| {
+        let (pence, suppliers) = per
+            .iter()
+            .filter(|(id, _)| fact(*id).is_some_and(test))
+            .fold((0, 0), |(p, n), (_, x)| (p + x, n + 1));
+        BreakdownRow {
+            label: label.to_owned(),
+            pence,
+            suppliers,
+        }
+    };
+    let mut types: Vec<BreakdownRow> = report::KINDS
         .iter()
-        .map(|(label, test)| {
-            let rows = breakdown(cells, influenceable, |c| {
-                (sup(c).is_some_and(test)).to_string()
-            });
-            rows.into_iter()
-                .find(|r| r.label == "true")
-                .map(|r| BreakdownRow {
-                    label: (*label).into(),
-                    ..r
-                })
-                .unwrap_or(BreakdownRow {
-                    label: (*label).into(),
-                    pence: 0,
-                    suppliers: 0,
-                })
-        })
+        .enumerate()
+        .map(|(k, label)| of_kind(&|f| f.kinds[k], label))
         .collect();
-    let private = breakdown(cells, influenceable, |c| {
-        sup(c).is_some_and(|s| s.types().is_empty()).to_string()
-    })
-    .into_iter()
-    .find(|r| r.label == "true")
-    .map(|r| BreakdownRow {
-        label: "Private or other (none of these)".into(),
-        ..r
-    });
-    types.extend(private);
-    out.push(simple("type", "By type of organisation", "A supplier can be of more than one kind (a charity that is also a VCSE), so these rows overlap.", types, total));
+    types.push(of_kind(
+        &|f| !f.kinds.contains(&true),
+        "Private or other (none of these)",
+    ));
+    out.push(simple_table("type", "By type of organisation", "A supplier can be of more than one kind (a charity that is also a VCSE), so these rows overlap.", types, total));
 
-    out.push(simple(
+    out.push(simple_table(
         "sic",
         "By sector (SIC 2007 section of the first code)",
         "",
-        breakdown(cells, influenceable, |c| {
-            sup(c)
-                .and_then(|s| s.sic_codes.split(',').next().and_then(sic_section))
+        breakdown_suppliers(&per, |id| {
+            fact(id)
+                .and_then(|f| f.sic_codes.split(',').next().and_then(sic_section))
                 .map_or("Sector unknown".to_owned(), |(letter, name)| {
                     format!("{letter} {name}")
                 })
         }),
         total,
     ));
-    out.push(simple(
-        "department",
-        "By department or service area",
-        "",
-        breakdown(cells, influenceable, |c| {
-            c.department.clone().unwrap_or_else(|| "Not stated".into())
-        }),
-        total,
-    ));
-    out.push(simple(
-        "expense_type",
-        "By expense type",
-        "",
-        breakdown(cells, influenceable, |c| {
-            c.expense_type
-                .clone()
-                .unwrap_or_else(|| "Not stated".into())
-        }),
-        total,
-    ));
     let all_spend: i64 = cells.iter().map(|c| c.pence).sum();
-    out.push(simple(
+    out.push(simple_table(
         "payment_type",
         "All spend by payment type",
         "Including the payment types that are not influenceable.",
@@ -695,23 +687,16 @@ fn breakdown_tables(
     ));
 
     // Deprivation.
-    let decile = |c: &crate::domain::figures::SpendCell| {
-        c.supplier_id
-            .and_then(|id| located.get(&id))
+    let decile = |id: Option<i64>| {
+        fact(id)
+            .and_then(|f| f.located.as_ref())
             .and_then(|l| l.imd_decile)
     };
-    let d1: i64 = cells
-        .iter()
-        .filter(|c| influenceable(c.institution_id, &c.payment_type) && decile(c) == Some(1))
-        .map(|c| c.pence)
-        .sum();
-    let d12: i64 = cells
-        .iter()
-        .filter(|c| {
-            influenceable(c.institution_id, &c.payment_type) && matches!(decile(c), Some(1 | 2))
-        })
-        .map(|c| c.pence)
-        .sum();
+    let spend_where = |pred: &dyn Fn(Option<i64>) -> bool| -> i64 {
+        per.iter().filter(|(id, _)| pred(*id)).map(|(_, p)| p).sum()
+    };
+    let d1 = spend_where(&|id| decile(id) == Some(1));
+    let d12 = spend_where(&|id| matches!(decile(id), Some(1 | 2)));
     out.push(Table {
         key: "deprivation",
         title: "Spend with suppliers in the most deprived areas".into(),
@@ -728,14 +713,11 @@ fn breakdown_tables(
     });
 
     // Top N suppliers and how much they cover.
-    let top = top_suppliers(cells, influenceable, top_n);
-    let name = |id: Option<i64>| {
-        id.and_then(|i| by_id.get(&i))
-            .map_or("Withheld names".to_owned(), |s| s.name.clone())
-    };
+    let top = top_suppliers(&per, top_n);
+    let name = |id: Option<i64>| fact(id).map_or("Withheld names".to_owned(), |f| f.name.clone());
+    let tier_names: Vec<String> = def.tiers.iter().map(|t| t.name.clone()).collect();
     let place_label = |id: Option<i64>| {
-        let names: Vec<String> = def.tiers.iter().map(|t| t.name.clone()).collect();
-        report::place_of(id.and_then(|i| located.get(&i)), def, id).label(&names)
+        report::place_of(fact(id).and_then(|f| f.located.as_ref()), def, id).label(&tier_names)
     };
     // Suppliers with their place: `shown` rows on the page, all in the CSV.
     let supplier_table = |key: &'static str,
@@ -789,23 +771,14 @@ fn breakdown_tables(
         20,
     ));
 
-    // Leakage: the largest suppliers and expense types outside tier 1.
-    let outside_first = |c: &crate::domain::figures::SpendCell| {
-        matches!(
-            report::place_of(c.supplier_id.and_then(|i| located.get(&i)), def, c.supplier_id),
-            crate::domain::figures::Place::Tier(k) if k > 0
-        ) || matches!(
-            report::place_of(
-                c.supplier_id.and_then(|i| located.get(&i)),
-                def,
-                c.supplier_id
-            ),
-            crate::domain::figures::Place::RestOfUk | crate::domain::figures::Place::OutsideUk
-        )
-    };
-    let leak_cells: Vec<crate::domain::figures::SpendCell> =
-        cells.iter().filter(|c| outside_first(c)).cloned().collect();
-    let leaks = top_suppliers(&leak_cells, influenceable, 20);
+    // Leakage: the largest suppliers outside tier 1 (the expense types are
+    // on the categories page, which reads the lines).
+    let leaking: Vec<(Option<i64>, i64)> = per
+        .iter()
+        .filter(|(id, _)| outside_first(facts, def, *id))
+        .copied()
+        .collect();
+    let leaks = top_suppliers(&leaking, 20);
     out.push(supplier_table(
         "leakage",
         "Largest suppliers outside the innermost area".into(),
@@ -814,38 +787,15 @@ fn breakdown_tables(
         total,
         20,
     ));
-    let mut categories = breakdown(&leak_cells, influenceable, |c| {
-        c.expense_type
-            .clone()
-            .unwrap_or_else(|| "Not stated".into())
-    });
-    categories.truncate(20);
-    out.push(simple(
-        "leakage_categories",
-        "Expense types with the most spend outside the innermost area",
-        "",
-        categories,
-        total,
-    ));
 
     // Data quality.
-    let infl: Vec<&crate::domain::figures::SpendCell> = cells
-        .iter()
-        .filter(|c| influenceable(c.institution_id, &c.payment_type))
-        .collect();
-    let sum = |pred: &dyn Fn(&crate::domain::figures::SpendCell) -> bool| {
-        infl.iter()
-            .filter(|c| pred(c))
-            .map(|c| c.pence)
-            .sum::<i64>()
-    };
-    let loc_of =
-        |c: &crate::domain::figures::SpendCell| c.supplier_id.and_then(|i| located.get(&i));
-    let resolved =
-        sum(&|c| loc_of(c).is_some_and(|l| l.unknown_reason.is_none() && l.postcode.is_some()));
-    let sized = sum(&|c| sup(c).is_some_and(|s| s.size_band.is_some()));
-    let withheld = sum(&|c| c.supplier_id.is_none());
-    let terminated = sum(&|c| loc_of(c).is_some_and(|l| l.terminated.is_some()));
+    let located = |id: Option<i64>| fact(id).and_then(|f| f.located.as_ref());
+    let resolved = spend_where(&|id| {
+        located(id).is_some_and(|l| l.unknown_reason.is_none() && l.postcode.is_some())
+    });
+    let sized = spend_where(&|id| fact(id).is_some_and(|f| f.size_band.is_some()));
+    let withheld = spend_where(&|id| id.is_none());
+    let terminated = spend_where(&|id| located(id).is_some_and(|l| l.terminated.is_some()));
     let quality = [
         ("Located by a resolved postcode", resolved),
         ("Size known", sized),
@@ -868,6 +818,60 @@ fn breakdown_tables(
             .collect(),
     });
     out
+}
+
+/// The breakdowns by the ledger's own categories, which read the lines:
+/// department, expense type, and the expense types whose spend leaves the
+/// innermost area.
+fn category_tables(
+    lines: &[Cell],
+    influenceable: &dyn Fn(i64, &str) -> bool,
+    facts: &FactsMap,
+    def: &crate::domain::classify::Definition,
+) -> Vec<Table> {
+    use crate::domain::figures::breakdown;
+    let total: i64 = lines
+        .iter()
+        .filter(|c| influenceable(c.institution_id, &c.payment_type))
+        .map(|c| c.pence)
+        .sum();
+    let expense = |c: &Cell| {
+        c.expense_type
+            .clone()
+            .unwrap_or_else(|| "Not stated".into())
+    };
+    let leaking: Vec<Cell> = lines
+        .iter()
+        .filter(|c| outside_first(facts, def, c.supplier_id))
+        .cloned()
+        .collect();
+    let mut categories = breakdown(&leaking, influenceable, expense);
+    categories.truncate(20);
+    vec![
+        simple_table(
+            "department",
+            "By department or service area",
+            "",
+            breakdown(lines, influenceable, |c| {
+                c.department.clone().unwrap_or_else(|| "Not stated".into())
+            }),
+            total,
+        ),
+        simple_table(
+            "expense_type",
+            "By expense type",
+            "",
+            breakdown(lines, influenceable, expense),
+            total,
+        ),
+        simple_table(
+            "leakage_categories",
+            "Expense types with the most spend outside the innermost area",
+            "",
+            categories,
+            total,
+        ),
+    ]
 }
 
 /// A horizontal bar chart of the cumulative shares, as inline SVG, drawn on
@@ -1186,10 +1190,10 @@ pub async fn table_csv(
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
     let (st, u, qq) = (state.clone(), user.clone(), q.clone());
-    let detail = if q.table == "trend" {
-        Detail::Trend
-    } else {
-        Detail::Page
+    let detail = match q.table.as_str() {
+        "trend" => Detail::Trend,
+        "department" | "expense_type" | "leakage_categories" => Detail::Categories,
+        _ => Detail::Page,
     };
     let report = state.db(move |c| compute(c, &st, &u, &qq, detail)).await?;
     let f = &report.figures;
@@ -1697,6 +1701,31 @@ pub async fn set_targets(
 
 /// Each headline figure across every financial year on record, under the
 /// report's definition: a chart and a table.
+/// Spend by department and expense type, and the expense types whose
+/// spend leaves the innermost area.
+pub async fn categories(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: Page,
+    query: web::Query<ReportQuery>,
+) -> AppResult<HttpResponse> {
+    let q = query.into_inner();
+    let (st, u, qq) = (state.clone(), user.clone(), q.clone());
+    let report = state
+        .db(move |c| compute(c, &st, &u, &qq, Detail::Categories))
+        .await?;
+    html(&crate::views::reports::CategoriesPage {
+        layout: Layout::new(
+            format!("Departments and expense types: {}", report.stamp.scope_name),
+            Some(&user),
+            &page,
+        ),
+        stamp: report.stamp.rows(),
+        tables: report.tables,
+        query: q.query_string(),
+    })
+}
+
 pub async fn trend(
     state: web::Data<AppState>,
     user: CurrentUser,

@@ -22,8 +22,8 @@ use crate::db::audit::{self, Actor, Change};
 use crate::db::imports::{self, Batch};
 use crate::db::schema::{supplier_aliases as a, supplier_external_ids as x, suppliers as s};
 use crate::db::spend::{self, LineRow};
-use crate::db::{now, suppliers, write_tx, DbConn};
-use crate::domain::ledger::{infer_payment_type, DateOrder, OrderEvidence};
+use crate::db::{now, suppliers, totals, write_tx, DbConn};
+use crate::domain::ledger::{financial_year, infer_payment_type, DateOrder, OrderEvidence};
 use crate::domain::money::Pence;
 use crate::domain::supplier::{
     match_key, normalise_company_number, normalise_name, Source, SupplierFields,
@@ -638,14 +638,40 @@ pub fn commit(
         };
         let at = now();
         let mut reader = open(path)?;
-        let flush = |conn: &mut DbConn,
-                     batch: &mut Vec<LineRow>,
-                     out: &mut Committed|
+        // The report totals: counted here when every line of a batch went
+        // in, read back from the table when some were already on record.
+        let mut pending = totals::Pending::default();
+        let mut flush = |conn: &mut DbConn,
+                         batch: &mut Vec<LineRow>,
+                         out: &mut Committed|
          -> Result<(), SpendImportError> {
-            if batch.is_empty() {
+            let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
                 return Ok(());
-            }
+            };
             let added = spend::insert_new(conn, batch)?;
+            if added == batch.len() {
+                for r in batch.iter() {
+                    pending.count(
+                        totals::Key {
+                            institution_id: r.institution_id,
+                            fy: financial_year(r.payment_date),
+                            supplier_key: r.supplier_id.unwrap_or(0),
+                            payment_type: r.payment_type.clone(),
+                            vat_basis: r.vat_basis.clone(),
+                        },
+                        r.amount_pence,
+                    );
+                }
+            } else {
+                totals::add(
+                    conn,
+                    totals::Lines::BatchRows(
+                        batch_id,
+                        first.import_row.unwrap_or(0),
+                        last.import_row.unwrap_or(i64::MAX),
+                    ),
+                )?;
+            }
             out.added += added as i64;
             out.skipped += (batch.len() - added) as i64;
             batch.clear();
@@ -707,6 +733,7 @@ pub fn commit(
             &mut |bytes| progress(bytes, total_bytes),
         )?;
         flush(conn, &mut batch, &mut out)?;
+        pending.write(conn)?;
         out.total_pence = spend::batch_total(conn, batch_id)?;
         imports::mark_committed(
             conn,

@@ -134,6 +134,15 @@ impl ReportPage {
 }
 
 #[derive(Template)]
+#[template(path = "reports/categories.html")]
+pub struct CategoriesPage {
+    pub layout: Layout,
+    pub stamp: Vec<(String, String)>,
+    pub tables: Vec<crate::handlers::reports::Table>,
+    pub query: String,
+}
+
+#[derive(Template)]
 #[template(path = "reports/trend.html")]
 pub struct TrendPage {
     pub layout: Layout,

@@ -140,6 +140,7 @@ const MATRIX: &[Entry] = &[
     entry("GET", "/reports.csv", Access::SignedIn, 200),
     entry("GET", "/reports/audit.csv", Access::SignedIn, 200),
     entry("GET", "/reports/trend", Access::SignedIn, 200),
+    entry("GET", "/reports/categories", Access::SignedIn, 200),
     // An empty form names no institution (400); clerks and auditors may not set targets.
     entry("POST", "/reports/targets", Access::TargetSetters, 400),
     // Each visitor sees the spend of the institutions they cover.

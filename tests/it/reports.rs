@@ -682,8 +682,6 @@ async fn breakdowns_show_size_type_top_suppliers_leakage_and_data_quality() {
         "By supplier size",
         "By type of organisation",
         "By sector",
-        "By department",
-        "By expense type",
         "All spend by payment type",
         "most deprived",
         "Top 2 suppliers",
@@ -771,6 +769,34 @@ async fn breakdowns_show_size_type_top_suppliers_leakage_and_data_quality() {
             .body,
     );
     assert_eq!(quality[2], ["Size known", "500.00", "29.41"]);
+    // The ledger's own categories are on their own page, from the lines.
+    assert!(b.contains(&format!("/reports/categories?institution={preston}")));
+    let categories = client
+        .get(&format!(
+            "/reports/categories?institution={preston}&fy=2023"
+        ))
+        .await
+        .body;
+    for heading in [
+        "By department or service area",
+        "By expense type",
+        "Expense types with the most spend outside the innermost area",
+    ] {
+        assert!(categories.contains(heading), "{heading}");
+    }
+    let departments = table(
+        &client
+            .get(&format!(
+                "/reports.csv?institution={preston}&fy=2023&table=department"
+            ))
+            .await
+            .body,
+    );
+    let pence: i64 = departments[1..]
+        .iter()
+        .map(|r| localspend::domain::money::Pence::parse(&r[1]).unwrap().0)
+        .sum();
+    assert_eq!(pence, 170_000, "{departments:?}");
 }
 
 #[actix_web::test]

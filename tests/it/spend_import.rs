@@ -208,6 +208,7 @@ async fn every_real_council_file_imports_with_its_row_count_and_total() {
             .count(),
         7
     );
+    app.assert_totals_agree();
 }
 
 #[actix_web::test]
@@ -431,6 +432,7 @@ async fn re_importing_adds_no_duplicates_and_says_how_many_were_skipped() {
         (2, 3, 1_500)
     );
     assert_eq!(live_total(&app, inst), (5, 5_500));
+    app.assert_totals_agree();
 }
 
 #[actix_web::test]
@@ -451,6 +453,7 @@ async fn an_admin_undoes_a_batch_whole_and_it_can_be_imported_again() {
     let res = admin.submit(&page, &undo, &[]).await;
     assert_eq!(res.status, 303);
     assert_eq!(live_total(&app, inst), (0, 0));
+    app.assert_totals_agree();
     let undone = app.with_conn(|c| imports::get(c, batch.id).unwrap());
     assert_eq!(undone.status, status::UNDONE);
     let audit = app.audit_rows("import_batch");
@@ -460,6 +463,7 @@ async fn an_admin_undoes_a_batch_whole_and_it_can_be_imported_again() {
     let (_, again) = import(&app, &clerk, inst, "a.csv", file.as_bytes()).await;
     assert_eq!(again.line_count, 2, "undone lines do not block a re-import");
     assert_eq!(live_total(&app, inst), (2, 3_000));
+    app.assert_totals_agree();
 }
 
 #[actix_web::test]

@@ -202,6 +202,7 @@ async fn two_people_editing_one_payment_never_overwrite_each_other() {
         "the second person's typing is kept"
     );
     assert_eq!(lines_of(&app, inst)[0].amount_pence, 15_000);
+    app.assert_totals_agree();
 }
 
 #[actix_web::test]
@@ -270,6 +271,7 @@ async fn a_deleted_payment_leaves_the_totals_and_an_admin_can_restore_it() {
         .map(|r| r.action)
         .collect();
     assert_eq!(actions, ["create", "create", "delete", "restore"]);
+    app.assert_totals_agree();
 }
 
 #[actix_web::test]

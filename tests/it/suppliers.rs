@@ -730,6 +730,7 @@ async fn spend_follows_a_merge_its_undo_and_a_split() {
         )
         .await;
     assert_eq!(totals(&app), [(kept, 30_000)]);
+    app.assert_totals_agree();
     let record = app.with_conn(|c| suppliers::merges_into(c, kept).unwrap()[0].id);
     let token = admin.csrf_from(&format!("/suppliers/{kept}")).await;
     admin
@@ -739,6 +740,7 @@ async fn spend_follows_a_merge_its_undo_and_a_split() {
         )
         .await;
     assert_eq!(totals(&app), [(dup, 20_000), (kept, 10_000)]);
+    app.assert_totals_agree();
 
     let token = admin.csrf_from(&format!("/suppliers/{kept}")).await;
     admin
@@ -775,4 +777,5 @@ async fn spend_follows_a_merge_its_undo_and_a_split() {
         [(split, 20_000), (kept, 10_000)],
         "the lines published as Smith Bakers went with the name"
     );
+    app.assert_totals_agree();
 }

@@ -134,6 +134,12 @@ impl TestApp {
         f(&mut c)
     }
 
+    /// The report totals agree with the live lines they total.
+    pub fn assert_totals_agree(&self) {
+        let differences = self.with_conn(|c| localspend::db::totals::differences(c).unwrap());
+        assert!(differences.is_empty(), "{differences:#?}");
+    }
+
     pub fn client(&self) -> TestClient {
         TestClient::new(&self.base)
     }

@@ -1,0 +1,187 @@
+//! Live spend totalled per institution, financial year, supplier, payment
+//! type and VAT basis (`spend_totals`). Every write to `spend_lines` keeps it
+//! in step in the same transaction: take the lines' part out before the
+//! change ([`remove`]), put it back after ([`add`]). A financial year's
+//! report then reads these totals rather than every line; where a supplier
+//! is still comes from `supplier_locations` at read time.
+
+use std::collections::HashMap;
+
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Integer, Text};
+
+use super::DbConn;
+
+/// Which lines a change touches.
+#[derive(Debug, Clone, Copy)]
+pub enum Lines<'a> {
+    Ids(&'a [i64]),
+    Batch(i64),
+    /// The lines of an import batch from one file row to another.
+    BatchRows(i64, i64, i64),
+}
+
+/// The financial year (April to March, named by its first calendar year)
+/// of `spend_lines.payment_date`, in the connection's SQL.
+pub fn fy_sql(conn: &DbConn) -> &'static str {
+    if super::backend_name(conn) == "sqlite" {
+        "CAST(substr(payment_date, 1, 4) AS INTEGER) - (CASE WHEN substr(payment_date, 6, 2) < '04' THEN 1 ELSE 0 END)"
+    } else {
+        "CAST(EXTRACT(YEAR FROM payment_date) AS INTEGER) - (CASE WHEN EXTRACT(MONTH FROM payment_date) < 4 THEN 1 ELSE 0 END)"
+    }
+}
+
+const UPSERT: &str = "ON CONFLICT (institution_id, fy, supplier_key, payment_type, vat_basis) \
+    DO UPDATE SET pence = spend_totals.pence + excluded.pence, lines = spend_totals.lines + excluded.lines";
+
+fn apply(conn: &mut DbConn, lines: Lines<'_>, sign: i64) -> QueryResult<()> {
+    let filters: Vec<String> = match lines {
+        Lines::Ids(ids) => ids
+            .chunks(5_000)
+            .map(|chunk| {
+                let list: Vec<String> = chunk.iter().map(i64::to_string).collect();
+                format!("id IN ({})", list.join(","))
+            })
+            .collect(),
+        Lines::Batch(b) => vec![format!("import_batch_id = {b}")],
+        Lines::BatchRows(b, first, last) => vec![format!(
+            "import_batch_id = {b} AND import_row BETWEEN {first} AND {last}"
+        )],
+    };
+    let fy = fy_sql(conn);
+    for filter in filters {
+        // Identifiers only (integers), so safe to write into the SQL.
+        diesel::sql_query(format!(
+            "INSERT INTO spend_totals (institution_id, fy, supplier_key, payment_type, vat_basis, pence, lines) \
+             SELECT institution_id, {fy}, COALESCE(supplier_id, 0), payment_type, vat_basis, \
+             {sign} * CAST(SUM(amount_pence) AS BIGINT), {sign} * COUNT(*) FROM spend_lines \
+             WHERE deleted_at IS NULL AND {filter} GROUP BY 1, 2, 3, 4, 5 {UPSERT}"
+        ))
+        .execute(conn)?;
+    }
+    if sign < 0 {
+        clear_empty(conn)?;
+    }
+    Ok(())
+}
+
+fn clear_empty(conn: &mut DbConn) -> QueryResult<()> {
+    use super::schema::spend_totals as t;
+    diesel::delete(t::table.filter(t::lines.eq(0))).execute(conn)?;
+    Ok(())
+}
+
+/// Adds the live lines' amounts (after they are written or restored).
+pub fn add(conn: &mut DbConn, lines: Lines<'_>) -> QueryResult<()> {
+    apply(conn, lines, 1)
+}
+
+/// Takes the live lines' amounts out (before they change or are deleted).
+pub fn remove(conn: &mut DbConn, lines: Lines<'_>) -> QueryResult<()> {
+    apply(conn, lines, -1)
+}
+
+/// The key of one total.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub institution_id: i64,
+    pub fy: i32,
+    pub supplier_key: i64,
+    pub payment_type: String,
+    pub vat_basis: String,
+}
+
+/// Totals gathered in memory while lines are written in bulk (an import),
+/// added in one go at the end.
+#[derive(Debug, Default)]
+pub struct Pending(HashMap<Key, (i64, i64)>);
+
+impl Pending {
+    pub fn count(&mut self, key: Key, pence: i64) {
+        let e = self.0.entry(key).or_default();
+        e.0 += pence;
+        e.1 += 1;
+    }
+
+    pub fn write(self, conn: &mut DbConn) -> QueryResult<()> {
+        for (k, (pence, lines)) in self.0 {
+            diesel::sql_query(format!(
+                "INSERT INTO spend_totals (institution_id, fy, supplier_key, payment_type, vat_basis, pence, lines) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) {UPSERT}"
+            ))
+            .bind::<BigInt, _>(k.institution_id)
+            .bind::<Integer, _>(k.fy)
+            .bind::<BigInt, _>(k.supplier_key)
+            .bind::<Text, _>(&k.payment_type)
+            .bind::<Text, _>(&k.vat_basis)
+            .bind::<BigInt, _>(pence)
+            .bind::<BigInt, _>(lines)
+            .execute(conn)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(QueryableByName, Debug, PartialEq, Eq)]
+struct TotalRow {
+    #[diesel(sql_type = BigInt)]
+    institution_id: i64,
+    #[diesel(sql_type = Integer)]
+    fy: i32,
+    #[diesel(sql_type = BigInt)]
+    supplier_key: i64,
+    #[diesel(sql_type = Text)]
+    payment_type: String,
+    #[diesel(sql_type = Text)]
+    vat_basis: String,
+    #[diesel(sql_type = BigInt)]
+    pence: i64,
+    #[diesel(sql_type = BigInt)]
+    lines: i64,
+}
+
+/// Whether the totals agree with the lines: the differences, none if they
+/// do. For tests and `localspend check`-style diagnostics.
+pub fn differences(conn: &mut DbConn) -> QueryResult<Vec<String>> {
+    let fy = fy_sql(conn);
+    let order = "ORDER BY institution_id, fy, supplier_key, payment_type, vat_basis";
+    let kept: Vec<TotalRow> = diesel::sql_query(format!(
+        "SELECT institution_id, fy, supplier_key, payment_type, vat_basis, pence, lines FROM spend_totals {order}"
+    ))
+    .load(conn)?;
+    let fresh: Vec<TotalRow> = diesel::sql_query(format!(
+        "SELECT institution_id, {fy} AS fy, COALESCE(supplier_id, 0) AS supplier_key, payment_type, vat_basis, \
+         CAST(SUM(amount_pence) AS BIGINT) AS pence, COUNT(*) AS lines FROM spend_lines \
+         WHERE deleted_at IS NULL GROUP BY 1, 2, 3, 4, 5 {order}"
+    ))
+    .load(conn)?;
+    let mut out = Vec::new();
+    for row in &kept {
+        if !fresh.contains(row) {
+            out.push(format!("kept but not in the lines: {row:?}"));
+        }
+    }
+    for row in &fresh {
+        if !kept.contains(row) {
+            out.push(format!("in the lines but not kept: {row:?}"));
+        }
+    }
+    Ok(out)
+}
+
+/// Rebuilds every total from the lines (after loading lines by other means,
+/// such as the benchmark's generator).
+pub fn rebuild(conn: &mut DbConn) -> QueryResult<()> {
+    let fy = fy_sql(conn);
+    super::write_tx(conn, |conn| {
+        diesel::sql_query("DELETE FROM spend_totals").execute(conn)?;
+        diesel::sql_query(format!(
+            "INSERT INTO spend_totals (institution_id, fy, supplier_key, payment_type, vat_basis, pence, lines) \
+             SELECT institution_id, {fy}, COALESCE(supplier_id, 0), payment_type, vat_basis, \
+             CAST(SUM(amount_pence) AS BIGINT), COUNT(*) FROM spend_lines WHERE deleted_at IS NULL \
+             GROUP BY 1, 2, 3, 4, 5"
+        ))
+        .execute(conn)?;
+        Ok(())
+    })
+}
