@@ -1,7 +1,8 @@
 //! Where suppliers are, as derived data: each supplier's postcode (or manual
 //! location) resolved through the lookup release in use. Refreshed on read
-//! for any supplier changed since, or resolved against another release, so a
-//! reclassification shows at once with no rebuild step.
+//! for any supplier changed since (queued by a trigger on `suppliers`), or
+//! resolved against another release, so a reclassification shows at once
+//! with no rebuild step.
 
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
@@ -22,22 +23,30 @@ struct Id {
     id: i64,
 }
 
-/// Resolves every supplier whose stored location is missing or stale.
-/// Returns how many were resolved.
+/// Resolves every supplier whose stored location is missing or stale: those
+/// queued since (a trigger queues every supplier inserted or updated) and
+/// those resolved against another lookup release. Returns how many were
+/// resolved.
 pub fn refresh_stale(conn: &mut DbConn, gazetteer: &Gazetteer) -> QueryResult<usize> {
+    use super::schema::supplier_location_queue as q;
     let release = postcodes::active(conn)?;
-    let release_changed = match &release {
-        Some(r) => format!("l.release_id IS NULL OR l.release_id <> {}", r.id),
-        None => "l.release_id IS NOT NULL".to_owned(),
+    let other_release = match &release {
+        Some(r) => format!("release_id IS NULL OR release_id <> {}", r.id),
+        None => "release_id IS NOT NULL".to_owned(),
     };
-    let stale: Vec<Id> = diesel::sql_query(format!(
-        "SELECT s.id AS id FROM suppliers s LEFT JOIN supplier_locations l ON l.supplier_id = s.id \
-         WHERE s.merged_into IS NULL AND (l.supplier_id IS NULL OR s.updated_at > l.resolved_at OR {release_changed})"
+    let mut ids: Vec<i64> = q::table.select(q::supplier_id).load(conn)?;
+    let moved: Vec<Id> = diesel::sql_query(format!(
+        "SELECT supplier_id AS id FROM supplier_locations WHERE {other_release}"
     ))
     .load(conn)?;
-    let ids: Vec<i64> = stale.into_iter().map(|r| r.id).collect();
+    ids.extend(moved.into_iter().map(|r| r.id));
+    ids.sort_unstable();
+    ids.dedup();
     for chunk in ids.chunks(1_000) {
         write_tx(conn, |conn| {
+            // Out of the queue before the suppliers are read: a change made
+            // meanwhile queues its supplier again.
+            diesel::delete(q::table.filter(q::supplier_id.eq_any(chunk))).execute(conn)?;
             resolve(conn, gazetteer, release.as_ref(), chunk)
         })?;
     }
@@ -83,7 +92,11 @@ fn resolve(
 ) -> QueryResult<()> {
     diesel::delete(l::table.filter(l::supplier_id.eq_any(ids))).execute(conn)?;
     let at = now();
-    for supplier in suppliers::get_many(conn, ids)? {
+    // A merged supplier's spend counts with the one it was merged into.
+    for supplier in suppliers::get_many(conn, ids)?
+        .into_iter()
+        .filter(|s| s.merged_into.is_none())
+    {
         let id = supplier.id;
         let c = place(conn, gazetteer, release, &supplier.location_input(None))?;
         let unknown = match &c.placement {

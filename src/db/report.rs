@@ -386,19 +386,29 @@ pub fn place_of(
     }
 }
 
-/// The first and last payment dates on record for the institutions.
+/// The first and last payment dates on record for the institutions. One
+/// institution at a time, so that each is two steps down the index.
 pub fn date_range(
     conn: &mut DbConn,
     institutions: &[i64],
 ) -> QueryResult<(Option<NaiveDate>, Option<NaiveDate>)> {
-    l::table
-        .filter(l::institution_id.eq_any(institutions))
-        .filter(l::deleted_at.is_null())
-        .select((
-            diesel::dsl::min(l::payment_date),
-            diesel::dsl::max(l::payment_date),
-        ))
-        .first(conn)
+    let (mut first, mut last): (Option<NaiveDate>, Option<NaiveDate>) = (None, None);
+    for id in institutions {
+        let live = || {
+            l::table
+                .filter(l::institution_id.eq(*id))
+                .filter(l::deleted_at.is_null())
+                .select(l::payment_date)
+        };
+        let a = live().order(l::payment_date).first(conn).optional()?;
+        let b = live()
+            .order(l::payment_date.desc())
+            .first(conn)
+            .optional()?;
+        first = first.into_iter().chain(a).min();
+        last = last.into_iter().chain(b).max();
+    }
+    Ok((first, last))
 }
 
 /// Lines in scope in id order after `after_id`, for the streamed audit

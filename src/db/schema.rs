@@ -446,6 +446,12 @@ diesel::table! {
 }
 
 diesel::table! {
+    supplier_location_queue (supplier_id) {
+        supplier_id -> BigInt,
+    }
+}
+
+diesel::table! {
     payment_type_rules (institution_id, payment_type) {
         institution_id -> BigInt,
         payment_type -> Text,
@@ -473,6 +479,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     institutions,
     report_targets,
     spend_totals,
+    supplier_location_queue,
     networks,
     network_members,
     users,

@@ -911,18 +911,12 @@ pub fn set_rule(
 
 /// The financial years (April to March) with live lines, newest first.
 pub fn years(conn: &mut DbConn, institutions: Option<&[i64]>) -> QueryResult<Vec<i32>> {
-    let mut q = l::table
-        .filter(l::deleted_at.is_null())
-        .select((
-            diesel::dsl::min(l::payment_date),
-            diesel::dsl::max(l::payment_date),
-        ))
-        .into_boxed::<Backend>();
-    if let Some(ids) = institutions {
-        q = q.filter(l::institution_id.eq_any(ids.to_vec()));
-    }
-    let (first, last): (Option<NaiveDate>, Option<NaiveDate>) = q.first(conn)?;
-    let (Some(first), Some(last)) = (first, last) else {
+    use super::schema::institutions as i;
+    let ids = match institutions {
+        Some(ids) => ids.to_vec(),
+        None => i::table.select(i::id).load(conn)?,
+    };
+    let (Some(first), Some(last)) = super::report::date_range(conn, &ids)? else {
         return Ok(Vec::new());
     };
     let (a, b) = (

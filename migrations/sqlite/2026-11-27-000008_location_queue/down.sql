@@ -1,0 +1,4 @@
+DROP TRIGGER suppliers_queue_location_on_update;
+DROP TRIGGER suppliers_queue_location_on_insert;
+DROP INDEX supplier_locations_release;
+DROP TABLE supplier_location_queue;

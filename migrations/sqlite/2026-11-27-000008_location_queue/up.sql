@@ -1,0 +1,24 @@
+-- Suppliers whose stored location must be worked out again: every insert
+-- or update of a supplier queues it (a trigger, so no write path can forget),
+-- and the next read of locations resolves the queue. Reports then need not
+-- compare every supplier with its stored location on each request.
+-- Keep in step with migrations/postgres/2026-11-27-000008_location_queue/up.sql.
+
+CREATE TABLE supplier_location_queue (
+    supplier_id BIGINT PRIMARY KEY
+);
+-- Locations resolved against another lookup release are found by this.
+CREATE INDEX supplier_locations_release ON supplier_locations (release_id);
+
+INSERT INTO supplier_location_queue (supplier_id)
+SELECT s.id FROM suppliers s LEFT JOIN supplier_locations l ON l.supplier_id = s.id
+WHERE s.merged_into IS NULL AND (l.supplier_id IS NULL OR s.updated_at > l.resolved_at);
+
+CREATE TRIGGER suppliers_queue_location_on_insert AFTER INSERT ON suppliers
+BEGIN
+    INSERT OR IGNORE INTO supplier_location_queue (supplier_id) VALUES (NEW.id);
+END;
+CREATE TRIGGER suppliers_queue_location_on_update AFTER UPDATE ON suppliers
+BEGIN
+    INSERT OR IGNORE INTO supplier_location_queue (supplier_id) VALUES (NEW.id);
+END;
