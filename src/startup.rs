@@ -27,6 +27,10 @@ pub struct AppState {
     pub gazetteer: Arc<Gazetteer>,
     /// Name rules for public bodies and VCSE organisations.
     pub recogniser: Arc<Recogniser>,
+    /// What reports need to know of every supplier, while it is unchanged.
+    pub facts: Arc<crate::db::report::FactsCache>,
+    /// Recently read financial-year totals, while unchanged.
+    pub totals: Arc<crate::db::report::TotalsCache>,
 }
 
 impl AppState {
@@ -134,6 +138,8 @@ impl Application {
             keys,
             gazetteer,
             recogniser,
+            facts: Default::default(),
+            totals: Default::default(),
         });
         let server = HttpServer::new(move || {
             let mut headers = DefaultHeaders::new()

@@ -28,7 +28,7 @@ struct Id {
 /// those resolved against another lookup release. Returns how many were
 /// resolved.
 pub fn refresh_stale(conn: &mut DbConn, gazetteer: &Gazetteer) -> QueryResult<usize> {
-    use super::schema::supplier_location_queue as q;
+    use super::schema::{supplier_facts_version as v, supplier_location_queue as q};
     let release = postcodes::active(conn)?;
     let other_release = match &release {
         Some(r) => format!("release_id IS NULL OR release_id <> {}", r.id),
@@ -47,7 +47,11 @@ pub fn refresh_stale(conn: &mut DbConn, gazetteer: &Gazetteer) -> QueryResult<us
             // Out of the queue before the suppliers are read: a change made
             // meanwhile queues its supplier again.
             diesel::delete(q::table.filter(q::supplier_id.eq_any(chunk))).execute(conn)?;
-            resolve(conn, gazetteer, release.as_ref(), chunk)
+            resolve(conn, gazetteer, release.as_ref(), chunk)?;
+            diesel::update(v::table)
+                .set(v::version.eq(v::version + 1))
+                .execute(conn)?;
+            Ok::<_, diesel::result::Error>(())
         })?;
     }
     Ok(ids.len())

@@ -4,6 +4,7 @@
 //! the next report with no rebuild step).
 
 use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -135,18 +136,24 @@ pub fn totals(
     period: Period,
 ) -> QueryResult<(Vec<SpendCell>, Vec<String>)> {
     let rows: Vec<TotalTuple> = match period {
-        Period::Year(fy) => t::table
-            .filter(t::institution_id.eq_any(institutions))
-            .filter(t::fy.eq(fy))
-            .select((
-                t::institution_id,
-                t::supplier_key,
-                t::payment_type,
-                t::vat_basis,
-                t::pence,
-                t::lines,
-            ))
-            .load(conn)?,
+        Period::Year(fy) => {
+            let query = t::table
+                .filter(t::institution_id.eq_any(institutions))
+                .filter(t::fy.eq(fy))
+                .select((
+                    t::institution_id,
+                    t::supplier_key,
+                    t::payment_type,
+                    t::vat_basis,
+                    t::pence,
+                    t::lines,
+                ));
+            match conn {
+                DbConn::Sqlite(c) => query.load(c)?,
+                #[cfg(feature = "postgres")]
+                DbConn::Pg(c) => query.load(c)?,
+            }
+        }
         Period::Dates(from, to) => {
             let ids = id_list(institutions);
             let rows: Vec<LinesTotal> = diesel::sql_query(format!(
@@ -184,6 +191,81 @@ pub fn totals(
         .collect();
     bases.sort();
     Ok((cells, bases))
+}
+
+/// A year's totals as loaded: the cells in institution order and the VAT
+/// bases.
+pub type YearTotals = Arc<(Vec<SpendCell>, Vec<String>)>;
+
+/// Recently read financial-year totals, kept in memory while every
+/// institution's `spend_totals_version` is unchanged (any change to an
+/// institution's lines bumps it in the same transaction).
+#[derive(Default)]
+pub struct TotalsCache(Mutex<TotalsKept>);
+
+#[derive(Default)]
+struct TotalsKept {
+    tick: u64,
+    entries: HashMap<(Vec<i64>, i32), (Vec<(i64, i64)>, u64, YearTotals)>,
+}
+
+impl TotalsCache {
+    /// At most this many cells are kept (about 100 bytes each).
+    const MAX_CELLS: usize = 1_000_000;
+
+    pub fn year(
+        &self,
+        conn: &mut DbConn,
+        institutions: &[i64],
+        fy: i32,
+    ) -> QueryResult<YearTotals> {
+        use super::schema::spend_totals_version as v;
+        let mut ids = institutions.to_vec();
+        ids.sort_unstable();
+        let known: HashMap<i64, i64> = v::table
+            .filter(v::institution_id.eq_any(&ids))
+            .select((v::institution_id, v::version))
+            .load::<(i64, i64)>(conn)?
+            .into_iter()
+            .collect();
+        let versions: Vec<(i64, i64)> = ids
+            .iter()
+            .map(|id| (*id, known.get(id).copied().unwrap_or(0)))
+            .collect();
+        let key = (ids, fy);
+        {
+            let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+            kept.tick += 1;
+            let tick = kept.tick;
+            if let Some((at, used, totals)) = kept.entries.get_mut(&key) {
+                if *at == versions {
+                    *used = tick;
+                    return Ok(totals.clone());
+                }
+            }
+        }
+        let (mut cells, bases) = totals(conn, &key.0, Period::Year(fy))?;
+        cells.sort_by_key(|c| c.institution_id);
+        let loaded: YearTotals = Arc::new((cells, bases));
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let tick = kept.tick;
+        kept.entries.insert(key, (versions, tick, loaded.clone()));
+        // The least recently used go first.
+        while kept.entries.len() > 1
+            && kept.entries.values().map(|e| e.2 .0.len()).sum::<usize>() > Self::MAX_CELLS
+        {
+            let oldest = kept
+                .entries
+                .iter()
+                .min_by_key(|(_, e)| e.1)
+                .map(|(k, _)| k.clone());
+            match oldest {
+                Some(k) => kept.entries.remove(&k),
+                None => break,
+            };
+        }
+        Ok(loaded)
+    }
 }
 
 /// Live spend per financial year, institution, supplier and payment type,
@@ -252,78 +334,101 @@ type FactsTuple = (
     )>,
 );
 
-/// The facts of these suppliers, with their stored locations.
-pub fn facts(conn: &mut DbConn, suppliers: &[i64]) -> QueryResult<HashMap<i64, Facts>> {
+/// The facts of every supplier on the register (not merged away), with
+/// their stored locations.
+pub fn all_facts(conn: &mut DbConn) -> QueryResult<HashMap<i64, Facts>> {
     use super::schema::suppliers as s;
-    let mut out = HashMap::with_capacity(suppliers.len());
-    for chunk in suppliers.chunks(5_000) {
-        let rows: Vec<FactsTuple> = s::table
-            .left_join(loc::table)
-            .filter(s::id.eq_any(chunk))
-            .select((
-                (s::id, s::name, s::size_band, s::sic_codes),
-                (
-                    s::is_vcse,
-                    s::is_charity,
-                    s::is_cic,
-                    s::is_cooperative,
-                    s::is_employee_owned,
-                    s::is_social_enterprise,
-                    s::is_public_body,
-                ),
-                s::override_place.is_null().and(
-                    s::postcode_branch
-                        .is_not_null()
-                        .or(s::postcode_invoice.is_not_null())
-                        .or(s::location_basis.ne("registered_office")),
-                ),
-                (
-                    loc::postcode,
-                    loc::district_code,
-                    loc::outside_uk,
-                    loc::unknown_reason,
-                    loc::imd_decile,
-                    loc::terminated,
-                )
-                    .nullable(),
-            ))
-            .load(conn)?;
-        out.extend(rows.into_iter().map(
+    let rows: Vec<FactsTuple> = s::table
+        .left_join(loc::table)
+        .filter(s::merged_into.is_null())
+        .select((
+            (s::id, s::name, s::size_band, s::sic_codes),
+            (
+                s::is_vcse,
+                s::is_charity,
+                s::is_cic,
+                s::is_cooperative,
+                s::is_employee_owned,
+                s::is_social_enterprise,
+                s::is_public_body,
+            ),
+            s::override_place.is_null().and(
+                s::postcode_branch
+                    .is_not_null()
+                    .or(s::postcode_invoice.is_not_null())
+                    .or(s::location_basis.ne("registered_office")),
+            ),
+            (
+                loc::postcode,
+                loc::district_code,
+                loc::outside_uk,
+                loc::unknown_reason,
+                loc::imd_decile,
+                loc::terminated,
+            )
+                .nullable(),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(
             |((id, name, size_band, sic_codes), k, has_alternatives, located)| {
-                (
-                    id,
-                    Facts {
-                        name,
-                        located: located.map(
-                            |(
-                                postcode,
-                                district_code,
-                                outside_uk,
-                                unknown_reason,
-                                imd_decile,
-                                terminated,
-                            )| {
-                                Located {
-                                    supplier_id: id,
-                                    postcode,
-                                    district_code,
-                                    outside_uk,
-                                    unknown_reason,
-                                    imd_decile,
-                                    terminated,
-                                }
-                            },
-                        ),
-                        size_band,
-                        kinds: [k.0, k.1, k.2, k.3, k.4, k.5, k.6],
-                        sic_codes,
-                        has_alternatives,
+                let located = located.map(
+                    |(
+                        postcode,
+                        district_code,
+                        outside_uk,
+                        unknown_reason,
+                        imd_decile,
+                        terminated,
+                    )| {
+                        Located {
+                            supplier_id: id,
+                            postcode,
+                            district_code,
+                            outside_uk,
+                            unknown_reason,
+                            imd_decile,
+                            terminated,
+                        }
                     },
-                )
+                );
+                let facts = Facts {
+                    name,
+                    located,
+                    size_band,
+                    kinds: [k.0, k.1, k.2, k.3, k.4, k.5, k.6],
+                    sic_codes,
+                    has_alternatives,
+                };
+                (id, facts)
             },
-        ));
+        )
+        .collect())
+}
+
+/// Every supplier's facts, kept in memory while the stored locations are
+/// unchanged: they are worked out again after any change to a supplier,
+/// which bumps `supplier_facts_version` in the same transaction, so each
+/// app instance sees a change on its next report.
+#[derive(Default)]
+pub struct FactsCache(Mutex<Option<(i64, Arc<HashMap<i64, Facts>>)>>);
+
+impl FactsCache {
+    /// The facts as they are now (call after `locations::refresh_stale`).
+    pub fn current(&self, conn: &mut DbConn) -> QueryResult<Arc<HashMap<i64, Facts>>> {
+        use super::schema::supplier_facts_version as v;
+        let version: i64 = v::table.select(v::version).first(conn)?;
+        let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((at, facts)) = kept.as_ref() {
+            if *at == version {
+                return Ok(facts.clone());
+            }
+        }
+        let facts = Arc::new(all_facts(conn)?);
+        *kept = Some((version, facts.clone()));
+        Ok(facts)
     }
-    Ok(out)
 }
 
 /// Where a supplier is, as stored.

@@ -452,6 +452,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    supplier_facts_version (id) {
+        id -> Integer,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
+    spend_totals_version (institution_id) {
+        institution_id -> BigInt,
+        version -> BigInt,
+    }
+}
+
+diesel::table! {
     payment_type_rules (institution_id, payment_type) {
         institution_id -> BigInt,
         payment_type -> Text,
@@ -479,6 +493,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     institutions,
     report_targets,
     spend_totals,
+    spend_totals_version,
+    supplier_facts_version,
     supplier_location_queue,
     networks,
     network_members,

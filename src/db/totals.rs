@@ -31,6 +31,9 @@ pub fn fy_sql(conn: &DbConn) -> &'static str {
     }
 }
 
+const BUMP: &str = "ON CONFLICT (institution_id) \
+    DO UPDATE SET version = spend_totals_version.version + 1";
+
 const UPSERT: &str = "ON CONFLICT (institution_id, fy, supplier_key, payment_type, vat_basis) \
     DO UPDATE SET pence = spend_totals.pence + excluded.pence, lines = spend_totals.lines + excluded.lines";
 
@@ -51,6 +54,11 @@ fn apply(conn: &mut DbConn, lines: Lines<'_>, sign: i64) -> QueryResult<()> {
     let fy = fy_sql(conn);
     for filter in filters {
         // Identifiers only (integers), so safe to write into the SQL.
+        diesel::sql_query(format!(
+            "INSERT INTO spend_totals_version (institution_id, version) \
+             SELECT DISTINCT institution_id, 1 FROM spend_lines WHERE {filter} {BUMP}"
+        ))
+        .execute(conn)?;
         diesel::sql_query(format!(
             "INSERT INTO spend_totals (institution_id, fy, supplier_key, payment_type, vat_basis, pence, lines) \
              SELECT institution_id, {fy}, COALESCE(supplier_id, 0), payment_type, vat_basis, \
@@ -104,6 +112,16 @@ impl Pending {
     }
 
     pub fn write(self, conn: &mut DbConn) -> QueryResult<()> {
+        let mut institutions: Vec<i64> = self.0.keys().map(|k| k.institution_id).collect();
+        institutions.sort_unstable();
+        institutions.dedup();
+        for id in institutions {
+            diesel::sql_query(format!(
+                "INSERT INTO spend_totals_version (institution_id, version) VALUES ($1, 1) {BUMP}"
+            ))
+            .bind::<BigInt, _>(id)
+            .execute(conn)?;
+        }
         for (k, (pence, lines)) in self.0 {
             diesel::sql_query(format!(
                 "INSERT INTO spend_totals (institution_id, fy, supplier_key, payment_type, vat_basis, pence, lines) \
@@ -175,6 +193,11 @@ pub fn rebuild(conn: &mut DbConn) -> QueryResult<()> {
     let fy = fy_sql(conn);
     super::write_tx(conn, |conn| {
         diesel::sql_query("DELETE FROM spend_totals").execute(conn)?;
+        diesel::sql_query(format!(
+            "INSERT INTO spend_totals_version (institution_id, version) \
+             SELECT id, 1 FROM institutions WHERE true {BUMP}"
+        ))
+        .execute(conn)?;
         diesel::sql_query(format!(
             "INSERT INTO spend_totals (institution_id, fy, supplier_key, payment_type, vat_basis, pence, lines) \
              SELECT institution_id, {fy}, COALESCE(supplier_id, 0), payment_type, vat_basis, \

@@ -11,7 +11,7 @@
 //! - Across institutions, the pooled share (Σ local ÷ Σ influenceable) and the
 //!   unweighted mean of the institutions' shares are different numbers.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
@@ -143,7 +143,7 @@ impl Figures {
             ..Default::default()
         };
         let mut excluded: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-        let mut by_supplier: BTreeMap<Option<i64>, i64> = BTreeMap::new();
+        let mut by_supplier: HashMap<Option<i64>, i64> = HashMap::new();
         for c in cells {
             f.total_pence += c.pence;
             f.total_lines += c.lines;
@@ -166,7 +166,7 @@ impl Figures {
             })
             .collect();
         let mut reasons: BTreeMap<String, i64> = BTreeMap::new();
-        let mut unknown_suppliers = BTreeSet::new();
+        let mut unknown_suppliers = HashSet::new();
         for (supplier, pence) in &by_supplier {
             f.suppliers += 1;
             match place(*supplier) {
@@ -244,12 +244,13 @@ pub struct BreakdownRow {
 }
 
 /// Influenceable spend grouped by `key`, largest first.
-pub fn breakdown(
-    cells: &[SpendCell],
+pub fn breakdown<'a>(
+    cells: &'a [SpendCell],
     influenceable: impl Fn(i64, &str) -> bool,
-    key: impl Fn(&SpendCell) -> String,
+    key: impl Fn(&'a SpendCell) -> std::borrow::Cow<'a, str>,
 ) -> Vec<BreakdownRow> {
-    let mut groups: BTreeMap<String, (i64, BTreeSet<Option<i64>>)> = BTreeMap::new();
+    let mut groups: HashMap<std::borrow::Cow<'a, str>, (i64, HashSet<Option<i64>>)> =
+        HashMap::new();
     for c in cells
         .iter()
         .filter(|c| influenceable(c.institution_id, &c.payment_type))
@@ -261,7 +262,7 @@ pub fn breakdown(
     let mut rows: Vec<BreakdownRow> = groups
         .into_iter()
         .map(|(label, (pence, suppliers))| BreakdownRow {
-            label,
+            label: label.into_owned(),
             pence,
             suppliers: suppliers.len(),
         })
@@ -277,14 +278,16 @@ pub fn by_supplier(
     cells: &[SpendCell],
     influenceable: impl Fn(i64, &str) -> bool,
 ) -> Vec<(Option<i64>, i64)> {
-    let mut by: BTreeMap<Option<i64>, i64> = BTreeMap::new();
+    let mut by: HashMap<Option<i64>, i64> = HashMap::new();
     for c in cells
         .iter()
         .filter(|c| influenceable(c.institution_id, &c.payment_type))
     {
         *by.entry(c.supplier_id).or_default() += c.pence;
     }
-    by.into_iter().collect()
+    let mut out: Vec<(Option<i64>, i64)> = by.into_iter().collect();
+    out.sort_unstable();
+    out
 }
 
 /// Spend per supplier (from [`by_supplier`]) grouped by `key`, largest

@@ -302,7 +302,15 @@ pub fn compute(
     crate::db::locations::refresh_stale(c, &state.gazetteer)?;
     let full = matches!(detail, Detail::Page | Detail::Trend);
     // A whole financial year reads the kept totals, other periods the lines.
-    let (cells, vat_bases) = report::totals(c, &ids, report::Period::of(from, to))?;
+    let loaded = match report::Period::of(from, to) {
+        report::Period::Year(y) => state.totals.year(c, &ids, y)?,
+        dates => {
+            let (mut cells, bases) = report::totals(c, &ids, dates)?;
+            cells.sort_by_key(|x| x.institution_id);
+            std::sync::Arc::new((cells, bases))
+        }
+    };
+    let (cells, vat_bases) = (&loaded.0, &loaded.1);
     // The baseline: a chosen year, or the first on record.
     let baseline_year = q
         .baseline
@@ -311,8 +319,8 @@ pub fn compute(
         .or_else(|| years.last().copied())
         .filter(|y| full && Some(*y) != fy && years.contains(y));
     let base_cells = match baseline_year {
-        Some(y) => report::totals(c, &ids, report::Period::Year(y))?.0,
-        None => Vec::new(),
+        Some(y) => Some(state.totals.year(c, &ids, y)?),
+        None => None,
     };
     // The year-on-year figures: only the trend page and its CSV ask for them.
     let by_year = if detail == Detail::Trend {
@@ -325,16 +333,8 @@ pub fn compute(
     } else {
         Vec::new()
     };
-    // What is known of every supplier in any of these, read once.
-    let mut supplier_ids: Vec<i64> = cells
-        .iter()
-        .chain(&base_cells)
-        .chain(by_year.iter().map(|(_, x)| x))
-        .filter_map(|x| x.supplier_id)
-        .collect();
-    supplier_ids.sort_unstable();
-    supplier_ids.dedup();
-    let facts = report::facts(c, &supplier_ids)?;
+    // What is known of every supplier: kept in memory while unchanged.
+    let facts = state.facts.current(c)?;
     let stored = |s: Option<i64>| {
         s.and_then(|id| facts.get(&id))
             .and_then(|f| f.located.as_ref())
@@ -372,10 +372,10 @@ pub fn compute(
             Figures::compute(&year_cells, &tier_names, influenceable, place),
         ));
     }
-    let baseline = baseline_year.map(|y| {
+    let baseline = baseline_year.zip(base_cells).map(|(y, base)| {
         (
             y,
-            Figures::compute(&base_cells, &tier_names, influenceable, place),
+            Figures::compute(&base.0, &tier_names, influenceable, place),
         )
     });
     let targets = match fy {
@@ -390,15 +390,17 @@ pub fn compute(
     } else {
         &[]
     };
-    let movable: Vec<i64> = if full {
-        supplier_ids
+    let mut movable: Vec<i64> = if full {
+        cells
             .iter()
-            .copied()
+            .filter_map(|x| x.supplier_id)
             .filter(|id| facts.get(id).is_some_and(|f| f.has_alternatives))
             .collect()
     } else {
         Vec::new()
     };
+    movable.sort_unstable();
+    movable.dedup();
     let movable = suppliers::get_many(c, &movable)?;
     for basis in bases {
         let mut alt = std::collections::HashMap::with_capacity(movable.len());
@@ -414,13 +416,17 @@ pub fn compute(
                 alt.insert(s.id, l);
             }
         }
-        let f = Figures::compute(&cells, &tier_names, influenceable, |s| {
-            report::place_of(s.and_then(|id| alt.get(&id)).or_else(|| stored(s)), &def, s)
-        });
-        sensitivity.push((
-            format!("Every supplier by its {}", basis.label()),
-            (0..f.tiers.len()).map(|k| f.share_bp(k)).collect(),
-        ));
+        // Where no supplier moves, the figures are the headline's.
+        alt.retain(|id, l| Some(&*l) != stored(Some(*id)));
+        let shares = |f: &Figures| (0..f.tiers.len()).map(|k| f.share_bp(k)).collect();
+        let shares = if alt.is_empty() {
+            shares(&figures)
+        } else {
+            shares(&Figures::compute(&cells, &tier_names, influenceable, |s| {
+                report::place_of(s.and_then(|id| alt.get(&id)).or_else(|| stored(s)), &def, s)
+            }))
+        };
+        sensitivity.push((format!("Every supplier by its {}", basis.label()), shares));
     }
     let mut per_institution = Vec::new();
     let mut pooled = None;
@@ -433,12 +439,18 @@ pub fn compute(
             };
             let own_def = own.to_definition();
             let own_names: Vec<String> = own.tiers.iter().map(|t| t.name.clone()).collect();
-            let mine: Vec<_> = cells
+            // The cells come in institution order.
+            let mine = cells
                 .iter()
-                .filter(|x| x.institution_id == inst.id)
-                .cloned()
-                .collect();
-            let f = Figures::compute(&mine, &own_names, influenceable, |s| {
+                .position(|x| x.institution_id == inst.id)
+                .map_or(&cells[..0], |a| {
+                    let n = cells[a..]
+                        .iter()
+                        .take_while(|x| x.institution_id == inst.id)
+                        .count();
+                    &cells[a..a + n]
+                });
+            let f = Figures::compute(mine, &own_names, influenceable, |s| {
                 report::place_of(stored(s), &own_def, s)
             });
             pairs.push((
@@ -681,7 +693,7 @@ fn breakdown_tables(
         breakdown(
             cells,
             |_, _| true,
-            |c| crate::views::spend::payment_type_label(&c.payment_type).to_owned(),
+            |c| crate::views::spend::payment_type_label(&c.payment_type).into(),
         ),
         all_spend,
     ));
@@ -836,9 +848,11 @@ fn category_tables(
         .map(|c| c.pence)
         .sum();
     let expense = |c: &Cell| {
-        c.expense_type
-            .clone()
-            .unwrap_or_else(|| "Not stated".into())
+        std::borrow::Cow::Owned(
+            c.expense_type
+                .clone()
+                .unwrap_or_else(|| "Not stated".into()),
+        )
     };
     let leaking: Vec<Cell> = lines
         .iter()
@@ -853,7 +867,7 @@ fn category_tables(
             "By department or service area",
             "",
             breakdown(lines, influenceable, |c| {
-                c.department.clone().unwrap_or_else(|| "Not stated".into())
+                c.department.as_deref().unwrap_or("Not stated").into()
             }),
             total,
         ),

@@ -975,3 +975,43 @@ async fn quarters_months_and_a_boundary_change_between_years() {
         .await;
     assert!(range.body.contains("01/06/2022 to 30/06/2023") && range.body.contains("£400.00"));
 }
+
+#[actix_web::test]
+async fn a_new_or_deleted_line_shows_in_the_next_report_of_its_year() {
+    let app = spawn_app().await;
+    let (preston, _) = preston_year(&app);
+    let (client, _) = app.signed_in("manager", Role::Manager, Some(preston)).await;
+    let url = format!("/reports?institution={preston}&fy=2023");
+    // Read once, so the year's totals are held in memory.
+    assert!(client.get(&url).await.body.contains("£1,700.00"));
+    let local = app.with_conn(|c| {
+        suppliers::find_by_name(c, "Preston Bakers Ltd")
+            .unwrap()
+            .unwrap()
+    });
+    line(
+        &app,
+        preston,
+        "01/05/2023",
+        "300",
+        Some(local),
+        "Preston Bakers Ltd",
+        "procurement",
+    );
+    let b = client.get(&url).await.body;
+    assert!(b.contains("£2,000.00"), "1,700 + 300: {b}");
+    assert!(b.contains("55.00%"), "Preston: 1,100 ÷ 2,000");
+    // Deleting it takes it out again.
+    let id = app.with_conn(|c| {
+        use diesel::prelude::*;
+        use localspend::db::schema::spend_lines as l;
+        l::table
+            .filter(l::payment_date.eq(chrono::NaiveDate::from_ymd_opt(2023, 5, 1).unwrap()))
+            .select(l::id)
+            .first::<i64>(c)
+            .unwrap()
+    });
+    app.with_conn(|c| spend::set_deleted(c, &Actor::system("test"), id, None, true).unwrap());
+    assert!(client.get(&url).await.body.contains("£1,700.00"));
+    app.assert_totals_agree();
+}

@@ -1,1 +1,2 @@
+DROP TABLE spend_totals_version;
 DROP TABLE spend_totals;

@@ -23,6 +23,14 @@ CREATE INDEX spend_totals_supplier ON spend_totals (supplier_key);
 -- Totals whose last line went, cleared after each change.
 CREATE INDEX spend_totals_empty ON spend_totals (institution_id) WHERE lines = 0;
 
+-- An institution's version is bumped in the same transaction as any change
+-- to its totals: an app instance keeps recently read totals in memory while
+-- it is unchanged. No row yet means version 0.
+CREATE TABLE spend_totals_version (
+    institution_id BIGINT PRIMARY KEY REFERENCES institutions (id),
+    version BIGINT NOT NULL
+);
+
 INSERT INTO spend_totals (institution_id, fy, supplier_key, payment_type, vat_basis, pence, lines)
 SELECT institution_id, CAST(substr(payment_date, 1, 4) AS INTEGER) - (CASE WHEN substr(payment_date, 6, 2) < '04' THEN 1 ELSE 0 END),
     COALESCE(supplier_id, 0), payment_type, vat_basis, CAST(SUM(amount_pence) AS BIGINT), COUNT(*)

@@ -1,3 +1,4 @@
+DROP TABLE supplier_facts_version;
 DROP TRIGGER suppliers_queue_location_on_update;
 DROP TRIGGER suppliers_queue_location_on_insert;
 DROP INDEX supplier_locations_release;

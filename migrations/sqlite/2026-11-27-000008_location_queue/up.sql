@@ -7,6 +7,14 @@
 CREATE TABLE supplier_location_queue (
     supplier_id BIGINT PRIMARY KEY
 );
+-- Bumped whenever stored locations are worked out again (so after any
+-- change to a supplier): an app instance keeps what reports need to know of
+-- every supplier in memory while this is unchanged.
+CREATE TABLE supplier_facts_version (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    version BIGINT NOT NULL
+);
+INSERT INTO supplier_facts_version (id, version) VALUES (1, 0);
 -- Locations resolved against another lookup release are found by this.
 CREATE INDEX supplier_locations_release ON supplier_locations (release_id);
 
