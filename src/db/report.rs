@@ -203,10 +203,13 @@ pub type YearTotals = Arc<(Vec<SpendCell>, Vec<String>)>;
 #[derive(Default)]
 pub struct TotalsCache(Mutex<TotalsKept>);
 
+/// The institutions' versions when read, when last used, and the totals.
+type KeptYear = (Vec<(i64, i64)>, u64, YearTotals);
+
 #[derive(Default)]
 struct TotalsKept {
     tick: u64,
-    entries: HashMap<(Vec<i64>, i32), (Vec<(i64, i64)>, u64, YearTotals)>,
+    entries: HashMap<(Vec<i64>, i32), KeptYear>,
 }
 
 impl TotalsCache {
@@ -309,6 +312,9 @@ pub struct Facts {
     pub has_alternatives: bool,
 }
 
+/// Facts by supplier id.
+pub type FactsMap = crate::domain::figures::IdMap<i64, Facts>;
+
 /// The kinds of organisation a report breaks spend down by.
 pub const KINDS: [&str; 7] = [
     "VCSE",
@@ -336,7 +342,7 @@ type FactsTuple = (
 
 /// The facts of every supplier on the register (not merged away), with
 /// their stored locations.
-pub fn all_facts(conn: &mut DbConn) -> QueryResult<HashMap<i64, Facts>> {
+pub fn all_facts(conn: &mut DbConn) -> QueryResult<FactsMap> {
     use super::schema::suppliers as s;
     let rows: Vec<FactsTuple> = s::table
         .left_join(loc::table)
@@ -412,11 +418,11 @@ pub fn all_facts(conn: &mut DbConn) -> QueryResult<HashMap<i64, Facts>> {
 /// which bumps `supplier_facts_version` in the same transaction, so each
 /// app instance sees a change on its next report.
 #[derive(Default)]
-pub struct FactsCache(Mutex<Option<(i64, Arc<HashMap<i64, Facts>>)>>);
+pub struct FactsCache(Mutex<Option<(i64, Arc<FactsMap>)>>);
 
 impl FactsCache {
     /// The facts as they are now (call after `locations::refresh_stale`).
-    pub fn current(&self, conn: &mut DbConn) -> QueryResult<Arc<HashMap<i64, Facts>>> {
+    pub fn current(&self, conn: &mut DbConn) -> QueryResult<Arc<FactsMap>> {
         use super::schema::supplier_facts_version as v;
         let version: i64 = v::table.select(v::version).first(conn)?;
         let mut kept = self.0.lock().unwrap_or_else(|e| e.into_inner());
@@ -516,25 +522,33 @@ pub fn date_range(
     Ok((first, last))
 }
 
-/// Lines in scope in id order after `after_id`, for the streamed audit
-/// export.
+/// One institution's lines in scope in payment date and id order, after
+/// the (date, id) of the last line already read: the streamed audit export
+/// reads them in batches, each a step down the index.
 pub fn lines_after(
     conn: &mut DbConn,
-    institutions: &[i64],
+    institution_id: i64,
     from: NaiveDate,
     to: NaiveDate,
-    after_id: i64,
+    after: Option<(NaiveDate, i64)>,
     limit: i64,
 ) -> QueryResult<Vec<super::spend::Line>> {
-    l::table
-        .filter(l::institution_id.eq_any(institutions))
+    let (start, last_id) = match after {
+        Some((d, id)) => (d.max(from), Some((d, id))),
+        None => (from, None),
+    };
+    let mut q = l::table
+        .filter(l::institution_id.eq(institution_id))
         .filter(l::deleted_at.is_null())
-        .filter(l::payment_date.between(from, to))
-        .filter(l::id.gt(after_id))
+        .filter(l::payment_date.between(start, to))
         .select(super::spend::Line::as_select())
-        .order(l::id)
+        .order((l::payment_date, l::id))
         .limit(limit)
-        .load(conn)
+        .into_boxed::<<DbConn as diesel::Connection>::Backend>();
+    if let Some((d, id)) = last_id {
+        q = q.filter(l::payment_date.gt(d).or(l::id.gt(id)));
+    }
+    q.load(conn)
 }
 
 /// The targets set for an owner's year: (tier position from 1, basis points).

@@ -15,6 +15,39 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
+/// Hashes integer ids with one multiplication (Fibonacci hashing) rather
+/// than SipHash: reports look up tens of thousands of supplier ids, and ids
+/// come from the database, not from anyone who could choose them to collide.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.write_u64(u64::from(*b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn write_i64(&mut self, n: i64) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_isize(&mut self, n: isize) {
+        self.write_u64(n as u64);
+    }
+}
+
+/// A map keyed by ids, hashed with [`IdHasher`].
+pub type IdMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
+
 /// Spend of one institution with one supplier (or a withheld payee) of one
 /// payment type.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,7 +176,7 @@ impl Figures {
             ..Default::default()
         };
         let mut excluded: BTreeMap<String, (i64, i64)> = BTreeMap::new();
-        let mut by_supplier: HashMap<Option<i64>, i64> = HashMap::new();
+        let mut by_supplier: IdMap<Option<i64>, i64> = IdMap::default();
         for c in cells {
             f.total_pence += c.pence;
             f.total_lines += c.lines;
@@ -166,7 +199,8 @@ impl Figures {
             })
             .collect();
         let mut reasons: BTreeMap<String, i64> = BTreeMap::new();
-        let mut unknown_suppliers = HashSet::new();
+        let mut unknown_suppliers: HashSet<Option<i64>, std::hash::BuildHasherDefault<IdHasher>> =
+            HashSet::default();
         for (supplier, pence) in &by_supplier {
             f.suppliers += 1;
             match place(*supplier) {
@@ -249,8 +283,8 @@ pub fn breakdown<'a>(
     influenceable: impl Fn(i64, &str) -> bool,
     key: impl Fn(&'a SpendCell) -> std::borrow::Cow<'a, str>,
 ) -> Vec<BreakdownRow> {
-    let mut groups: HashMap<std::borrow::Cow<'a, str>, (i64, HashSet<Option<i64>>)> =
-        HashMap::new();
+    type Suppliers = HashSet<Option<i64>, std::hash::BuildHasherDefault<IdHasher>>;
+    let mut groups: HashMap<std::borrow::Cow<'a, str>, (i64, Suppliers)> = HashMap::new();
     for c in cells
         .iter()
         .filter(|c| influenceable(c.institution_id, &c.payment_type))
@@ -278,7 +312,7 @@ pub fn by_supplier(
     cells: &[SpendCell],
     influenceable: impl Fn(i64, &str) -> bool,
 ) -> Vec<(Option<i64>, i64)> {
-    let mut by: HashMap<Option<i64>, i64> = HashMap::new();
+    let mut by: IdMap<Option<i64>, i64> = IdMap::default();
     for c in cells
         .iter()
         .filter(|c| influenceable(c.institution_id, &c.payment_type))

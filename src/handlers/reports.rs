@@ -351,14 +351,30 @@ pub fn compute(
     };
     let def = definition.to_definition();
     let tier_names: Vec<String> = definition.tiers.iter().map(|t| t.name.clone()).collect();
-    let place = |s: Option<i64>| report::place_of(stored(s), &def, s);
-    let figures = Figures::compute(&cells, &tier_names, influenceable, place);
+    // Each supplier's place under the definition, worked out once.
+    let mut places: crate::domain::figures::IdMap<i64, crate::domain::figures::Place> =
+        Default::default();
+    for x in cells
+        .iter()
+        .chain(base_cells.iter().flat_map(|b| b.0.iter()))
+    {
+        if let Some(id) = x.supplier_id {
+            places
+                .entry(id)
+                .or_insert_with(|| report::place_of(stored(x.supplier_id), &def, x.supplier_id));
+        }
+    }
+    let place = |s: Option<i64>| match s.and_then(|id| places.get(&id)) {
+        Some(p) => p.clone(),
+        None => report::place_of(stored(s), &def, s),
+    };
+    let figures = Figures::compute(cells, &tier_names, influenceable, place);
     let tables = match detail {
         Detail::Headline => Vec::new(),
         Detail::Page | Detail::Trend => {
-            breakdown_tables(&cells, &influenceable, &facts, &def, f_top(q))
+            breakdown_tables(cells, &influenceable, &facts, &place, &tier_names, f_top(q))
         }
-        Detail::Categories => category_tables(&lines, &influenceable, &facts, &def),
+        Detail::Categories => category_tables(&lines, &influenceable, &place),
     };
     let mut trend = Vec::new();
     for year in years.iter().rev().filter(|_| detail == Detail::Trend) {
@@ -422,7 +438,7 @@ pub fn compute(
         let shares = if alt.is_empty() {
             shares(&figures)
         } else {
-            shares(&Figures::compute(&cells, &tier_names, influenceable, |s| {
+            shares(&Figures::compute(cells, &tier_names, influenceable, |s| {
                 report::place_of(s.and_then(|id| alt.get(&id)).or_else(|| stored(s)), &def, s)
             }))
         };
@@ -542,7 +558,8 @@ fn plain_pct(part: i64, whole: i64) -> String {
 }
 
 type Cell = crate::domain::figures::SpendCell;
-type FactsMap = std::collections::HashMap<i64, report::Facts>;
+use crate::db::report::FactsMap;
+type PlaceOf<'a> = &'a dyn Fn(Option<i64>) -> crate::domain::figures::Place;
 
 /// A breakdown as a table: spend, share of `whole` and suppliers per row.
 fn simple_table(
@@ -584,20 +601,10 @@ fn simple_table(
 
 /// Whether a supplier's spend leaves the innermost area: located, and in an
 /// outer tier, elsewhere in the UK or abroad.
-fn outside_first(
-    facts: &FactsMap,
-    def: &crate::domain::classify::Definition,
-    supplier: Option<i64>,
-) -> bool {
+fn outside_first(place: PlaceOf<'_>, supplier: Option<i64>) -> bool {
     use crate::domain::figures::Place;
     matches!(
-        report::place_of(
-            supplier
-                .and_then(|i| facts.get(&i))
-                .and_then(|f| f.located.as_ref()),
-            def,
-            supplier
-        ),
+        place(supplier),
         Place::Tier(1..) | Place::RestOfUk | Place::OutsideUk
     )
 }
@@ -609,14 +616,20 @@ fn breakdown_tables(
     cells: &[Cell],
     influenceable: &dyn Fn(i64, &str) -> bool,
     facts: &FactsMap,
-    def: &crate::domain::classify::Definition,
+    place: PlaceOf<'_>,
+    tier_names: &[String],
     top_n: usize,
 ) -> Vec<Table> {
     use crate::domain::figures::{
         breakdown, breakdown_suppliers, by_supplier, sic_section, top_suppliers, BreakdownRow,
     };
-    let fact = |id: Option<i64>| id.and_then(|i| facts.get(&i));
     let per = by_supplier(cells, influenceable);
+    // Each supplier's facts, looked up once for every breakdown below.
+    let known: crate::domain::figures::IdMap<i64, &report::Facts> = per
+        .iter()
+        .filter_map(|(id, _)| id.and_then(|i| facts.get(&i).map(|f| (i, f))))
+        .collect();
+    let fact = |id: Option<i64>| id.and_then(|i| known.get(&i).copied());
     let total: i64 = per.iter().map(|(_, p)| p).sum();
     let mut out = Vec::new();
 
@@ -727,10 +740,7 @@ fn breakdown_tables(
     // Top N suppliers and how much they cover.
     let top = top_suppliers(&per, top_n);
     let name = |id: Option<i64>| fact(id).map_or("Withheld names".to_owned(), |f| f.name.clone());
-    let tier_names: Vec<String> = def.tiers.iter().map(|t| t.name.clone()).collect();
-    let place_label = |id: Option<i64>| {
-        report::place_of(fact(id).and_then(|f| f.located.as_ref()), def, id).label(&tier_names)
-    };
+    let place_label = |id: Option<i64>| place(id).label(tier_names);
     // Suppliers with their place: `shown` rows on the page, all in the CSV.
     let supplier_table = |key: &'static str,
                           title: String,
@@ -787,7 +797,7 @@ fn breakdown_tables(
     // on the categories page, which reads the lines).
     let leaking: Vec<(Option<i64>, i64)> = per
         .iter()
-        .filter(|(id, _)| outside_first(facts, def, *id))
+        .filter(|(id, _)| outside_first(place, *id))
         .copied()
         .collect();
     let leaks = top_suppliers(&leaking, 20);
@@ -838,8 +848,7 @@ fn breakdown_tables(
 fn category_tables(
     lines: &[Cell],
     influenceable: &dyn Fn(i64, &str) -> bool,
-    facts: &FactsMap,
-    def: &crate::domain::classify::Definition,
+    place: PlaceOf<'_>,
 ) -> Vec<Table> {
     use crate::domain::figures::breakdown;
     let total: i64 = lines
@@ -856,7 +865,7 @@ fn category_tables(
     };
     let leaking: Vec<Cell> = lines
         .iter()
-        .filter(|c| outside_first(facts, def, c.supplier_id))
+        .filter(|c| outside_first(place, c.supplier_id))
         .cloned()
         .collect();
     let mut categories = breakdown(&leaking, influenceable, expense);
@@ -1483,7 +1492,9 @@ pub async fn audit_csv(
         std::collections::HashMap<i64, Located>,
     );
     let known: std::sync::Arc<std::sync::Mutex<Known>> = Default::default();
-    let body = stream::unfold(Some(0_i64), move |cursor| {
+    // Institution by institution, each in payment date order.
+    type Cursor = (usize, Option<(NaiveDate, i64)>);
+    let body = stream::unfold(Some((0_usize, None)), move |cursor: Option<Cursor>| {
         let (state, ids, names, definition, release, rules, known) = (
             state.clone(),
             ids.clone(),
@@ -1494,10 +1505,18 @@ pub async fn audit_csv(
             known.clone(),
         );
         async move {
-            let after = cursor?;
+            let (mut at, mut after) = cursor?;
             let batch = state
                 .db(move |c| {
-                    let lines = report::lines_after(c, &ids, from, to, after, EXPORT_BATCH)?;
+                    let mut lines = Vec::new();
+                    while let Some(id) = ids.get(at) {
+                        lines = report::lines_after(c, *id, from, to, after, EXPORT_BATCH)?;
+                        if !lines.is_empty() {
+                            break;
+                        }
+                        (at, after) = (at + 1, None);
+                    }
+                    let next = lines.last().map(|l| (at, Some((l.payment_date, l.id))));
                     let mut guard = known.lock().map_err(AppError::internal)?;
                     let (sups, located) = &mut *guard;
                     let mut missing: Vec<i64> = lines
@@ -1513,27 +1532,18 @@ pub async fn audit_csv(
                             .map(|s| (s.id, s)),
                     );
                     located.extend(report::locations(c, &missing)?);
-                    Ok(audit_rows(
-                        &lines,
-                        sups,
-                        located,
-                        &definition,
-                        &release,
-                        &rules,
-                        &names,
-                    ))
+                    let rows =
+                        audit_rows(&lines, sups, located, &definition, &release, &rules, &names);
+                    Ok((rows, next))
                 })
                 .await;
             match batch {
                 Err(e) => Some((Err(e), None)),
                 Ok((rows, _)) if rows.is_empty() => None,
-                Ok((rows, last_id)) => {
-                    let next = (rows.len() as i64 == EXPORT_BATCH).then_some(last_id);
-                    Some((
-                        csv_chunk(rows).map(Bytes::from).map_err(AppError::internal),
-                        next,
-                    ))
-                }
+                Ok((rows, next)) => Some((
+                    csv_chunk(rows).map(Bytes::from).map_err(AppError::internal),
+                    next,
+                )),
             }
         }
     });
@@ -1549,7 +1559,7 @@ pub async fn audit_csv(
         .streaming(header_chunk.chain(body)))
 }
 
-/// The audit export's rows for a batch of lines, and the last line's id.
+/// The audit export's rows for a batch of lines.
 fn audit_rows(
     lines: &[crate::db::spend::Line],
     sups: &std::collections::HashMap<i64, crate::db::suppliers::Supplier>,
@@ -1558,10 +1568,10 @@ fn audit_rows(
     release: &str,
     rules: &[(i64, Vec<String>)],
     names: &[(i64, String)],
-) -> (Vec<Vec<String>>, i64) {
+) -> Vec<Vec<String>> {
     let def = definition.to_definition();
     let tier_names: Vec<String> = definition.tiers.iter().map(|t| t.name.clone()).collect();
-    let rows: Vec<Vec<String>> = lines
+    lines
         .iter()
         .map(|l| {
             let s = l.supplier_id.and_then(|id| sups.get(&id));
@@ -1584,7 +1594,7 @@ fn audit_rows(
                         .map(|(_, n)| n.as_str()),
                 ),
                 l.id.to_string(),
-                l.payment_date.format("%Y-%m-%d").to_string(),
+                l.payment_date.to_string(),
                 text(Some(&l.supplier_name)),
                 l.supplier_id.map(|i| i.to_string()).unwrap_or_default(),
                 text(s.map(|s| s.name.as_str())),
@@ -1617,8 +1627,7 @@ fn audit_rows(
                 l.entered_by.map(|u| u.to_string()).unwrap_or_default(),
             ]
         })
-        .collect();
-    (rows, lines.last().map_or(0, |l| l.id))
+        .collect()
 }
 
 #[derive(Debug, Default, Deserialize)]
