@@ -1532,18 +1532,19 @@ pub async fn audit_csv(
                             .map(|s| (s.id, s)),
                     );
                     located.extend(report::locations(c, &missing)?);
-                    let rows =
-                        audit_rows(&lines, sups, located, &definition, &release, &rules, &names);
-                    Ok((rows, next))
+                    if lines.is_empty() {
+                        return Ok(None);
+                    }
+                    let chunk =
+                        audit_chunk(&lines, sups, located, &definition, &release, &rules, &names)
+                            .map_err(AppError::internal)?;
+                    Ok(Some((chunk, next)))
                 })
                 .await;
             match batch {
                 Err(e) => Some((Err(e), None)),
-                Ok((rows, _)) if rows.is_empty() => None,
-                Ok((rows, next)) => Some((
-                    csv_chunk(rows).map(Bytes::from).map_err(AppError::internal),
-                    next,
-                )),
+                Ok(None) => None,
+                Ok(Some((chunk, next))) => Some((Ok(Bytes::from(chunk)), next)),
             }
         }
     });
@@ -1559,8 +1560,9 @@ pub async fn audit_csv(
         .streaming(header_chunk.chain(body)))
 }
 
-/// The audit export's rows for a batch of lines.
-fn audit_rows(
+/// The audit export's rows for a batch of lines, written straight into a
+/// CSV chunk (a million lines are too many to build as strings first).
+fn audit_chunk(
     lines: &[crate::db::spend::Line],
     sups: &std::collections::HashMap<i64, crate::db::suppliers::Supplier>,
     located: &std::collections::HashMap<i64, Located>,
@@ -1568,66 +1570,85 @@ fn audit_rows(
     release: &str,
     rules: &[(i64, Vec<String>)],
     names: &[(i64, String)],
-) -> Vec<Vec<String>> {
+) -> Result<Vec<u8>, csv::Error> {
+    use std::fmt::Write as _;
     let def = definition.to_definition();
     let tier_names: Vec<String> = definition.tiers.iter().map(|t| t.name.clone()).collect();
-    lines
-        .iter()
-        .map(|l| {
-            let s = l.supplier_id.and_then(|id| sups.get(&id));
-            let loc: Option<&Located> = l.supplier_id.and_then(|id| located.get(&id));
+    let version = format!("{} v{}", definition.id, definition.version);
+    let release = safe_text(release);
+    // What depends only on the supplier, worked out once per batch.
+    let mut per_supplier: crate::domain::figures::IdMap<Option<i64>, [String; 3]> =
+        Default::default();
+    let mut w = csv::Writer::from_writer(Vec::with_capacity(lines.len() * 300));
+    let mut number = String::new();
+    let mut put_number = |w: &mut csv::Writer<Vec<u8>>, n: Option<i64>| {
+        number.clear();
+        if let Some(n) = n {
+            // Writing to a String cannot fail.
+            let _ = write!(number, "{n}");
+        }
+        w.write_field(&number)
+    };
+    for l in lines {
+        let s = l.supplier_id.and_then(|id| sups.get(&id));
+        let loc: Option<&Located> = l.supplier_id.and_then(|id| located.get(&id));
+        let [area, tier, kinds] = per_supplier.entry(l.supplier_id).or_insert_with(|| {
             let place = report::place_of(loc, &def, l.supplier_id);
-            let types = rules
-                .iter()
-                .find(|(i, _)| *i == l.institution_id)
-                .map(|(_, t)| t.clone())
-                .unwrap_or_default();
-            let on = types.contains(&l.payment_type);
-            let default_on = crate::domain::spend::PaymentType::from_code(&l.payment_type)
-                .is_some_and(|t| t.influenceable_by_default());
-            let text = |v: Option<&str>| safe_text(v.unwrap_or("")).into_owned();
-            vec![
-                text(
-                    names
-                        .iter()
-                        .find(|(i, _)| *i == l.institution_id)
-                        .map(|(_, n)| n.as_str()),
-                ),
-                l.id.to_string(),
-                l.payment_date.to_string(),
-                text(Some(&l.supplier_name)),
-                l.supplier_id.map(|i| i.to_string()).unwrap_or_default(),
-                text(s.map(|s| s.name.as_str())),
-                text(s.and_then(|s| s.company_number.as_deref())),
-                text(s.and_then(|s| s.charity_number.as_deref())),
-                text(loc.and_then(|l| l.postcode.as_deref())),
-                text(s.map(|s| s.location_basis.as_str())),
-                text(loc.and_then(|l| l.district_code.as_deref())),
-                text(Some(&place.label(&tier_names))),
+            [
+                safe_text(&place.label(&tier_names)).into_owned(),
                 match place {
                     Place::Tier(k) => (k + 1).to_string(),
                     _ => String::new(),
                 },
-                text(s.and_then(|s| s.size_band.as_deref())),
-                text(s.map(|s| s.types().join("; ")).as_deref()),
-                text(s.map(|s| s.sic_codes.as_str())),
-                l.payment_type.clone(),
-                if on { "yes".into() } else { "no".into() },
-                if on == default_on {
-                    "default".into()
-                } else {
-                    "institution rule".into()
-                },
-                Pence(l.amount_pence).plain(),
-                l.vat_basis.clone(),
-                format!("{} v{}", definition.id, definition.version),
-                text(Some(release)),
-                l.import_batch_id.map(|b| b.to_string()).unwrap_or_default(),
-                l.import_row.map(|r| r.to_string()).unwrap_or_default(),
-                l.entered_by.map(|u| u.to_string()).unwrap_or_default(),
+                s.map(|s| s.types().join("; ")).unwrap_or_default(),
             ]
-        })
-        .collect()
+        });
+        let on = rules
+            .iter()
+            .find(|(i, _)| *i == l.institution_id)
+            .is_some_and(|(_, t)| t.contains(&l.payment_type));
+        let default_on = crate::domain::spend::PaymentType::from_code(&l.payment_type)
+            .is_some_and(|t| t.influenceable_by_default());
+        fn text(v: Option<&str>) -> std::borrow::Cow<'_, str> {
+            safe_text(v.unwrap_or(""))
+        }
+        let institution = names
+            .iter()
+            .find(|(i, _)| *i == l.institution_id)
+            .map(|(_, n)| n.as_str());
+        w.write_field(text(institution).as_ref())?;
+        put_number(&mut w, Some(l.id))?;
+        w.write_field(l.payment_date.to_string())?;
+        w.write_field(text(Some(&l.supplier_name)).as_ref())?;
+        put_number(&mut w, l.supplier_id)?;
+        w.write_field(text(s.map(|s| s.name.as_str())).as_ref())?;
+        w.write_field(text(s.and_then(|s| s.company_number.as_deref())).as_ref())?;
+        w.write_field(text(s.and_then(|s| s.charity_number.as_deref())).as_ref())?;
+        w.write_field(text(loc.and_then(|l| l.postcode.as_deref())).as_ref())?;
+        w.write_field(text(s.map(|s| s.location_basis.as_str())).as_ref())?;
+        w.write_field(text(loc.and_then(|l| l.district_code.as_deref())).as_ref())?;
+        w.write_field(&*area)?;
+        w.write_field(&*tier)?;
+        w.write_field(text(s.and_then(|s| s.size_band.as_deref())).as_ref())?;
+        w.write_field(&*kinds)?;
+        w.write_field(text(s.map(|s| s.sic_codes.as_str())).as_ref())?;
+        w.write_field(&l.payment_type)?;
+        w.write_field(if on { "yes" } else { "no" })?;
+        w.write_field(if on == default_on {
+            "default"
+        } else {
+            "institution rule"
+        })?;
+        w.write_field(Pence(l.amount_pence).plain())?;
+        w.write_field(&l.vat_basis)?;
+        w.write_field(&version)?;
+        w.write_field(release.as_ref())?;
+        put_number(&mut w, l.import_batch_id)?;
+        put_number(&mut w, l.import_row)?;
+        put_number(&mut w, l.entered_by)?;
+        w.write_record(None::<&[u8]>)?;
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
 #[derive(Debug, Default, Deserialize)]
