@@ -299,6 +299,65 @@ fn open(path: &Path) -> Result<BufReader<File>, ReadError> {
         .map_err(|e| ReadError::Io(e.to_string()))
 }
 
+/// Rows handed from the reading thread to the writing one at a time.
+const HAND_OVER: usize = 1_000;
+
+type Handed = Result<(Vec<(u64, Row, OrderEvidence)>, u64), ReadError>;
+
+/// Reads and parses a file's rows on a thread of its own and hands them to
+/// `on_row` in file order, so that parsing overlaps the database work. The
+/// channel is bounded: memory stays flat however far ahead the reader is.
+/// If `on_row` stops with an error, the reader stops too.
+fn read_rows_alongside<E: From<ReadError>>(
+    path: &Path,
+    layout: &Layout,
+    settings: &Settings,
+    order: DateOrder,
+    on_row: &mut dyn FnMut(u64, Row, OrderEvidence) -> Result<(), E>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), E> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Handed>(8);
+    std::thread::scope(|scope| {
+        scope.spawn(move || {
+            let bytes = std::cell::Cell::new(0_u64);
+            let mut rows = Vec::with_capacity(HAND_OVER);
+            let read = open(path).and_then(|mut reader| {
+                read_rows::<ReadError>(
+                    &mut reader,
+                    layout,
+                    settings,
+                    order,
+                    &mut |row, parsed, evidence| {
+                        rows.push((row, parsed, evidence));
+                        if rows.len() == HAND_OVER {
+                            let full = std::mem::replace(&mut rows, Vec::with_capacity(HAND_OVER));
+                            // The writer has stopped: so does the reader.
+                            tx.send(Ok((full, bytes.get())))
+                                .map_err(|_| ReadError::Io("stopped".into()))?;
+                        }
+                        Ok(())
+                    },
+                    &mut |b| bytes.set(b),
+                )
+            });
+            // A send fails only when the writer has stopped, when nobody
+            // is left to tell.
+            let _ = match read {
+                Ok(()) => tx.send(Ok((rows, bytes.get()))),
+                Err(e) => tx.send(Err(e)),
+            };
+        });
+        for handed in rx {
+            let (rows, bytes) = handed?;
+            for (row, parsed, evidence) in rows {
+                on_row(row, parsed, evidence)?;
+            }
+            progress(bytes);
+        }
+        Ok(())
+    })
+}
+
 fn file_size(path: &Path) -> u64 {
     std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
 }
@@ -399,9 +458,8 @@ fn preview_pass(
     let mut new_count: i64 = 0;
     let mut by_type: HashMap<&'static str, (u64, i64)> = HashMap::new();
     let today = chrono::Utc::now().date_naive();
-    let mut reader = open(path)?;
-    read_rows::<SpendImportError>(
-        &mut reader,
+    read_rows_alongside::<SpendImportError>(
+        path,
         layout,
         settings,
         order,
@@ -637,7 +695,6 @@ pub fn commit(
             suppliers_created: 0,
         };
         let at = now();
-        let mut reader = open(path)?;
         // The report totals: counted here when every line of a batch went
         // in, read back from the table when some were already on record.
         let mut pending = totals::Pending::default();
@@ -677,8 +734,8 @@ pub fn commit(
             batch.clear();
             Ok(())
         };
-        read_rows::<SpendImportError>(
-            &mut reader,
+        read_rows_alongside::<SpendImportError>(
+            path,
             layout,
             settings,
             order,
