@@ -23,7 +23,7 @@ use crate::startup::AppState;
 use crate::views::reports::{InstitutionRow, ReportPage, TierRow};
 use crate::views::{html, url_encode, Layout};
 
-const EXPORT_BATCH: i64 = 5_000;
+const EXPORT_BATCH: i64 = 20_000;
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
@@ -407,9 +407,9 @@ pub fn compute(
         &[]
     };
     let mut movable: Vec<i64> = if full {
-        cells
-            .iter()
-            .filter_map(|x| x.supplier_id)
+        places
+            .keys()
+            .copied()
             .filter(|id| facts.get(id).is_some_and(|f| f.has_alternatives))
             .collect()
     } else {
@@ -1488,8 +1488,8 @@ pub async fn audit_csv(
     // Suppliers and their locations are read once for the whole export, as
     // their lines first appear, not once per batch.
     type Known = (
-        std::collections::HashMap<i64, crate::db::suppliers::Supplier>,
-        std::collections::HashMap<i64, Located>,
+        crate::domain::figures::IdMap<i64, crate::db::suppliers::Supplier>,
+        crate::domain::figures::IdMap<i64, Located>,
     );
     let known: std::sync::Arc<std::sync::Mutex<Known>> = Default::default();
     // Institution by institution, each in payment date order.
@@ -1563,9 +1563,9 @@ pub async fn audit_csv(
 /// The audit export's rows for a batch of lines, written straight into a
 /// CSV chunk (a million lines are too many to build as strings first).
 fn audit_chunk(
-    lines: &[crate::db::spend::Line],
-    sups: &std::collections::HashMap<i64, crate::db::suppliers::Supplier>,
-    located: &std::collections::HashMap<i64, Located>,
+    lines: &[report::AuditLine],
+    sups: &crate::domain::figures::IdMap<i64, crate::db::suppliers::Supplier>,
+    located: &crate::domain::figures::IdMap<i64, Located>,
     definition: &DefinitionVersion,
     release: &str,
     rules: &[(i64, Vec<String>)],
