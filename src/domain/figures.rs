@@ -324,13 +324,15 @@ pub fn by_supplier(
     out
 }
 
-/// Spend per supplier (from [`by_supplier`]) grouped by `key`, largest
-/// first; a supplier is in one group, so the supplier counts add up.
-pub fn breakdown_suppliers(
+/// Spend per supplier (from [`by_supplier`]) grouped by `key` and named by
+/// `label`, largest first; a supplier is in one group, so the supplier
+/// counts add up.
+pub fn breakdown_suppliers<K: Ord>(
     per_supplier: &[(Option<i64>, i64)],
-    key: impl Fn(Option<i64>) -> String,
+    key: impl Fn(Option<i64>) -> K,
+    label: impl Fn(&K) -> String,
 ) -> Vec<BreakdownRow> {
-    let mut groups: BTreeMap<String, (i64, usize)> = BTreeMap::new();
+    let mut groups: BTreeMap<K, (i64, usize)> = BTreeMap::new();
     for (supplier, pence) in per_supplier {
         let g = groups.entry(key(*supplier)).or_default();
         g.0 += pence;
@@ -338,8 +340,8 @@ pub fn breakdown_suppliers(
     }
     let mut rows: Vec<BreakdownRow> = groups
         .into_iter()
-        .map(|(label, (pence, suppliers))| BreakdownRow {
-            label,
+        .map(|(k, (pence, suppliers))| BreakdownRow {
+            label: label(&k),
             pence,
             suppliers,
         })
@@ -454,7 +456,7 @@ mod tests {
         );
         let per = by_supplier(&cells, |_, t| t == "procurement");
         assert_eq!(per, [(Some(1), 500), (Some(2), 400)]);
-        let grouped = breakdown_suppliers(&per, |s| format!("{}", s == Some(2)));
+        let grouped = breakdown_suppliers(&per, |s| s == Some(2), |k| k.to_string());
         assert_eq!(
             grouped
                 .iter()

@@ -303,7 +303,7 @@ pub fn compute(
     let full = matches!(detail, Detail::Page | Detail::Trend);
     // A whole financial year reads the kept totals, other periods the lines.
     let loaded = match report::Period::of(from, to) {
-        report::Period::Year(y) => state.totals.year(c, &ids, y)?,
+        report::Period::Year(y) => state.totals.year(c, Some(&state.pool), &ids, y)?,
         dates => {
             let (mut cells, bases) = report::totals(c, &ids, dates)?;
             cells.sort_by_key(|x| x.institution_id);
@@ -319,7 +319,7 @@ pub fn compute(
         .or_else(|| years.last().copied())
         .filter(|y| full && Some(*y) != fy && years.contains(y));
     let base_cells = match baseline_year {
-        Some(y) => Some(state.totals.year(c, &ids, y)?),
+        Some(y) => Some(state.totals.year(c, Some(&state.pool), &ids, y)?),
         None => None,
     };
     // The year-on-year figures: only the trend page and its CSV ask for them.
@@ -334,7 +334,8 @@ pub fn compute(
         Vec::new()
     };
     // What is known of every supplier: kept in memory while unchanged.
-    let facts = state.facts.current(c)?;
+    let snapshot = state.facts.current(c)?;
+    let facts = &snapshot.facts;
     let stored = |s: Option<i64>| {
         s.and_then(|id| facts.get(&id))
             .and_then(|f| f.located.as_ref())
@@ -352,18 +353,7 @@ pub fn compute(
     let def = definition.to_definition();
     let tier_names: Vec<String> = definition.tiers.iter().map(|t| t.name.clone()).collect();
     // Each supplier's place under the definition, worked out once.
-    let mut places: crate::domain::figures::IdMap<i64, crate::domain::figures::Place> =
-        Default::default();
-    for x in cells
-        .iter()
-        .chain(base_cells.iter().flat_map(|b| b.0.iter()))
-    {
-        if let Some(id) = x.supplier_id {
-            places
-                .entry(id)
-                .or_insert_with(|| report::place_of(stored(x.supplier_id), &def, x.supplier_id));
-        }
-    }
+    let places = snapshot.places(&def);
     let place = |s: Option<i64>| match s.and_then(|id| places.get(&id)) {
         Some(p) => p.clone(),
         None => report::place_of(stored(s), &def, s),
@@ -372,7 +362,7 @@ pub fn compute(
     let tables = match detail {
         Detail::Headline => Vec::new(),
         Detail::Page | Detail::Trend => {
-            breakdown_tables(cells, &influenceable, &facts, &place, &tier_names, f_top(q))
+            breakdown_tables(cells, &influenceable, facts, &place, &tier_names, f_top(q))
         }
         Detail::Categories => category_tables(&lines, &influenceable, &place),
     };
@@ -407,9 +397,9 @@ pub fn compute(
         &[]
     };
     let mut movable: Vec<i64> = if full {
-        places
-            .keys()
-            .copied()
+        cells
+            .iter()
+            .filter_map(|x| x.supplier_id)
             .filter(|id| facts.get(id).is_some_and(|f| f.has_alternatives))
             .collect()
     } else {
@@ -634,16 +624,17 @@ fn breakdown_tables(
     let mut out = Vec::new();
 
     // Size, with the SME total.
-    let mut size = breakdown_suppliers(&per, |id| {
-        match fact(id).and_then(|f| f.size_band.as_deref()) {
+    let mut size = breakdown_suppliers(
+        &per,
+        |id| match fact(id).and_then(|f| f.size_band.as_deref()) {
             Some("micro") => "Micro",
             Some("small") => "Small",
             Some("medium") => "Medium",
             Some("large") => "Large",
             _ => "Size unknown",
-        }
-        .to_owned()
-    });
+        },
+        |k| (*k).to_owned(),
+    );
     let sme: Vec<&BreakdownRow> = size
         .iter()
         .filter(|r| matches!(r.label.as_str(), "Micro" | "Small" | "Medium"))
@@ -689,13 +680,14 @@ fn breakdown_tables(
         "sic",
         "By sector (SIC 2007 section of the first code)",
         "",
-        breakdown_suppliers(&per, |id| {
-            fact(id)
-                .and_then(|f| f.sic_codes.split(',').next().and_then(sic_section))
-                .map_or("Sector unknown".to_owned(), |(letter, name)| {
-                    format!("{letter} {name}")
-                })
-        }),
+        breakdown_suppliers(
+            &per,
+            |id| fact(id).and_then(|f| f.sic_codes.split(',').next().and_then(sic_section)),
+            |k| match k {
+                Some((letter, name)) => format!("{letter} {name}"),
+                None => "Sector unknown".to_owned(),
+            },
+        ),
         total,
     ));
     let all_spend: i64 = cells.iter().map(|c| c.pence).sum();
