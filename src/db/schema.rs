@@ -453,7 +453,7 @@ diesel::table! {
 
 diesel::table! {
     supplier_facts_version (id) {
-        id -> Integer,
+        id -> BigInt,
         version -> BigInt,
     }
 }

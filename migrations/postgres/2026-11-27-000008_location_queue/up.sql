@@ -11,7 +11,7 @@ CREATE TABLE supplier_location_queue (
 -- change to a supplier): an app instance keeps what reports need to know of
 -- every supplier in memory while this is unchanged.
 CREATE TABLE supplier_facts_version (
-    id INTEGER PRIMARY KEY CHECK (id = 1),
+    id BIGINT PRIMARY KEY CHECK (id = 1),
     version BIGINT NOT NULL
 );
 INSERT INTO supplier_facts_version (id, version) VALUES (1, 0);
