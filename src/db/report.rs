@@ -110,22 +110,6 @@ fn cell(
     }
 }
 
-#[derive(QueryableByName)]
-struct LinesTotal {
-    #[diesel(sql_type = BigInt)]
-    institution_id: i64,
-    #[diesel(sql_type = BigInt)]
-    supplier_key: i64,
-    #[diesel(sql_type = Text)]
-    payment_type: String,
-    #[diesel(sql_type = Text)]
-    vat_basis: String,
-    #[diesel(sql_type = BigInt)]
-    pence: i64,
-    #[diesel(sql_type = BigInt)]
-    lines: i64,
-}
-
 type TotalTuple = (i64, i64, String, String, i64, i64);
 
 /// Live spend of the institutions in a period per institution, supplier and
@@ -156,8 +140,8 @@ pub fn totals(
         }
         Period::Dates(from, to) => {
             let ids = id_list(institutions);
-            let rows: Vec<LinesTotal> = diesel::sql_query(format!(
-                "SELECT institution_id, COALESCE(supplier_id, 0) AS supplier_key, payment_type, vat_basis, \
+            let rows: Vec<super::totals::TotalRow> = diesel::sql_query(format!(
+                "SELECT institution_id, 0 AS fy, COALESCE(supplier_id, 0) AS supplier_key, payment_type, vat_basis, \
                  CAST(SUM(amount_pence) AS BIGINT) AS pence, COUNT(*) AS lines FROM spend_lines \
                  WHERE institution_id IN ({ids}) AND deleted_at IS NULL AND payment_date BETWEEN $1 AND $2 \
                  GROUP BY institution_id, COALESCE(supplier_id, 0), payment_type, vat_basis"

@@ -140,22 +140,23 @@ impl Pending {
     }
 }
 
+/// One total as read by SQL (`fy` is 0 where a query spans dates instead).
 #[derive(QueryableByName, Debug, PartialEq, Eq)]
-struct TotalRow {
+pub struct TotalRow {
     #[diesel(sql_type = BigInt)]
-    institution_id: i64,
+    pub institution_id: i64,
     #[diesel(sql_type = Integer)]
-    fy: i32,
+    pub fy: i32,
     #[diesel(sql_type = BigInt)]
-    supplier_key: i64,
+    pub supplier_key: i64,
     #[diesel(sql_type = Text)]
-    payment_type: String,
+    pub payment_type: String,
     #[diesel(sql_type = Text)]
-    vat_basis: String,
+    pub vat_basis: String,
     #[diesel(sql_type = BigInt)]
-    pence: i64,
+    pub pence: i64,
     #[diesel(sql_type = BigInt)]
-    lines: i64,
+    pub lines: i64,
 }
 
 /// Whether the totals agree with the lines: the differences, none if they

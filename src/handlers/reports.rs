@@ -1735,8 +1735,6 @@ pub async fn set_targets(
     ))
 }
 
-/// Each headline figure across every financial year on record, under the
-/// report's definition: a chart and a table.
 /// Spend by department and expense type, and the expense types whose
 /// spend leaves the innermost area.
 pub async fn categories(
@@ -1762,6 +1760,8 @@ pub async fn categories(
     })
 }
 
+/// Each headline figure across every financial year on record, under the
+/// report's definition: a chart and a table.
 pub async fn trend(
     state: web::Data<AppState>,
     user: CurrentUser,
