@@ -492,27 +492,6 @@ pub struct Located {
     pub terminated: Option<String>,
 }
 
-/// The stored locations of these suppliers.
-pub fn locations(conn: &mut DbConn, suppliers: &[i64]) -> QueryResult<HashMap<i64, Located>> {
-    let mut out = HashMap::with_capacity(suppliers.len());
-    for chunk in suppliers.chunks(5_000) {
-        let rows: Vec<Located> = loc::table
-            .filter(loc::supplier_id.eq_any(chunk))
-            .select((
-                loc::supplier_id,
-                loc::postcode,
-                loc::district_code,
-                loc::outside_uk,
-                loc::unknown_reason,
-                loc::imd_decile,
-                loc::terminated,
-            ))
-            .load(conn)?;
-        out.extend(rows.into_iter().map(|r| (r.supplier_id, r)));
-    }
-    Ok(out)
-}
-
 /// Where a supplier counts under a definition.
 pub fn place_of(
     located: Option<&Located>,

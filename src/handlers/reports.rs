@@ -1461,8 +1461,12 @@ pub async fn audit_csv(
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
     let (st, u, qq) = (state.clone(), user.clone(), q.clone());
-    let report = state
-        .db(move |c| compute(c, &st, &u, &qq, Detail::Headline))
+    let (report, snapshot) = state
+        .db(move |c| {
+            let report = compute(c, &st, &u, &qq, Detail::Headline)?;
+            // Where the suppliers are, as the report just placed them.
+            Ok((report, st.facts.current(c)?))
+        })
         .await?;
     let head = stamped_csv(&report.stamp, &AUDIT_HEADER, Vec::new())?;
     let header_chunk = stream::once(async move { Ok::<_, AppError>(Bytes::from(head)) });
@@ -1477,17 +1481,14 @@ pub async fn audit_csv(
     let definition = report.stamp.definition.clone();
     let release = report.stamp.lookup_release.clone();
     let rules = report.rules.clone();
-    // Suppliers and their locations are read once for the whole export, as
-    // their lines first appear, not once per batch.
-    type Known = (
-        crate::domain::figures::IdMap<i64, crate::db::suppliers::Supplier>,
-        crate::domain::figures::IdMap<i64, Located>,
-    );
+    // Suppliers are read once for the whole export, as their lines first
+    // appear, not once per batch.
+    type Known = crate::domain::figures::IdMap<i64, crate::db::suppliers::Supplier>;
     let known: std::sync::Arc<std::sync::Mutex<Known>> = Default::default();
     // Institution by institution, each in payment date order.
     type Cursor = (usize, Option<(NaiveDate, i64)>);
     let body = stream::unfold(Some((0_usize, None)), move |cursor: Option<Cursor>| {
-        let (state, ids, names, definition, release, rules, known) = (
+        let (state, ids, names, definition, release, rules, known, snapshot) = (
             state.clone(),
             ids.clone(),
             names.clone(),
@@ -1495,6 +1496,7 @@ pub async fn audit_csv(
             release.clone(),
             rules.clone(),
             known.clone(),
+            snapshot.clone(),
         );
         async move {
             let (mut at, mut after) = cursor?;
@@ -1509,8 +1511,7 @@ pub async fn audit_csv(
                         (at, after) = (at + 1, None);
                     }
                     let next = lines.last().map(|l| (at, Some((l.payment_date, l.id))));
-                    let mut guard = known.lock().map_err(AppError::internal)?;
-                    let (sups, located) = &mut *guard;
+                    let mut sups = known.lock().map_err(AppError::internal)?;
                     let mut missing: Vec<i64> = lines
                         .iter()
                         .filter_map(|l| l.supplier_id)
@@ -1523,13 +1524,19 @@ pub async fn audit_csv(
                             .into_iter()
                             .map(|s| (s.id, s)),
                     );
-                    located.extend(report::locations(c, &missing)?);
                     if lines.is_empty() {
                         return Ok(None);
                     }
-                    let chunk =
-                        audit_chunk(&lines, sups, located, &definition, &release, &rules, &names)
-                            .map_err(AppError::internal)?;
+                    let chunk = audit_chunk(
+                        &lines,
+                        &sups,
+                        &snapshot.facts,
+                        &definition,
+                        &release,
+                        &rules,
+                        &names,
+                    )
+                    .map_err(AppError::internal)?;
                     Ok(Some((chunk, next)))
                 })
                 .await;
@@ -1557,7 +1564,7 @@ pub async fn audit_csv(
 fn audit_chunk(
     lines: &[report::AuditLine],
     sups: &crate::domain::figures::IdMap<i64, crate::db::suppliers::Supplier>,
-    located: &crate::domain::figures::IdMap<i64, Located>,
+    facts: &FactsMap,
     definition: &DefinitionVersion,
     release: &str,
     rules: &[(i64, Vec<String>)],
@@ -1583,7 +1590,10 @@ fn audit_chunk(
     };
     for l in lines {
         let s = l.supplier_id.and_then(|id| sups.get(&id));
-        let loc: Option<&Located> = l.supplier_id.and_then(|id| located.get(&id));
+        let loc: Option<&Located> = l
+            .supplier_id
+            .and_then(|id| facts.get(&id))
+            .and_then(|f| f.located.as_ref());
         let [area, tier, kinds] = per_supplier.entry(l.supplier_id).or_insert_with(|| {
             let place = report::place_of(loc, &def, l.supplier_id);
             [

@@ -94,20 +94,6 @@ impl ReportPage {
             "Q3 (October–December)",
             "Q4 (January–March)",
         ];
-        let months = [
-            "April",
-            "May",
-            "June",
-            "July",
-            "August",
-            "September",
-            "October",
-            "November",
-            "December",
-            "January",
-            "February",
-            "March",
-        ];
         let mut out = vec![(String::new(), "Whole year".to_owned())];
         out.extend(
             quarters
@@ -115,12 +101,13 @@ impl ReportPage {
                 .enumerate()
                 .map(|(i, l)| (format!("q{}", i + 1), (*l).to_owned())),
         );
-        out.extend(
-            months
-                .iter()
-                .enumerate()
-                .map(|(i, l)| (format!("m{}", i + 1), (*l).to_owned())),
-        );
+        // The financial year's months, April first.
+        out.extend((0..12).map(|i| {
+            (
+                format!("m{}", i + 1),
+                crate::domain::MONTHS[(i + 3) % 12].to_owned(),
+            )
+        }));
         out
     }
 
