@@ -12,7 +12,7 @@ use crate::config::Config;
 use crate::db::{self, audit::Actor, imports, jobs};
 use crate::domain::ledger::DateOrder;
 use crate::domain::money::Pence;
-use crate::import::spend::{self, Preview};
+use crate::import::spend::{self, Preview, SpendImportError};
 
 fn bar(what: &str) -> Result<ProgressBar, CliError> {
     let bar = ProgressBar::new(0).with_style(
@@ -141,25 +141,87 @@ pub fn import_spend(
         imports::status::UPLOADED,
     )
     .map_err(CliError::from_display)?;
+    if dry_run {
+        let job = jobs::create(
+            &mut job_conn,
+            "spend_preview",
+            &format!("Preview of {name}"),
+            None,
+            None,
+        )
+        .map_err(CliError::from_display)?;
+        imports::start_preview(&mut conn, &actor, batch_id, 1, &settings, job)
+            .map_err(CliError::from_display)?;
+        let batch = imports::get(&mut conn, batch_id).map_err(CliError::from_display)?;
+        let progress = bar("reading")?;
+        let preview =
+            spend::run_preview(&mut conn, &mut job_conn, job, &batch, file, &mut |d, t| {
+                progress.set_length(t);
+                progress.set_position(d);
+            });
+        progress.finish_and_clear();
+        let preview = preview.map_err(CliError::from_display)?;
+        print_preview(&preview);
+        refuse_if_blocked(&preview)?;
+        imports::cancel(&mut conn, &actor, batch_id).map_err(CliError::from_display)?;
+        println!("Dry run: nothing was imported.");
+        return Ok(());
+    }
+    // One reading: the file is checked as it is written, and nothing is
+    // kept unless all of it can be.
     let job = jobs::create(
         &mut job_conn,
-        "spend_preview",
-        &format!("Preview of {name}"),
+        "spend_import",
+        &format!("Import of {name}"),
         None,
         None,
     )
     .map_err(CliError::from_display)?;
-    imports::start_preview(&mut conn, &actor, batch_id, 1, &settings, job)
+    let batch = imports::start_checked_commit(&mut conn, &actor, batch_id, 1, &settings, job)
         .map_err(CliError::from_display)?;
-    let batch = imports::get(&mut conn, batch_id).map_err(CliError::from_display)?;
-    let progress = bar("reading")?;
-    let preview = spend::run_preview(&mut conn, &mut job_conn, job, &batch, file, &mut |d, t| {
-        progress.set_length(t);
-        progress.set_position(d);
-    });
+    println!("Committing {name} in one transaction, checking every row as it is written: nothing is kept unless the whole file can be read…");
+    let _ = std::io::stdout().flush();
+    let progress = bar("importing")?;
+    let result = spend::run_checked_commit(
+        &mut conn,
+        &mut job_conn,
+        job,
+        &actor,
+        &batch,
+        file,
+        &mut |d, t| {
+            progress.set_length(t);
+            progress.set_position(d);
+        },
+    );
     progress.finish_and_clear();
-    let preview = preview.map_err(CliError::from_display)?;
+    let (committed, preview) = match result {
+        Ok(done) => done,
+        Err(SpendImportError::Blocked(preview)) => {
+            print_preview(&preview);
+            refuse_if_blocked(&preview)?;
+            return Err(CliError("the import stopped; nothing was imported".into()));
+        }
+        Err(e) => return Err(CliError::from_display(e)),
+    };
     print_preview(&preview);
+    refuse_if_blocked(&preview)?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "Imported batch {batch_id}: {} lines added ({}), {} already on record skipped, {} new suppliers, in {:.1} s ({:.0} lines/s).",
+        committed.added,
+        Pence(committed.total_pence),
+        committed.skipped,
+        committed.suppliers_created,
+        secs,
+        preview.lines as f64 / secs.max(0.001)
+    );
+    Ok(())
+}
+
+/// Says whether this very file was imported before, and refuses a file
+/// that cannot be committed, saying why.
+fn refuse_if_blocked(preview: &Preview) -> Result<(), CliError> {
     if !preview.same_file.is_empty() {
         println!(
             "This very file was imported before (batch {}).",
@@ -172,64 +234,16 @@ pub fn import_spend(
         );
     }
     let blockers = preview.blockers();
-    if !blockers.is_empty() {
-        if preview.date_order_needed {
-            return Err(CliError(
-                "every date in this file reads either day first or month first: say which with --dates day-first or --dates month-first; nothing was imported".into(),
-            ));
-        }
-        return Err(CliError(format!(
-            "{} Nothing was imported.",
-            blockers.join(" ")
-        )));
-    }
-    if dry_run {
-        imports::cancel(&mut conn, &actor, batch_id).map_err(CliError::from_display)?;
-        println!("Dry run: nothing was imported.");
+    if blockers.is_empty() {
         return Ok(());
     }
-    let batch = imports::start_commit(&mut conn, batch_id, batch.version + 1, None)
-        .map_err(CliError::from_display)?;
-    let batch = imports::Batch {
-        status: imports::status::COMMITTING.into(),
-        ..batch
-    };
-    let job = jobs::create(
-        &mut job_conn,
-        "spend_import",
-        &format!("Import of {name}"),
-        None,
-        None,
-    )
-    .map_err(CliError::from_display)?;
-    let progress = bar("committing")?;
-    let committed = spend::run_commit(
-        &mut conn,
-        &mut job_conn,
-        job,
-        &actor,
-        &batch,
-        file,
-        &mut |d, t| {
-            progress.set_length(t);
-            progress.set_position(d);
-        },
-        &mut |p| {
-            println!("Committing {} lines in one transaction…", p.lines);
-            let _ = std::io::stdout().flush();
-        },
-    );
-    progress.finish_and_clear();
-    let committed = committed.map_err(CliError::from_display)?;
-    let secs = started.elapsed().as_secs_f64();
-    println!(
-        "Imported batch {batch_id}: {} lines added ({}), {} already on record skipped, {} new suppliers, in {:.1} s ({:.0} lines/s).",
-        committed.added,
-        Pence(committed.total_pence),
-        committed.skipped,
-        committed.suppliers_created,
-        secs,
-        preview.lines as f64 / secs.max(0.001)
-    );
-    Ok(())
+    if preview.date_order_needed {
+        return Err(CliError(
+            "every date in this file reads either day first or month first: say which with --dates day-first or --dates month-first; nothing was imported".into(),
+        ));
+    }
+    Err(CliError(format!(
+        "{} Nothing was imported.",
+        blockers.join(" ")
+    )))
 }

@@ -366,17 +366,15 @@ fn import_file(
         Ok((&preview, preview.lines as i64, preview.total_pence)),
     )?;
     let version = imports::get(conn, batch)?.version;
-    imports::start_commit(conn, batch, version, None)?;
+    let batch = imports::start_commit(conn, batch, version, None)?;
     spend::commit(
         conn,
         actor,
-        batch,
-        institution,
-        &name,
+        &batch,
         path,
         &layout,
         &settings,
-        DateOrder::DayFirst,
+        Some(DateOrder::DayFirst),
         &mut |_, _| {},
     )
     .map_err(demo_err)?;

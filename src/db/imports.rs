@@ -309,6 +309,29 @@ pub fn finish_preview(
     Ok(())
 }
 
+/// Saves the mapping of a batch not previewed and marks it as being
+/// committed by `job_id`, to be checked as it is written (the command line's
+/// one reading of a file).
+pub fn start_checked_commit(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    expected_version: i64,
+    settings: &Settings,
+    job_id: i64,
+) -> Result<Batch, AppError> {
+    write_tx(conn, |conn| {
+        start_preview(conn, actor, id, expected_version, settings, job_id)?;
+        diesel::update(b::table.find(id))
+            .set((
+                b::status.eq(status::COMMITTING),
+                b::version.eq(b::version + 1),
+            ))
+            .execute(conn)?;
+        Ok(get(conn, id)?)
+    })
+}
+
 /// Marks a previewed batch as being committed by `job_id`.
 pub fn start_commit(
     conn: &mut DbConn,
@@ -340,8 +363,9 @@ pub fn start_commit(
     })
 }
 
-/// Within the commit's transaction: the batch is committed with its counts,
-/// and its file is dropped.
+/// Within the commit's transaction: the batch is committed with its counts
+/// and its figures as committed (replacing the preview's), and its file is
+/// dropped.
 pub fn mark_committed(
     conn: &mut DbConn,
     actor: &Actor,
@@ -349,10 +373,12 @@ pub fn mark_committed(
     added: i64,
     skipped: i64,
     total_pence: i64,
-) -> QueryResult<()> {
+    figures: &impl Serialize,
+) -> Result<(), AppError> {
     diesel::update(b::table.find(id))
         .set((
             b::status.eq(status::COMMITTED),
+            b::preview.eq(to_json(figures)?),
             b::line_count.eq(added),
             b::skipped_count.eq(skipped),
             b::total_pence.eq(total_pence),

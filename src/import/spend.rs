@@ -45,6 +45,13 @@ pub enum SpendImportError {
     Read(#[from] ReadError),
     #[error("{0}")]
     Refused(String),
+    /// A commit that checked the file as it wrote it found what stops it:
+    /// nothing was written, and this is what a preview would have shown.
+    #[error("{} Nothing was imported.", .0.blockers().join(" "))]
+    Blocked(Box<Preview>),
+    /// Read day first, the file proved to be month first: read it again.
+    #[error("the dates in this file are month first")]
+    MonthFirst,
     #[error(transparent)]
     App(#[from] AppError),
     #[error("database error: {0}")]
@@ -377,6 +384,160 @@ fn note(list: &mut Vec<RowIssue>, count: &mut u64, row: u64, message: String) {
     }
 }
 
+/// Who a line is paid to, as a tally of the file counts suppliers.
+enum Payee {
+    /// The name is withheld (redacted).
+    Withheld,
+    /// A supplier already on the register.
+    Known(i64),
+    /// A supplier the file introduces, met for the first time.
+    New,
+    /// A supplier the file introduces, met again.
+    NewAgain,
+}
+
+/// A preview's figures, gathered row by row: by a preview, and by a commit
+/// that checks the file as it writes it.
+struct Tally {
+    p: Preview,
+    evidence: OrderEvidence,
+    matched: HashSet<i64>,
+    by_type: HashMap<&'static str, (u64, i64)>,
+    today: NaiveDate,
+    period: Option<(NaiveDate, NaiveDate)>,
+}
+
+impl Tally {
+    fn new(settings: &Settings) -> Self {
+        Self {
+            p: Preview::default(),
+            evidence: OrderEvidence::default(),
+            matched: HashSet::new(),
+            by_type: HashMap::new(),
+            today: chrono::Utc::now().date_naive(),
+            period: settings.period,
+        }
+    }
+
+    /// Counts a row that holds no payment. False if it was a line.
+    fn other_row(&mut self, row: u64, parsed: &Row) -> bool {
+        let p = &mut self.p;
+        match parsed {
+            Row::Blank => p.blank_rows += 1,
+            Row::Footer => p.footer_rows.push(row),
+            Row::Rejected(reason) => {
+                if reason.contains("is a time with no date") {
+                    p.time_only_dates += 1;
+                }
+                note(&mut p.rejected, &mut p.rejected_count, row, reason.clone());
+            }
+            Row::Line(_) => return false,
+        }
+        true
+    }
+
+    fn line(&mut self, row: u64, line: &ParsedLine, payee: Payee, payment_type: &'static str) {
+        let p = &mut self.p;
+        p.lines += 1;
+        p.total_pence += line.amount;
+        if line.amount < 0 {
+            p.credit_lines += 1;
+            p.credit_pence += line.amount;
+        }
+        p.first_date = Some(
+            p.first_date
+                .map_or(line.payment_date, |d| d.min(line.payment_date)),
+        );
+        p.last_date = Some(
+            p.last_date
+                .map_or(line.payment_date, |d| d.max(line.payment_date)),
+        );
+        match payee {
+            Payee::Withheld => {
+                p.redacted_lines += 1;
+                if line.supplier_name.is_empty() {
+                    note(
+                        &mut p.warnings,
+                        &mut p.warning_count,
+                        row,
+                        "no supplier name is published: recorded as a withheld name".into(),
+                    );
+                }
+            }
+            Payee::Known(id) => {
+                p.lines_matched += 1;
+                self.matched.insert(id);
+            }
+            Payee::New => {
+                p.suppliers_new += 1;
+                if p.new_supplier_names.len() < 20 {
+                    p.new_supplier_names.push(line.supplier_name.clone());
+                }
+            }
+            Payee::NewAgain => {}
+        }
+        let t = self.by_type.entry(payment_type).or_default();
+        t.0 += 1;
+        t.1 += line.amount;
+        if line.amount == 0 {
+            note(
+                &mut p.warnings,
+                &mut p.warning_count,
+                row,
+                "the amount is zero".into(),
+            );
+        } else if line.amount.abs() >= LARGE_PENCE {
+            note(
+                &mut p.warnings,
+                &mut p.warning_count,
+                row,
+                format!(
+                    "{} is unusually large: check it is a payment and not a total",
+                    Pence(line.amount)
+                ),
+            );
+        }
+        if line.payment_date > self.today {
+            note(
+                &mut p.warnings,
+                &mut p.warning_count,
+                row,
+                format!(
+                    "the payment date {} is in the future",
+                    line.payment_date.format("%d/%m/%Y")
+                ),
+            );
+        } else if let Some((from, to)) = self.period {
+            if line.payment_date < from || line.payment_date > to {
+                note(
+                    &mut p.warnings,
+                    &mut p.warning_count,
+                    row,
+                    format!(
+                        "the payment date {} is outside the period {} to {}",
+                        line.payment_date.format("%d/%m/%Y"),
+                        from.format("%d/%m/%Y"),
+                        to.format("%d/%m/%Y")
+                    ),
+                );
+            }
+        }
+    }
+
+    fn finish(self) -> (Preview, OrderEvidence) {
+        let mut p = self.p;
+        p.suppliers_matched = self.matched.len() as u64;
+        let mut types: Vec<(String, u64, i64)> = self
+            .by_type
+            .into_iter()
+            .map(|(t, (n, pence))| (t.to_owned(), n, pence))
+            .collect();
+        types.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        p.by_payment_type = types;
+        (p, self.evidence)
+    }
+}
+
 /// Reads the whole file without writing anything.
 #[allow(clippy::too_many_arguments)]
 pub fn preview(
@@ -452,131 +613,45 @@ fn preview_pass(
     let mut fingerprints = Fingerprints::default();
     let mut types = PaymentTypes::default();
     let mut pending: Vec<(NaiveDate, i64)> = Vec::new();
-    let mut p = Preview::default();
-    let mut evidence = OrderEvidence::default();
-    let mut matched: HashSet<i64> = HashSet::new();
+    let mut tally = Tally::new(settings);
     let mut new_count: i64 = 0;
-    let mut by_type: HashMap<&'static str, (u64, i64)> = HashMap::new();
-    let today = chrono::Utc::now().date_naive();
+    let mut already_recorded = 0;
     read_rows_alongside::<SpendImportError>(
         path,
         layout,
         settings,
         order,
         &mut |row, parsed, e| {
-            evidence.add(e);
-            match parsed {
-                Row::Blank => p.blank_rows += 1,
-                Row::Footer => p.footer_rows.push(row),
-                Row::Rejected(reason) => {
-                    if reason.contains("is a time with no date") {
-                        p.time_only_dates += 1;
+            tally.evidence.add(e);
+            if tally.other_row(row, &parsed) {
+                return Ok(());
+            }
+            let Row::Line(line) = parsed else {
+                return Ok(());
+            };
+            let (supplier, payee) = if line.redacted {
+                (None, Payee::Withheld)
+            } else {
+                match index.resolve(&line) {
+                    Some(id) if id > 0 => (Some(id), Payee::Known(id)),
+                    Some(_) => (None, Payee::NewAgain),
+                    None => {
+                        // Stand-in ids (negative) for the suppliers a commit
+                        // would create, so that names the commit would
+                        // recognise as one count once.
+                        new_count += 1;
+                        index.learn(&line, -new_count);
+                        (None, Payee::New)
                     }
-                    note(&mut p.rejected, &mut p.rejected_count, row, reason);
                 }
-                Row::Line(line) => {
-                    p.lines += 1;
-                    p.total_pence += line.amount;
-                    if line.amount < 0 {
-                        p.credit_lines += 1;
-                        p.credit_pence += line.amount;
-                    }
-                    p.first_date = Some(
-                        p.first_date
-                            .map_or(line.payment_date, |d| d.min(line.payment_date)),
-                    );
-                    p.last_date = Some(
-                        p.last_date
-                            .map_or(line.payment_date, |d| d.max(line.payment_date)),
-                    );
-                    let supplier = if line.redacted {
-                        p.redacted_lines += 1;
-                        if line.supplier_name.is_empty() {
-                            note(
-                                &mut p.warnings,
-                                &mut p.warning_count,
-                                row,
-                                "no supplier name is published: recorded as a withheld name".into(),
-                            );
-                        }
-                        None
-                    } else {
-                        match index.resolve(&line) {
-                            Some(id) if id > 0 => {
-                                p.lines_matched += 1;
-                                matched.insert(id);
-                                Some(id)
-                            }
-                            Some(_) => None,
-                            None => {
-                                // Stand-in ids (negative) for the suppliers
-                                // a commit would create, so that names the
-                                // commit would recognise as one count once.
-                                new_count += 1;
-                                index.learn(&line, -new_count);
-                                if p.new_supplier_names.len() < 20 {
-                                    p.new_supplier_names.push(line.supplier_name.clone());
-                                }
-                                None
-                            }
-                        }
-                    };
-                    let t = by_type
-                        .entry(types.of(&line, supplier, &index))
-                        .or_default();
-                    t.0 += 1;
-                    t.1 += line.amount;
-                    if line.amount == 0 {
-                        note(
-                            &mut p.warnings,
-                            &mut p.warning_count,
-                            row,
-                            "the amount is zero".into(),
-                        );
-                    } else if line.amount.abs() >= LARGE_PENCE {
-                        note(
-                            &mut p.warnings,
-                            &mut p.warning_count,
-                            row,
-                            format!(
-                                "{} is unusually large: check it is a payment and not a total",
-                                Pence(line.amount)
-                            ),
-                        );
-                    }
-                    if line.payment_date > today {
-                        note(
-                            &mut p.warnings,
-                            &mut p.warning_count,
-                            row,
-                            format!(
-                                "the payment date {} is in the future",
-                                line.payment_date.format("%d/%m/%Y")
-                            ),
-                        );
-                    } else if let Some((from, to)) = settings.period {
-                        if line.payment_date < from || line.payment_date > to {
-                            note(
-                                &mut p.warnings,
-                                &mut p.warning_count,
-                                row,
-                                format!(
-                                    "the payment date {} is outside the period {} to {}",
-                                    line.payment_date.format("%d/%m/%Y"),
-                                    from.format("%d/%m/%Y"),
-                                    to.format("%d/%m/%Y")
-                                ),
-                            );
-                        }
-                    }
-                    if check_recorded {
-                        pending.push((line.payment_date, fingerprints.next(&line)));
-                        if pending.len() == CHECK_BATCH {
-                            p.already_recorded +=
-                                spend::count_fingerprints(conn, institution_id, &pending)?;
-                            pending.clear();
-                        }
-                    }
+            };
+            let payment_type = types.of(&line, supplier, &index);
+            tally.line(row, &line, payee, payment_type);
+            if check_recorded {
+                pending.push((line.payment_date, fingerprints.next(&line)));
+                if pending.len() == CHECK_BATCH {
+                    already_recorded += spend::count_fingerprints(conn, institution_id, &pending)?;
+                    pending.clear();
                 }
             }
             Ok(())
@@ -584,16 +659,10 @@ fn preview_pass(
         &mut |bytes| progress(bytes, total_bytes),
     )?;
     if !pending.is_empty() {
-        p.already_recorded += spend::count_fingerprints(conn, institution_id, &pending)?;
+        already_recorded += spend::count_fingerprints(conn, institution_id, &pending)?;
     }
-    p.suppliers_matched = matched.len() as u64;
-    p.suppliers_new = new_count as u64;
-    let mut types: Vec<(String, u64, i64)> = by_type
-        .into_iter()
-        .map(|(t, (n, pence))| (t.to_owned(), n, pence))
-        .collect();
-    types.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
-    p.by_payment_type = types;
+    let (mut p, evidence) = tally.finish();
+    p.already_recorded = already_recorded;
     Ok((p, evidence))
 }
 
@@ -659,163 +728,221 @@ fn new_supplier(
     Ok(created.id)
 }
 
-/// Writes the file's lines in one transaction with the batch's status and
-/// the audit record: all of them (less those already on record) or none.
+/// Writes the file's lines in one transaction with the batch's status, the
+/// audit record and the file's figures (what a preview shows, as committed):
+/// all of them (less those already on record) or none.
+///
+/// The file is checked as it is written, so a file that was not previewed
+/// can be committed in one reading: a row that cannot be read stops the
+/// writing but not the reading, and the commit then fails with every such
+/// row listed ([`SpendImportError::Blocked`]). With no `order` the file's
+/// dates decide it, as in a preview.
 #[allow(clippy::too_many_arguments)]
 pub fn commit(
     conn: &mut DbConn,
     actor: &Actor,
-    batch_id: i64,
-    institution_id: i64,
-    file_name: &str,
+    import: &Batch,
     path: &Path,
     layout: &Layout,
     settings: &Settings,
-    order: DateOrder,
+    order: Option<DateOrder>,
     progress: &mut dyn FnMut(u64, u64),
-) -> Result<Committed, SpendImportError> {
-    let total_bytes = file_size(path);
+) -> Result<(Committed, Preview), SpendImportError> {
     if crate::db::backend_name(conn) == "sqlite" {
-        // The fingerprint index takes inserts in random order: give SQLite
-        // enough page cache that a large commit does not thrash it.
-        // A multi-row insert keeps a statement journal: in memory, not a
-        // temporary file.
-        diesel::sql_query("PRAGMA cache_size = -65536").execute(conn)?;
+        // The supplier index takes inserts in random order: keep more of it
+        // in memory than the default 2 MB (a larger cache measured no
+        // faster). A multi-row insert keeps a statement journal: in memory,
+        // not a temporary file.
+        diesel::sql_query("PRAGMA cache_size = -16384").execute(conn)?;
         diesel::sql_query("PRAGMA temp_store = MEMORY").execute(conn)?;
     }
-    write_tx(conn, |conn| {
-        let mut index = SupplierIndex::load(conn, institution_id)?;
-        let mut fingerprints = Fingerprints::default();
-        let mut types = PaymentTypes::default();
-        let mut batch: Vec<LineRow> = Vec::with_capacity(INSERT_BATCH);
-        let mut out = Committed {
-            added: 0,
-            skipped: 0,
-            total_pence: 0,
-            suppliers_created: 0,
+    let mut writing = |conn: &mut DbConn, order| {
+        write_tx(conn, |conn| {
+            commit_in(conn, actor, import, path, layout, settings, order, progress)
+        })
+    };
+    match writing(conn, order) {
+        Err(SpendImportError::MonthFirst) => writing(conn, Some(DateOrder::MonthFirst)),
+        done => done,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn commit_in(
+    conn: &mut DbConn,
+    actor: &Actor,
+    import: &Batch,
+    path: &Path,
+    layout: &Layout,
+    settings: &Settings,
+    order: Option<DateOrder>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(Committed, Preview), SpendImportError> {
+    let (batch_id, institution_id, file_name) =
+        (import.id, import.institution_id, import.file_name.as_str());
+    let total_bytes = file_size(path);
+    let mut index = SupplierIndex::load(conn, institution_id)?;
+    let mut fingerprints = Fingerprints::default();
+    let mut types = PaymentTypes::default();
+    let mut tally = Tally::new(settings);
+    let mut batch: Vec<LineRow> = Vec::with_capacity(INSERT_BATCH);
+    let mut out = Committed {
+        added: 0,
+        skipped: 0,
+        total_pence: 0,
+        suppliers_created: 0,
+    };
+    let mut created: HashSet<i64> = HashSet::new();
+    // Once a row cannot be read nothing more is written; the rest of the
+    // file is still read, to list every such row.
+    let mut refused = false;
+    let mut stand_in: i64 = 0;
+    let at = now();
+    // The report totals: counted here when every line of a batch went in,
+    // read back from the table when some were already on record.
+    let mut pending = totals::Pending::default();
+    let mut flush = |conn: &mut DbConn,
+                     batch: &mut Vec<LineRow>,
+                     out: &mut Committed|
+     -> Result<(), SpendImportError> {
+        let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
+            return Ok(());
         };
-        let at = now();
-        // The report totals: counted here when every line of a batch went
-        // in, read back from the table when some were already on record.
-        let mut pending = totals::Pending::default();
-        let mut flush = |conn: &mut DbConn,
-                         batch: &mut Vec<LineRow>,
-                         out: &mut Committed|
-         -> Result<(), SpendImportError> {
-            let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
+        let added = spend::insert_new(conn, batch)?;
+        if added == batch.len() {
+            for r in batch.iter() {
+                pending.count(
+                    totals::Key {
+                        institution_id: r.institution_id,
+                        fy: financial_year(r.payment_date),
+                        supplier_key: r.supplier_id.unwrap_or(0),
+                        payment_type: r.payment_type.clone(),
+                        vat_basis: r.vat_basis.clone(),
+                    },
+                    r.amount_pence,
+                );
+            }
+        } else {
+            totals::add(
+                conn,
+                totals::Lines::BatchRows(
+                    batch_id,
+                    first.import_row.unwrap_or(0),
+                    last.import_row.unwrap_or(i64::MAX),
+                ),
+            )?;
+        }
+        out.added += added as i64;
+        out.skipped += (batch.len() - added) as i64;
+        batch.clear();
+        Ok(())
+    };
+    read_rows_alongside::<SpendImportError>(
+        path,
+        layout,
+        settings,
+        order.unwrap_or(DateOrder::DayFirst),
+        &mut |row, parsed, e| {
+            tally.evidence.add(e);
+            if tally.other_row(row, &parsed) {
+                refused |= matches!(parsed, Row::Rejected(_));
+                return Ok(());
+            }
+            let Row::Line(line) = parsed else {
                 return Ok(());
             };
-            let added = spend::insert_new(conn, batch)?;
-            if added == batch.len() {
-                for r in batch.iter() {
-                    pending.count(
-                        totals::Key {
-                            institution_id: r.institution_id,
-                            fy: financial_year(r.payment_date),
-                            supplier_key: r.supplier_id.unwrap_or(0),
-                            payment_type: r.payment_type.clone(),
-                            vat_basis: r.vat_basis.clone(),
-                        },
-                        r.amount_pence,
-                    );
-                }
+            let (supplier, payee) = if line.redacted {
+                (None, Payee::Withheld)
             } else {
-                totals::add(
-                    conn,
-                    totals::Lines::BatchRows(
-                        batch_id,
-                        first.import_row.unwrap_or(0),
-                        last.import_row.unwrap_or(i64::MAX),
-                    ),
-                )?;
-            }
-            out.added += added as i64;
-            out.skipped += (batch.len() - added) as i64;
-            batch.clear();
-            Ok(())
-        };
-        read_rows_alongside::<SpendImportError>(
-            path,
-            layout,
-            settings,
-            order,
-            &mut |row, parsed, _| {
-                match parsed {
-                    Row::Blank | Row::Footer => {}
-                    Row::Rejected(reason) => {
-                        return Err(SpendImportError::Refused(format!(
-                            "row {row}: {reason}; nothing was imported"
-                        )))
+                match index.resolve(&line) {
+                    Some(id) if id < 0 => (None, Payee::NewAgain),
+                    Some(id) if created.contains(&id) => (Some(id), Payee::NewAgain),
+                    Some(id) => (Some(id), Payee::Known(id)),
+                    None if refused => {
+                        stand_in -= 1;
+                        index.learn(&line, stand_in);
+                        (None, Payee::New)
                     }
-                    Row::Line(line) => {
-                        let supplier = if line.redacted {
-                            None
-                        } else {
-                            match index.resolve(&line) {
-                                Some(id) => Some(id),
-                                None => {
-                                    let id = new_supplier(
-                                        conn,
-                                        actor,
-                                        &line,
-                                        institution_id,
-                                        file_name,
-                                    )?;
-                                    out.suppliers_created += 1;
-                                    index.learn(&line, id);
-                                    Some(id)
-                                }
-                            }
-                        };
-                        let payment_type = types.of(&line, supplier, &index);
-                        let fingerprint = fingerprints.next(&line);
-                        batch.push(LineRow::imported(
-                            institution_id,
-                            line,
-                            supplier,
-                            payment_type,
-                            settings,
-                            batch_id,
-                            row,
-                            fingerprint,
-                            at,
-                        ));
-                        if batch.len() == INSERT_BATCH {
-                            flush(conn, &mut batch, &mut out)?;
-                        }
+                    None => {
+                        let id = new_supplier(conn, actor, &line, institution_id, file_name)?;
+                        out.suppliers_created += 1;
+                        created.insert(id);
+                        index.learn(&line, id);
+                        (Some(id), Payee::New)
                     }
                 }
-                Ok(())
-            },
-            &mut |bytes| progress(bytes, total_bytes),
-        )?;
-        flush(conn, &mut batch, &mut out)?;
-        pending.write(conn)?;
-        out.total_pence = spend::batch_total(conn, batch_id)?;
-        imports::mark_committed(
-            conn,
-            actor,
-            batch_id,
-            out.added,
-            out.skipped,
-            out.total_pence,
-        )?;
-        audit::record(
-            conn,
-            actor,
-            Change::new("commit", "import_batch", batch_id)
-                .institution(Some(institution_id))
-                .summary(format!(
-                    "Imported {file_name}: {} lines added ({}), {} already on record skipped, {} new suppliers",
-                    out.added,
-                    Pence(out.total_pence),
-                    out.skipped,
-                    out.suppliers_created
-                ))
-                .after(&out),
-        )?;
-        Ok(out)
-    })
+            };
+            let payment_type = types.of(&line, supplier, &index);
+            tally.line(row, &line, payee, payment_type);
+            if refused {
+                return Ok(());
+            }
+            let fingerprint = fingerprints.next(&line);
+            batch.push(LineRow::imported(
+                institution_id,
+                line,
+                supplier,
+                payment_type,
+                settings,
+                batch_id,
+                row,
+                fingerprint,
+                at,
+            ));
+            if batch.len() == INSERT_BATCH {
+                flush(conn, &mut batch, &mut out)?;
+            }
+            Ok(())
+        },
+        &mut |bytes| progress(bytes, total_bytes),
+    )?;
+    let (mut p, evidence) = tally.finish();
+    match order {
+        Some(order) => p.date_order = Some(order),
+        None if evidence.proven() == Some(DateOrder::MonthFirst) => {
+            return Err(SpendImportError::MonthFirst)
+        }
+        None => {
+            p.date_order = evidence.proven();
+            p.date_order_needed = evidence.is_ambiguous();
+        }
+    }
+    p.same_file = imports::same_file(conn, institution_id, &import.file_hash, batch_id)?
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    if !p.can_commit() {
+        return Err(SpendImportError::Blocked(Box::new(p)));
+    }
+    flush(conn, &mut batch, &mut out)?;
+    pending.write(conn)?;
+    p.already_recorded = out.skipped as u64;
+    p.suppliers_new = out.suppliers_created as u64;
+    out.total_pence = spend::batch_total(conn, batch_id)?;
+    imports::mark_committed(
+        conn,
+        actor,
+        batch_id,
+        out.added,
+        out.skipped,
+        out.total_pence,
+        &p,
+    )?;
+    audit::record(
+        conn,
+        actor,
+        Change::new("commit", "import_batch", batch_id)
+            .institution(Some(institution_id))
+            .summary(format!(
+                "Imported {file_name}: {} lines added ({}), {} already on record skipped, {} new suppliers",
+                out.added,
+                Pence(out.total_pence),
+                out.skipped,
+                out.suppliers_created
+            ))
+            .after(&out),
+    )?;
+    Ok((out, p))
 }
 
 /// Reads the start of a file: its layout, and the mapping to propose (the
@@ -906,7 +1033,6 @@ pub fn run_commit(
     on_progress: &mut dyn FnMut(u64, u64),
     before_commit: &mut dyn FnMut(&Preview),
 ) -> Result<Committed, SpendImportError> {
-    let layout = batch.layout()?;
     let settings = batch
         .settings()
         .ok_or_else(|| SpendImportError::Refused("The column mapping has not been set.".into()))?;
@@ -921,6 +1047,60 @@ pub fn run_commit(
         (false, _) => return Err(SpendImportError::Refused(preview.blockers().join(" "))),
     };
     before_commit(&preview);
+    tracked_commit(
+        conn,
+        job_conn,
+        job_id,
+        actor,
+        batch,
+        path,
+        Some(order),
+        on_progress,
+    )
+    .map(|(committed, _)| committed)
+}
+
+/// Commits a batch that was not previewed, as a recorded job, checking the
+/// file as it is written: one reading of the file instead of two (the
+/// command line's import). If the file cannot be committed nothing is
+/// written, and the batch is left previewed with what stopped it.
+pub fn run_checked_commit(
+    conn: &mut DbConn,
+    job_conn: &mut DbConn,
+    job_id: i64,
+    actor: &Actor,
+    batch: &Batch,
+    path: &Path,
+    on_progress: &mut dyn FnMut(u64, u64),
+) -> Result<(Committed, Preview), SpendImportError> {
+    let order = batch.settings().and_then(|s| s.date_order);
+    tracked_commit(
+        conn,
+        job_conn,
+        job_id,
+        actor,
+        batch,
+        path,
+        order,
+        on_progress,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn tracked_commit(
+    conn: &mut DbConn,
+    job_conn: &mut DbConn,
+    job_id: i64,
+    actor: &Actor,
+    batch: &Batch,
+    path: &Path,
+    order: Option<DateOrder>,
+    on_progress: &mut dyn FnMut(u64, u64),
+) -> Result<(Committed, Preview), SpendImportError> {
+    let layout = batch.layout()?;
+    let settings = batch
+        .settings()
+        .ok_or_else(|| SpendImportError::Refused("The column mapping has not been set.".into()))?;
     // SQLite lets one connection write at a time, and the commit is one
     // transaction: progress stays in this process until it ends.
     let to = if crate::db::backend_name(conn) == "sqlite" {
@@ -933,7 +1113,7 @@ pub fn run_commit(
         job_id,
         to,
         on_progress,
-        |c: &Committed| {
+        |(c, _): &(Committed, Preview)| {
             format!(
                 "Imported {}: {} lines added ({}), {} already on record skipped.",
                 batch.file_name,
@@ -945,21 +1125,18 @@ pub fn run_commit(
         "The import failed and nothing was imported.",
         |progress| {
             commit(
-                conn,
-                actor,
-                batch.id,
-                batch.institution_id,
-                &batch.file_name,
-                path,
-                &layout,
-                &settings,
-                order,
-                progress,
+                conn, actor, batch, path, &layout, &settings, order, progress,
             )
         },
     );
-    if let Err(e) = &result {
-        imports::commit_failed(conn, batch.id, &e.to_string())?;
+    match &result {
+        Err(SpendImportError::Blocked(p)) => imports::finish_preview(
+            conn,
+            batch.id,
+            Ok((p.as_ref(), p.lines as i64, p.total_pence)),
+        )?,
+        Err(e) => imports::commit_failed(conn, batch.id, &e.to_string())?,
+        Ok(_) => {}
     }
     result
 }

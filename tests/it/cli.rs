@@ -402,3 +402,98 @@ fn an_import_killed_mid_commit_leaves_all_of_the_batch_or_none() {
     assert!(out.contains(&format!("{LINES} lines added")), "{out}");
     assert_eq!(counts(), (LINES, 400));
 }
+
+/// The command line reads a file once, checking each row as it writes it:
+/// rows that cannot be read are all listed and nothing (no line, no new
+/// supplier) is kept; a file whose dates prove month first is read again
+/// that way; the committed batch keeps the figures of what it committed.
+#[test]
+fn import_spend_checks_as_it_writes_and_keeps_nothing_from_a_bad_file() {
+    use diesel::prelude::*;
+    use localspend::db::schema::{import_batches as b, spend_lines as l, suppliers as s};
+
+    let db = fresh_database();
+    let (ok, _, err) = localspend(&db.url, &["migrate"], None);
+    assert!(ok, "{err}");
+    let inst = add_preston(&db.url).to_string();
+    let pool = db::build_pool(
+        &localspend::config::DatabaseUrl::parse(&db.url).unwrap(),
+        Some(1),
+    )
+    .unwrap();
+    let counts = || {
+        let mut c = pool.get().unwrap();
+        let lines: i64 = l::table.count().get_result(&mut c).unwrap();
+        let suppliers: i64 = s::table.count().get_result(&mut c).unwrap();
+        (lines, suppliers)
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = spend_file(30, 3);
+    text = text.replacen("Supplier 1 Ltd,537.01", "Supplier 1 Ltd,five pounds", 1);
+    text.push_str("29/04/2024,Late Supplier Ltd,12.00,Department 1,T98\n");
+    text.push_str("30/04/2024,Late Supplier Ltd,1O.00,Department 1,T99\n");
+    assert!(text.contains("five pounds"), "the file did not change");
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, &text).unwrap();
+    let (ok, out, err) = localspend(
+        &db.url,
+        &[
+            "import",
+            "spend",
+            bad.to_str().unwrap(),
+            "--institution",
+            &inst,
+        ],
+        None,
+    );
+    assert!(!ok, "{out}");
+    assert!(out.contains("2 rows cannot be read"), "{out}");
+    assert!(out.contains("row 3:") && out.contains("row 33:"), "{out}");
+    assert!(err.contains("Nothing was imported"), "{err}");
+    assert_eq!(counts(), (0, 0), "a refused file left lines or suppliers");
+
+    // 13/25 cannot be day first: the whole file is read month first.
+    let us = dir.path().join("us.csv");
+    std::fs::write(
+        &us,
+        "Date,Supplier,Amount\n04/01/2024,A Ltd,1.00\n12/25/2024,B Ltd,2.50\n",
+    )
+    .unwrap();
+    let (ok, out, err) = localspend(
+        &db.url,
+        &[
+            "import",
+            "spend",
+            us.to_str().unwrap(),
+            "--institution",
+            &inst,
+        ],
+        None,
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("2 lines added"), "{out}");
+    assert!(out.contains("dated 01/04/2024 to 25/12/2024"), "{out}");
+    let mut c = pool.get().unwrap();
+    let dates: Vec<chrono::NaiveDate> = l::table
+        .select(l::payment_date)
+        .order(l::payment_date)
+        .load(&mut c)
+        .unwrap();
+    assert_eq!(
+        dates,
+        [
+            chrono::NaiveDate::from_ymd_opt(2024, 4, 1).unwrap(),
+            chrono::NaiveDate::from_ymd_opt(2024, 12, 25).unwrap()
+        ]
+    );
+    let (status, figures): (String, String) = b::table
+        .order(b::id.desc())
+        .select((b::status, b::preview))
+        .first(&mut c)
+        .unwrap();
+    assert_eq!(status, "committed");
+    let figures: serde_json::Value = serde_json::from_str(&figures).unwrap();
+    assert_eq!(figures["lines"], 2);
+    assert_eq!(figures["total_pence"], 350);
+    assert_eq!(figures["date_order"], "month_first");
+}
