@@ -371,6 +371,52 @@ pub fn batch_total(conn: &mut DbConn, batch_id: i64) -> QueryResult<i64> {
     Ok(total.unwrap_or(0))
 }
 
+/// Lines written at once above which pausing the supplier index can pay.
+const LARGE_LOAD: u64 = 20_000;
+
+/// For a large load into SQLite, within its transaction: drops the index of
+/// lines by supplier when the load will at least double the table, and
+/// returns the statement that builds it again. That index takes a load's
+/// lines in supplier order, which is random, at about three microseconds a
+/// line; building it again from the whole table takes under one. Rolled
+/// back with the transaction like any other change; PostgreSQL keeps it.
+pub fn pause_supplier_index(conn: &mut DbConn, expected_lines: u64) -> QueryResult<Option<String>> {
+    use diesel::sql_types::{BigInt, Nullable, Text};
+    #[derive(QueryableByName)]
+    struct Sql {
+        #[diesel(sql_type = Nullable<Text>)]
+        sql: Option<String>,
+    }
+    #[derive(QueryableByName)]
+    struct Top {
+        #[diesel(sql_type = Nullable<BigInt>)]
+        id: Option<i64>,
+    }
+    if super::backend_name(conn) != "sqlite" || expected_lines < LARGE_LOAD {
+        return Ok(None);
+    }
+    // The highest id counts every line ever written, and costs one step.
+    let top: Top = diesel::sql_query("SELECT MAX(id) AS id FROM spend_lines").get_result(conn)?;
+    if top.id.unwrap_or(0).unsigned_abs() > expected_lines {
+        return Ok(None);
+    }
+    let found: Vec<Sql> = diesel::sql_query(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = 'spend_lines_supplier'",
+    )
+    .load(conn)?;
+    let Some(sql) = found.into_iter().next().and_then(|s| s.sql) else {
+        return Ok(None);
+    };
+    diesel::sql_query("DROP INDEX spend_lines_supplier").execute(conn)?;
+    Ok(Some(sql))
+}
+
+/// Builds again the index [`pause_supplier_index`] dropped.
+pub fn restore_supplier_index(conn: &mut DbConn, sql: &str) -> QueryResult<()> {
+    diesel::sql_query(sql).execute(conn)?;
+    Ok(())
+}
+
 /// Whether an institution has any live spend lines at all.
 pub fn has_live_lines(conn: &mut DbConn, institution_id: i64) -> QueryResult<bool> {
     diesel::select(diesel::dsl::exists(

@@ -89,30 +89,44 @@ pub fn remove(conn: &mut DbConn, lines: Lines<'_>) -> QueryResult<()> {
     apply(conn, lines, -1)
 }
 
-/// The key of one total.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Key {
-    pub institution_id: i64,
-    pub fy: i32,
-    pub supplier_key: i64,
-    pub payment_type: String,
-    pub vat_basis: String,
-}
-
 /// Totals gathered in memory while lines are written in bulk (an import),
-/// added in one go at the end.
+/// added in one go at the end: per (institution, financial year, supplier
+/// key), the (payment type, VAT basis, pence, lines) met.
 #[derive(Debug, Default)]
-pub struct Pending(HashMap<Key, (i64, i64)>);
+pub struct Pending(HashMap<(i64, i32, i64), Vec<PendingCell>>);
+
+/// Payment type, VAT basis, pence, lines.
+type PendingCell = (String, String, i64, i64);
 
 impl Pending {
-    pub fn count(&mut self, key: Key, pence: i64) {
-        let e = self.0.entry(key).or_default();
-        e.0 += pence;
-        e.1 += 1;
+    pub fn count(&mut self, line: &super::spend::LineRow) {
+        let cells = self
+            .0
+            .entry((
+                line.institution_id,
+                crate::domain::ledger::financial_year(line.payment_date),
+                line.supplier_id.unwrap_or(0),
+            ))
+            .or_default();
+        match cells
+            .iter_mut()
+            .find(|c| c.0 == line.payment_type && c.1 == line.vat_basis)
+        {
+            Some(c) => {
+                c.2 += line.amount_pence;
+                c.3 += 1;
+            }
+            None => cells.push((
+                line.payment_type.clone(),
+                line.vat_basis.clone(),
+                line.amount_pence,
+                1,
+            )),
+        }
     }
 
     pub fn write(self, conn: &mut DbConn) -> QueryResult<()> {
-        let mut institutions: Vec<i64> = self.0.keys().map(|k| k.institution_id).collect();
+        let mut institutions: Vec<i64> = self.0.keys().map(|k| k.0).collect();
         institutions.sort_unstable();
         institutions.dedup();
         for id in institutions {
@@ -122,16 +136,20 @@ impl Pending {
             .bind::<BigInt, _>(id)
             .execute(conn)?;
         }
-        for (k, (pence, lines)) in self.0 {
+        for ((institution_id, fy, supplier_key), (payment_type, vat_basis, pence, lines)) in self
+            .0
+            .into_iter()
+            .flat_map(|(k, cells)| cells.into_iter().map(move |c| (k, c)))
+        {
             diesel::sql_query(format!(
                 "INSERT INTO spend_totals (institution_id, fy, supplier_key, payment_type, vat_basis, pence, lines) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7) {UPSERT}"
             ))
-            .bind::<BigInt, _>(k.institution_id)
-            .bind::<Integer, _>(k.fy)
-            .bind::<BigInt, _>(k.supplier_key)
-            .bind::<Text, _>(&k.payment_type)
-            .bind::<Text, _>(&k.vat_basis)
+            .bind::<BigInt, _>(institution_id)
+            .bind::<Integer, _>(fy)
+            .bind::<BigInt, _>(supplier_key)
+            .bind::<Text, _>(&payment_type)
+            .bind::<Text, _>(&vat_basis)
             .bind::<BigInt, _>(pence)
             .bind::<BigInt, _>(lines)
             .execute(conn)?;

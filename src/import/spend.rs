@@ -23,7 +23,7 @@ use crate::db::imports::{self, Batch};
 use crate::db::schema::{supplier_aliases as a, supplier_external_ids as x, suppliers as s};
 use crate::db::spend::{self, LineRow};
 use crate::db::{now, suppliers, totals, write_tx, DbConn};
-use crate::domain::ledger::{financial_year, infer_payment_type, DateOrder, OrderEvidence};
+use crate::domain::ledger::{infer_payment_type, DateOrder, OrderEvidence};
 use crate::domain::money::Pence;
 use crate::domain::supplier::{
     match_key, normalise_company_number, normalise_name, Source, SupplierFields,
@@ -35,7 +35,10 @@ const LISTED: usize = 1_000;
 /// Fingerprints checked against the database per query in a preview.
 const CHECK_BATCH: usize = 500;
 /// Lines per insert in a commit.
-const INSERT_BATCH: usize = 2_000;
+const INSERT_BATCH: usize = 10_000;
+/// About the bytes a line takes in the narrowest spend files (most take
+/// more): a file's size divided by this estimates its lines, erring low.
+const BYTES_PER_LINE: u64 = 100;
 /// A payment this large is more often a total row or a typing slip.
 const LARGE_PENCE: i64 = 100_000_000;
 
@@ -309,10 +312,11 @@ fn open(path: &Path) -> Result<BufReader<File>, ReadError> {
 /// Rows handed from the reading thread to the writing one at a time.
 const HAND_OVER: usize = 1_000;
 
-type Handed = Result<(Vec<(u64, Row, OrderEvidence)>, u64), ReadError>;
+type Handed = Result<(Vec<(u64, Row, OrderEvidence, i64)>, u64), ReadError>;
 
 /// Reads and parses a file's rows on a thread of its own and hands them to
-/// `on_row` in file order, so that parsing overlaps the database work. The
+/// `on_row` in file order, each line with its fingerprint (0 for other
+/// rows), so that parsing overlaps the database work. The
 /// channel is bounded: memory stays flat however far ahead the reader is.
 /// If `on_row` stops with an error, the reader stops too.
 fn read_rows_alongside<E: From<ReadError>>(
@@ -320,7 +324,7 @@ fn read_rows_alongside<E: From<ReadError>>(
     layout: &Layout,
     settings: &Settings,
     order: DateOrder,
-    on_row: &mut dyn FnMut(u64, Row, OrderEvidence) -> Result<(), E>,
+    on_row: &mut dyn FnMut(u64, Row, OrderEvidence, i64) -> Result<(), E>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), E> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Handed>(8);
@@ -328,6 +332,7 @@ fn read_rows_alongside<E: From<ReadError>>(
         scope.spawn(move || {
             let bytes = std::cell::Cell::new(0_u64);
             let mut rows = Vec::with_capacity(HAND_OVER);
+            let mut fingerprints = Fingerprints::default();
             let read = open(path).and_then(|mut reader| {
                 read_rows::<ReadError>(
                     &mut reader,
@@ -335,7 +340,11 @@ fn read_rows_alongside<E: From<ReadError>>(
                     settings,
                     order,
                     &mut |row, parsed, evidence| {
-                        rows.push((row, parsed, evidence));
+                        let fingerprint = match &parsed {
+                            Row::Line(line) => fingerprints.next(line),
+                            _ => 0,
+                        };
+                        rows.push((row, parsed, evidence, fingerprint));
                         if rows.len() == HAND_OVER {
                             let full = std::mem::replace(&mut rows, Vec::with_capacity(HAND_OVER));
                             // The writer has stopped: so does the reader.
@@ -356,8 +365,8 @@ fn read_rows_alongside<E: From<ReadError>>(
         });
         for handed in rx {
             let (rows, bytes) = handed?;
-            for (row, parsed, evidence) in rows {
-                on_row(row, parsed, evidence)?;
+            for (row, parsed, evidence, fingerprint) in rows {
+                on_row(row, parsed, evidence, fingerprint)?;
             }
             progress(bytes);
         }
@@ -610,7 +619,6 @@ fn preview_pass(
     let total_bytes = file_size(path);
     let mut index = SupplierIndex::load(conn, institution_id)?;
     let check_recorded = spend::has_live_lines(conn, institution_id)?;
-    let mut fingerprints = Fingerprints::default();
     let mut types = PaymentTypes::default();
     let mut pending: Vec<(NaiveDate, i64)> = Vec::new();
     let mut tally = Tally::new(settings);
@@ -621,7 +629,7 @@ fn preview_pass(
         layout,
         settings,
         order,
-        &mut |row, parsed, e| {
+        &mut |row, parsed, e, fingerprint| {
             tally.evidence.add(e);
             if tally.other_row(row, &parsed) {
                 return Ok(());
@@ -648,7 +656,7 @@ fn preview_pass(
             let payment_type = types.of(&line, supplier, &index);
             tally.line(row, &line, payee, payment_type);
             if check_recorded {
-                pending.push((line.payment_date, fingerprints.next(&line)));
+                pending.push((line.payment_date, fingerprint));
                 if pending.len() == CHECK_BATCH {
                     already_recorded += spend::count_fingerprints(conn, institution_id, &pending)?;
                     pending.clear();
@@ -782,7 +790,7 @@ fn commit_in(
         (import.id, import.institution_id, import.file_name.as_str());
     let total_bytes = file_size(path);
     let mut index = SupplierIndex::load(conn, institution_id)?;
-    let mut fingerprints = Fingerprints::default();
+    let paused = spend::pause_supplier_index(conn, total_bytes / BYTES_PER_LINE)?;
     let mut types = PaymentTypes::default();
     let mut tally = Tally::new(settings);
     let mut batch: Vec<LineRow> = Vec::with_capacity(INSERT_BATCH);
@@ -811,16 +819,7 @@ fn commit_in(
         let added = spend::insert_new(conn, batch)?;
         if added == batch.len() {
             for r in batch.iter() {
-                pending.count(
-                    totals::Key {
-                        institution_id: r.institution_id,
-                        fy: financial_year(r.payment_date),
-                        supplier_key: r.supplier_id.unwrap_or(0),
-                        payment_type: r.payment_type.clone(),
-                        vat_basis: r.vat_basis.clone(),
-                    },
-                    r.amount_pence,
-                );
+                pending.count(r);
             }
         } else {
             totals::add(
@@ -842,7 +841,7 @@ fn commit_in(
         layout,
         settings,
         order.unwrap_or(DateOrder::DayFirst),
-        &mut |row, parsed, e| {
+        &mut |row, parsed, e, fingerprint| {
             tally.evidence.add(e);
             if tally.other_row(row, &parsed) {
                 refused |= matches!(parsed, Row::Rejected(_));
@@ -877,7 +876,6 @@ fn commit_in(
             if refused {
                 return Ok(());
             }
-            let fingerprint = fingerprints.next(&line);
             batch.push(LineRow::imported(
                 institution_id,
                 line,
@@ -915,6 +913,9 @@ fn commit_in(
         return Err(SpendImportError::Blocked(Box::new(p)));
     }
     flush(conn, &mut batch, &mut out)?;
+    if let Some(sql) = paused {
+        spend::restore_supplier_index(conn, &sql)?;
+    }
     pending.write(conn)?;
     p.already_recorded = out.skipped as u64;
     p.suppliers_new = out.suppliers_created as u64;

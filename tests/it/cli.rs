@@ -228,6 +228,46 @@ fn add_preston(url: &str) -> i64 {
     .id
 }
 
+/// Whether the index of spend lines by supplier is there and used to find
+/// a supplier's lines. A large import on SQLite drops it while it loads and
+/// builds it again in the same transaction.
+fn supplier_index_in_use(c: &mut db::DbConn) -> bool {
+    use diesel::prelude::*;
+    #[derive(QueryableByName)]
+    struct Text {
+        #[diesel(sql_type = diesel::sql_types::Text)]
+        text: String,
+    }
+    let plan = if db::backend_name(c) == "sqlite" {
+        "EXPLAIN QUERY PLAN SELECT id FROM spend_lines WHERE supplier_id = 7"
+    } else {
+        "SELECT indexname AS text FROM pg_indexes WHERE indexname = 'spend_lines_supplier'"
+    };
+    let rows: Vec<String> = match c {
+        db::DbConn::Sqlite(s) => {
+            #[derive(QueryableByName)]
+            struct Step {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                detail: String,
+            }
+            diesel::sql_query(plan)
+                .load::<Step>(s)
+                .unwrap()
+                .into_iter()
+                .map(|s| s.detail)
+                .collect()
+        }
+        #[allow(unreachable_patterns)]
+        _ => diesel::sql_query(plan)
+            .load::<Text>(c)
+            .unwrap()
+            .into_iter()
+            .map(|t| t.text)
+            .collect(),
+    };
+    rows.iter().any(|r| r.contains("spend_lines_supplier"))
+}
+
 /// A spend file of `lines` payments to `suppliers` suppliers.
 fn spend_file(lines: usize, suppliers: usize) -> String {
     let mut out =
@@ -378,6 +418,10 @@ fn an_import_killed_mid_commit_leaves_all_of_the_batch_or_none() {
             (lines, suppliers) == (0, 0) || (lines, suppliers) == (LINES, 400),
             "after a kill {delay_ms} ms into the commit: {lines} lines and {suppliers} suppliers"
         );
+        assert!(
+            supplier_index_in_use(&mut pool.get().unwrap()),
+            "after a kill {delay_ms} ms into the commit the supplier index is gone"
+        );
         if !finished && !status.success() && lines == 0 {
             killed_mid_commit += 1;
         }
@@ -401,6 +445,7 @@ fn an_import_killed_mid_commit_leaves_all_of_the_batch_or_none() {
     assert!(ok, "{err}");
     assert!(out.contains(&format!("{LINES} lines added")), "{out}");
     assert_eq!(counts(), (LINES, 400));
+    assert!(supplier_index_in_use(&mut pool.get().unwrap()));
 }
 
 /// The command line reads a file once, checking each row as it writes it:
