@@ -204,8 +204,8 @@ const PG_BATCH: usize = 500;
 pub fn insert_new(conn: &mut DbConn, rows: &[LineRow]) -> QueryResult<usize> {
     match conn {
         DbConn::Sqlite(c) => {
-            if let Some(json) = bulk::shared_json(rows) {
-                return bulk::insert_sqlite(c, &rows[0], &json);
+            if let Some((sql, json)) = bulk::shared_json(rows) {
+                return bulk::insert_sqlite(c, &sql, &rows[0], &json);
             }
             let mut added = 0;
             for chunk in rows.chunks(200) {
@@ -239,41 +239,90 @@ pub fn insert_new(conn: &mut DbConn, rows: &[LineRow]) -> QueryResult<usize> {
 /// Bulk loading on SQLite. Binding a million rows' 25 values one by one
 /// costs more than SQLite's own work, so the rows of a batch that vary go in
 /// as one JSON array read by `json_each`, and the values they share are
-/// bound once.
+/// bound once. A column empty on every row of the batch (most files fill
+/// only some) is written as NULL, not carried in the JSON: each value read
+/// from a row's JSON costs about as much as writing the row.
 mod bulk {
+    use chrono::NaiveDate;
     use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
     use diesel::RunQueryDsl;
 
     use super::LineRow;
 
-    // Each row is turned into binary JSON once (the materialised CTE), not
-    // re-parsed for each of its values.
-    const SQL: &str = "WITH r(v) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?)) \
-        INSERT INTO spend_lines (payment_date, invoice_date, amount_pence, irrecoverable_vat_pence, \
-        supplier_id, supplier_name, redacted, transaction_ref, invoice_ref, department, expense_type, \
-        expense_code, category, description, capital_revenue, payment_type, import_row, fingerprint, \
-        institution_id, vat_basis, purchase_card, import_batch_id, entered_by, created_at, updated_at) \
-        SELECT v ->> 0, v ->> 1, v ->> 2, v ->> 3, v ->> 4, v ->> 5, v ->> 6, v ->> 7, v ->> 8, v ->> 9, \
-        v ->> 10, v ->> 11, v ->> 12, v ->> 13, v ->> 14, v ->> 15, v ->> 16, v ->> 17, \
-        ?, ?, ?, ?, ?, ?, ? FROM r WHERE true ON CONFLICT DO NOTHING";
+    /// The columns of a line that vary from row to row, in JSON order.
+    const VARYING: [&str; 18] = [
+        "payment_date",
+        "invoice_date",
+        "amount_pence",
+        "irrecoverable_vat_pence",
+        "supplier_id",
+        "supplier_name",
+        "redacted",
+        "transaction_ref",
+        "invoice_ref",
+        "department",
+        "expense_type",
+        "expense_code",
+        "category",
+        "description",
+        "capital_revenue",
+        "payment_type",
+        "import_row",
+        "fingerprint",
+    ];
 
-    fn text(out: &mut Vec<u8>, value: Option<&str>) {
-        match value {
-            // Writing a string into a Vec cannot fail.
-            Some(v) => serde_json::to_writer(&mut *out, v).unwrap_or_default(),
-            None => out.extend_from_slice(b"null"),
-        }
+    enum Value<'a> {
+        Null,
+        Int(i64),
+        Text(&'a str),
+        Date(NaiveDate),
     }
 
-    fn number(out: &mut Vec<u8>, value: Option<i64>) {
-        match value {
-            Some(v) => out.extend_from_slice(v.to_string().as_bytes()),
-            None => out.extend_from_slice(b"null"),
-        }
+    fn int<'a>(v: Option<i64>) -> Value<'a> {
+        v.map_or(Value::Null, Value::Int)
     }
 
-    /// The rows' varying values as JSON, if the rest are shared by all.
-    pub fn shared_json(rows: &[LineRow]) -> Option<Vec<u8>> {
+    fn text(v: &Option<String>) -> Value<'_> {
+        v.as_deref().map_or(Value::Null, Value::Text)
+    }
+
+    fn values(r: &LineRow) -> [Value<'_>; 18] {
+        [
+            Value::Date(r.payment_date),
+            r.invoice_date.map_or(Value::Null, Value::Date),
+            Value::Int(r.amount_pence),
+            int(r.irrecoverable_vat_pence),
+            int(r.supplier_id),
+            Value::Text(&r.supplier_name),
+            Value::Int(i64::from(r.redacted)),
+            text(&r.transaction_ref),
+            text(&r.invoice_ref),
+            text(&r.department),
+            text(&r.expense_type),
+            text(&r.expense_code),
+            text(&r.category),
+            text(&r.description),
+            text(&r.capital_revenue),
+            Value::Text(&r.payment_type),
+            int(r.import_row),
+            int(r.fingerprint),
+        ]
+    }
+
+    fn write(out: &mut Vec<u8>, value: &Value) {
+        use std::io::Write;
+        // Writing into a Vec cannot fail.
+        let _ = match value {
+            Value::Null => out.write_all(b"null"),
+            Value::Int(v) => write!(out, "{v}"),
+            Value::Text(v) => serde_json::to_writer(&mut *out, v).map_err(std::io::Error::from),
+            Value::Date(d) => write!(out, "\"{}\"", d.format("%Y-%m-%d")),
+        };
+    }
+
+    /// The statement and the rows' varying values as JSON, if the rest are
+    /// shared by all.
+    pub fn shared_json(rows: &[LineRow]) -> Option<(String, Vec<u8>)> {
         let first = rows.first()?;
         let shared = |r: &LineRow| {
             r.institution_id == first.institution_id
@@ -287,6 +336,12 @@ mod bulk {
         if !rows.iter().all(shared) {
             return None;
         }
+        let mut used = [false; 18];
+        for r in rows {
+            for (u, v) in used.iter_mut().zip(values(r)) {
+                *u |= !matches!(v, Value::Null);
+            }
+        }
         let mut out = Vec::with_capacity(rows.len() * 160);
         out.push(b'[');
         for (i, r) in rows.iter().enumerate() {
@@ -294,59 +349,48 @@ mod bulk {
                 out.push(b',');
             }
             out.push(b'[');
-            text(
-                &mut out,
-                Some(&r.payment_date.format("%Y-%m-%d").to_string()),
-            );
-            out.push(b',');
-            text(
-                &mut out,
-                r.invoice_date
-                    .map(|d| d.format("%Y-%m-%d").to_string())
-                    .as_deref(),
-            );
-            out.push(b',');
-            number(&mut out, Some(r.amount_pence));
-            out.push(b',');
-            number(&mut out, r.irrecoverable_vat_pence);
-            out.push(b',');
-            number(&mut out, r.supplier_id);
-            out.push(b',');
-            text(&mut out, Some(&r.supplier_name));
-            out.push(b',');
-            number(&mut out, Some(i64::from(r.redacted)));
-            for v in [
-                &r.transaction_ref,
-                &r.invoice_ref,
-                &r.department,
-                &r.expense_type,
-                &r.expense_code,
-                &r.category,
-                &r.description,
-                &r.capital_revenue,
-            ] {
-                out.push(b',');
-                text(&mut out, v.as_deref());
+            let mut first = true;
+            for (v, _) in values(r).iter().zip(used).filter(|(_, u)| *u) {
+                if !first {
+                    out.push(b',');
+                }
+                first = false;
+                write(&mut out, v);
             }
-            out.push(b',');
-            text(&mut out, Some(&r.payment_type));
-            out.push(b',');
-            number(&mut out, r.import_row);
-            out.push(b',');
-            number(&mut out, r.fingerprint);
             out.push(b']');
         }
         out.push(b']');
-        Some(out)
+        // Each row is turned into binary JSON once (the materialised CTE),
+        // not parsed again for each of its values.
+        let mut select = Vec::with_capacity(18);
+        let mut k = 0;
+        for u in used {
+            if u {
+                select.push(format!("v ->> {k}"));
+                k += 1;
+            } else {
+                select.push("NULL".to_owned());
+            }
+        }
+        let sql = format!(
+            "WITH r(v) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?)) \
+             INSERT INTO spend_lines ({}, institution_id, vat_basis, purchase_card, import_batch_id, \
+             entered_by, created_at, updated_at) SELECT {}, ?, ?, ?, ?, ?, ?, ? FROM r WHERE true \
+             ON CONFLICT DO NOTHING",
+            VARYING.join(", "),
+            select.join(", ")
+        );
+        Some((sql, out))
     }
 
     pub fn insert_sqlite(
         c: &mut diesel::SqliteConnection,
+        sql: &str,
         shared: &LineRow,
         json: &[u8],
     ) -> diesel::QueryResult<usize> {
         let json = std::str::from_utf8(json).unwrap_or("[]");
-        diesel::sql_query(SQL)
+        diesel::sql_query(sql)
             .bind::<Text, _>(json)
             .bind::<BigInt, _>(shared.institution_id)
             .bind::<Text, _>(&shared.vat_basis)

@@ -542,3 +542,107 @@ fn import_spend_checks_as_it_writes_and_keeps_nothing_from_a_bad_file() {
     assert_eq!(figures["total_pence"], 350);
     assert_eq!(figures["date_order"], "month_first");
 }
+
+/// Every field of a line lands in its own column, whether every row of
+/// the file fills it, some do or none do (a column empty on every line of a
+/// batch is written differently from one that varies).
+#[test]
+fn import_spend_keeps_every_field_whether_filled_on_some_rows_or_none() {
+    use diesel::prelude::*;
+    use localspend::db::schema::spend_lines as l;
+
+    let db = fresh_database();
+    let (ok, _, err) = localspend(&db.url, &["migrate"], None);
+    assert!(ok, "{err}");
+    let inst = add_preston(&db.url).to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fields.csv");
+    std::fs::write(
+        &file,
+        "Payment Date,Invoice Date,Supplier Name,Net Amount,Irrecoverable VAT,Transaction Number,Invoice Number,Service Area,Expense Type,Expense Code,Merchant Category,Description,Capital or Revenue,Notes\n\
+         01/05/2024,20/04/2024,Acme Ltd,100.00,20.00,T1,INV-1,Highways,Materials,E100,Hardware,Grit,capital,\n\
+         02/05/2024,,Beta Ltd,\"1,250.50\",,T2,,Parks,,,,\"Mowing, May\",,\n\
+         03/05/2024,,Acme Ltd,-5.00,,T3,INV-3,,Materials,E100,,,revenue,\n",
+    )
+    .unwrap();
+    let (ok, out, err) = localspend(
+        &db.url,
+        &[
+            "import",
+            "spend",
+            file.to_str().unwrap(),
+            "--institution",
+            &inst,
+        ],
+        None,
+    );
+    assert!(ok, "{out}\n{err}");
+    assert!(out.contains("3 lines added"), "{out}");
+    let pool = db::build_pool(
+        &localspend::config::DatabaseUrl::parse(&db.url).unwrap(),
+        Some(1),
+    )
+    .unwrap();
+    let mut c = pool.get().unwrap();
+    type Row = (
+        (
+            chrono::NaiveDate,
+            Option<chrono::NaiveDate>,
+            i64,
+            Option<i64>,
+        ),
+        (String, Option<String>, Option<String>, Option<String>),
+        (Option<String>, Option<String>, Option<String>),
+        (Option<String>, Option<String>, Option<i64>),
+    );
+    let rows: Vec<Row> = l::table
+        .order(l::import_row)
+        .select((
+            (
+                l::payment_date,
+                l::invoice_date,
+                l::amount_pence,
+                l::irrecoverable_vat_pence,
+            ),
+            (
+                l::supplier_name,
+                l::transaction_ref,
+                l::invoice_ref,
+                l::department,
+            ),
+            (l::expense_type, l::expense_code, l::category),
+            (l::description, l::capital_revenue, l::import_row),
+        ))
+        .load(&mut c)
+        .unwrap();
+    let date = |d, m| chrono::NaiveDate::from_ymd_opt(2024, m, d).unwrap();
+    let some = |s: &str| Some(s.to_owned());
+    assert_eq!(
+        rows,
+        vec![
+            (
+                (date(1, 5), Some(date(20, 4)), 10_000, Some(2_000)),
+                (
+                    "Acme Ltd".into(),
+                    some("T1"),
+                    some("INV-1"),
+                    some("Highways")
+                ),
+                (some("Materials"), some("E100"), some("Hardware")),
+                (some("Grit"), some("capital"), Some(2)),
+            ),
+            (
+                (date(2, 5), None, 125_050, None),
+                ("Beta Ltd".into(), some("T2"), None, some("Parks")),
+                (None, None, None),
+                (some("Mowing, May"), None, Some(3)),
+            ),
+            (
+                (date(3, 5), None, -500, None),
+                ("Acme Ltd".into(), some("T3"), some("INV-3"), None),
+                (some("Materials"), some("E100"), None),
+                (None, some("revenue"), Some(4)),
+            ),
+        ]
+    );
+}
