@@ -1481,72 +1481,89 @@ pub async fn audit_csv(
     let definition = report.stamp.definition.clone();
     let release = report.stamp.lookup_release.clone();
     let rules = report.rules.clone();
-    // Suppliers are read once for the whole export, as their lines first
-    // appear, not once per batch.
-    type Known = crate::domain::figures::IdMap<i64, crate::db::suppliers::Supplier>;
-    let known: std::sync::Arc<std::sync::Mutex<Known>> = Default::default();
-    // Institution by institution, each in payment date order.
-    type Cursor = (usize, Option<(NaiveDate, i64)>);
-    let body = stream::unfold(Some((0_usize, None)), move |cursor: Option<Cursor>| {
-        let (state, ids, names, definition, release, rules, known, snapshot) = (
-            state.clone(),
-            ids.clone(),
-            names.clone(),
-            definition.clone(),
-            release.clone(),
-            rules.clone(),
-            known.clone(),
-            snapshot.clone(),
-        );
-        async move {
-            let (mut at, mut after) = cursor?;
-            let batch = state
-                .db(move |c| {
-                    let mut lines = Vec::new();
-                    while let Some(id) = ids.get(at) {
-                        lines = report::lines_after(c, *id, from, to, after, EXPORT_BATCH)?;
-                        if !lines.is_empty() {
-                            break;
-                        }
-                        (at, after) = (at + 1, None);
-                    }
-                    let next = lines.last().map(|l| (at, Some((l.payment_date, l.id))));
-                    let mut sups = known.lock().map_err(AppError::internal)?;
-                    let mut missing: Vec<i64> = lines
+    // Reading runs ahead of writing: a thread of its own reads the next
+    // batches of lines (institution by institution, each in payment date
+    // order, on one connection) while the current batch is written as CSV.
+    // The channel is bounded, so memory stays flat; when the download is
+    // abandoned the writer's end is dropped and the reader stops.
+    let (tx, rx) = std::sync::mpsc::sync_channel::<AppResult<AuditBatch>>(2);
+    let pool = state.pool.clone();
+    std::thread::spawn(move || {
+        let read = || -> AppResult<()> {
+            let mut c = pool.get()?;
+            // Suppliers are read once for the whole export, with the batch
+            // in which their lines first appear.
+            let mut seen: std::collections::HashSet<i64> = Default::default();
+            for id in &ids {
+                let mut after = None;
+                loop {
+                    let lines = report::lines_after(&mut c, *id, from, to, after, EXPORT_BATCH)?;
+                    let Some(last) = lines.last() else { break };
+                    after = Some((last.payment_date, last.id));
+                    let mut first_met: Vec<i64> = lines
                         .iter()
                         .filter_map(|l| l.supplier_id)
-                        .filter(|id| !sups.contains_key(id))
+                        .filter(|s| seen.insert(*s))
                         .collect();
-                    missing.sort_unstable();
-                    missing.dedup();
-                    sups.extend(
-                        suppliers::get_many(c, &missing)?
-                            .into_iter()
-                            .map(|s| (s.id, s)),
-                    );
-                    if lines.is_empty() {
-                        return Ok(None);
+                    first_met.sort_unstable();
+                    let sups = suppliers::get_many(&mut c, &first_met)?;
+                    if tx.send(Ok((lines, sups))).is_err() {
+                        return Ok(());
                     }
-                    let chunk = audit_chunk(
-                        &lines,
-                        &sups,
-                        &snapshot.facts,
-                        &definition,
-                        &release,
-                        &rules,
-                        &names,
-                    )
-                    .map_err(AppError::internal)?;
-                    Ok(Some((chunk, next)))
-                })
-                .await;
-            match batch {
-                Err(e) => Some((Err(e), None)),
-                Ok(None) => None,
-                Ok(Some((chunk, next))) => Some((Ok(Bytes::from(chunk)), next)),
+                }
             }
+            Ok(())
+        };
+        if let Err(e) = read() {
+            // Nobody is left to tell only if the download was abandoned.
+            let _ = tx.send(Err(e));
         }
     });
+    type Known = crate::domain::figures::IdMap<i64, crate::db::suppliers::Supplier>;
+    type Writer = (std::sync::mpsc::Receiver<AppResult<AuditBatch>>, Known);
+    let body = stream::unfold(
+        Some((rx, Known::default())),
+        move |writer: Option<Writer>| {
+            let (names, definition, release, rules, snapshot) = (
+                names.clone(),
+                definition.clone(),
+                release.clone(),
+                rules.clone(),
+                snapshot.clone(),
+            );
+            async move {
+                let (rx, mut known) = writer?;
+                let written = crate::startup::blocking(move || {
+                    // The reader has finished when its end is dropped.
+                    let Ok(batch) = rx.recv() else {
+                        return None;
+                    };
+                    let chunk = batch.and_then(|(lines, sups)| {
+                        known.extend(sups.into_iter().map(|s| (s.id, s)));
+                        audit_chunk(
+                            &lines,
+                            &known,
+                            &snapshot.facts,
+                            &definition,
+                            &release,
+                            &rules,
+                            &names,
+                        )
+                        .map_err(AppError::internal)
+                    });
+                    Some((chunk, rx, known))
+                })
+                .await;
+                match written {
+                    Ok(None) => None,
+                    Ok(Some((Ok(chunk), rx, known))) => {
+                        Some((Ok(Bytes::from(chunk)), Some((rx, known))))
+                    }
+                    Ok(Some((Err(e), _, _))) | Err(e) => Some((Err(e), None)),
+                }
+            }
+        },
+    );
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -1558,6 +1575,10 @@ pub async fn audit_csv(
         ))
         .streaming(header_chunk.chain(body)))
 }
+
+/// A batch of the audit export as read: its lines, and the suppliers whose
+/// lines first appear in it.
+type AuditBatch = (Vec<report::AuditLine>, Vec<crate::db::suppliers::Supplier>);
 
 /// The audit export's rows for a batch of lines, written straight into a
 /// CSV chunk (a million lines are too many to build as strings first).

@@ -1015,3 +1015,120 @@ async fn a_new_or_deleted_line_shows_in_the_next_report_of_its_year() {
     assert!(client.get(&url).await.body.contains("£1,700.00"));
     app.assert_totals_agree();
 }
+
+/// A network's audit export runs over many batches of lines and over each
+/// institution in turn (lines are read ahead of the CSV being written):
+/// every line in scope once, institution by institution, each in payment
+/// date order, summing to what was paid.
+#[actix_web::test]
+async fn a_network_audit_export_over_many_batches_has_every_line_once() {
+    use localspend::db::spend::LineRow;
+
+    let app = spawn_app().await;
+    let big = app.add_institution("Big Council", "E07000123");
+    let small = app.add_institution("Small College", "E07000117");
+    let firm = supplier(&app, "Preston Firm Ltd", Some("E07000123"), false);
+    const MANY: i64 = 45_001;
+    app.with_conn(|c| {
+        let at = localspend::db::now();
+        let rows: Vec<LineRow> = (0..MANY)
+            .map(|i| LineRow {
+                institution_id: big,
+                payment_date: chrono::NaiveDate::from_ymd_opt(2023, 4, 1).unwrap()
+                    + chrono::Days::new((i * 7 % 365) as u64),
+                invoice_date: None,
+                amount_pence: 100 + i,
+                irrecoverable_vat_pence: None,
+                vat_basis: "net".into(),
+                supplier_id: Some(firm),
+                supplier_name: "Preston Firm Ltd".into(),
+                redacted: false,
+                transaction_ref: Some(format!("T{i}")),
+                invoice_ref: None,
+                department: None,
+                expense_type: None,
+                expense_code: None,
+                category: None,
+                description: None,
+                capital_revenue: None,
+                purchase_card: false,
+                payment_type: "procurement".into(),
+                import_batch_id: None,
+                import_row: None,
+                entered_by: None,
+                created_at: at,
+                updated_at: at,
+                fingerprint: Some(i),
+            })
+            .collect();
+        assert_eq!(spend::insert_new(c, &rows).unwrap(), MANY as usize);
+        localspend::db::totals::rebuild(c).unwrap();
+    });
+    for (date, amount) in [("02/05/2023", "1.00"), ("01/05/2023", "2.00")] {
+        line(
+            &app,
+            small,
+            date,
+            amount,
+            Some(firm),
+            "Preston Firm Ltd",
+            "procurement",
+        );
+    }
+    let network = app.with_conn(|c| {
+        let input = localspend::db::networks::NetworkInput {
+            name: "Lancashire Anchors".into(),
+            description: String::new(),
+            member_ids: vec![small, big],
+        };
+        let g = localspend::db::geography::load(c).unwrap();
+        localspend::db::networks::create(c, &Actor::system("test"), &input, &g)
+            .unwrap()
+            .network
+            .id
+    });
+    let (client, _) = app.signed_in("admin", Role::Admin, None).await;
+    let res = client
+        .get(&format!("/reports/audit.csv?network={network}&fy=2023"))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.body);
+    let rows = table(&res.body);
+    let col = |name: &str| rows[0].iter().position(|h| h == name).unwrap();
+    let (institution, id, date, amount) = (
+        col("Institution"),
+        col("Line ID"),
+        col("Payment date"),
+        col("Amount (£)"),
+    );
+    let data = &rows[1..];
+    assert_eq!(data.len() as i64, MANY + 2);
+    let mut ids: Vec<i64> = data.iter().map(|r| r[id].parse().unwrap()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len() as i64, MANY + 2, "a line was written twice");
+    let total: i64 = data
+        .iter()
+        .map(|r| {
+            localspend::domain::money::Pence::parse(&r[amount])
+                .unwrap()
+                .0
+        })
+        .sum();
+    assert_eq!(total, (0..MANY).map(|i| 100 + i).sum::<i64>() + 300);
+    // Institution by institution (in id order), each in payment date order.
+    let order: Vec<(&str, &str)> = data
+        .iter()
+        .map(|r| (r[institution].as_str(), r[date].as_str()))
+        .collect();
+    let first_small = order
+        .iter()
+        .position(|(i, _)| *i == "Small College")
+        .unwrap();
+    assert_eq!(first_small as i64, MANY, "Big Council's lines come first");
+    assert!(order[..first_small]
+        .iter()
+        .all(|(i, _)| *i == "Big Council"));
+    assert!(order
+        .windows(2)
+        .all(|w| w[0].0 != w[1].0 || w[0].1 <= w[1].1));
+}
