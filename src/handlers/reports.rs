@@ -445,6 +445,9 @@ pub fn compute(
             };
             let own_def = own.to_definition();
             let own_names: Vec<String> = own.tiers.iter().map(|t| t.name.clone()).collect();
+            // Its suppliers' places, as its own dashboard works them out
+            // (once per definition version while the facts are unchanged).
+            let own_places = snapshot.places(&own_def);
             // The cells come in institution order.
             let mine = cells
                 .iter()
@@ -457,7 +460,10 @@ pub fn compute(
                     &cells[a..a + n]
                 });
             let f = Figures::compute(mine, &own_names, influenceable, |s| {
-                report::place_of(stored(s), &own_def, s)
+                match s.and_then(|id| own_places.get(&id)) {
+                    Some(p) => p.clone(),
+                    None => report::place_of(stored(s), &own_def, s),
+                }
             });
             pairs.push((
                 f.tiers.first().map_or(0, |t| t.cumulative_pence),
