@@ -428,21 +428,23 @@ impl Tally {
         }
     }
 
-    /// Counts a row that holds no payment. False if it was a line.
-    fn other_row(&mut self, row: u64, parsed: &Row) -> bool {
+    /// Counts a row read from the file; hands back its payment if it holds
+    /// one (to be counted with [`Tally::line`] once its payee is known).
+    fn take(&mut self, row: u64, parsed: Row, evidence: OrderEvidence) -> Option<ParsedLine> {
+        self.evidence.add(evidence);
         let p = &mut self.p;
         match parsed {
+            Row::Line(line) => return Some(line),
             Row::Blank => p.blank_rows += 1,
             Row::Footer => p.footer_rows.push(row),
             Row::Rejected(reason) => {
                 if reason.contains("is a time with no date") {
                     p.time_only_dates += 1;
                 }
-                note(&mut p.rejected, &mut p.rejected_count, row, reason.clone());
+                note(&mut p.rejected, &mut p.rejected_count, row, reason);
             }
-            Row::Line(_) => return false,
         }
-        true
+        None
     }
 
     fn line(&mut self, row: u64, line: &ParsedLine, payee: Payee, payment_type: &'static str) {
@@ -630,11 +632,7 @@ fn preview_pass(
         settings,
         order,
         &mut |row, parsed, e, fingerprint| {
-            tally.evidence.add(e);
-            if tally.other_row(row, &parsed) {
-                return Ok(());
-            }
-            let Row::Line(line) = parsed else {
+            let Some(line) = tally.take(row, parsed, e) else {
                 return Ok(());
             };
             let (supplier, payee) = if line.redacted {
@@ -842,12 +840,8 @@ fn commit_in(
         settings,
         order.unwrap_or(DateOrder::DayFirst),
         &mut |row, parsed, e, fingerprint| {
-            tally.evidence.add(e);
-            if tally.other_row(row, &parsed) {
-                refused |= matches!(parsed, Row::Rejected(_));
-                return Ok(());
-            }
-            let Row::Line(line) = parsed else {
+            let Some(line) = tally.take(row, parsed, e) else {
+                refused = tally.p.rejected_count > 0;
                 return Ok(());
             };
             let (supplier, payee) = if line.redacted {

@@ -285,6 +285,21 @@ fn spend_file(lines: usize, suppliers: usize) -> String {
     out
 }
 
+/// `localspend import spend FILE --institution ID`.
+fn import_spend(db_url: &str, file: &std::path::Path, institution: &str) -> (bool, String, String) {
+    localspend(
+        db_url,
+        &[
+            "import",
+            "spend",
+            file.to_str().unwrap(),
+            "--institution",
+            institution,
+        ],
+        None,
+    )
+}
+
 #[test]
 fn import_spend_reports_what_it_did_and_refuses_what_it_cannot_read() {
     let db = fresh_database();
@@ -324,17 +339,7 @@ fn import_spend_reports_what_it_did_and_refuses_what_it_cannot_read() {
     );
     let ambiguous = dir.path().join("ambiguous.csv");
     std::fs::write(&ambiguous, "Date,Supplier,Amount\n01/04/2024,A,1.00\n").unwrap();
-    let (ok, _, err) = localspend(
-        &db.url,
-        &[
-            "import",
-            "spend",
-            ambiguous.to_str().unwrap(),
-            "--institution",
-            &inst,
-        ],
-        None,
-    );
+    let (ok, _, err) = import_spend(&db.url, &ambiguous, &inst);
     assert!(!ok);
     assert!(err.contains("--dates day-first"), "{err}");
     let (ok, out, err) = localspend(
@@ -480,17 +485,7 @@ fn import_spend_checks_as_it_writes_and_keeps_nothing_from_a_bad_file() {
     assert!(text.contains("five pounds"), "the file did not change");
     let bad = dir.path().join("bad.csv");
     std::fs::write(&bad, &text).unwrap();
-    let (ok, out, err) = localspend(
-        &db.url,
-        &[
-            "import",
-            "spend",
-            bad.to_str().unwrap(),
-            "--institution",
-            &inst,
-        ],
-        None,
-    );
+    let (ok, out, err) = import_spend(&db.url, &bad, &inst);
     assert!(!ok, "{out}");
     assert!(out.contains("2 rows cannot be read"), "{out}");
     assert!(out.contains("row 3:") && out.contains("row 33:"), "{out}");
@@ -504,17 +499,7 @@ fn import_spend_checks_as_it_writes_and_keeps_nothing_from_a_bad_file() {
         "Date,Supplier,Amount\n04/01/2024,A Ltd,1.00\n12/25/2024,B Ltd,2.50\n",
     )
     .unwrap();
-    let (ok, out, err) = localspend(
-        &db.url,
-        &[
-            "import",
-            "spend",
-            us.to_str().unwrap(),
-            "--institution",
-            &inst,
-        ],
-        None,
-    );
+    let (ok, out, err) = import_spend(&db.url, &us, &inst);
     assert!(ok, "{err}");
     assert!(out.contains("2 lines added"), "{out}");
     assert!(out.contains("dated 01/04/2024 to 25/12/2024"), "{out}");
@@ -565,17 +550,7 @@ fn import_spend_keeps_every_field_whether_filled_on_some_rows_or_none() {
          03/05/2024,,Acme Ltd,-5.00,,T3,INV-3,,Materials,E100,,,revenue,\n",
     )
     .unwrap();
-    let (ok, out, err) = localspend(
-        &db.url,
-        &[
-            "import",
-            "spend",
-            file.to_str().unwrap(),
-            "--institution",
-            &inst,
-        ],
-        None,
-    );
+    let (ok, out, err) = import_spend(&db.url, &file, &inst);
     assert!(ok, "{out}\n{err}");
     assert!(out.contains("3 lines added"), "{out}");
     let pool = db::build_pool(
