@@ -55,6 +55,16 @@ fn print_preview(p: &Preview) {
             p.already_recorded
         );
     }
+    if !p.same_file.is_empty() {
+        println!(
+            "This very file was imported before (batch {}).",
+            p.same_file
+                .iter()
+                .map(i64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if p.warning_count > 0 {
         println!("{} warnings:", p.warning_count);
         for w in p.warnings.iter().take(20) {
@@ -162,7 +172,9 @@ pub fn import_spend(
         progress.finish_and_clear();
         let preview = preview.map_err(CliError::from_display)?;
         print_preview(&preview);
-        refuse_if_blocked(&preview)?;
+        if !preview.can_commit() {
+            return Err(refusal(&preview));
+        }
         imports::cancel(&mut conn, &actor, batch_id).map_err(CliError::from_display)?;
         println!("Dry run: nothing was imported.");
         return Ok(());
@@ -199,13 +211,11 @@ pub fn import_spend(
         Ok(done) => done,
         Err(SpendImportError::Blocked(preview)) => {
             print_preview(&preview);
-            refuse_if_blocked(&preview)?;
-            return Err(CliError("the import stopped; nothing was imported".into()));
+            return Err(refusal(&preview));
         }
         Err(e) => return Err(CliError::from_display(e)),
     };
     print_preview(&preview);
-    refuse_if_blocked(&preview)?;
     let secs = started.elapsed().as_secs_f64();
     println!(
         "Imported batch {batch_id}: {} lines added ({}), {} already on record skipped, {} new suppliers, in {:.1} s ({:.0} lines/s).",
@@ -219,31 +229,15 @@ pub fn import_spend(
     Ok(())
 }
 
-/// Says whether this very file was imported before, and refuses a file
-/// that cannot be committed, saying why.
-fn refuse_if_blocked(preview: &Preview) -> Result<(), CliError> {
-    if !preview.same_file.is_empty() {
-        println!(
-            "This very file was imported before (batch {}).",
-            preview
-                .same_file
-                .iter()
-                .map(i64::to_string)
-                .collect::<Vec<_>>()
-                .join(", ")
+/// Why a file cannot be committed, as the command's error.
+fn refusal(preview: &Preview) -> CliError {
+    if preview.date_order_needed {
+        return CliError(
+            "every date in this file reads either day first or month first: say which with --dates day-first or --dates month-first; nothing was imported".into(),
         );
     }
-    let blockers = preview.blockers();
-    if blockers.is_empty() {
-        return Ok(());
-    }
-    if preview.date_order_needed {
-        return Err(CliError(
-            "every date in this file reads either day first or month first: say which with --dates day-first or --dates month-first; nothing was imported".into(),
-        ));
-    }
-    Err(CliError(format!(
+    CliError(format!(
         "{} Nothing was imported.",
-        blockers.join(" ")
-    )))
+        preview.blockers().join(" ")
+    ))
 }

@@ -445,6 +445,20 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
+    /// Where a supplier (or a withheld payee) counts under `definition`,
+    /// whose kept places are `places`.
+    pub fn place(&self, places: &Places, definition: &Definition, supplier: Option<i64>) -> Place {
+        match supplier.and_then(|id| places.get(&id)) {
+            Some(p) => p.clone(),
+            None => {
+                let located = supplier
+                    .and_then(|id| self.facts.get(&id))
+                    .and_then(|f| f.located.as_ref());
+                place_of(located, definition, supplier)
+            }
+        }
+    }
+
     pub fn places(&self, definition: &Definition) -> Places {
         let mut kept = self.places.lock().unwrap_or_else(|e| e.into_inner());
         kept.entry((definition.id, definition.version))

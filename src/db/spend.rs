@@ -322,7 +322,7 @@ mod bulk {
 
     /// The statement and the rows' varying values as JSON, if the rest are
     /// shared by all.
-    pub fn shared_json(rows: &[LineRow]) -> Option<(String, Vec<u8>)> {
+    pub fn shared_json(rows: &[LineRow]) -> Option<(String, String)> {
         let first = rows.first()?;
         let shared = |r: &LineRow| {
             r.institution_id == first.institution_id
@@ -380,16 +380,16 @@ mod bulk {
             VARYING.join(", "),
             select.join(", ")
         );
-        Some((sql, out))
+        // JSON written from Rust strings is UTF-8.
+        Some((sql, String::from_utf8(out).ok()?))
     }
 
     pub fn insert_sqlite(
         c: &mut diesel::SqliteConnection,
         sql: &str,
         shared: &LineRow,
-        json: &[u8],
+        json: &str,
     ) -> diesel::QueryResult<usize> {
-        let json = std::str::from_utf8(json).unwrap_or("[]");
         diesel::sql_query(sql)
             .bind::<Text, _>(json)
             .bind::<BigInt, _>(shared.institution_id)

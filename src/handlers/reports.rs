@@ -354,10 +354,7 @@ pub fn compute(
     let tier_names: Vec<String> = definition.tiers.iter().map(|t| t.name.clone()).collect();
     // Each supplier's place under the definition, worked out once.
     let places = snapshot.places(&def);
-    let place = |s: Option<i64>| match s.and_then(|id| places.get(&id)) {
-        Some(p) => p.clone(),
-        None => report::place_of(stored(s), &def, s),
-    };
+    let place = |s: Option<i64>| snapshot.place(&places, &def, s);
     let figures = Figures::compute(cells, &tier_names, influenceable, place);
     let tables = match detail {
         Detail::Headline => Vec::new(),
@@ -460,10 +457,7 @@ pub fn compute(
                     &cells[a..a + n]
                 });
             let f = Figures::compute(mine, &own_names, influenceable, |s| {
-                match s.and_then(|id| own_places.get(&id)) {
-                    Some(p) => p.clone(),
-                    None => report::place_of(stored(s), &own_def, s),
-                }
+                snapshot.place(&own_places, &own_def, s)
             });
             pairs.push((
                 f.tiers.first().map_or(0, |t| t.cumulative_pence),

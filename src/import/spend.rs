@@ -146,6 +146,8 @@ struct SupplierIndex {
     /// Published name → what it resolved to, so each distinct name is
     /// normalised once.
     memo: HashMap<String, Option<i64>>,
+    /// Stand-in ids handed out so far (see [`SupplierIndex::stand_in`]).
+    stand_ins: i64,
 }
 
 impl SupplierIndex {
@@ -171,6 +173,7 @@ impl SupplierIndex {
             by_key: HashMap::new(),
             public_bodies: HashSet::new(),
             memo: HashMap::new(),
+            stand_ins: 0,
         };
         for (id, key, company, public) in live {
             index.by_key.entry(key).or_insert(id);
@@ -209,6 +212,15 @@ impl SupplierIndex {
             .copied();
         self.memo.insert(line.supplier_name.clone(), found);
         found
+    }
+
+    /// Learns the supplier a line names under a stand-in id (negative) when
+    /// nothing is to be written (a preview, or a commit that has met a row
+    /// it cannot read), so that names a commit would recognise as one
+    /// supplier count once.
+    fn stand_in(&mut self, line: &ParsedLine) {
+        self.stand_ins -= 1;
+        self.learn(line, self.stand_ins);
     }
 
     fn learn(&mut self, line: &ParsedLine, id: i64) {
@@ -624,7 +636,6 @@ fn preview_pass(
     let mut types = PaymentTypes::default();
     let mut pending: Vec<(NaiveDate, i64)> = Vec::new();
     let mut tally = Tally::new(settings);
-    let mut new_count: i64 = 0;
     let mut already_recorded = 0;
     read_rows_alongside::<SpendImportError>(
         path,
@@ -642,11 +653,7 @@ fn preview_pass(
                     Some(id) if id > 0 => (Some(id), Payee::Known(id)),
                     Some(_) => (None, Payee::NewAgain),
                     None => {
-                        // Stand-in ids (negative) for the suppliers a commit
-                        // would create, so that names the commit would
-                        // recognise as one count once.
-                        new_count += 1;
-                        index.learn(&line, -new_count);
+                        index.stand_in(&line);
                         (None, Payee::New)
                     }
                 }
@@ -799,10 +806,6 @@ fn commit_in(
         suppliers_created: 0,
     };
     let mut created: HashSet<i64> = HashSet::new();
-    // Once a row cannot be read nothing more is written; the rest of the
-    // file is still read, to list every such row.
-    let mut refused = false;
-    let mut stand_in: i64 = 0;
     let at = now();
     // The report totals: counted here when every line of a batch went in,
     // read back from the table when some were already on record.
@@ -841,9 +844,11 @@ fn commit_in(
         order.unwrap_or(DateOrder::DayFirst),
         &mut |row, parsed, e, fingerprint| {
             let Some(line) = tally.take(row, parsed, e) else {
-                refused = tally.p.rejected_count > 0;
                 return Ok(());
             };
+            // Once a row cannot be read nothing more is written; the rest
+            // of the file is still read, to list every such row.
+            let refused = tally.p.rejected_count > 0;
             let (supplier, payee) = if line.redacted {
                 (None, Payee::Withheld)
             } else {
@@ -852,13 +857,11 @@ fn commit_in(
                     Some(id) if created.contains(&id) => (Some(id), Payee::NewAgain),
                     Some(id) => (Some(id), Payee::Known(id)),
                     None if refused => {
-                        stand_in -= 1;
-                        index.learn(&line, stand_in);
+                        index.stand_in(&line);
                         (None, Payee::New)
                     }
                     None => {
                         let id = new_supplier(conn, actor, &line, institution_id, file_name)?;
-                        out.suppliers_created += 1;
                         created.insert(id);
                         index.learn(&line, id);
                         (Some(id), Payee::New)
@@ -907,12 +910,12 @@ fn commit_in(
         return Err(SpendImportError::Blocked(Box::new(p)));
     }
     flush(conn, &mut batch, &mut out)?;
+    out.suppliers_created = created.len() as i64;
     if let Some(sql) = paused {
         spend::restore_supplier_index(conn, &sql)?;
     }
     pending.write(conn)?;
     p.already_recorded = out.skipped as u64;
-    p.suppliers_new = out.suppliers_created as u64;
     out.total_pence = spend::batch_total(conn, batch_id)?;
     imports::mark_committed(
         conn,
