@@ -15,6 +15,16 @@ use super::DbConn;
 use crate::domain::classify::Definition;
 use crate::domain::figures::{IdMap, Place, SpendCell};
 use crate::domain::ledger::{financial_year, financial_year_bounds};
+use crate::domain::spend::PaymentType;
+
+/// A payment type as stored; the schema admits only known codes.
+fn payment_type(code: &str) -> QueryResult<PaymentType> {
+    PaymentType::from_code(code).ok_or_else(|| {
+        diesel::result::Error::DeserializationError(
+            format!("unknown payment type {code:?} in the spend tables").into(),
+        )
+    })
+}
 
 /// Ids for an `IN (…)` list: integers only, so safe to write into SQL.
 fn id_list(ids: &[i64]) -> String {
@@ -60,18 +70,19 @@ pub fn spend_cells(
     .bind::<diesel::sql_types::Date, _>(from)
     .bind::<diesel::sql_types::Date, _>(to)
     .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| SpendCell {
-            institution_id: r.institution_id,
-            supplier_id: r.supplier_id,
-            payment_type: r.payment_type,
-            department: r.department,
-            expense_type: r.expense_type,
-            pence: r.pence,
-            lines: r.lines,
+    rows.into_iter()
+        .map(|r| {
+            Ok(SpendCell {
+                institution_id: r.institution_id,
+                supplier_id: r.supplier_id,
+                payment_type: payment_type(&r.payment_type)?,
+                department: r.department,
+                expense_type: r.expense_type,
+                pence: r.pence,
+                lines: r.lines,
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// A report's period. A whole financial year reads the kept totals
@@ -95,19 +106,19 @@ impl Period {
 fn cell(
     institution_id: i64,
     supplier_key: i64,
-    payment_type: String,
+    payment_type: &str,
     pence: i64,
     lines: i64,
-) -> SpendCell {
-    SpendCell {
+) -> QueryResult<SpendCell> {
+    Ok(SpendCell {
         institution_id,
         supplier_id: (supplier_key != 0).then_some(supplier_key),
-        payment_type,
+        payment_type: self::payment_type(payment_type)?,
         department: None,
         expense_type: None,
         pence,
         lines,
-    }
+    })
 }
 
 type TotalTuple = (i64, i64, String, String, i64, i64);
@@ -170,9 +181,9 @@ pub fn totals(
             if !bases.contains(&v) {
                 bases.push(v);
             }
-            cell(i, s, p, pence, n)
+            cell(i, s, &p, pence, n)
         })
-        .collect();
+        .collect::<QueryResult<_>>()?;
     bases.sort();
     Ok((cells, bases))
 }
@@ -301,10 +312,9 @@ pub fn totals_by_year(
             t::lines,
         ))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(fy, i, s, p, pence, n)| (fy, cell(i, s, p, pence, n)))
-        .collect())
+    rows.into_iter()
+        .map(|(fy, i, s, p, pence, n)| Ok((fy, cell(i, s, &p, pence, n)?)))
+        .collect()
 }
 
 /// What a report needs to know of a supplier: its name, where it is now and

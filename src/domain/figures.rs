@@ -15,6 +15,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::Serialize;
 
+use crate::domain::spend::PaymentType;
+
 /// Hashes integer ids with one multiplication (Fibonacci hashing) rather
 /// than SipHash: reports look up tens of thousands of supplier ids, and ids
 /// come from the database, not from anyone who could choose them to collide.
@@ -54,7 +56,7 @@ pub type IdMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
 pub struct SpendCell {
     pub institution_id: i64,
     pub supplier_id: Option<i64>,
-    pub payment_type: String,
+    pub payment_type: PaymentType,
     pub department: Option<String>,
     pub expense_type: Option<String>,
     pub pence: i64,
@@ -99,7 +101,7 @@ pub struct TierFigure {
 /// A step of the reconciliation from total to influenceable spend.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Exclusion {
-    pub payment_type: String,
+    pub payment_type: PaymentType,
     pub pence: i64,
     pub lines: i64,
 }
@@ -162,7 +164,7 @@ impl Figures {
     pub fn compute(
         cells: &[SpendCell],
         tier_names: &[String],
-        influenceable: impl Fn(i64, &str) -> bool,
+        influenceable: impl Fn(i64, PaymentType) -> bool,
         place: impl Fn(Option<i64>) -> Place,
     ) -> Self {
         let mut f = Figures {
@@ -175,24 +177,27 @@ impl Figures {
                 .collect(),
             ..Default::default()
         };
-        let mut excluded: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        // Exclusions in the order of their codes.
+        let mut excluded: BTreeMap<&'static str, (PaymentType, i64, i64)> = BTreeMap::new();
         let mut by_supplier: IdMap<Option<i64>, i64> = IdMap::default();
         for c in cells {
             f.total_pence += c.pence;
             f.total_lines += c.lines;
-            if influenceable(c.institution_id, &c.payment_type) {
+            if influenceable(c.institution_id, c.payment_type) {
                 f.influenceable_pence += c.pence;
                 f.influenceable_lines += c.lines;
                 *by_supplier.entry(c.supplier_id).or_default() += c.pence;
             } else {
-                let e = excluded.entry(c.payment_type.clone()).or_default();
-                e.0 += c.pence;
-                e.1 += c.lines;
+                let e = excluded
+                    .entry(c.payment_type.code())
+                    .or_insert((c.payment_type, 0, 0));
+                e.1 += c.pence;
+                e.2 += c.lines;
             }
         }
         f.excluded = excluded
-            .into_iter()
-            .map(|(payment_type, (pence, lines))| Exclusion {
+            .into_values()
+            .map(|(payment_type, pence, lines)| Exclusion {
                 payment_type,
                 pence,
                 lines,
@@ -280,14 +285,14 @@ pub struct BreakdownRow {
 /// Influenceable spend grouped by `key`, largest first.
 pub fn breakdown<'a>(
     cells: &'a [SpendCell],
-    influenceable: impl Fn(i64, &str) -> bool,
+    influenceable: impl Fn(i64, PaymentType) -> bool,
     key: impl Fn(&'a SpendCell) -> std::borrow::Cow<'a, str>,
 ) -> Vec<BreakdownRow> {
     type Suppliers = HashSet<Option<i64>, std::hash::BuildHasherDefault<IdHasher>>;
     let mut groups: HashMap<std::borrow::Cow<'a, str>, (i64, Suppliers)> = HashMap::new();
     for c in cells
         .iter()
-        .filter(|c| influenceable(c.institution_id, &c.payment_type))
+        .filter(|c| influenceable(c.institution_id, c.payment_type))
     {
         let g = groups.entry(key(c)).or_default();
         g.0 += c.pence;
@@ -310,12 +315,12 @@ pub fn breakdown<'a>(
 /// and payment types its spend came through.
 pub fn by_supplier(
     cells: &[SpendCell],
-    influenceable: impl Fn(i64, &str) -> bool,
+    influenceable: impl Fn(i64, PaymentType) -> bool,
 ) -> Vec<(Option<i64>, i64)> {
     let mut by: IdMap<Option<i64>, i64> = IdMap::default();
     for c in cells
         .iter()
-        .filter(|c| influenceable(c.institution_id, &c.payment_type))
+        .filter(|c| influenceable(c.institution_id, c.payment_type))
     {
         *by.entry(c.supplier_id).or_default() += c.pence;
     }
@@ -324,17 +329,16 @@ pub fn by_supplier(
     out
 }
 
-/// Spend per supplier (from [`by_supplier`]) grouped by `key` and named by
-/// `label`, largest first; a supplier is in one group, so the supplier
-/// counts add up.
+/// Suppliers' spend, one `(group, pence)` pair per supplier (as from
+/// [`by_supplier`]), grouped and named by `label`, largest first; a supplier
+/// is in one group, so the supplier counts add up.
 pub fn breakdown_suppliers<K: Ord>(
-    per_supplier: &[(Option<i64>, i64)],
-    key: impl Fn(Option<i64>) -> K,
+    per_supplier: impl IntoIterator<Item = (K, i64)>,
     label: impl Fn(&K) -> String,
 ) -> Vec<BreakdownRow> {
     let mut groups: BTreeMap<K, (i64, usize)> = BTreeMap::new();
-    for (supplier, pence) in per_supplier {
-        let g = groups.entry(key(*supplier)).or_default();
+    for (key, pence) in per_supplier {
+        let g = groups.entry(key).or_default();
         g.0 += pence;
         g.1 += 1;
     }
@@ -412,7 +416,7 @@ mod tests {
         SpendCell {
             institution_id: inst,
             supplier_id: supplier,
-            payment_type: kind.into(),
+            payment_type: PaymentType::from_code(kind).expect("a payment type"),
             department: None,
             expense_type: None,
             pence,
@@ -430,7 +434,7 @@ mod tests {
         ];
         let rows = breakdown(
             &cells,
-            |_, t| t == "procurement",
+            |_, t| t == PaymentType::Procurement,
             |c| {
                 if c.supplier_id == Some(2) {
                     "Small".into()
@@ -454,9 +458,11 @@ mod tests {
                 },
             ]
         );
-        let per = by_supplier(&cells, |_, t| t == "procurement");
+        let per = by_supplier(&cells, |_, t| t == PaymentType::Procurement);
         assert_eq!(per, [(Some(1), 500), (Some(2), 400)]);
-        let grouped = breakdown_suppliers(&per, |s| s == Some(2), |k| k.to_string());
+        let grouped = breakdown_suppliers(per.iter().map(|(s, p)| (*s == Some(2), *p)), |k| {
+            k.to_string()
+        });
         assert_eq!(
             grouped
                 .iter()
@@ -533,7 +539,7 @@ mod tests {
         let f = Figures::compute(
             &cells,
             &tiers,
-            |_, t| matches!(t, "procurement" | "grant" | "other"),
+            |_, t| t.influenceable_by_default(),
             |s| match s {
                 Some(1) => Place::Tier(0),
                 Some(2) => Place::Tier(1),
@@ -546,12 +552,12 @@ mod tests {
             f.excluded,
             [
                 Exclusion {
-                    payment_type: "individual".into(),
+                    payment_type: PaymentType::Individual,
                     pence: 7_000,
                     lines: 1
                 },
                 Exclusion {
-                    payment_type: "public_body".into(),
+                    payment_type: PaymentType::PublicBody,
                     pence: 500_000,
                     lines: 1
                 },

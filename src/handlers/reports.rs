@@ -17,6 +17,7 @@ use crate::db::{networks, postcodes, spend, suppliers, DbConn};
 use crate::domain::figures::{percent_text, pool, share_bp, Figures, Place, Pooled};
 use crate::domain::ledger::{financial_year, financial_year_label, parse_typed_date};
 use crate::domain::money::Pence;
+use crate::domain::spend::PaymentType;
 use crate::error::{AppError, AppResult};
 use crate::export::{csv_chunk, safe_text, UTF8_BOM};
 use crate::startup::AppState;
@@ -344,11 +345,22 @@ pub fn compute(
     for id in &ids {
         rules.push((*id, spend::influenceable_types(c, *id)?));
     }
-    let influenceable = |inst: i64, t: &str| {
-        rules
+    // The rules as one bit per payment type, asked once per cell.
+    let masks: Vec<(i64, u16)> = rules
+        .iter()
+        .map(|(i, types)| {
+            let mask = types
+                .iter()
+                .filter_map(|t| PaymentType::from_code(t))
+                .fold(0, |m, t| m | 1 << t as u16);
+            (*i, mask)
+        })
+        .collect();
+    let influenceable = |inst: i64, t: PaymentType| {
+        masks
             .iter()
             .find(|(i, _)| *i == inst)
-            .is_some_and(|(_, types)| types.iter().any(|x| x == t))
+            .is_some_and(|(_, mask)| mask & 1 << t as u16 != 0)
     };
     let def = definition.to_definition();
     let tier_names: Vec<String> = definition.tiers.iter().map(|t| t.name.clone()).collect();
@@ -604,7 +616,7 @@ fn outside_first(place: PlaceOf<'_>, supplier: Option<i64>) -> bool {
 /// and all spend by payment type.
 fn breakdown_tables(
     cells: &[Cell],
-    influenceable: &dyn Fn(i64, &str) -> bool,
+    influenceable: &dyn Fn(i64, PaymentType) -> bool,
     facts: &FactsMap,
     place: PlaceOf<'_>,
     tier_names: &[String],
@@ -614,27 +626,27 @@ fn breakdown_tables(
         breakdown, breakdown_suppliers, by_supplier, sic_section, top_suppliers, BreakdownRow,
     };
     let per = by_supplier(cells, influenceable);
-    // Each supplier's facts, looked up once for every breakdown below.
-    let known: crate::domain::figures::IdMap<i64, &report::Facts> = per
+    // Each supplier's facts, looked up once for every breakdown below (in
+    // the order of `per`).
+    let known: Vec<Option<&report::Facts>> = per
         .iter()
-        .filter_map(|(id, _)| id.and_then(|i| facts.get(&i).map(|f| (i, f))))
+        .map(|(id, _)| id.and_then(|i| facts.get(&i)))
         .collect();
-    let fact = |id: Option<i64>| id.and_then(|i| known.get(&i).copied());
+    let suppliers = || per.iter().zip(&known).map(|((id, p), f)| (*id, *p, *f));
     let total: i64 = per.iter().map(|(_, p)| p).sum();
     let mut out = Vec::new();
 
     // Size, with the SME total.
-    let mut size = breakdown_suppliers(
-        &per,
-        |id| match fact(id).and_then(|f| f.size_band.as_deref()) {
-            Some("micro") => "Micro",
-            Some("small") => "Small",
-            Some("medium") => "Medium",
-            Some("large") => "Large",
-            _ => "Size unknown",
-        },
-        |k| (*k).to_owned(),
-    );
+    let size_of = |f: Option<&report::Facts>| match f.and_then(|f| f.size_band.as_deref()) {
+        Some("micro") => "Micro",
+        Some("small") => "Small",
+        Some("medium") => "Medium",
+        Some("large") => "Large",
+        _ => "Size unknown",
+    };
+    let mut size = breakdown_suppliers(suppliers().map(|(_, p, f)| (size_of(f), p)), |k| {
+        (*k).to_owned()
+    });
     let sme: Vec<&BreakdownRow> = size
         .iter()
         .filter(|r| matches!(r.label.as_str(), "Micro" | "Small" | "Medium"))
@@ -653,27 +665,28 @@ fn breakdown_tables(
         total,
     ));
 
-    // Type: a supplier may be of several kinds, so rows overlap.
-    let of_kind = |test: &dyn Fn(&report::Facts) -> bool, label: &str| {
-        let (pence, suppliers) = per
-            .iter()
-            .filter(|(id, _)| fact(*id).is_some_and(test))
-            .fold((0, 0), |(p, n), (_, x)| (p + x, n + 1));
-        BreakdownRow {
-            label: label.to_owned(),
+    // Type: a supplier may be of several kinds, so rows overlap. The last
+    // row is the suppliers of none of the kinds.
+    let mut kinds = [(0i64, 0usize); report::KINDS.len() + 1];
+    for (_, p, f) in suppliers() {
+        let Some(f) = f else { continue };
+        let of_none = !f.kinds.contains(&true);
+        let rows = f.kinds.iter().chain([&of_none]);
+        for (k, _) in rows.enumerate().filter(|(_, yes)| **yes) {
+            kinds[k].0 += p;
+            kinds[k].1 += 1;
+        }
+    }
+    let types: Vec<BreakdownRow> = report::KINDS
+        .iter()
+        .chain(&["Private or other (none of these)"])
+        .zip(kinds)
+        .map(|(label, (pence, suppliers))| BreakdownRow {
+            label: (*label).to_owned(),
             pence,
             suppliers,
-        }
-    };
-    let mut types: Vec<BreakdownRow> = report::KINDS
-        .iter()
-        .enumerate()
-        .map(|(k, label)| of_kind(&|f| f.kinds[k], label))
+        })
         .collect();
-    types.push(of_kind(
-        &|f| !f.kinds.contains(&true),
-        "Private or other (none of these)",
-    ));
     out.push(simple_table("type", "By type of organisation", "A supplier can be of more than one kind (a charity that is also a VCSE), so these rows overlap.", types, total));
 
     out.push(simple_table(
@@ -681,8 +694,10 @@ fn breakdown_tables(
         "By sector (SIC 2007 section of the first code)",
         "",
         breakdown_suppliers(
-            &per,
-            |id| fact(id).and_then(|f| f.sic_codes.split(',').next().and_then(sic_section)),
+            suppliers().map(|(_, p, f)| {
+                let section = f.and_then(|f| f.sic_codes.split(',').next().and_then(sic_section));
+                (section, p)
+            }),
             |k| match k {
                 Some((letter, name)) => format!("{letter} {name}"),
                 None => "Sector unknown".to_owned(),
@@ -695,25 +710,33 @@ fn breakdown_tables(
         "payment_type",
         "All spend by payment type",
         "Including the payment types that are not influenceable.",
-        breakdown(
-            cells,
-            |_, _| true,
-            |c| crate::views::spend::payment_type_label(&c.payment_type).into(),
-        ),
+        breakdown(cells, |_, _| true, |c| c.payment_type.label().into()),
         all_spend,
     ));
 
-    // Deprivation.
-    let decile = |id: Option<i64>| {
-        fact(id)
-            .and_then(|f| f.located.as_ref())
-            .and_then(|l| l.imd_decile)
-    };
-    let spend_where = |pred: &dyn Fn(Option<i64>) -> bool| -> i64 {
-        per.iter().filter(|(id, _)| pred(*id)).map(|(_, p)| p).sum()
-    };
-    let d1 = spend_where(&|id| decile(id) == Some(1));
-    let d12 = spend_where(&|id| matches!(decile(id), Some(1 | 2)));
+    // Deprivation and data quality, in one pass over the suppliers.
+    let (mut d1, mut d12, mut resolved, mut sized, mut withheld, mut terminated) =
+        (0, 0, 0, 0, 0, 0);
+    for (id, p, f) in suppliers() {
+        let located = f.and_then(|f| f.located.as_ref());
+        match located.and_then(|l| l.imd_decile) {
+            Some(1) => (d1, d12) = (d1 + p, d12 + p),
+            Some(2) => d12 += p,
+            _ => {}
+        }
+        if located.is_some_and(|l| l.unknown_reason.is_none() && l.postcode.is_some()) {
+            resolved += p;
+        }
+        if f.is_some_and(|f| f.size_band.is_some()) {
+            sized += p;
+        }
+        if id.is_none() {
+            withheld += p;
+        }
+        if located.is_some_and(|l| l.terminated.is_some()) {
+            terminated += p;
+        }
+    }
     out.push(Table {
         key: "deprivation",
         title: "Spend with suppliers in the most deprived areas".into(),
@@ -731,7 +754,10 @@ fn breakdown_tables(
 
     // Top N suppliers and how much they cover.
     let top = top_suppliers(&per, top_n);
-    let name = |id: Option<i64>| fact(id).map_or("Withheld names".to_owned(), |f| f.name.clone());
+    let name = |id: Option<i64>| {
+        id.and_then(|i| facts.get(&i))
+            .map_or("Withheld names".to_owned(), |f| f.name.clone())
+    };
     let place_label = |id: Option<i64>| place(id).label(tier_names);
     // Suppliers with their place: `shown` rows on the page, all in the CSV.
     let supplier_table = |key: &'static str,
@@ -803,13 +829,6 @@ fn breakdown_tables(
     ));
 
     // Data quality.
-    let located = |id: Option<i64>| fact(id).and_then(|f| f.located.as_ref());
-    let resolved = spend_where(&|id| {
-        located(id).is_some_and(|l| l.unknown_reason.is_none() && l.postcode.is_some())
-    });
-    let sized = spend_where(&|id| fact(id).is_some_and(|f| f.size_band.is_some()));
-    let withheld = spend_where(&|id| id.is_none());
-    let terminated = spend_where(&|id| located(id).is_some_and(|l| l.terminated.is_some()));
     let quality = [
         ("Located by a resolved postcode", resolved),
         ("Size known", sized),
@@ -839,13 +858,13 @@ fn breakdown_tables(
 /// innermost area.
 fn category_tables(
     lines: &[Cell],
-    influenceable: &dyn Fn(i64, &str) -> bool,
+    influenceable: &dyn Fn(i64, PaymentType) -> bool,
     place: PlaceOf<'_>,
 ) -> Vec<Table> {
     use crate::domain::figures::breakdown;
     let total: i64 = lines
         .iter()
-        .filter(|c| influenceable(c.institution_id, &c.payment_type))
+        .filter(|c| influenceable(c.institution_id, c.payment_type))
         .map(|c| c.pence)
         .sum();
     let expense = |c: &Cell| {
@@ -1044,10 +1063,10 @@ pub async fn dashboard(
         .iter()
         .map(|e| {
             (
-                crate::views::spend::payment_type_label(&e.payment_type).to_owned(),
+                e.payment_type.label().to_owned(),
                 Pence(-e.pence).to_string(),
                 e.lines,
-                link(&format!("&payment_type={}", e.payment_type)),
+                link(&format!("&payment_type={}", e.payment_type.code())),
             )
         })
         .collect();
@@ -1227,10 +1246,7 @@ pub async fn table_csv(
             ]];
             for e in &f.excluded {
                 rows.push(vec![
-                    format!(
-                        "less {}",
-                        crate::views::spend::payment_type_label(&e.payment_type)
-                    ),
+                    format!("less {}", e.payment_type.label()),
                     plain(-e.pence),
                     e.lines.to_string(),
                 ]);
@@ -1630,8 +1646,8 @@ fn audit_chunk(
             .iter()
             .find(|(i, _)| *i == l.institution_id)
             .is_some_and(|(_, t)| t.contains(&l.payment_type));
-        let default_on = crate::domain::spend::PaymentType::from_code(&l.payment_type)
-            .is_some_and(|t| t.influenceable_by_default());
+        let default_on =
+            PaymentType::from_code(&l.payment_type).is_some_and(|t| t.influenceable_by_default());
         fn text(v: Option<&str>) -> std::borrow::Cow<'_, str> {
             safe_text(v.unwrap_or(""))
         }

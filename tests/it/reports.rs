@@ -736,6 +736,16 @@ async fn breakdowns_show_size_type_top_suppliers_leakage_and_data_quality() {
         ]),
         "{kinds:?}"
     );
+    // The other three suppliers are of none of the kinds.
+    assert!(
+        kinds.contains(&vec![
+            "Private or other (none of these)".to_owned(),
+            "1200.00".into(),
+            "70.59".into(),
+            "3".into()
+        ]),
+        "{kinds:?}"
+    );
     let sic = table(
         &client
             .get(&format!(
