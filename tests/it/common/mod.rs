@@ -53,9 +53,16 @@ fn fresh_postgres(admin_url: &str) -> FreshDb {
     diesel::sql_query(format!("CREATE DATABASE {name}"))
         .execute(&mut admin)
         .expect("create test database");
-    let base = admin_url.rsplit_once('/').map_or(admin_url, |(b, _)| b);
+    // The same server and options (`?sslmode=…`), another database.
+    let (address, options) = admin_url.split_once('?').unwrap_or((admin_url, ""));
+    let base = address.rsplit_once('/').map_or(address, |(b, _)| b);
+    let options = if options.is_empty() {
+        String::new()
+    } else {
+        format!("?{options}")
+    };
     FreshDb {
-        url: format!("{base}/{name}"),
+        url: format!("{base}/{name}{options}"),
         _dir: None,
     }
 }
