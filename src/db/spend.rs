@@ -190,10 +190,6 @@ impl LineRow {
     }
 }
 
-/// Rows per insert statement in a bulk load. A full batch goes in as a
-/// fixed-size array so the prepared statement is cached and reused.
-pub const INSERT_BATCH: usize = 200;
-
 /// Rows per insert statement on PostgreSQL; a full batch goes in as a
 /// fixed-size array so its prepared statement is cached and reused.
 #[cfg(feature = "postgres")]

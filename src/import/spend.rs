@@ -810,6 +810,8 @@ fn commit_in(
     // The report totals: counted here when every line of a batch went in,
     // read back from the table when some were already on record.
     let mut pending = totals::Pending::default();
+    // The batch's total, summed as written while no line was skipped.
+    let mut summed = Some(0);
     let mut flush = |conn: &mut DbConn,
                      batch: &mut Vec<LineRow>,
                      out: &mut Committed|
@@ -822,6 +824,7 @@ fn commit_in(
             for r in batch.iter() {
                 pending.count(r);
             }
+            summed = summed.map(|t| t + batch.iter().map(|r| r.amount_pence).sum::<i64>());
         } else {
             totals::add(
                 conn,
@@ -831,6 +834,7 @@ fn commit_in(
                     last.import_row.unwrap_or(i64::MAX),
                 ),
             )?;
+            summed = None;
         }
         out.added += added as i64;
         out.skipped += (batch.len() - added) as i64;
@@ -916,7 +920,10 @@ fn commit_in(
     }
     pending.write(conn)?;
     p.already_recorded = out.skipped as u64;
-    out.total_pence = spend::batch_total(conn, batch_id)?;
+    out.total_pence = match summed {
+        Some(total) => total,
+        None => spend::batch_total(conn, batch_id)?,
+    };
     imports::mark_committed(
         conn,
         actor,
