@@ -168,10 +168,7 @@ fn scope(
 ) -> Result<(String, Vec<Institution>, Owner), AppError> {
     if let Ok(network_id) = q.network.parse::<i64>() {
         let net = networks::get(c, network_id)?;
-        let covered = user
-            .institution_id
-            .is_none_or(|own| net.member_ids.contains(&own));
-        if !covered {
+        if !networks::open_to(&net.member_ids, user.institution_id) {
             return Err(AppError::Forbidden);
         }
         let members = institutions::list(c, None)?
@@ -963,18 +960,8 @@ pub async fn dashboard(
         .db(move |c| {
             let report = compute(c, &st, &u, &qq, Detail::Page)?;
             let choices = institutions::list(c, u.institution_id)?;
-            let nets = networks::list(c)?
-                .into_iter()
-                .map(|(n, _)| n)
-                .collect::<Vec<_>>();
-            let mut visible_nets = Vec::new();
-            for n in nets {
-                let members = networks::get(c, n.id)?.member_ids;
-                if u.institution_id.is_none_or(|own| members.contains(&own)) {
-                    visible_nets.push((n.id, n.name));
-                }
-            }
-            Ok((report, choices, visible_nets))
+            let nets = networks::visible_to(c, u.institution_id)?;
+            Ok((report, choices, nets))
         })
         .await?;
     let f = &report.figures;
@@ -1759,10 +1746,7 @@ pub async fn set_targets(
                 }
                 Owner::Network(n) => {
                     let net = networks::get(c, n)?;
-                    if !u
-                        .institution_id
-                        .is_none_or(|own| net.member_ids.contains(&own))
-                    {
+                    if !networks::open_to(&net.member_ids, u.institution_id) {
                         return Err(AppError::Forbidden);
                     }
                 }

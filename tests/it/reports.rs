@@ -503,9 +503,25 @@ async fn a_network_shows_the_pooled_share_and_the_mean_of_shares_side_by_side() 
     );
     assert_eq!(rows[3][3], "82.73");
     assert_eq!(rows[4][3], "50.00");
+    // A member's staff are offered the network on their own dashboard.
+    let own = client.get(&format!("/reports?institution={small}")).await;
+    assert!(
+        own.body.contains(&format!(
+            "<option value=\"{network}\">Lancashire Anchors</option>"
+        )),
+        "{}",
+        own.body
+    );
     // An institution outside the network cannot see it; nor can B's staff see A's report.
     let other = app.add_institution("Elsewhere", "E08000003");
     let (outsider, _) = app.signed_in("outsider", Role::Manager, Some(other)).await;
+    let theirs = outsider.get(&format!("/reports?institution={other}")).await;
+    assert_eq!(theirs.status, 200);
+    assert!(
+        !theirs.body.contains("Lancashire Anchors"),
+        "{}",
+        theirs.body
+    );
     assert_eq!(
         outsider
             .get(&format!("/reports?network={network}"))
