@@ -10,7 +10,7 @@ use std::io::Write;
 
 use crate::auth::{password, random_token};
 use crate::db::audit::Actor;
-use crate::db::{areas, imports, institutions, networks, report, suppliers, users, DbConn};
+use crate::db::{areas, institutions, networks, report, suppliers, users, DbConn};
 use crate::domain::account::Username;
 use crate::domain::geography::Gazetteer;
 use crate::domain::institution::InstitutionInput;
@@ -305,7 +305,8 @@ pub fn seed(conn: &mut DbConn, gazetteer: &Gazetteer) -> Result<Logins, AppError
             }
             let path = dir.join(format!("spend-{n}-{year}.csv"));
             std::fs::write(&path, csv).map_err(demo_err)?;
-            import_file(conn, &actor, *institution, &path)?;
+            spend::import_whole(conn, &actor, *institution, &path, DateOrder::DayFirst)
+                .map_err(demo_err)?;
         }
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -320,63 +321,4 @@ pub fn seed(conn: &mut DbConn, gazetteer: &Gazetteer) -> Result<Logins, AppError
     )?;
     crate::db::refresh_statistics(conn, &["spend_lines", "spend_totals", "suppliers"])?;
     Ok(Logins(logins))
-}
-
-/// Imports one generated file exactly as `localspend import spend` does.
-fn import_file(
-    conn: &mut DbConn,
-    actor: &Actor,
-    institution: i64,
-    path: &std::path::Path,
-) -> Result<(), AppError> {
-    let (layout, mut settings, _) = spend::inspect(conn, institution, path).map_err(demo_err)?;
-    settings.date_order = Some(DateOrder::DayFirst);
-    let (hash, size) = spend::hash_file(path).map_err(demo_err)?;
-    let name = path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let batch = imports::create(
-        conn,
-        actor,
-        institution,
-        &name,
-        &hash,
-        size,
-        &layout,
-        &settings,
-        imports::status::PREVIEWING,
-    )?;
-    let preview = spend::preview(
-        conn,
-        institution,
-        Some(batch),
-        &hash,
-        path,
-        &layout,
-        &settings,
-        &mut |_, _| {},
-    )
-    .map_err(demo_err)?;
-    if !preview.can_commit() {
-        return Err(demo_err(preview.blockers().join(" ")));
-    }
-    imports::finish_preview(
-        conn,
-        batch,
-        Ok((&preview, preview.lines as i64, preview.total_pence)),
-    )?;
-    let version = imports::get(conn, batch)?.version;
-    let batch = imports::start_commit(conn, batch, version, None)?;
-    spend::commit(
-        conn,
-        actor,
-        &batch,
-        path,
-        &layout,
-        &settings,
-        Some(DateOrder::DayFirst),
-        &mut |_, _| {},
-    )
-    .map_err(demo_err)?;
-    Ok(())
 }

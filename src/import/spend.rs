@@ -761,7 +761,8 @@ pub fn commit(
     order: Option<DateOrder>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(Committed, Preview), SpendImportError> {
-    if crate::db::backend_name(conn) == "sqlite" {
+    let sqlite = crate::db::backend_name(conn) == "sqlite";
+    if sqlite {
         // The supplier index takes inserts in random order: keep more of it
         // in memory than the default 2 MB (a larger cache measured no
         // faster). A multi-row insert keeps a statement journal: in memory,
@@ -774,10 +775,73 @@ pub fn commit(
             commit_in(conn, actor, import, path, layout, settings, order, progress)
         })
     };
-    match writing(conn, order) {
+    let done = match writing(conn, order) {
         Err(SpendImportError::MonthFirst) => writing(conn, Some(DateOrder::MonthFirst)),
         done => done,
+    };
+    if sqlite {
+        // The pooled connection goes back with SQLite's defaults.
+        diesel::sql_query("PRAGMA cache_size = -2000").execute(conn)?;
+        diesel::sql_query("PRAGMA temp_store = DEFAULT").execute(conn)?;
     }
+    done
+}
+
+/// Imports a whole file in one call, as the browser's flow does with every
+/// step taken at once: detect, map as detected, read dates in `order`,
+/// preview, and commit if nothing stops it (for generated files, such as
+/// the demonstration's).
+pub fn import_whole(
+    conn: &mut DbConn,
+    actor: &Actor,
+    institution: i64,
+    path: &Path,
+    order: DateOrder,
+) -> Result<Committed, SpendImportError> {
+    let (layout, mut settings, _) = inspect(conn, institution, path)?;
+    settings.date_order = Some(order);
+    let (hash, size) = hash_file(path)?;
+    let name = path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let batch = imports::create(
+        conn,
+        actor,
+        institution,
+        &name,
+        &hash,
+        size,
+        &layout,
+        &settings,
+        imports::status::PREVIEWING,
+    )?;
+    let p = preview(
+        conn,
+        institution,
+        Some(batch),
+        &hash,
+        path,
+        &layout,
+        &settings,
+        &mut |_, _| {},
+    )?;
+    if !p.can_commit() {
+        return Err(SpendImportError::Blocked(Box::new(p)));
+    }
+    imports::finish_preview(conn, batch, Ok((&p, p.lines as i64, p.total_pence)))?;
+    let version = imports::get(conn, batch)?.version;
+    let batch = imports::start_commit(conn, batch, version, None)?;
+    let (committed, _) = commit(
+        conn,
+        actor,
+        &batch,
+        path,
+        &layout,
+        &settings,
+        Some(order),
+        &mut |_, _| {},
+    )?;
+    Ok(committed)
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -577,3 +577,59 @@ async fn an_upload_that_is_not_a_table_is_refused_at_once() {
         "a clerk imports only for their own institution"
     );
 }
+
+#[test]
+fn an_import_hands_its_connection_back_with_the_default_cache() {
+    use diesel::RunQueryDsl;
+    use localspend::config::DatabaseUrl;
+    use localspend::db::audit::Actor;
+
+    #[derive(diesel::QueryableByName)]
+    struct CacheSize {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        cache_size: i64,
+    }
+
+    let (db, _) = crate::common::prepared_database();
+    // One connection: the import's is the one asked about afterwards.
+    let pool = localspend::db::build_pool(&DatabaseUrl::parse(&db.url).unwrap(), Some(1)).unwrap();
+    let mut conn = pool.get().unwrap();
+    let input = localspend::domain::institution::InstitutionInput::parse(
+        "Preston City Council",
+        "council",
+        "E07000123",
+        "4",
+    )
+    .unwrap();
+    let gazetteer = localspend::db::geography::load(&mut conn).unwrap();
+    let actor = Actor::system("test");
+    let inst = localspend::db::institutions::create(&mut conn, &actor, &input, &gazetteer)
+        .unwrap()
+        .id;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("april.csv");
+    std::fs::write(
+        &path,
+        "Date,Supplier,Amount\n14/04/2021,Acme Ltd,10.00\n15/04/2021,Bob Ltd,20.50\n",
+    )
+    .unwrap();
+    let done = localspend::import::spend::import_whole(
+        &mut conn,
+        &actor,
+        inst,
+        &path,
+        localspend::domain::ledger::DateOrder::DayFirst,
+    )
+    .unwrap();
+    assert_eq!((done.added, done.total_pence), (2, 3_050));
+    if localspend::db::backend_name(&conn) == "sqlite" {
+        let size: CacheSize = match &mut *conn {
+            localspend::db::DbConn::Sqlite(c) => diesel::sql_query("PRAGMA cache_size")
+                .get_result(c)
+                .unwrap(),
+            #[allow(unreachable_patterns)]
+            _ => unreachable!(),
+        };
+        assert_eq!(size.cache_size, -2000, "SQLite's default page cache");
+    }
+}
