@@ -529,7 +529,7 @@ pub fn place_of(
         return Place::Unknown("not yet located".into());
     };
     if let Some(reason) = &l.unknown_reason {
-        return Place::Unknown(reason.clone());
+        return Place::Unknown(reason.as_str().into());
     }
     if l.outside_uk {
         return Place::OutsideUk;

@@ -63,15 +63,16 @@ pub struct SpendCell {
     pub lines: i64,
 }
 
-/// Where a supplier counts under a definition.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+/// Where a supplier counts under a definition. Cheap to copy: reports ask
+/// for every supplier's place several times over.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Place {
     /// The innermost tier (0-based) containing the supplier's district.
     Tier(usize),
     RestOfUk,
     OutsideUk,
     /// With the reason (no postcode, not in the lookup, withheld name …).
-    Unknown(String),
+    Unknown(std::sync::Arc<str>),
 }
 
 impl Place {
@@ -203,7 +204,7 @@ impl Figures {
                 lines,
             })
             .collect();
-        let mut reasons: BTreeMap<String, i64> = BTreeMap::new();
+        let mut reasons: BTreeMap<std::sync::Arc<str>, i64> = BTreeMap::new();
         let mut unknown_suppliers: HashSet<Option<i64>, std::hash::BuildHasherDefault<IdHasher>> =
             HashSet::default();
         for (supplier, pence) in &by_supplier {
@@ -234,7 +235,10 @@ impl Figures {
             }
         }
         f.unknown_suppliers = unknown_suppliers.len();
-        f.unknown_reasons = reasons.into_iter().collect();
+        f.unknown_reasons = reasons
+            .into_iter()
+            .map(|(r, p)| (r.to_string(), p))
+            .collect();
         f
     }
 
