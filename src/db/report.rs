@@ -15,7 +15,7 @@ use super::DbConn;
 use crate::domain::classify::Definition;
 use crate::domain::figures::{IdMap, Place, SpendCell};
 use crate::domain::ledger::{financial_year, financial_year_bounds};
-use crate::domain::spend::PaymentType;
+use crate::domain::spend::{PaymentType, VatBasis};
 
 /// A payment type as stored; the schema admits only known codes.
 fn payment_type(code: &str) -> QueryResult<PaymentType> {
@@ -103,25 +103,78 @@ impl Period {
     }
 }
 
-fn cell(
-    institution_id: i64,
-    supplier_key: i64,
-    payment_type: &str,
-    pence: i64,
-    lines: i64,
-) -> QueryResult<SpendCell> {
-    Ok(SpendCell {
+/// A text enum's stored code read as its place in `codes`, so that many
+/// rows are read as integers rather than strings:
+/// `CASE column WHEN 'code' THEN 0 … END` (codes are the enum's own
+/// literals, never user input).
+fn code_index(column: &str, codes: impl Iterator<Item = &'static str>) -> String {
+    let mut sql = format!("CASE {column}");
+    for (k, code) in codes.enumerate() {
+        sql.push_str(&format!(" WHEN '{code}' THEN {k}"));
+    }
+    sql.push_str(" END");
+    sql
+}
+
+/// Totals as read: the cells, and which VAT bases they were recorded on.
+#[derive(Default)]
+struct Collected {
+    cells: Vec<SpendCell>,
+    bases: [bool; VatBasis::ALL.len()],
+}
+
+/// A total as read, with the index of its VAT basis.
+fn decode(
+    (institution_id, supplier_key, payment_type, vat_basis, pence, lines): CodedTotal,
+) -> QueryResult<(SpendCell, usize)> {
+    let unknown = |what: &str| {
+        diesel::result::Error::DeserializationError(
+            format!("unknown {what} in the spend totals").into(),
+        )
+    };
+    let payment_type = payment_type
+        .and_then(|k| PaymentType::ALL.get(usize::try_from(k).ok()?))
+        .ok_or_else(|| unknown("payment type"))?;
+    let basis = vat_basis
+        .and_then(|k| usize::try_from(k).ok())
+        .filter(|k| *k < VatBasis::ALL.len())
+        .ok_or_else(|| unknown("VAT basis"))?;
+    let cell = SpendCell {
         institution_id,
         supplier_id: (supplier_key != 0).then_some(supplier_key),
-        payment_type: self::payment_type(payment_type)?,
+        payment_type: *payment_type,
         department: None,
         expense_type: None,
         pence,
         lines,
-    })
+    };
+    Ok((cell, basis))
 }
 
-type TotalTuple = (i64, i64, String, String, i64, i64);
+impl Collected {
+    fn add(&mut self, row: CodedTotal) -> QueryResult<()> {
+        let (cell, basis) = decode(row)?;
+        self.bases[basis] = true;
+        self.cells.push(cell);
+        Ok(())
+    }
+
+    /// The cells and the codes of the VAT bases, in code order.
+    fn finish(self) -> (Vec<SpendCell>, Vec<String>) {
+        let mut bases: Vec<String> = VatBasis::ALL
+            .iter()
+            .zip(self.bases)
+            .filter(|(_, seen)| *seen)
+            .map(|(b, _)| b.code().to_owned())
+            .collect();
+        bases.sort();
+        (self.cells, bases)
+    }
+}
+
+/// Institution, supplier key, payment type and VAT basis (as indexes of
+/// their enums), pence and lines.
+type CodedTotal = (i64, i64, Option<i32>, Option<i32>, i64, i64);
 
 /// Live spend of the institutions in a period per institution, supplier and
 /// payment type, with the VAT bases it was recorded on.
@@ -130,29 +183,59 @@ pub fn totals(
     institutions: &[i64],
     period: Period,
 ) -> QueryResult<(Vec<SpendCell>, Vec<String>)> {
-    let rows: Vec<TotalTuple> = match period {
+    use diesel::connection::DefaultLoadingMode;
+    use diesel::sql_types::Integer;
+    let payment_type = code_index("payment_type", PaymentType::ALL.iter().map(|t| t.code()));
+    let vat_basis = code_index("vat_basis", VatBasis::ALL.iter().map(|b| b.code()));
+    let mut collected = Collected::default();
+    match period {
         Period::Year(fy) => {
+            // Read row by row: a network's year is over 100,000 totals.
             let query = t::table
                 .filter(t::institution_id.eq_any(institutions))
                 .filter(t::fy.eq(fy))
                 .select((
                     t::institution_id,
                     t::supplier_key,
-                    t::payment_type,
-                    t::vat_basis,
+                    diesel::dsl::sql::<Nullable<Integer>>(&payment_type),
+                    diesel::dsl::sql::<Nullable<Integer>>(&vat_basis),
                     t::pence,
                     t::lines,
                 ));
             match conn {
-                DbConn::Sqlite(c) => query.load(c)?,
+                DbConn::Sqlite(c) => {
+                    for row in query.load_iter::<CodedTotal, DefaultLoadingMode>(c)? {
+                        collected.add(row?)?;
+                    }
+                }
                 #[cfg(feature = "postgres")]
-                DbConn::Pg(c) => query.load(c)?,
+                DbConn::Pg(c) => {
+                    for row in query.load_iter::<CodedTotal, DefaultLoadingMode>(c)? {
+                        collected.add(row?)?;
+                    }
+                }
             }
         }
         Period::Dates(from, to) => {
+            #[derive(QueryableByName)]
+            struct Row {
+                #[diesel(sql_type = BigInt)]
+                institution_id: i64,
+                #[diesel(sql_type = BigInt)]
+                supplier_key: i64,
+                #[diesel(sql_type = Nullable<Integer>)]
+                payment_type: Option<i32>,
+                #[diesel(sql_type = Nullable<Integer>)]
+                vat_basis: Option<i32>,
+                #[diesel(sql_type = BigInt)]
+                pence: i64,
+                #[diesel(sql_type = BigInt)]
+                lines: i64,
+            }
             let ids = id_list(institutions);
-            let rows: Vec<super::totals::TotalRow> = diesel::sql_query(format!(
-                "SELECT institution_id, 0 AS fy, COALESCE(supplier_id, 0) AS supplier_key, payment_type, vat_basis, \
+            let rows: Vec<Row> = diesel::sql_query(format!(
+                "SELECT institution_id, COALESCE(supplier_id, 0) AS supplier_key, \
+                 {payment_type} AS payment_type, {vat_basis} AS vat_basis, \
                  CAST(SUM(amount_pence) AS BIGINT) AS pence, COUNT(*) AS lines FROM spend_lines \
                  WHERE institution_id IN ({ids}) AND deleted_at IS NULL AND payment_date BETWEEN $1 AND $2 \
                  GROUP BY institution_id, COALESCE(supplier_id, 0), payment_type, vat_basis"
@@ -160,32 +243,19 @@ pub fn totals(
             .bind::<diesel::sql_types::Date, _>(from)
             .bind::<diesel::sql_types::Date, _>(to)
             .load(conn)?;
-            rows.into_iter()
-                .map(|r| {
-                    (
-                        r.institution_id,
-                        r.supplier_key,
-                        r.payment_type,
-                        r.vat_basis,
-                        r.pence,
-                        r.lines,
-                    )
-                })
-                .collect()
-        }
-    };
-    let mut bases: Vec<String> = Vec::new();
-    let cells = rows
-        .into_iter()
-        .map(|(i, s, p, v, pence, n)| {
-            if !bases.contains(&v) {
-                bases.push(v);
+            for r in rows {
+                collected.add((
+                    r.institution_id,
+                    r.supplier_key,
+                    r.payment_type,
+                    r.vat_basis,
+                    r.pence,
+                    r.lines,
+                ))?;
             }
-            cell(i, s, &p, pence, n)
-        })
-        .collect::<QueryResult<_>>()?;
-    bases.sort();
-    Ok((cells, bases))
+        }
+    }
+    Ok(collected.finish())
 }
 
 /// A year's totals as loaded: the cells in institution order and the VAT
@@ -206,6 +276,10 @@ struct TotalsKept {
     tick: u64,
     entries: HashMap<(Vec<i64>, i32), KeptYear>,
 }
+
+/// How long a network's read waits for a second connection before reading
+/// alone.
+const SPARE_WAIT: std::time::Duration = std::time::Duration::from_millis(20);
 
 impl TotalsCache {
     /// At most this many cells are kept (about 100 bytes each).
@@ -246,10 +320,11 @@ impl TotalsCache {
             }
         }
         // Several institutions: half of them are read on a second connection
-        // alongside, if one is free this moment (never waiting for one, so
-        // that busy requests cannot hold each other up).
+        // alongside, if one is free or can be opened at once (waiting at most
+        // a moment, so that busy requests cannot hold each other up; an idle
+        // pool holds no spare connection until asked).
         let spare = match key.0.len() {
-            n if n > 1 => pool.and_then(|p| p.try_get()),
+            n if n > 1 => pool.and_then(|p| p.get_timeout(SPARE_WAIT).ok()),
             _ => None,
         };
         let (mut cells, bases) = match spare {
@@ -301,19 +376,25 @@ pub fn totals_by_year(
     conn: &mut DbConn,
     institutions: &[i64],
 ) -> QueryResult<Vec<(i32, SpendCell)>> {
-    let rows: Vec<(i32, i64, i64, String, i64, i64)> = t::table
+    use diesel::sql_types::Integer;
+    let payment_type = code_index("payment_type", PaymentType::ALL.iter().map(|t| t.code()));
+    let vat_basis = code_index("vat_basis", VatBasis::ALL.iter().map(|b| b.code()));
+    let rows: Vec<(i32, CodedTotal)> = t::table
         .filter(t::institution_id.eq_any(institutions))
         .select((
             t::fy,
-            t::institution_id,
-            t::supplier_key,
-            t::payment_type,
-            t::pence,
-            t::lines,
+            (
+                t::institution_id,
+                t::supplier_key,
+                diesel::dsl::sql::<Nullable<Integer>>(&payment_type),
+                diesel::dsl::sql::<Nullable<Integer>>(&vat_basis),
+                t::pence,
+                t::lines,
+            ),
         ))
         .load(conn)?;
     rows.into_iter()
-        .map(|(fy, i, s, p, pence, n)| Ok((fy, cell(i, s, &p, pence, n)?)))
+        .map(|(fy, row)| Ok((fy, decode(row)?.0)))
         .collect()
 }
 

@@ -711,14 +711,15 @@ async fn breakdowns_show_size_type_top_suppliers_leakage_and_data_quality() {
         b.contains("Top 2 suppliers: 76.47% of influenceable spend"),
         "{b}"
     );
-    let size = table(
-        &client
-            .get(&format!(
-                "/reports.csv?institution={preston}&fy=2023&table=size"
-            ))
-            .await
-            .body,
-    );
+    let size_csv = client
+        .get(&format!(
+            "/reports.csv?institution={preston}&fy=2023&table=size"
+        ))
+        .await
+        .body;
+    // Every line was recorded net of VAT, and the stamp says so.
+    assert!(size_csv.contains("VAT basis,net\n"), "{size_csv}");
+    let size = table(&size_csv);
     assert_eq!(size[0], ["Group", "Spend (£)", "Share (%)", "Suppliers"]);
     assert!(
         size.contains(&vec![
