@@ -176,6 +176,33 @@ impl Collected {
 /// their enums), pence and lines.
 type CodedTotal = (i64, i64, Option<i32>, Option<i32>, i64, i64);
 
+type CodedIndex = diesel::expression::SqlLiteral<Nullable<diesel::sql_types::Integer>>;
+
+/// The columns of `spend_totals` read as a [`CodedTotal`].
+fn coded_columns() -> (
+    t::institution_id,
+    t::supplier_key,
+    CodedIndex,
+    CodedIndex,
+    t::pence,
+    t::lines,
+) {
+    (
+        t::institution_id,
+        t::supplier_key,
+        diesel::dsl::sql(&code_index(
+            "payment_type",
+            PaymentType::ALL.iter().map(|t| t.code()),
+        )),
+        diesel::dsl::sql(&code_index(
+            "vat_basis",
+            VatBasis::ALL.iter().map(|b| b.code()),
+        )),
+        t::pence,
+        t::lines,
+    )
+}
+
 /// Live spend of the institutions in a period per institution, supplier and
 /// payment type, with the VAT bases it was recorded on.
 pub fn totals(
@@ -185,8 +212,6 @@ pub fn totals(
 ) -> QueryResult<(Vec<SpendCell>, Vec<String>)> {
     use diesel::connection::DefaultLoadingMode;
     use diesel::sql_types::Integer;
-    let payment_type = code_index("payment_type", PaymentType::ALL.iter().map(|t| t.code()));
-    let vat_basis = code_index("vat_basis", VatBasis::ALL.iter().map(|b| b.code()));
     let mut collected = Collected::default();
     match period {
         Period::Year(fy) => {
@@ -194,14 +219,7 @@ pub fn totals(
             let query = t::table
                 .filter(t::institution_id.eq_any(institutions))
                 .filter(t::fy.eq(fy))
-                .select((
-                    t::institution_id,
-                    t::supplier_key,
-                    diesel::dsl::sql::<Nullable<Integer>>(&payment_type),
-                    diesel::dsl::sql::<Nullable<Integer>>(&vat_basis),
-                    t::pence,
-                    t::lines,
-                ));
+                .select(coded_columns());
             match conn {
                 DbConn::Sqlite(c) => {
                     for row in query.load_iter::<CodedTotal, DefaultLoadingMode>(c)? {
@@ -233,6 +251,9 @@ pub fn totals(
                 lines: i64,
             }
             let ids = id_list(institutions);
+            let payment_type =
+                code_index("payment_type", PaymentType::ALL.iter().map(|t| t.code()));
+            let vat_basis = code_index("vat_basis", VatBasis::ALL.iter().map(|b| b.code()));
             let rows: Vec<Row> = diesel::sql_query(format!(
                 "SELECT institution_id, COALESCE(supplier_id, 0) AS supplier_key, \
                  {payment_type} AS payment_type, {vat_basis} AS vat_basis, \
@@ -376,22 +397,9 @@ pub fn totals_by_year(
     conn: &mut DbConn,
     institutions: &[i64],
 ) -> QueryResult<Vec<(i32, SpendCell)>> {
-    use diesel::sql_types::Integer;
-    let payment_type = code_index("payment_type", PaymentType::ALL.iter().map(|t| t.code()));
-    let vat_basis = code_index("vat_basis", VatBasis::ALL.iter().map(|b| b.code()));
     let rows: Vec<(i32, CodedTotal)> = t::table
         .filter(t::institution_id.eq_any(institutions))
-        .select((
-            t::fy,
-            (
-                t::institution_id,
-                t::supplier_key,
-                diesel::dsl::sql::<Nullable<Integer>>(&payment_type),
-                diesel::dsl::sql::<Nullable<Integer>>(&vat_basis),
-                t::pence,
-                t::lines,
-            ),
-        ))
+        .select((t::fy, coded_columns()))
         .load(conn)?;
     rows.into_iter()
         .map(|(fy, row)| Ok((fy, decode(row)?.0)))

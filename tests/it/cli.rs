@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 
 use localspend::db;
 
-use crate::common::{fresh_database, spawn_app, TestClient};
+use crate::common::{add_preston, fresh_database, spawn_app, TestClient};
 
 fn localspend(db_url: &str, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_localspend"))
@@ -200,32 +200,6 @@ fn a_postgres_url_without_the_feature_is_a_clear_error() {
     let (ok, _, err) = localspend("postgres://localspend@localhost/x", &["migrate"], None);
     assert!(!ok);
     assert!(err.contains("`postgres` feature"), "{err}");
-}
-
-/// Preston City Council, in a migrated database.
-fn add_preston(url: &str) -> i64 {
-    let pool = db::build_pool(
-        &localspend::config::DatabaseUrl::parse(url).unwrap(),
-        Some(1),
-    )
-    .unwrap();
-    let mut c = pool.get().unwrap();
-    let gazetteer = db::geography::load(&mut c).unwrap();
-    let input = localspend::domain::institution::InstitutionInput::parse(
-        "Preston City Council",
-        "council",
-        "E07000123",
-        "4",
-    )
-    .unwrap();
-    db::institutions::create(
-        &mut c,
-        &db::audit::Actor::system("test"),
-        &input,
-        &gazetteer,
-    )
-    .unwrap()
-    .id
 }
 
 /// Whether the index of spend lines by supplier is there and used to find

@@ -591,21 +591,11 @@ fn an_import_hands_its_connection_back_with_the_default_cache() {
     }
 
     let (db, _) = crate::common::prepared_database();
+    let inst = crate::common::add_preston(&db.url);
     // One connection: the import's is the one asked about afterwards.
     let pool = localspend::db::build_pool(&DatabaseUrl::parse(&db.url).unwrap(), Some(1)).unwrap();
     let mut conn = pool.get().unwrap();
-    let input = localspend::domain::institution::InstitutionInput::parse(
-        "Preston City Council",
-        "council",
-        "E07000123",
-        "4",
-    )
-    .unwrap();
-    let gazetteer = localspend::db::geography::load(&mut conn).unwrap();
     let actor = Actor::system("test");
-    let inst = localspend::db::institutions::create(&mut conn, &actor, &input, &gazetteer)
-        .unwrap()
-        .id;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("april.csv");
     std::fs::write(

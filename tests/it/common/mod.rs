@@ -82,6 +82,18 @@ pub fn prepared_database() -> (FreshDb, DbPool) {
     (db, pool)
 }
 
+/// Preston City Council, in a migrated database.
+pub fn add_preston(url: &str) -> i64 {
+    let pool = db::build_pool(&DatabaseUrl::parse(url).unwrap(), Some(1)).unwrap();
+    let mut c = pool.get().unwrap();
+    let gazetteer = db::geography::load(&mut c).unwrap();
+    let input = InstitutionInput::parse("Preston City Council", "council", "E07000123", "4")
+        .expect("valid institution");
+    db::institutions::create(&mut c, &Actor::system("test"), &input, &gazetteer)
+        .expect("institution")
+        .id
+}
+
 /// A file under the shared real-data folder beside the repository.
 pub fn shared_data(path: &str) -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
