@@ -1159,3 +1159,67 @@ async fn a_network_audit_export_over_many_batches_has_every_line_once() {
         .windows(2)
         .all(|w| w[0].0 != w[1].0 || w[0].1 <= w[1].1));
 }
+
+#[actix_web::test]
+async fn spend_with_suppliers_in_the_most_deprived_areas_is_counted_by_decile() {
+    let app = spawn_app().await;
+    // Three Preston postcodes in England's IMD ranks 100 (decile 1), 5,000
+    // (decile 2) and 20,000 (decile 7) of 32,844 neighbourhoods.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("onspd.csv");
+    let mut file = String::from("pcd7,pcd8,pcds,doterm,oslaua,osward,rgn,ctry,lsoa11,imd,lsoa21\n");
+    for (postcode, rank) in [("PR1 0AA", 100), ("PR1 1AA", 5_000), ("PR1 2AA", 20_000)] {
+        file.push_str(&format!(
+            "{postcode},{postcode},{postcode},,E07000123,E05012345,E12000002,E92000001,E01025000,{rank},E01035000\n"
+        ));
+    }
+    std::fs::write(&path, file).unwrap();
+    localspend::import::postcode_release::import_release(
+        &mut app.conn(),
+        &[path],
+        "IMD sample",
+        &Actor::system("test"),
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    for (name, postcode, amount) in [
+        ("Most Deprived Ltd", "PR1 0AA", "100"),
+        ("Second Decile Ltd", "PR1 1AA", "50"),
+        ("Leafy Lane Ltd", "PR1 2AA", "850"),
+    ] {
+        let id = app.with_conn(|c| {
+            let input = SupplierFields {
+                name: name.into(),
+                postcode_registered: postcode.into(),
+                location_basis: "registered_office".into(),
+                ..Default::default()
+            }
+            .parse()
+            .unwrap();
+            suppliers::create(c, &Actor::system("test"), &input, Source::Clerk, "")
+                .unwrap()
+                .id
+        });
+        line(
+            &app,
+            preston,
+            "01/05/2023",
+            amount,
+            Some(id),
+            name,
+            "procurement",
+        );
+    }
+    let (client, _) = app.signed_in("manager", Role::Manager, Some(preston)).await;
+    let rows = table(
+        &client
+            .get(&format!(
+                "/reports.csv?institution={preston}&fy=2023&table=deprivation"
+            ))
+            .await
+            .body,
+    );
+    assert_eq!(rows[1], ["IMD decile 1", "100.00", "10.00"], "{rows:?}");
+    assert_eq!(rows[2], ["IMD deciles 1-2", "150.00", "15.00"], "{rows:?}");
+}
