@@ -1,0 +1,358 @@
+//! The dashboard's breakdown tables: what the suppliers are (size, type,
+//! sector, deprivation), the top suppliers, leakage and data quality, from
+//! the kept totals; and the ledger's own categories, from the lines.
+
+use crate::db::report::{self, FactsMap};
+use crate::domain::money::Pence;
+use crate::domain::spend::PaymentType;
+use crate::export::safe_text;
+
+use super::{pct, plain_pct, Table};
+
+type Cell = crate::domain::figures::SpendCell;
+type PlaceOf<'a> = &'a dyn Fn(Option<i64>) -> crate::domain::figures::Place;
+
+/// A breakdown as a table: spend, share of `whole` and suppliers per row.
+fn simple_table(
+    key: &'static str,
+    title: &str,
+    note: &str,
+    rows: Vec<crate::domain::figures::BreakdownRow>,
+    whole: i64,
+) -> Table {
+    Table {
+        key,
+        title: title.to_owned(),
+        note: note.to_owned(),
+        columns: vec!["", "Spend", "Share", "Suppliers"],
+        rows: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    r.label.clone(),
+                    Pence(r.pence).to_string(),
+                    pct(r.pence, whole),
+                    r.suppliers.to_string(),
+                ]
+            })
+            .collect(),
+        plain: rows
+            .iter()
+            .map(|r| {
+                vec![
+                    safe_text(&r.label).into_owned(),
+                    Pence(r.pence).plain(),
+                    plain_pct(r.pence, whole),
+                    r.suppliers.to_string(),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// Whether a supplier's spend leaves the innermost area: located, and in an
+/// outer tier, elsewhere in the UK or abroad.
+fn outside_first(place: PlaceOf<'_>, supplier: Option<i64>) -> bool {
+    use crate::domain::figures::Place;
+    matches!(
+        place(supplier),
+        Place::Tier(1..) | Place::RestOfUk | Place::OutsideUk
+    )
+}
+
+/// The breakdowns of influenceable spend by what the suppliers are: size,
+/// type, sector, deprivation, the top suppliers, leakage and data quality;
+/// and all spend by payment type.
+pub(super) fn breakdown_tables(
+    cells: &[Cell],
+    influenceable: &dyn Fn(i64, PaymentType) -> bool,
+    facts: &FactsMap,
+    place: PlaceOf<'_>,
+    tier_names: &[String],
+    top_n: usize,
+) -> Vec<Table> {
+    use crate::domain::figures::{
+        breakdown, breakdown_suppliers, by_supplier, sic_section, top_suppliers, BreakdownRow,
+    };
+    let per = by_supplier(cells, influenceable);
+    // Each supplier's facts, looked up once for every breakdown below (in
+    // the order of `per`).
+    let known: Vec<Option<&report::Facts>> = per
+        .iter()
+        .map(|(id, _)| id.and_then(|i| facts.get(&i)))
+        .collect();
+    let suppliers = || per.iter().zip(&known).map(|((id, p), f)| (*id, *p, *f));
+    let total: i64 = per.iter().map(|(_, p)| p).sum();
+    let mut out = Vec::new();
+
+    // Size, with the SME total.
+    let size_of = |f: Option<&report::Facts>| match f.and_then(|f| f.size_band.as_deref()) {
+        Some("micro") => "Micro",
+        Some("small") => "Small",
+        Some("medium") => "Medium",
+        Some("large") => "Large",
+        _ => "Size unknown",
+    };
+    let mut size = breakdown_suppliers(suppliers().map(|(_, p, f)| (size_of(f), p)), |k| {
+        (*k).to_owned()
+    });
+    let sme: Vec<&BreakdownRow> = size
+        .iter()
+        .filter(|r| matches!(r.label.as_str(), "Micro" | "Small" | "Medium"))
+        .collect();
+    let sme_row = BreakdownRow {
+        label: "SME (micro, small and medium)".into(),
+        pence: sme.iter().map(|r| r.pence).sum(),
+        suppliers: sme.iter().map(|r| r.suppliers).sum(),
+    };
+    size.push(sme_row);
+    out.push(simple_table(
+        "size",
+        "By supplier size",
+        "Bands as recorded on the register, with the definition each was set under.",
+        size,
+        total,
+    ));
+
+    // Type: a supplier may be of several kinds, so rows overlap. The last
+    // row is the suppliers of none of the kinds.
+    let mut kinds = [(0i64, 0usize); report::KINDS.len() + 1];
+    for (_, p, f) in suppliers() {
+        let Some(f) = f else { continue };
+        let of_none = !f.kinds.contains(&true);
+        let rows = f.kinds.iter().chain([&of_none]);
+        for (k, _) in rows.enumerate().filter(|(_, yes)| **yes) {
+            kinds[k].0 += p;
+            kinds[k].1 += 1;
+        }
+    }
+    let types: Vec<BreakdownRow> = report::KINDS
+        .iter()
+        .chain(&["Private or other (none of these)"])
+        .zip(kinds)
+        .map(|(label, (pence, suppliers))| BreakdownRow {
+            label: (*label).to_owned(),
+            pence,
+            suppliers,
+        })
+        .collect();
+    out.push(simple_table("type", "By type of organisation", "A supplier can be of more than one kind (a charity that is also a VCSE), so these rows overlap.", types, total));
+
+    out.push(simple_table(
+        "sic",
+        "By sector (SIC 2007 section of the first code)",
+        "",
+        breakdown_suppliers(
+            suppliers().map(|(_, p, f)| {
+                let section = f.and_then(|f| f.sic_codes.split(',').next().and_then(sic_section));
+                (section, p)
+            }),
+            |k| match k {
+                Some((letter, name)) => format!("{letter} {name}"),
+                None => "Sector unknown".to_owned(),
+            },
+        ),
+        total,
+    ));
+    let all_spend: i64 = cells.iter().map(|c| c.pence).sum();
+    out.push(simple_table(
+        "payment_type",
+        "All spend by payment type",
+        "Including the payment types that are not influenceable.",
+        breakdown(cells, |_, _| true, |c| c.payment_type.label().into()),
+        all_spend,
+    ));
+
+    // Deprivation and data quality, in one pass over the suppliers.
+    let (mut d1, mut d12, mut resolved, mut sized, mut withheld, mut terminated) =
+        (0, 0, 0, 0, 0, 0);
+    for (id, p, f) in suppliers() {
+        let located = f.and_then(|f| f.located.as_ref());
+        match located.and_then(|l| l.imd_decile) {
+            Some(1) => (d1, d12) = (d1 + p, d12 + p),
+            Some(2) => d12 += p,
+            _ => {}
+        }
+        if located.is_some_and(|l| l.unknown_reason.is_none() && l.postcode.is_some()) {
+            resolved += p;
+        }
+        if f.is_some_and(|f| f.size_band.is_some()) {
+            sized += p;
+        }
+        if id.is_none() {
+            withheld += p;
+        }
+        if located.is_some_and(|l| l.terminated.is_some()) {
+            terminated += p;
+        }
+    }
+    out.push(Table {
+        key: "deprivation",
+        title: "Spend with suppliers in the most deprived areas".into(),
+        note: "By the Index of Multiple Deprivation decile of the supplier's postcode (England only; 1 is the most deprived tenth of neighbourhoods).".into(),
+        columns: vec!["", "Spend", "Share"],
+        rows: vec![
+            vec!["IMD decile 1".into(), Pence(d1).to_string(), pct(d1, total)],
+            vec!["IMD deciles 1–2".into(), Pence(d12).to_string(), pct(d12, total)],
+        ],
+        plain: vec![
+            vec!["IMD decile 1".into(), Pence(d1).plain(), plain_pct(d1, total)],
+            vec!["IMD deciles 1-2".into(), Pence(d12).plain(), plain_pct(d12, total)],
+        ],
+    });
+
+    // Top N suppliers and how much they cover.
+    let top = top_suppliers(&per, top_n);
+    let name = |id: Option<i64>| {
+        id.and_then(|i| facts.get(&i))
+            .map_or("Withheld names".to_owned(), |f| f.name.clone())
+    };
+    let place_label = |id: Option<i64>| place(id).label(tier_names);
+    // Suppliers with their place: `shown` rows on the page, all in the CSV.
+    let supplier_table = |key: &'static str,
+                          title: String,
+                          note: String,
+                          rows: &[(Option<i64>, i64)],
+                          whole: i64,
+                          shown: usize| Table {
+        key,
+        title,
+        note,
+        columns: vec!["Supplier", "Where", "Spend", "Share"],
+        rows: rows
+            .iter()
+            .take(shown)
+            .map(|(id, p)| {
+                vec![
+                    name(*id),
+                    place_label(*id),
+                    Pence(*p).to_string(),
+                    pct(*p, whole),
+                ]
+            })
+            .collect(),
+        plain: rows
+            .iter()
+            .map(|(id, p)| {
+                vec![
+                    safe_text(&name(*id)).into_owned(),
+                    safe_text(&place_label(*id)).into_owned(),
+                    Pence(*p).plain(),
+                    plain_pct(*p, whole),
+                ]
+            })
+            .collect(),
+    };
+    out.push(supplier_table(
+        "top",
+        format!(
+            "Top {} suppliers: {} of influenceable spend",
+            top.rows.len(),
+            pct(top.covered_pence, top.total_pence)
+        ),
+        format!(
+            "{} suppliers had influenceable spend; the page lists the first 20, the CSV all {}.",
+            top.suppliers,
+            top.rows.len()
+        ),
+        &top.rows,
+        top.total_pence,
+        20,
+    ));
+
+    // Leakage: the largest suppliers outside tier 1 (the expense types are
+    // on the categories page, which reads the lines).
+    let leaking: Vec<(Option<i64>, i64)> = per
+        .iter()
+        .filter(|(id, _)| outside_first(place, *id))
+        .copied()
+        .collect();
+    let leaks = top_suppliers(&leaking, 20);
+    out.push(supplier_table(
+        "leakage",
+        "Largest suppliers outside the innermost area".into(),
+        "The spend that leaves: the first place to look for local alternatives.".into(),
+        &leaks.rows,
+        total,
+        20,
+    ));
+
+    // Data quality.
+    let quality = [
+        ("Located by a resolved postcode", resolved),
+        ("Size known", sized),
+        ("Payee's name withheld", withheld),
+        ("Located by a terminated postcode", terminated),
+        ("Located by outward code only (never: a full postcode or a justified manual location is needed)", 0),
+    ];
+    out.push(Table {
+        key: "quality",
+        title: "Data quality".into(),
+        note: "Shares of influenceable spend.".into(),
+        columns: vec!["", "Spend", "Share"],
+        rows: quality
+            .iter()
+            .map(|(l, p)| vec![(*l).into(), Pence(*p).to_string(), pct(*p, total)])
+            .collect(),
+        plain: quality
+            .iter()
+            .map(|(l, p)| vec![(*l).into(), Pence(*p).plain(), plain_pct(*p, total)])
+            .collect(),
+    });
+    out
+}
+
+/// The breakdowns by the ledger's own categories, which read the lines:
+/// department, expense type, and the expense types whose spend leaves the
+/// innermost area.
+pub(super) fn category_tables(
+    lines: &[Cell],
+    influenceable: &dyn Fn(i64, PaymentType) -> bool,
+    place: PlaceOf<'_>,
+) -> Vec<Table> {
+    use crate::domain::figures::breakdown;
+    let total: i64 = lines
+        .iter()
+        .filter(|c| influenceable(c.institution_id, c.payment_type))
+        .map(|c| c.pence)
+        .sum();
+    let expense = |c: &Cell| {
+        std::borrow::Cow::Owned(
+            c.expense_type
+                .clone()
+                .unwrap_or_else(|| "Not stated".into()),
+        )
+    };
+    let leaking: Vec<Cell> = lines
+        .iter()
+        .filter(|c| outside_first(place, c.supplier_id))
+        .cloned()
+        .collect();
+    let mut categories = breakdown(&leaking, influenceable, expense);
+    categories.truncate(20);
+    vec![
+        simple_table(
+            "department",
+            "By department or service area",
+            "",
+            breakdown(lines, influenceable, |c| {
+                c.department.as_deref().unwrap_or("Not stated").into()
+            }),
+            total,
+        ),
+        simple_table(
+            "expense_type",
+            "By expense type",
+            "",
+            breakdown(lines, influenceable, expense),
+            total,
+        ),
+        simple_table(
+            "leakage_categories",
+            "Expense types with the most spend outside the innermost area",
+            "",
+            categories,
+            total,
+        ),
+    ]
+}
