@@ -13,8 +13,9 @@ use crate::common::{spawn_app, TestApp};
 /// A supplier placed by a manual location (a district code or `outside_uk`),
 /// or with no location at all.
 fn supplier(app: &TestApp, name: &str, place: Option<&str>, public_body: bool) -> i64 {
-    app.with_conn(|c| {
-        let input = SupplierFields {
+    create_supplier(
+        app,
+        SupplierFields {
             name: name.into(),
             override_place: place.unwrap_or("").into(),
             override_justification: if place.is_some() {
@@ -24,9 +25,13 @@ fn supplier(app: &TestApp, name: &str, place: Option<&str>, public_body: bool) -
             },
             is_public_body: public_body.then(|| "on".into()),
             ..Default::default()
-        }
-        .parse()
-        .unwrap();
+        },
+    )
+}
+
+fn create_supplier(app: &TestApp, fields: SupplierFields) -> i64 {
+    app.with_conn(|c| {
+        let input = fields.parse().unwrap();
         suppliers::create(c, &Actor::system("test"), &input, Source::Clerk, "")
             .unwrap()
             .id
@@ -852,21 +857,17 @@ async fn the_headline_is_shown_under_each_location_basis() {
     .unwrap();
     let preston = app.add_institution("Preston City Council", "E07000123");
     // Head office in Manchester, branch in Preston, invoices from Manchester.
-    let chain = app.with_conn(|c| {
-        let input = SupplierFields {
+    let chain = create_supplier(
+        &app,
+        SupplierFields {
             name: "Northern Builders Ltd".into(),
             postcode_registered: "M1 1AD".into(),
             postcode_branch: "PR0 2AD".into(),
             postcode_invoice: "M1 1AE".into(),
             location_basis: "registered_office".into(),
             ..Default::default()
-        }
-        .parse()
-        .unwrap();
-        suppliers::create(c, &Actor::system("test"), &input, Source::Clerk, "")
-            .unwrap()
-            .id
-    });
+        },
+    );
     let local = supplier(&app, "Preston Bakers Ltd", Some("E07000123"), false);
     line(
         &app,
@@ -1188,19 +1189,15 @@ async fn spend_with_suppliers_in_the_most_deprived_areas_is_counted_by_decile() 
         ("Second Decile Ltd", "PR1 1AA", "50"),
         ("Leafy Lane Ltd", "PR1 2AA", "850"),
     ] {
-        let id = app.with_conn(|c| {
-            let input = SupplierFields {
+        let id = create_supplier(
+            &app,
+            SupplierFields {
                 name: name.into(),
                 postcode_registered: postcode.into(),
                 location_basis: "registered_office".into(),
                 ..Default::default()
-            }
-            .parse()
-            .unwrap();
-            suppliers::create(c, &Actor::system("test"), &input, Source::Clerk, "")
-                .unwrap()
-                .id
-        });
+            },
+        );
         line(
             &app,
             preston,
