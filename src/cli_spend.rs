@@ -189,7 +189,7 @@ pub fn import_spend(
         None,
     )
     .map_err(CliError::from_display)?;
-    let batch = imports::start_checked_commit(&mut conn, &actor, batch_id, 1, &settings, job)
+    let batch = imports::start_checked_commit(&mut conn, &actor, batch_id, 1, &settings, Some(job))
         .map_err(CliError::from_display)?;
     println!("Committing {name} in one transaction, checking every row as it is written: nothing is kept unless the whole file can be read…");
     let _ = std::io::stdout().flush();

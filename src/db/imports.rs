@@ -243,6 +243,45 @@ pub fn start_preview(
     settings: &Settings,
     job_id: i64,
 ) -> Result<(), AppError> {
+    let next = status::PREVIEWING;
+    save_mapping(
+        conn,
+        actor,
+        id,
+        expected_version,
+        settings,
+        next,
+        Some(job_id),
+    )
+    .map(|_| ())
+}
+
+/// Saves the mapping of a batch not previewed and marks it as being
+/// committed (by `job_id`, if tracked), to be checked as it is written: a
+/// file committed in one reading.
+pub fn start_checked_commit(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    expected_version: i64,
+    settings: &Settings,
+    job_id: Option<i64>,
+) -> Result<Batch, AppError> {
+    let next = status::COMMITTING;
+    save_mapping(conn, actor, id, expected_version, settings, next, job_id)
+}
+
+/// Saves a mapping made from `expected_version` and moves the batch on to
+/// `next`, audited.
+fn save_mapping(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    expected_version: i64,
+    settings: &Settings,
+    next: &str,
+    job_id: Option<i64>,
+) -> Result<Batch, AppError> {
     let json = to_json(settings)?;
     write_tx(conn, |conn| {
         let batch = get(conn, id)?;
@@ -260,7 +299,7 @@ pub fn start_preview(
         diesel::update(b::table.find(id))
             .set((
                 b::settings.eq(&json),
-                b::status.eq(status::PREVIEWING),
+                b::status.eq(next),
                 b::job_id.eq(job_id),
                 b::preview.eq(""),
                 b::message.eq(""),
@@ -276,7 +315,7 @@ pub fn start_preview(
                 .before(&batch.settings())
                 .after(settings),
         )?;
-        Ok(())
+        Ok(get(conn, id)?)
     })
 }
 
@@ -307,29 +346,6 @@ pub fn finish_preview(
         ))
         .execute(conn)?;
     Ok(())
-}
-
-/// Saves the mapping of a batch not previewed and marks it as being
-/// committed by `job_id`, to be checked as it is written (the command line's
-/// one reading of a file).
-pub fn start_checked_commit(
-    conn: &mut DbConn,
-    actor: &Actor,
-    id: i64,
-    expected_version: i64,
-    settings: &Settings,
-    job_id: i64,
-) -> Result<Batch, AppError> {
-    write_tx(conn, |conn| {
-        start_preview(conn, actor, id, expected_version, settings, job_id)?;
-        diesel::update(b::table.find(id))
-            .set((
-                b::status.eq(status::COMMITTING),
-                b::version.eq(b::version + 1),
-            ))
-            .execute(conn)?;
-        Ok(get(conn, id)?)
-    })
 }
 
 /// Marks a previewed batch as being committed by `job_id`.

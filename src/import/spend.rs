@@ -787,10 +787,9 @@ pub fn commit(
     done
 }
 
-/// Imports a whole file in one call, as the browser's flow does with every
-/// step taken at once: detect, map as detected, read dates in `order`,
-/// preview, and commit if nothing stops it (for generated files, such as
-/// the demonstration's).
+/// Imports a whole file in one call, untracked: detect, map as detected,
+/// read dates in `order`, and commit in one reading as the command line
+/// does (for generated files, such as the demonstration's).
 pub fn import_whole(
     conn: &mut DbConn,
     actor: &Actor,
@@ -813,25 +812,10 @@ pub fn import_whole(
         size,
         &layout,
         &settings,
-        imports::status::PREVIEWING,
+        imports::status::UPLOADED,
     )?;
-    let p = preview(
-        conn,
-        institution,
-        Some(batch),
-        &hash,
-        path,
-        &layout,
-        &settings,
-        &mut |_, _| {},
-    )?;
-    if !p.can_commit() {
-        return Err(SpendImportError::Blocked(Box::new(p)));
-    }
-    imports::finish_preview(conn, batch, Ok((&p, p.lines as i64, p.total_pence)))?;
-    let version = imports::get(conn, batch)?.version;
-    let batch = imports::start_commit(conn, batch, version, None)?;
-    let (committed, _) = commit(
+    let batch = imports::start_checked_commit(conn, actor, batch, 1, &settings, None)?;
+    let result = commit(
         conn,
         actor,
         &batch,
@@ -840,8 +824,28 @@ pub fn import_whole(
         &settings,
         Some(order),
         &mut |_, _| {},
-    )?;
-    Ok(committed)
+    );
+    record_failure(conn, batch.id, &result)?;
+    Ok(result?.0)
+}
+
+/// Leaves a batch whose checked commit failed as a preview would: with the
+/// file's figures when rows stopped it, else with the reason.
+fn record_failure(
+    conn: &mut DbConn,
+    batch_id: i64,
+    result: &Result<(Committed, Preview), SpendImportError>,
+) -> Result<(), SpendImportError> {
+    match result {
+        Err(SpendImportError::Blocked(p)) => imports::finish_preview(
+            conn,
+            batch_id,
+            Ok((p.as_ref(), p.lines as i64, p.total_pence)),
+        )?,
+        Err(e) => imports::commit_failed(conn, batch_id, &e.to_string())?,
+        Ok(_) => {}
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -1198,14 +1202,6 @@ fn tracked_commit(
             )
         },
     );
-    match &result {
-        Err(SpendImportError::Blocked(p)) => imports::finish_preview(
-            conn,
-            batch.id,
-            Ok((p.as_ref(), p.lines as i64, p.total_pence)),
-        )?,
-        Err(e) => imports::commit_failed(conn, batch.id, &e.to_string())?,
-        Ok(_) => {}
-    }
+    record_failure(conn, batch.id, &result)?;
     result
 }
