@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::schema::audit_log;
-use super::{now, DbConn};
+use super::{batch_insert, now, DbConn};
 
 diesel::define_sql_function!(fn lower(x: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
@@ -74,21 +74,57 @@ impl<'a> Change<'a> {
     }
 }
 
+/// An audit row as written.
+#[derive(Insertable)]
+#[diesel(table_name = audit_log, treat_none_as_null = true)]
+struct NewRow<'a> {
+    at: NaiveDateTime,
+    actor_user_id: Option<i64>,
+    actor_name: &'a str,
+    action: &'a str,
+    entity_type: &'a str,
+    entity_id: &'a str,
+    institution_id: Option<i64>,
+    summary: &'a str,
+    before_json: Option<String>,
+    after_json: Option<String>,
+}
+
+impl<'a> NewRow<'a> {
+    fn of(actor: &'a Actor, change: &'a Change<'_>, at: NaiveDateTime) -> Self {
+        Self {
+            at,
+            actor_user_id: actor.user_id,
+            actor_name: &actor.name,
+            action: change.action,
+            entity_type: change.entity_type,
+            entity_id: &change.entity_id,
+            institution_id: change.institution_id,
+            summary: &change.summary,
+            before_json: change.before.as_ref().map(ToString::to_string),
+            after_json: change.after.as_ref().map(ToString::to_string),
+        }
+    }
+}
+
 pub fn record(conn: &mut DbConn, actor: &Actor, change: Change<'_>) -> QueryResult<()> {
     diesel::insert_into(audit_log::table)
-        .values((
-            audit_log::at.eq(now()),
-            audit_log::actor_user_id.eq(actor.user_id),
-            audit_log::actor_name.eq(&actor.name),
-            audit_log::action.eq(change.action),
-            audit_log::entity_type.eq(change.entity_type),
-            audit_log::entity_id.eq(&change.entity_id),
-            audit_log::institution_id.eq(change.institution_id),
-            audit_log::summary.eq(&change.summary),
-            audit_log::before_json.eq(change.before.map(|v| v.to_string())),
-            audit_log::after_json.eq(change.after.map(|v| v.to_string())),
-        ))
+        .values(NewRow::of(actor, &change, now()))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Audit rows written per statement by [`record_many`] (ten values each).
+const MANY_PER_STATEMENT: usize = 500;
+
+/// Records many changes by one actor at once, a few hundred rows per
+/// statement: for bulk writes, such as the suppliers a spend file names.
+pub fn record_many(conn: &mut DbConn, actor: &Actor, changes: &[Change<'_>]) -> QueryResult<()> {
+    let at = now();
+    for chunk in changes.chunks(MANY_PER_STATEMENT) {
+        let rows: Vec<NewRow> = chunk.iter().map(|c| NewRow::of(actor, c, at)).collect();
+        batch_insert!(conn, audit_log::table, rows)?;
+    }
     Ok(())
 }
 

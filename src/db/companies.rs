@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::audit::{self, Actor, Change};
 use super::schema::{companies as c, company_releases as r, suppliers as s};
 use super::suppliers::Supplier;
-use super::{now, write_tx, DbConn};
+use super::{batch_insert, now, write_tx, DbConn};
 use crate::domain::supplier::CompanyFacts;
 use crate::import::companies::CompanyRow;
 
@@ -76,11 +76,7 @@ pub fn insert_rows(conn: &mut DbConn, release_id: i64, rows: &[CompanyRow]) -> Q
             )
         })
         .collect();
-    match conn {
-        DbConn::Sqlite(conn) => diesel::insert_into(c::table).values(&values).execute(conn),
-        #[cfg(feature = "postgres")]
-        DbConn::Pg(conn) => diesel::insert_into(c::table).values(&values).execute(conn),
-    }
+    batch_insert!(conn, c::table, &values)
 }
 
 /// Puts a fully loaded release in use, in one transaction with its audit row,

@@ -45,6 +45,20 @@ pub enum DbConn {
 
 pub type DbPool = r2d2::Pool<Manager>;
 
+/// A multi-row insert, on whichever backend the connection is: diesel builds
+/// batch inserts per backend, not through the multi-backend connection.
+/// Evaluates to the `QueryResult<usize>` of the insert.
+macro_rules! batch_insert {
+    ($conn:expr, $table:expr, $rows:expr) => {
+        match $conn {
+            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+            #[cfg(feature = "postgres")]
+            $crate::db::DbConn::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
+        }
+    };
+}
+pub(crate) use batch_insert;
+
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 #[cfg(feature = "postgres")]
 const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::audit::{self, Actor, Change};
 use super::schema::{postcode_releases as r, postcodes as p};
-use super::{now, write_tx, DbConn};
+use super::{batch_insert, now, write_tx, DbConn};
 use crate::import::postcodes::PostcodeRow;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
@@ -101,11 +101,7 @@ pub fn insert_rows(conn: &mut DbConn, release_id: i64, rows: &[PostcodeRow]) -> 
             )
         })
         .collect();
-    match conn {
-        DbConn::Sqlite(c) => diesel::insert_into(p::table).values(&values).execute(c),
-        #[cfg(feature = "postgres")]
-        DbConn::Pg(c) => diesel::insert_into(p::table).values(&values).execute(c),
-    }
+    batch_insert!(conn, p::table, &values)
 }
 
 /// What an import learnt about its release, recorded on activation.

@@ -239,7 +239,7 @@ pub fn insert_new(conn: &mut DbConn, rows: &[LineRow]) -> QueryResult<usize> {
 /// only some) is written as NULL, not carried in the JSON: each value read
 /// from a row's JSON costs about as much as writing the row.
 mod bulk {
-    use chrono::NaiveDate;
+    use chrono::{Datelike, NaiveDate};
     use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
     use diesel::RunQueryDsl;
 
@@ -312,7 +312,8 @@ mod bulk {
             Value::Null => out.write_all(b"null"),
             Value::Int(v) => write!(out, "{v}"),
             Value::Text(v) => serde_json::to_writer(&mut *out, v).map_err(std::io::Error::from),
-            Value::Date(d) => write!(out, "\"{}\"", d.format("%Y-%m-%d")),
+            // ISO form, without chrono's format-string interpreter.
+            Value::Date(d) => write!(out, "\"{:04}-{:02}-{:02}\"", d.year(), d.month(), d.day()),
         };
     }
 

@@ -22,6 +22,7 @@ use crate::db::audit::{self, Actor, Change};
 use crate::db::imports::{self, Batch};
 use crate::db::schema::{supplier_aliases as a, supplier_external_ids as x, suppliers as s};
 use crate::db::spend::{self, LineRow};
+use crate::db::suppliers::NewSupplier;
 use crate::db::{now, suppliers, totals, write_tx, DbConn};
 use crate::domain::ledger::{infer_payment_type, DateOrder, OrderEvidence};
 use crate::domain::money::Pence;
@@ -688,13 +689,14 @@ pub struct Committed {
     pub suppliers_created: i64,
 }
 
+/// The supplier a line names that is not yet on record, to be created under
+/// a reserved id before the line is written.
 fn new_supplier(
     conn: &mut DbConn,
-    actor: &Actor,
+    ids: &mut suppliers::ReservedIds,
     line: &ParsedLine,
     institution_id: i64,
-    file_name: &str,
-) -> Result<i64, SpendImportError> {
+) -> Result<NewSupplier, SpendImportError> {
     let fields = SupplierFields {
         name: line.supplier_name.clone(),
         company_number: line.company_number.clone().unwrap_or_default(),
@@ -721,24 +723,19 @@ fn new_supplier(
             ))
         })
     })?;
-    let created = suppliers::create(
-        conn,
-        actor,
-        &input,
-        Source::Import,
-        &format!("Named in spend file {file_name}"),
-    )?;
-    // A reference the index knew would have resolved the line, so it is new.
-    if let Some(r) = &line.supplier_ref {
-        diesel::insert_into(x::table)
-            .values((
-                x::institution_id.eq(institution_id),
-                x::external_id.eq(r),
-                x::supplier_id.eq(created.id),
-            ))
-            .execute(conn)?;
-    }
-    Ok(created.id)
+    Ok(NewSupplier {
+        id: ids.next(conn)?,
+        input,
+        // A reference the index knew would have resolved the line, so it is new.
+        external_id: line.supplier_ref.clone().map(|r| (institution_id, r)),
+    })
+}
+
+/// Lines read but not yet written, and the suppliers they name that are not
+/// yet on record: written together, suppliers first, by `flush`.
+struct Unwritten {
+    lines: Vec<LineRow>,
+    suppliers: Vec<NewSupplier>,
 }
 
 /// Writes the file's lines in one transaction with the batch's status, the
@@ -866,7 +863,12 @@ fn commit_in(
     let paused = spend::pause_supplier_index(conn, total_bytes / BYTES_PER_LINE)?;
     let mut types = PaymentTypes::default();
     let mut tally = Tally::new(settings);
-    let mut batch: Vec<LineRow> = Vec::with_capacity(INSERT_BATCH);
+    let mut ids = suppliers::ReservedIds::default();
+    let mut unwritten = Unwritten {
+        lines: Vec::with_capacity(INSERT_BATCH),
+        suppliers: Vec::new(),
+    };
+    let evidence = format!("Named in spend file {file_name}");
     let mut out = Committed {
         added: 0,
         skipped: 0,
@@ -881,9 +883,12 @@ fn commit_in(
     // The batch's total, summed as written while no line was skipped.
     let mut summed = Some(0);
     let mut flush = |conn: &mut DbConn,
-                     batch: &mut Vec<LineRow>,
+                     unwritten: &mut Unwritten,
                      out: &mut Committed|
      -> Result<(), SpendImportError> {
+        suppliers::create_many(conn, actor, &unwritten.suppliers, Source::Import, &evidence)?;
+        unwritten.suppliers.clear();
+        let batch = &mut unwritten.lines;
         let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
             return Ok(());
         };
@@ -933,7 +938,9 @@ fn commit_in(
                         (None, Payee::New)
                     }
                     None => {
-                        let id = new_supplier(conn, actor, &line, institution_id, file_name)?;
+                        let new = new_supplier(conn, &mut ids, &line, institution_id)?;
+                        let id = new.id;
+                        unwritten.suppliers.push(new);
                         created.insert(id);
                         index.learn(&line, id);
                         (Some(id), Payee::New)
@@ -945,7 +952,7 @@ fn commit_in(
             if refused {
                 return Ok(());
             }
-            batch.push(LineRow::imported(
+            unwritten.lines.push(LineRow::imported(
                 institution_id,
                 line,
                 supplier,
@@ -956,8 +963,8 @@ fn commit_in(
                 fingerprint,
                 at,
             ));
-            if batch.len() == INSERT_BATCH {
-                flush(conn, &mut batch, &mut out)?;
+            if unwritten.lines.len() == INSERT_BATCH {
+                flush(conn, &mut unwritten, &mut out)?;
             }
             Ok(())
         },
@@ -981,7 +988,7 @@ fn commit_in(
     if !p.can_commit() {
         return Err(SpendImportError::Blocked(Box::new(p)));
     }
-    flush(conn, &mut batch, &mut out)?;
+    flush(conn, &mut unwritten, &mut out)?;
     out.suppliers_created = created.len() as i64;
     if let Some(sql) = paused {
         spend::restore_supplier_index(conn, &sql)?;

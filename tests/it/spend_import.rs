@@ -623,3 +623,126 @@ fn an_import_hands_its_connection_back_with_the_default_cache() {
         assert_eq!(size.cache_size, -2000, "SQLite's default page cache");
     }
 }
+
+#[actix_web::test]
+async fn the_suppliers_a_file_names_are_created_with_their_aliases_provenance_and_audit() {
+    use diesel::prelude::*;
+    use localspend::db::audit::Actor;
+    use localspend::db::schema::{
+        spend_lines as l, supplier_aliases as a, supplier_provenance as p, suppliers as s,
+    };
+    use localspend::db::suppliers;
+    use localspend::domain::supplier::{Source, SupplierFields};
+    use std::fmt::Write;
+
+    let app = spawn_app().await;
+    let inst = app.add_institution("Preston City Council", "E07000123");
+    let (client, clerk) = app.signed_in("clerk", Role::Clerk, Some(inst)).await;
+    let make = |name: &str| {
+        let input = SupplierFields {
+            name: name.into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        app.with_conn(|c| {
+            suppliers::create(c, &Actor::system("test"), &input, Source::Clerk, "")
+                .unwrap()
+                .id
+        })
+    };
+    let known = make("Known Ltd");
+    // More new suppliers than one block of reserved ids and than one
+    // statement writes; one of them named twice.
+    let mut file = String::from("Date,Supplier,Vendor ID,Amount\n13/05/2024,Known Ltd,,1.00\n");
+    for i in 0..600 {
+        writeln!(file, "14/05/2024,New Supplier {i} Ltd,V{i},{}.00", i + 1).unwrap();
+    }
+    file.push_str("15/05/2024,New Supplier 7 Ltd,V7,2.00\n");
+    let (preview, batch) = import(&app, &client, inst, "names.csv", file.as_bytes()).await;
+    assert_eq!((preview.suppliers_matched, preview.suppliers_new), (1, 600));
+    assert_eq!(batch.line_count, 602);
+
+    app.with_conn(|c| {
+        let new: Vec<(i64, String)> = s::table
+            .filter(s::id.ne(known))
+            .select((s::id, s::name))
+            .order(s::id)
+            .load(c)
+            .unwrap();
+        assert_eq!(new.len(), 600);
+        assert!(new.iter().all(|(id, _)| *id > known));
+        // Every line points at the supplier it names.
+        let mismatched: i64 = l::table
+            .left_join(s::table)
+            .filter(
+                s::name
+                    .is_null()
+                    .or(s::name.nullable().ne(l::supplier_name.nullable())),
+            )
+            .count()
+            .get_result(c)
+            .unwrap();
+        assert_eq!(mismatched, 0);
+        let seven = new
+            .iter()
+            .find(|(_, n)| n == "New Supplier 7 Ltd")
+            .unwrap()
+            .0;
+        let lines: i64 = l::table
+            .filter(l::supplier_id.eq(seven))
+            .count()
+            .get_result(c)
+            .unwrap();
+        assert_eq!(lines, 2);
+        assert_eq!(
+            suppliers::external_ids(c, seven).unwrap(),
+            [(inst, "V7".to_owned())]
+        );
+        let aliases = suppliers::aliases(c, seven).unwrap();
+        assert_eq!(aliases.len(), 1);
+        assert_eq!(aliases[0].name, "New Supplier 7 Ltd");
+        let alias_count: i64 = a::table.count().get_result(c).unwrap();
+        assert_eq!(alias_count, 601);
+        let provenance = suppliers::provenance(c, seven).unwrap();
+        assert_eq!(provenance.len(), 1);
+        assert_eq!(
+            (provenance[0].field.as_str(), provenance[0].source.as_str()),
+            ("identity", "import")
+        );
+        assert_eq!(provenance[0].evidence, "Named in spend file names.csv");
+        let with_provenance: Vec<i64> = p::table
+            .filter(p::source.eq("import"))
+            .select(p::supplier_id)
+            .distinct()
+            .load(c)
+            .unwrap();
+        assert_eq!(with_provenance.len(), 600);
+    });
+    let created: Vec<_> = app
+        .audit_rows("supplier")
+        .into_iter()
+        .filter(|r| r.action == "create" && r.actor_user_id == Some(clerk.id))
+        .collect();
+    assert_eq!(created.len(), 600);
+    let seven = created
+        .iter()
+        .find(|r| r.summary == "Created supplier New Supplier 7 Ltd")
+        .unwrap();
+    assert!(seven
+        .after_json
+        .as_deref()
+        .unwrap()
+        .contains("\"version\":1"));
+    // Ids handed out for the file are never handed out again.
+    let later = make("Later Ltd");
+    let top: i64 = app.with_conn(|c| {
+        s::table
+            .filter(s::id.ne(later))
+            .select(diesel::dsl::max(s::id))
+            .first::<Option<i64>>(c)
+            .unwrap()
+            .unwrap()
+    });
+    assert!(later > top, "{later} follows {top}");
+}
