@@ -10,7 +10,7 @@ use super::schema::{payment_type_rules as r, spend_lines as l};
 use super::{now, totals, write_tx, DbConn};
 use crate::domain::spend::PaymentType;
 use crate::error::AppError;
-use crate::import::spend_file::{ParsedLine, Settings};
+use crate::import::spend_file::ParsedLine;
 use serde::Serialize;
 
 use super::suppliers::LocationFilter;
@@ -124,7 +124,7 @@ pub struct LineRow {
     pub invoice_date: Option<NaiveDate>,
     pub amount_pence: i64,
     pub irrecoverable_vat_pence: Option<i64>,
-    pub vat_basis: String,
+    pub vat_basis: &'static str,
     pub supplier_id: Option<i64>,
     pub supplier_name: String,
     pub redacted: bool,
@@ -135,9 +135,9 @@ pub struct LineRow {
     pub expense_code: Option<String>,
     pub category: Option<String>,
     pub description: Option<String>,
-    pub capital_revenue: Option<String>,
+    pub capital_revenue: Option<&'static str>,
     pub purchase_card: bool,
-    pub payment_type: String,
+    pub payment_type: &'static str,
     pub import_batch_id: Option<i64>,
     pub import_row: Option<i64>,
     pub entered_by: Option<i64>,
@@ -146,27 +146,33 @@ pub struct LineRow {
     pub fingerprint: Option<i64>,
 }
 
+/// What every line of an import batch shares.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchShared {
+    pub institution_id: i64,
+    pub batch_id: i64,
+    pub vat_basis: &'static str,
+    pub purchase_card: bool,
+    pub at: NaiveDateTime,
+}
+
 impl LineRow {
     /// A line read from row `row` of an import batch's file.
-    #[allow(clippy::too_many_arguments)]
     pub fn imported(
-        institution_id: i64,
+        batch: &BatchShared,
         line: ParsedLine,
         supplier_id: Option<i64>,
-        payment_type: &str,
-        settings: &Settings,
-        batch_id: i64,
+        payment_type: &'static str,
         row: u64,
         fingerprint: i64,
-        at: NaiveDateTime,
     ) -> Self {
         Self {
-            institution_id,
+            institution_id: batch.institution_id,
             payment_date: line.payment_date,
             invoice_date: line.invoice_date,
             amount_pence: line.amount,
             irrecoverable_vat_pence: line.irrecoverable_vat,
-            vat_basis: settings.vat_basis.clone(),
+            vat_basis: batch.vat_basis,
             supplier_id,
             supplier_name: line.supplier_name,
             redacted: line.redacted,
@@ -177,14 +183,14 @@ impl LineRow {
             expense_code: line.expense_code,
             category: line.category,
             description: line.description,
-            capital_revenue: line.capital_revenue.map(str::to_owned),
-            purchase_card: settings.purchase_card,
-            payment_type: payment_type.to_owned(),
-            import_batch_id: Some(batch_id),
+            capital_revenue: line.capital_revenue,
+            purchase_card: batch.purchase_card,
+            payment_type,
+            import_batch_id: Some(batch.batch_id),
             import_row: Some(row as i64),
             entered_by: None,
-            created_at: at,
-            updated_at: at,
+            created_at: batch.at,
+            updated_at: batch.at,
             fingerprint: Some(fingerprint),
         }
     }
@@ -298,8 +304,8 @@ mod bulk {
             text(&r.expense_code),
             text(&r.category),
             text(&r.description),
-            text(&r.capital_revenue),
-            Value::Text(&r.payment_type),
+            r.capital_revenue.map_or(Value::Null, Value::Text),
+            Value::Text(r.payment_type),
             int(r.import_row),
             int(r.fingerprint),
         ]
@@ -390,7 +396,7 @@ mod bulk {
         diesel::sql_query(sql)
             .bind::<Text, _>(json)
             .bind::<BigInt, _>(shared.institution_id)
-            .bind::<Text, _>(&shared.vat_basis)
+            .bind::<Text, _>(shared.vat_basis)
             .bind::<Bool, _>(shared.purchase_card)
             .bind::<Nullable<BigInt>, _>(shared.import_batch_id)
             .bind::<Nullable<BigInt>, _>(shared.entered_by)

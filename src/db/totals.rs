@@ -93,10 +93,10 @@ pub fn remove(conn: &mut DbConn, lines: Lines<'_>) -> QueryResult<()> {
 /// added in one go at the end: per (institution, financial year, supplier
 /// key), the (payment type, VAT basis, pence, lines) met.
 #[derive(Debug, Default)]
-pub struct Pending(HashMap<(i64, i32, i64), Vec<PendingCell>>);
+pub struct Pending(HashMap<(i64, i32, i64), Vec<PendingCell>, foldhash::fast::RandomState>);
 
 /// Payment type, VAT basis, pence, lines.
-type PendingCell = (String, String, i64, i64);
+type PendingCell = (&'static str, &'static str, i64, i64);
 
 impl Pending {
     pub fn count(&mut self, line: &super::spend::LineRow) {
@@ -116,12 +116,7 @@ impl Pending {
                 c.2 += line.amount_pence;
                 c.3 += 1;
             }
-            None => cells.push((
-                line.payment_type.clone(),
-                line.vat_basis.clone(),
-                line.amount_pence,
-                1,
-            )),
+            None => cells.push((line.payment_type, line.vat_basis, line.amount_pence, 1)),
         }
     }
 
@@ -148,8 +143,8 @@ impl Pending {
             .bind::<BigInt, _>(institution_id)
             .bind::<Integer, _>(fy)
             .bind::<BigInt, _>(supplier_key)
-            .bind::<Text, _>(&payment_type)
-            .bind::<Text, _>(&vat_basis)
+            .bind::<Text, _>(payment_type)
+            .bind::<Text, _>(vat_basis)
             .bind::<BigInt, _>(pence)
             .bind::<BigInt, _>(lines)
             .execute(conn)?;

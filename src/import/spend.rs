@@ -4,10 +4,10 @@
 //! an earlier import (same fingerprint) is skipped, so re-importing the same
 //! or an overlapping file adds nothing twice.
 
-use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
+use std::sync::mpsc::Receiver;
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -26,10 +26,16 @@ use crate::db::suppliers::NewSupplier;
 use crate::db::{now, suppliers, totals, write_tx, DbConn};
 use crate::domain::ledger::{infer_payment_type, DateOrder, OrderEvidence};
 use crate::domain::money::Pence;
+use crate::domain::spend::VatBasis;
 use crate::domain::supplier::{
     match_key, normalise_company_number, normalise_name, Source, SupplierFields,
 };
 use crate::error::AppError;
+
+/// The import looks its maps up for every line: a fast hash, seeded at
+/// random per process, costs a fraction of the standard library's SipHash.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// Rows listed by name in a preview; beyond this only the count is kept.
 const LISTED: usize = 1_000;
@@ -169,11 +175,11 @@ impl SupplierIndex {
             .load(conn)?;
         let mut index = Self {
             by_ref: refs.into_iter().collect(),
-            by_company: HashMap::new(),
-            by_name: HashMap::new(),
-            by_key: HashMap::new(),
-            public_bodies: HashSet::new(),
-            memo: HashMap::new(),
+            by_company: HashMap::default(),
+            by_name: HashMap::default(),
+            by_key: HashMap::default(),
+            public_bodies: HashSet::default(),
+            memo: HashMap::default(),
             stand_ins: 0,
         };
         for (id, key, company, public) in live {
@@ -332,11 +338,16 @@ type Handed = Result<(Vec<(u64, Row, OrderEvidence, i64)>, u64), ReadError>;
 /// rows), so that parsing overlaps the database work. The
 /// channel is bounded: memory stays flat however far ahead the reader is.
 /// If `on_row` stops with an error, the reader stops too.
-fn read_rows_alongside<E: From<ReadError>>(
+///
+/// What the writer has finished with can be sent back on `spent` to be
+/// dropped by the reader, which allocated it: freeing memory on the thread
+/// that allocated it is cheaper, and the writer is the busier of the two.
+fn read_rows_alongside<E: From<ReadError>, T: Send>(
     path: &Path,
     layout: &Layout,
     settings: &Settings,
     order: DateOrder,
+    spent: Option<Receiver<T>>,
     on_row: &mut dyn FnMut(u64, Row, OrderEvidence, i64) -> Result<(), E>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), E> {
@@ -363,6 +374,11 @@ fn read_rows_alongside<E: From<ReadError>>(
                             // The writer has stopped: so does the reader.
                             tx.send(Ok((full, bytes.get())))
                                 .map_err(|_| ReadError::Io("stopped".into()))?;
+                            if let Some(spent) = &spent {
+                                while let Ok(done) = spent.try_recv() {
+                                    drop(done);
+                                }
+                            }
                         }
                         Ok(())
                     },
@@ -434,8 +450,8 @@ impl Tally {
         Self {
             p: Preview::default(),
             evidence: OrderEvidence::default(),
-            matched: HashSet::new(),
-            by_type: HashMap::new(),
+            matched: HashSet::default(),
+            by_type: HashMap::default(),
             today: chrono::Utc::now().date_naive(),
             period: settings.period,
         }
@@ -638,11 +654,12 @@ fn preview_pass(
     let mut pending: Vec<(NaiveDate, i64)> = Vec::new();
     let mut tally = Tally::new(settings);
     let mut already_recorded = 0;
-    read_rows_alongside::<SpendImportError>(
+    read_rows_alongside::<SpendImportError, _>(
         path,
         layout,
         settings,
         order,
+        None::<Receiver<()>>,
         &mut |row, parsed, e, fingerprint| {
             let Some(line) = tally.take(row, parsed, e) else {
                 return Ok(());
@@ -869,14 +886,24 @@ fn commit_in(
         suppliers: Vec::new(),
     };
     let evidence = format!("Named in spend file {file_name}");
+    let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Vec<LineRow>>();
     let mut out = Committed {
         added: 0,
         skipped: 0,
         total_pence: 0,
         suppliers_created: 0,
     };
-    let mut created: HashSet<i64> = HashSet::new();
-    let at = now();
+    let mut created: HashSet<i64> = HashSet::default();
+    let shared = spend::BatchShared {
+        institution_id,
+        batch_id,
+        // As the mapping form reads it.
+        vat_basis: VatBasis::from_code(&settings.vat_basis)
+            .unwrap_or(VatBasis::Unknown)
+            .code(),
+        purchase_card: settings.purchase_card,
+        at: now(),
+    };
     // The report totals: counted here when every line of a batch went in,
     // read back from the table when some were already on record.
     let mut pending = totals::Pending::default();
@@ -911,14 +938,16 @@ fn commit_in(
         }
         out.added += added as i64;
         out.skipped += (batch.len() - added) as i64;
-        batch.clear();
+        // Dropped by the reader, if it is still reading.
+        let _ = spent_tx.send(std::mem::replace(batch, Vec::with_capacity(INSERT_BATCH)));
         Ok(())
     };
-    read_rows_alongside::<SpendImportError>(
+    read_rows_alongside::<SpendImportError, _>(
         path,
         layout,
         settings,
         order.unwrap_or(DateOrder::DayFirst),
+        Some(spent_rx),
         &mut |row, parsed, e, fingerprint| {
             let Some(line) = tally.take(row, parsed, e) else {
                 return Ok(());
@@ -953,15 +982,12 @@ fn commit_in(
                 return Ok(());
             }
             unwritten.lines.push(LineRow::imported(
-                institution_id,
+                &shared,
                 line,
                 supplier,
                 payment_type,
-                settings,
-                batch_id,
                 row,
                 fingerprint,
-                at,
             ));
             if unwritten.lines.len() == INSERT_BATCH {
                 flush(conn, &mut unwritten, &mut out)?;
