@@ -201,13 +201,51 @@ impl LineRow {
 #[cfg(feature = "postgres")]
 const PG_BATCH: usize = 500;
 
+/// Lines to insert together, with what SQLite's bulk load needs built in
+/// advance: an import builds it on the thread that reads the file, so that
+/// the one writing to the database has less to do.
+pub struct LineBatch {
+    pub rows: Vec<LineRow>,
+    /// The statement and its JSON, when every row shares what is bound once.
+    sqlite: Option<(String, String)>,
+}
+
+impl LineBatch {
+    pub fn new(rows: Vec<LineRow>, for_sqlite: bool) -> Self {
+        let sqlite = if for_sqlite {
+            bulk::shared_json(&rows)
+        } else {
+            None
+        };
+        Self { rows, sqlite }
+    }
+}
+
 /// Inserts lines, skipping any whose fingerprint a live line of the same
 /// institution already has (same date). Returns how many were added.
 pub fn insert_new(conn: &mut DbConn, rows: &[LineRow]) -> QueryResult<usize> {
+    let json = match conn {
+        DbConn::Sqlite(_) => bulk::shared_json(rows),
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(_) => None,
+    };
+    insert(conn, rows, json.as_ref())
+}
+
+/// [`insert_new`] for a batch prepared in advance.
+pub fn insert_batch(conn: &mut DbConn, batch: &LineBatch) -> QueryResult<usize> {
+    insert(conn, &batch.rows, batch.sqlite.as_ref())
+}
+
+fn insert(
+    conn: &mut DbConn,
+    rows: &[LineRow],
+    json: Option<&(String, String)>,
+) -> QueryResult<usize> {
     match conn {
         DbConn::Sqlite(c) => {
-            if let Some((sql, json)) = bulk::shared_json(rows) {
-                return bulk::insert_sqlite(c, &sql, &rows[0], &json);
+            if let (Some((sql, json)), Some(first)) = (json, rows.first()) {
+                return bulk::insert_sqlite(c, sql, first, json);
             }
             let mut added = 0;
             for chunk in rows.chunks(200) {

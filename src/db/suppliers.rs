@@ -311,15 +311,15 @@ pub fn create(
 }
 
 /// Ids for suppliers to be created later in the same transaction by
-/// [`create_many`], so that what refers to them can be prepared first.
+/// [`create_many`], so that what refers to them can be prepared first
+/// (an import matches a file's suppliers on the thread that reads it).
 ///
-/// On PostgreSQL they are drawn from the table's sequence, a block at a
-/// time, and are never handed out twice. On SQLite they follow the highest
-/// id ever used, which holds only while this transaction keeps the write
-/// lock ([`write_tx`]): no other connection can create a supplier meanwhile.
+/// On PostgreSQL they are drawn from the table's sequence and are never
+/// handed out twice. On SQLite they follow the highest id ever used, which
+/// holds only while this transaction keeps the write lock ([`write_tx`]):
+/// no other connection can create a supplier meanwhile.
 #[derive(Debug, Default)]
 pub struct ReservedIds {
-    free: std::collections::VecDeque<i64>,
     last: i64,
 }
 
@@ -327,26 +327,15 @@ pub struct ReservedIds {
 const ID_BLOCK: i64 = 256;
 
 impl ReservedIds {
-    pub fn next(&mut self, conn: &mut DbConn) -> QueryResult<i64> {
-        if self.free.is_empty() {
-            self.reserve(conn)?;
-        }
-        let id = self
-            .free
-            .pop_front()
-            .ok_or(diesel::result::Error::NotFound)?;
-        self.last = id;
-        Ok(id)
-    }
-
-    fn reserve(&mut self, conn: &mut DbConn) -> QueryResult<()> {
+    /// The next block of ids, in ascending order.
+    pub fn block(&mut self, conn: &mut DbConn) -> QueryResult<Vec<i64>> {
         use diesel::sql_types::BigInt;
         #[derive(QueryableByName)]
         struct Id {
             #[diesel(sql_type = BigInt)]
             id: i64,
         }
-        let ids: Vec<Id> = match conn {
+        let ids: Vec<i64> = match conn {
             DbConn::Sqlite(c) => {
                 // AUTOINCREMENT never reuses an id, even a deleted row's.
                 let top: Id = diesel::sql_query(
@@ -355,7 +344,7 @@ impl ReservedIds {
                 )
                 .get_result(c)?;
                 let from = top.id.max(self.last) + 1;
-                (from..from + ID_BLOCK).map(|id| Id { id }).collect()
+                (from..from + ID_BLOCK).collect()
             }
             #[cfg(feature = "postgres")]
             DbConn::Pg(c) => diesel::sql_query(
@@ -363,10 +352,13 @@ impl ReservedIds {
                  FROM generate_series(1, $1)",
             )
             .bind::<BigInt, _>(ID_BLOCK)
-            .load(c)?,
+            .load::<Id>(c)?
+            .into_iter()
+            .map(|i| i.id)
+            .collect(),
         };
-        self.free.extend(ids.into_iter().map(|i| i.id));
-        Ok(())
+        self.last = ids.iter().copied().max().unwrap_or(self.last);
+        Ok(ids)
     }
 }
 

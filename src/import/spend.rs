@@ -7,7 +7,7 @@
 use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
-use std::sync::mpsc::Receiver;
+use std::sync::mpsc::{Receiver, SyncSender};
 
 use chrono::NaiveDate;
 use diesel::prelude::*;
@@ -338,16 +338,11 @@ type Handed = Result<(Vec<(u64, Row, OrderEvidence, i64)>, u64), ReadError>;
 /// rows), so that parsing overlaps the database work. The
 /// channel is bounded: memory stays flat however far ahead the reader is.
 /// If `on_row` stops with an error, the reader stops too.
-///
-/// What the writer has finished with can be sent back on `spent` to be
-/// dropped by the reader, which allocated it: freeing memory on the thread
-/// that allocated it is cheaper, and the writer is the busier of the two.
-fn read_rows_alongside<E: From<ReadError>, T: Send>(
+fn read_rows_alongside<E: From<ReadError>>(
     path: &Path,
     layout: &Layout,
     settings: &Settings,
     order: DateOrder,
-    spent: Option<Receiver<T>>,
     on_row: &mut dyn FnMut(u64, Row, OrderEvidence, i64) -> Result<(), E>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), E> {
@@ -374,11 +369,6 @@ fn read_rows_alongside<E: From<ReadError>, T: Send>(
                             // The writer has stopped: so does the reader.
                             tx.send(Ok((full, bytes.get())))
                                 .map_err(|_| ReadError::Io("stopped".into()))?;
-                            if let Some(spent) = &spent {
-                                while let Ok(done) = spent.try_recv() {
-                                    drop(done);
-                                }
-                            }
                         }
                         Ok(())
                     },
@@ -654,12 +644,11 @@ fn preview_pass(
     let mut pending: Vec<(NaiveDate, i64)> = Vec::new();
     let mut tally = Tally::new(settings);
     let mut already_recorded = 0;
-    read_rows_alongside::<SpendImportError, _>(
+    read_rows_alongside::<SpendImportError>(
         path,
         layout,
         settings,
         order,
-        None::<Receiver<()>>,
         &mut |row, parsed, e, fingerprint| {
             let Some(line) = tally.take(row, parsed, e) else {
                 return Ok(());
@@ -709,8 +698,7 @@ pub struct Committed {
 /// The supplier a line names that is not yet on record, to be created under
 /// a reserved id before the line is written.
 fn new_supplier(
-    conn: &mut DbConn,
-    ids: &mut suppliers::ReservedIds,
+    id: i64,
     line: &ParsedLine,
     institution_id: i64,
 ) -> Result<NewSupplier, SpendImportError> {
@@ -741,18 +729,149 @@ fn new_supplier(
         })
     })?;
     Ok(NewSupplier {
-        id: ids.next(conn)?,
+        id,
         input,
         // A reference the index knew would have resolved the line, so it is new.
         external_id: line.supplier_ref.clone().map(|r| (institution_id, r)),
     })
 }
 
-/// Lines read but not yet written, and the suppliers they name that are not
-/// yet on record: written together, suppliers first, by `flush`.
+/// Lines ready to write, and the suppliers they name that are not yet on
+/// record (written first).
 struct Unwritten {
-    lines: Vec<LineRow>,
+    lines: spend::LineBatch,
     suppliers: Vec<NewSupplier>,
+}
+
+/// What the reading thread hands the writing one during a commit.
+enum Handoff {
+    Write(Unwritten),
+    /// The reader has run out of supplier ids: reserve more and send them.
+    NeedIds,
+    /// Bytes of the file read so far.
+    Read(u64),
+}
+
+/// What the reading thread knows at the end of the file: the file's
+/// figures, how many suppliers it named that are new, and the last lines,
+/// written only if the file can be committed.
+struct Staged {
+    tally: Tally,
+    created: usize,
+    last: Unwritten,
+}
+
+/// The commit's reading side, on a thread of its own: reads and parses the
+/// file, matches each line's supplier, works out its payment type, tallies
+/// what a preview would show, and hands the lines over in batches, built
+/// for the database they go to. Lines naming a supplier not on record get
+/// an id reserved by the writing thread ([`Handoff::NeedIds`]).
+#[allow(clippy::too_many_arguments)]
+fn stage(
+    path: &Path,
+    layout: &Layout,
+    settings: &Settings,
+    order: DateOrder,
+    mut index: SupplierIndex,
+    shared: spend::BatchShared,
+    for_sqlite: bool,
+    to_writer: &SyncSender<Handoff>,
+    ids: &Receiver<Vec<i64>>,
+    spent: &Receiver<Vec<LineRow>>,
+) -> Result<Staged, SpendImportError> {
+    // The writer has stopped (with its own error, which is the one reported).
+    let stopped = || SpendImportError::Refused("the writing stopped".into());
+    let mut tally = Tally::new(settings);
+    let mut types = PaymentTypes::default();
+    let mut fingerprints = Fingerprints::default();
+    let mut created: HashSet<i64> = HashSet::default();
+    let mut free_ids = std::collections::VecDeque::new();
+    let mut lines: Vec<LineRow> = Vec::with_capacity(INSERT_BATCH);
+    let mut new_suppliers: Vec<NewSupplier> = Vec::new();
+    let mut reader = open(path)?;
+    read_rows::<SpendImportError>(
+        &mut reader,
+        layout,
+        settings,
+        order,
+        &mut |row, parsed, e| {
+            let fingerprint = match &parsed {
+                Row::Line(line) => fingerprints.next(line),
+                _ => 0,
+            };
+            let Some(line) = tally.take(row, parsed, e) else {
+                return Ok(());
+            };
+            // Once a row cannot be read nothing more is written; the rest
+            // of the file is still read, to list every such row.
+            let refused = tally.p.rejected_count > 0;
+            let (supplier, payee) = if line.redacted {
+                (None, Payee::Withheld)
+            } else {
+                match index.resolve(&line) {
+                    Some(id) if id < 0 => (None, Payee::NewAgain),
+                    Some(id) if created.contains(&id) => (Some(id), Payee::NewAgain),
+                    Some(id) => (Some(id), Payee::Known(id)),
+                    None if refused => {
+                        index.stand_in(&line);
+                        (None, Payee::New)
+                    }
+                    None => {
+                        if free_ids.is_empty() {
+                            to_writer.send(Handoff::NeedIds).map_err(|_| stopped())?;
+                            free_ids.extend(ids.recv().map_err(|_| stopped())?);
+                        }
+                        let id = free_ids.pop_front().ok_or_else(stopped)?;
+                        new_suppliers.push(new_supplier(id, &line, shared.institution_id)?);
+                        created.insert(id);
+                        index.learn(&line, id);
+                        (Some(id), Payee::New)
+                    }
+                }
+            };
+            let payment_type = types.of(&line, supplier, &index);
+            tally.line(row, &line, payee, payment_type);
+            if refused {
+                return Ok(());
+            }
+            lines.push(LineRow::imported(
+                &shared,
+                line,
+                supplier,
+                payment_type,
+                row,
+                fingerprint,
+            ));
+            if lines.len() == INSERT_BATCH {
+                let full = std::mem::replace(&mut lines, Vec::with_capacity(INSERT_BATCH));
+                let batch = Unwritten {
+                    lines: spend::LineBatch::new(full, for_sqlite),
+                    suppliers: std::mem::take(&mut new_suppliers),
+                };
+                to_writer
+                    .send(Handoff::Write(batch))
+                    .map_err(|_| stopped())?;
+                // Lines the writer has finished with are freed here, where
+                // they were allocated: cheaper, and the writer is busier.
+                while let Ok(done) = spent.try_recv() {
+                    drop(done);
+                }
+            }
+            Ok(())
+        },
+        &mut |bytes| {
+            // A stopped writer is noticed at the next batch.
+            let _ = to_writer.send(Handoff::Read(bytes));
+        },
+    )?;
+    Ok(Staged {
+        tally,
+        created: created.len(),
+        last: Unwritten {
+            lines: spend::LineBatch::new(lines, for_sqlite),
+            suppliers: new_suppliers,
+        },
+    })
 }
 
 /// Writes the file's lines in one transaction with the batch's status, the
@@ -876,24 +995,17 @@ fn commit_in(
     let (batch_id, institution_id, file_name) =
         (import.id, import.institution_id, import.file_name.as_str());
     let total_bytes = file_size(path);
-    let mut index = SupplierIndex::load(conn, institution_id)?;
+    let index = SupplierIndex::load(conn, institution_id)?;
     let paused = spend::pause_supplier_index(conn, total_bytes / BYTES_PER_LINE)?;
-    let mut types = PaymentTypes::default();
-    let mut tally = Tally::new(settings);
+    let for_sqlite = crate::db::backend_name(conn) == "sqlite";
     let mut ids = suppliers::ReservedIds::default();
-    let mut unwritten = Unwritten {
-        lines: Vec::with_capacity(INSERT_BATCH),
-        suppliers: Vec::new(),
-    };
     let evidence = format!("Named in spend file {file_name}");
-    let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Vec<LineRow>>();
     let mut out = Committed {
         added: 0,
         skipped: 0,
         total_pence: 0,
         suppliers_created: 0,
     };
-    let mut created: HashSet<i64> = HashSet::default();
     let shared = spend::BatchShared {
         institution_id,
         batch_id,
@@ -909,19 +1021,16 @@ fn commit_in(
     let mut pending = totals::Pending::default();
     // The batch's total, summed as written while no line was skipped.
     let mut summed = Some(0);
-    let mut flush = |conn: &mut DbConn,
-                     unwritten: &mut Unwritten,
-                     out: &mut Committed|
-     -> Result<(), SpendImportError> {
+    let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Vec<LineRow>>();
+    let mut flush = |conn: &mut DbConn, unwritten: Unwritten| -> Result<(), SpendImportError> {
         suppliers::create_many(conn, actor, &unwritten.suppliers, Source::Import, &evidence)?;
-        unwritten.suppliers.clear();
-        let batch = &mut unwritten.lines;
+        let batch = &unwritten.lines.rows;
         let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
             return Ok(());
         };
-        let added = spend::insert_new(conn, batch)?;
+        let added = spend::insert_batch(conn, &unwritten.lines)?;
         if added == batch.len() {
-            for r in batch.iter() {
+            for r in batch {
                 pending.count(r);
             }
             summed = summed.map(|t| t + batch.iter().map(|r| r.amount_pence).sum::<i64>());
@@ -938,64 +1047,61 @@ fn commit_in(
         }
         out.added += added as i64;
         out.skipped += (batch.len() - added) as i64;
-        // Dropped by the reader, if it is still reading.
-        let _ = spent_tx.send(std::mem::replace(batch, Vec::with_capacity(INSERT_BATCH)));
+        // Freed by the reader, if it is still reading.
+        let _ = spent_tx.send(unwritten.lines.rows);
         Ok(())
     };
-    read_rows_alongside::<SpendImportError, _>(
-        path,
-        layout,
-        settings,
-        order.unwrap_or(DateOrder::DayFirst),
-        Some(spent_rx),
-        &mut |row, parsed, e, fingerprint| {
-            let Some(line) = tally.take(row, parsed, e) else {
-                return Ok(());
-            };
-            // Once a row cannot be read nothing more is written; the rest
-            // of the file is still read, to list every such row.
-            let refused = tally.p.rejected_count > 0;
-            let (supplier, payee) = if line.redacted {
-                (None, Payee::Withheld)
-            } else {
-                match index.resolve(&line) {
-                    Some(id) if id < 0 => (None, Payee::NewAgain),
-                    Some(id) if created.contains(&id) => (Some(id), Payee::NewAgain),
-                    Some(id) => (Some(id), Payee::Known(id)),
-                    None if refused => {
-                        index.stand_in(&line);
-                        (None, Payee::New)
-                    }
-                    None => {
-                        let new = new_supplier(conn, &mut ids, &line, institution_id)?;
-                        let id = new.id;
-                        unwritten.suppliers.push(new);
-                        created.insert(id);
-                        index.learn(&line, id);
-                        (Some(id), Payee::New)
-                    }
+    let (to_writer, from_reader) = std::sync::mpsc::sync_channel::<Handoff>(4);
+    let (ids_tx, ids_rx) = std::sync::mpsc::sync_channel::<Vec<i64>>(1);
+    let staged = std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            stage(
+                path,
+                layout,
+                settings,
+                order.unwrap_or(DateOrder::DayFirst),
+                index,
+                shared,
+                for_sqlite,
+                &to_writer,
+                &ids_rx,
+                &spent_rx,
+            )
+        });
+        let mut written = Ok(());
+        for handed in &from_reader {
+            let step = match handed {
+                Handoff::Write(unwritten) => flush(conn, unwritten),
+                Handoff::NeedIds => ids
+                    .block(conn)
+                    .map(|block| {
+                        // A stopped reader needs no ids.
+                        let _ = ids_tx.send(block);
+                    })
+                    .map_err(SpendImportError::from),
+                Handoff::Read(bytes) => {
+                    progress(bytes, total_bytes);
+                    Ok(())
                 }
             };
-            let payment_type = types.of(&line, supplier, &index);
-            tally.line(row, &line, payee, payment_type);
-            if refused {
-                return Ok(());
+            if step.is_err() {
+                written = step;
+                break;
             }
-            unwritten.lines.push(LineRow::imported(
-                &shared,
-                line,
-                supplier,
-                payment_type,
-                row,
-                fingerprint,
-            ));
-            if unwritten.lines.len() == INSERT_BATCH {
-                flush(conn, &mut unwritten, &mut out)?;
-            }
-            Ok(())
-        },
-        &mut |bytes| progress(bytes, total_bytes),
-    )?;
+        }
+        // A reader still sending or waiting for ids stops.
+        drop(from_reader);
+        drop(ids_tx);
+        let staged = reader
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        written.and(staged)
+    })?;
+    let Staged {
+        tally,
+        created,
+        last,
+    } = staged;
     let (mut p, evidence) = tally.finish();
     match order {
         Some(order) => p.date_order = Some(order),
@@ -1014,8 +1120,8 @@ fn commit_in(
     if !p.can_commit() {
         return Err(SpendImportError::Blocked(Box::new(p)));
     }
-    flush(conn, &mut unwritten, &mut out)?;
-    out.suppliers_created = created.len() as i64;
+    flush(conn, last)?;
+    out.suppliers_created = created as i64;
     if let Some(sql) = paused {
         spend::restore_supplier_index(conn, &sql)?;
     }

@@ -746,3 +746,85 @@ async fn the_suppliers_a_file_names_are_created_with_their_aliases_provenance_an
     });
     assert!(later > top, "{later} follows {top}");
 }
+
+#[test]
+fn a_write_that_fails_midway_leaves_nothing_and_stops_the_reading() {
+    use diesel::prelude::*;
+    use diesel::sql_types::BigInt;
+    use localspend::db::audit::Actor;
+    use localspend::db::DbConn;
+    use std::fmt::Write;
+
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = BigInt)]
+        n: i64,
+    }
+    let count = |c: &mut DbConn, table: &str| -> i64 {
+        diesel::sql_query(format!("SELECT COUNT(*) AS n FROM {table}"))
+            .get_result::<Count>(c)
+            .unwrap()
+            .n
+    };
+
+    let (db, pool) = crate::common::prepared_database();
+    let inst = crate::common::add_preston(&db.url);
+    let mut conn = pool.get().unwrap();
+    // The database refuses the second batch of lines, after the first went in.
+    let refuse = if localspend::db::backend_name(&conn) == "sqlite" {
+        vec![
+            "CREATE TRIGGER refuse_late_rows BEFORE INSERT ON spend_lines \
+             WHEN NEW.import_row > 15000 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
+                .to_owned(),
+        ]
+    } else {
+        vec![
+            "CREATE FUNCTION refuse_late_rows() RETURNS trigger AS $$ BEGIN \
+             IF NEW.import_row > 15000 THEN RAISE EXCEPTION 'refused by the test'; END IF; \
+             RETURN NEW; END $$ LANGUAGE plpgsql"
+                .to_owned(),
+            "CREATE TRIGGER refuse_late_rows BEFORE INSERT ON spend_lines \
+             FOR EACH ROW EXECUTE FUNCTION refuse_late_rows()"
+                .to_owned(),
+        ]
+    };
+    for sql in refuse {
+        diesel::sql_query(sql).execute(&mut *conn).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("year.csv");
+    // 25,000 lines naming 700 suppliers: several blocks of reserved ids.
+    let mut file = String::from("Date,Supplier,Amount\n");
+    for i in 0..25_000 {
+        writeln!(file, "14/04/2021,Supplier {} Ltd,{}.00", i % 700, i + 1).unwrap();
+    }
+    std::fs::write(&path, file).unwrap();
+
+    // On a thread, so that a reader and writer left waiting on each other
+    // fail the test instead of hanging it.
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let importing = std::thread::spawn(move || {
+        let result = localspend::import::spend::import_whole(
+            &mut conn,
+            &Actor::system("test"),
+            inst,
+            &path,
+            localspend::domain::ledger::DateOrder::DayFirst,
+        );
+        done_tx.send(result.map_err(|e| e.to_string())).unwrap();
+        conn
+    });
+    let result = done_rx
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("the import ends");
+    let mut conn = importing.join().unwrap();
+    let message = result.unwrap_err();
+    assert!(message.contains("refused by the test"), "{message}");
+    assert_eq!(count(&mut conn, "spend_lines"), 0, "no line is kept");
+    assert_eq!(count(&mut conn, "suppliers"), 0, "no supplier is kept");
+    assert_eq!(count(&mut conn, "spend_totals"), 0);
+    let batches = imports::recent(&mut conn, Some(inst), 10).unwrap();
+    assert_eq!(batches.len(), 1);
+    assert_eq!(batches[0].status, status::PREVIEWED);
+    assert!(batches[0].message.contains("refused by the test"));
+}
