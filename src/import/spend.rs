@@ -252,6 +252,14 @@ struct Fingerprints {
 }
 
 impl Fingerprints {
+    /// A line's fingerprint; 0 for any other row.
+    fn of(&mut self, row: &Row) -> i64 {
+        match row {
+            Row::Line(line) => self.next(line),
+            _ => 0,
+        }
+    }
+
     fn next(&mut self, line: &ParsedLine) -> i64 {
         use chrono::Datelike;
         let name = match self.names.get(&line.supplier_name) {
@@ -359,10 +367,7 @@ fn read_rows_alongside<E: From<ReadError>>(
                     settings,
                     order,
                     &mut |row, parsed, evidence| {
-                        let fingerprint = match &parsed {
-                            Row::Line(line) => fingerprints.next(line),
-                            _ => 0,
-                        };
+                        let fingerprint = fingerprints.of(&parsed);
                         rows.push((row, parsed, evidence, fingerprint));
                         if rows.len() == HAND_OVER {
                             let full = std::mem::replace(&mut rows, Vec::with_capacity(HAND_OVER));
@@ -795,10 +800,7 @@ fn stage(
         settings,
         order,
         &mut |row, parsed, e| {
-            let fingerprint = match &parsed {
-                Row::Line(line) => fingerprints.next(line),
-                _ => 0,
-            };
+            let fingerprint = fingerprints.of(&parsed);
             let Some(line) = tally.take(row, parsed, e) else {
                 return Ok(());
             };
