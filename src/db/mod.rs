@@ -47,13 +47,20 @@ pub type DbPool = r2d2::Pool<Manager>;
 
 /// A multi-row insert, on whichever backend the connection is: diesel builds
 /// batch inserts per backend, not through the multi-backend connection.
-/// Evaluates to the `QueryResult<usize>` of the insert.
+/// What follows the rows (such as an `.on_conflict(…)` clause) is added to
+/// the statement. Evaluates to the `QueryResult<usize>` of the insert.
 macro_rules! batch_insert {
-    ($conn:expr, $table:expr, $rows:expr) => {
+    ($conn:expr, $table:expr, $rows:expr $(, $($clause:tt)+)?) => {
         match $conn {
-            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::db::DbConn::Sqlite(c) => diesel::insert_into($table)
+                .values($rows)
+                $($($clause)+)?
+                .execute(c),
             #[cfg(feature = "postgres")]
-            $crate::db::DbConn::Pg(c) => diesel::insert_into($table).values($rows).execute(c),
+            $crate::db::DbConn::Pg(c) => diesel::insert_into($table)
+                .values($rows)
+                $($($clause)+)?
+                .execute(c),
         }
     };
 }

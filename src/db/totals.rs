@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Integer, Text};
 
-use super::DbConn;
+use super::{batch_insert, DbConn};
 
 /// Which lines a change touches.
 #[derive(Debug, Clone, Copy)]
@@ -131,23 +131,39 @@ impl Pending {
             .bind::<BigInt, _>(id)
             .execute(conn)?;
         }
-        for ((institution_id, fy, supplier_key), (payment_type, vat_basis, pence, lines)) in self
+        use super::schema::spend_totals as t;
+        use diesel::upsert::excluded;
+        let rows: Vec<_> = self
             .0
             .into_iter()
             .flat_map(|(k, cells)| cells.into_iter().map(move |c| (k, c)))
-        {
-            diesel::sql_query(format!(
-                "INSERT INTO spend_totals (institution_id, fy, supplier_key, payment_type, vat_basis, pence, lines) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7) {UPSERT}"
-            ))
-            .bind::<BigInt, _>(institution_id)
-            .bind::<Integer, _>(fy)
-            .bind::<BigInt, _>(supplier_key)
-            .bind::<Text, _>(payment_type)
-            .bind::<Text, _>(vat_basis)
-            .bind::<BigInt, _>(pence)
-            .bind::<BigInt, _>(lines)
-            .execute(conn)?;
+            .map(
+                |((institution_id, fy, key), (payment_type, vat_basis, pence, lines))| {
+                    (
+                        t::institution_id.eq(institution_id),
+                        t::fy.eq(fy),
+                        t::supplier_key.eq(key),
+                        t::payment_type.eq(payment_type),
+                        t::vat_basis.eq(vat_basis),
+                        t::pence.eq(pence),
+                        t::lines.eq(lines),
+                    )
+                },
+            )
+            .collect();
+        // Seven values a row, within both backends' limits on bound values.
+        for chunk in rows.chunks(1_000) {
+            batch_insert!(
+                &mut *conn,
+                t::table,
+                chunk,
+                .on_conflict((t::institution_id, t::fy, t::supplier_key, t::payment_type, t::vat_basis))
+                .do_update()
+                .set((
+                    t::pence.eq(t::pence + excluded(t::pence)),
+                    t::lines.eq(t::lines + excluded(t::lines)),
+                ))
+            )?;
         }
         Ok(())
     }
