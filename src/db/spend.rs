@@ -280,8 +280,9 @@ fn insert(
 /// costs more than SQLite's own work, so the rows of a batch that vary go in
 /// as one JSON array read by `json_each`, and the values they share are
 /// bound once. A column empty on every row of the batch (most files fill
-/// only some) is written as NULL, not carried in the JSON: each value read
-/// from a row's JSON costs about as much as writing the row.
+/// only some) is written as NULL, and one holding the same integer on every
+/// row is written into the statement, not carried in the JSON: each value
+/// read from a row's JSON costs about as much as writing the row.
 mod bulk {
     use chrono::{Datelike, NaiveDate};
     use diesel::sql_types::{BigInt, Bool, Nullable, Text, Timestamp};
@@ -377,11 +378,26 @@ mod bulk {
         if !rows.iter().all(shared) {
             return None;
         }
+        // Per column: whether any row has a value, and the integer every
+        // row has, if they all have the same one (a flag, say), which is
+        // written into the statement instead of read from each row.
         let mut used = [false; 18];
-        for r in rows {
-            for (u, v) in used.iter_mut().zip(values(r)) {
-                *u |= !matches!(v, Value::Null);
+        let mut same: [Option<i64>; 18] = [None; 18];
+        for (c, v) in values(first).iter().enumerate() {
+            if let Value::Int(n) = v {
+                same[c] = Some(*n);
             }
+        }
+        for r in rows {
+            for (c, v) in values(r).iter().enumerate() {
+                used[c] |= !matches!(v, Value::Null);
+                if !matches!(v, Value::Int(n) if same[c] == Some(*n)) {
+                    same[c] = None;
+                }
+            }
+        }
+        for (u, s) in used.iter_mut().zip(same) {
+            *u &= s.is_none();
         }
         let mut out = Vec::with_capacity(rows.len() * 160);
         out.push(b'[');
@@ -405,13 +421,15 @@ mod bulk {
         // not parsed again for each of its values.
         let mut select = Vec::with_capacity(18);
         let mut k = 0;
-        for u in used {
-            if u {
-                select.push(format!("v ->> {k}"));
-                k += 1;
-            } else {
-                select.push("NULL".to_owned());
-            }
+        for (u, s) in used.into_iter().zip(same) {
+            select.push(match (u, s) {
+                (_, Some(n)) => n.to_string(),
+                (true, None) => {
+                    k += 1;
+                    format!("v ->> {}", k - 1)
+                }
+                (false, None) => "NULL".to_owned(),
+            });
         }
         let sql = format!(
             "WITH r(v) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?)) \

@@ -9,7 +9,7 @@ use std::io::BufReader;
 use std::path::Path;
 use std::sync::mpsc::{Receiver, SyncSender};
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, SubsecRound};
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -1016,7 +1016,9 @@ fn commit_in(
             .unwrap_or(VatBasis::Unknown)
             .code(),
         purchase_card: settings.purchase_card,
-        at: now(),
+        // To the second: a million lines carry it twice, and the fraction
+        // would add a tenth to each line's size.
+        at: now().trunc_subsecs(0),
     };
     // The report totals: counted here when every line of a batch went in,
     // read back from the table when some were already on record.

@@ -828,3 +828,44 @@ fn a_write_that_fails_midway_leaves_nothing_and_stops_the_reading() {
     assert_eq!(batches[0].status, status::PREVIEWED);
     assert!(batches[0].message.contains("refused by the test"));
 }
+
+#[test]
+fn a_value_every_line_of_a_file_shares_is_kept_on_every_line() {
+    use diesel::prelude::*;
+    use localspend::db::audit::Actor;
+    use localspend::db::schema::spend_lines as l;
+
+    let (db, pool) = crate::common::prepared_database();
+    let inst = crate::common::add_preston(&db.url);
+    let mut conn = pool.get().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("april.csv");
+    // The same VAT, and no redacted payee, on every line.
+    std::fs::write(
+        &path,
+        "Date,Supplier,Amount,Irrecoverable VAT\n14/04/2021,Acme Ltd,10.00,2.50\n15/04/2021,Bob Ltd,20.00,2.50\n16/04/2021,Acme Ltd,-3.00,2.50\n",
+    )
+    .unwrap();
+    let done = localspend::import::spend::import_whole(
+        &mut conn,
+        &Actor::system("test"),
+        inst,
+        &path,
+        localspend::domain::ledger::DateOrder::DayFirst,
+    )
+    .unwrap();
+    assert_eq!(done.added, 3);
+    let rows: Vec<(i64, Option<i64>, bool, Option<i64>)> = l::table
+        .order(l::import_row)
+        .select((l::amount_pence, l::irrecoverable_vat_pence, l::redacted, l::import_row))
+        .load(&mut *conn)
+        .unwrap();
+    assert_eq!(
+        rows,
+        [
+            (1_000, Some(250), false, Some(2)),
+            (2_000, Some(250), false, Some(3)),
+            (-300, Some(250), false, Some(4)),
+        ]
+    );
+}
