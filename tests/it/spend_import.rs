@@ -857,7 +857,12 @@ fn a_value_every_line_of_a_file_shares_is_kept_on_every_line() {
     assert_eq!(done.added, 3);
     let rows: Vec<(i64, Option<i64>, bool, Option<i64>)> = l::table
         .order(l::import_row)
-        .select((l::amount_pence, l::irrecoverable_vat_pence, l::redacted, l::import_row))
+        .select((
+            l::amount_pence,
+            l::irrecoverable_vat_pence,
+            l::redacted,
+            l::import_row,
+        ))
         .load(&mut *conn)
         .unwrap();
     assert_eq!(
