@@ -129,6 +129,25 @@ fn live_total(app: &TestApp, institution: i64) -> (i64, i64) {
     })
 }
 
+/// Imports `contents` as a file, day first, through the library's one-call
+/// import (as the demonstration does), without the web flow.
+fn import_text(
+    conn: &mut localspend::db::DbConn,
+    institution: i64,
+    contents: &str,
+) -> Result<localspend::import::spend::Committed, localspend::import::spend::SpendImportError> {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spend.csv");
+    std::fs::write(&path, contents).unwrap();
+    localspend::import::spend::import_whole(
+        conn,
+        &localspend::db::audit::Actor::system("test"),
+        institution,
+        &path,
+        localspend::domain::ledger::DateOrder::DayFirst,
+    )
+}
+
 #[actix_web::test]
 async fn every_real_council_file_imports_with_its_row_count_and_total() {
     let app = spawn_app().await;
@@ -582,7 +601,6 @@ async fn an_upload_that_is_not_a_table_is_refused_at_once() {
 fn an_import_hands_its_connection_back_with_the_default_cache() {
     use diesel::RunQueryDsl;
     use localspend::config::DatabaseUrl;
-    use localspend::db::audit::Actor;
 
     #[derive(diesel::QueryableByName)]
     struct CacheSize {
@@ -595,20 +613,10 @@ fn an_import_hands_its_connection_back_with_the_default_cache() {
     // One connection: the import's is the one asked about afterwards.
     let pool = localspend::db::build_pool(&DatabaseUrl::parse(&db.url).unwrap(), Some(1)).unwrap();
     let mut conn = pool.get().unwrap();
-    let actor = Actor::system("test");
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("april.csv");
-    std::fs::write(
-        &path,
-        "Date,Supplier,Amount\n14/04/2021,Acme Ltd,10.00\n15/04/2021,Bob Ltd,20.50\n",
-    )
-    .unwrap();
-    let done = localspend::import::spend::import_whole(
+    let done = import_text(
         &mut conn,
-        &actor,
         inst,
-        &path,
-        localspend::domain::ledger::DateOrder::DayFirst,
+        "Date,Supplier,Amount\n14/04/2021,Acme Ltd,10.00\n15/04/2021,Bob Ltd,20.50\n",
     )
     .unwrap();
     assert_eq!((done.added, done.total_pence), (2, 3_050));
@@ -751,7 +759,6 @@ async fn the_suppliers_a_file_names_are_created_with_their_aliases_provenance_an
 fn a_write_that_fails_midway_leaves_nothing_and_stops_the_reading() {
     use diesel::prelude::*;
     use diesel::sql_types::BigInt;
-    use localspend::db::audit::Actor;
     use localspend::db::DbConn;
     use std::fmt::Write;
 
@@ -791,26 +798,17 @@ fn a_write_that_fails_midway_leaves_nothing_and_stops_the_reading() {
     for sql in refuse {
         diesel::sql_query(sql).execute(&mut *conn).unwrap();
     }
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("year.csv");
     // 25,000 lines naming 700 suppliers: several blocks of reserved ids.
     let mut file = String::from("Date,Supplier,Amount\n");
     for i in 0..25_000 {
         writeln!(file, "14/04/2021,Supplier {} Ltd,{}.00", i % 700, i + 1).unwrap();
     }
-    std::fs::write(&path, file).unwrap();
 
     // On a thread, so that a reader and writer left waiting on each other
     // fail the test instead of hanging it.
     let (done_tx, done_rx) = std::sync::mpsc::channel();
     let importing = std::thread::spawn(move || {
-        let result = localspend::import::spend::import_whole(
-            &mut conn,
-            &Actor::system("test"),
-            inst,
-            &path,
-            localspend::domain::ledger::DateOrder::DayFirst,
-        );
+        let result = import_text(&mut conn, inst, &file);
         done_tx.send(result.map_err(|e| e.to_string())).unwrap();
         conn
     });
@@ -832,26 +830,16 @@ fn a_write_that_fails_midway_leaves_nothing_and_stops_the_reading() {
 #[test]
 fn a_value_every_line_of_a_file_shares_is_kept_on_every_line() {
     use diesel::prelude::*;
-    use localspend::db::audit::Actor;
     use localspend::db::schema::spend_lines as l;
 
     let (db, pool) = crate::common::prepared_database();
     let inst = crate::common::add_preston(&db.url);
     let mut conn = pool.get().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("april.csv");
     // The same VAT, and no redacted payee, on every line.
-    std::fs::write(
-        &path,
-        "Date,Supplier,Amount,Irrecoverable VAT\n14/04/2021,Acme Ltd,10.00,2.50\n15/04/2021,Bob Ltd,20.00,2.50\n16/04/2021,Acme Ltd,-3.00,2.50\n",
-    )
-    .unwrap();
-    let done = localspend::import::spend::import_whole(
+    let done = import_text(
         &mut conn,
-        &Actor::system("test"),
         inst,
-        &path,
-        localspend::domain::ledger::DateOrder::DayFirst,
+        "Date,Supplier,Amount,Irrecoverable VAT\n14/04/2021,Acme Ltd,10.00,2.50\n15/04/2021,Bob Ltd,20.00,2.50\n16/04/2021,Acme Ltd,-3.00,2.50\n",
     )
     .unwrap();
     assert_eq!(done.added, 3);
