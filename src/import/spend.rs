@@ -1016,8 +1016,8 @@ fn commit_in(
             .unwrap_or(VatBasis::Unknown)
             .code(),
         purchase_card: settings.purchase_card,
-        // To the second: a million lines carry it twice, and the fraction
-        // would add a tenth to each line's size.
+        // To the second: every line carries it twice, and the fraction
+        // made the table about 6% larger.
         at: now().trunc_subsecs(0),
     };
     // The report totals: counted here when every line of a batch went in,
