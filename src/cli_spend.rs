@@ -135,22 +135,9 @@ pub fn import_spend(
             missing.iter().map(|f| f.label().to_lowercase()).collect::<Vec<_>>().join(", the ")
         )));
     }
-    let (hash, size) = spend::hash_file(file).map_err(CliError::from_display)?;
-    let name = file
-        .file_name()
-        .map_or_else(|| "spend.csv".into(), |n| n.to_string_lossy().into_owned());
-    let batch_id = imports::create(
-        &mut conn,
-        &actor,
-        institution_id,
-        &name,
-        &hash,
-        size,
-        &layout,
-        &settings,
-        imports::status::UPLOADED,
-    )
-    .map_err(CliError::from_display)?;
+    let (batch_id, name) =
+        spend::register_file(&mut conn, &actor, institution_id, file, &layout, &settings)
+            .map_err(CliError::from_display)?;
     if dry_run {
         let job = jobs::create(
             &mut job_conn,

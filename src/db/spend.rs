@@ -221,30 +221,13 @@ impl LineBatch {
     }
 }
 
-/// Inserts lines, skipping any whose fingerprint a live line of the same
-/// institution already has (same date). Returns how many were added.
-pub fn insert_new(conn: &mut DbConn, rows: &[LineRow]) -> QueryResult<usize> {
-    let json = match conn {
-        DbConn::Sqlite(_) => bulk::shared_json(rows),
-        #[cfg(feature = "postgres")]
-        DbConn::Pg(_) => None,
-    };
-    insert(conn, rows, json.as_ref())
-}
-
-/// [`insert_new`] for a batch prepared in advance.
+/// Inserts a batch of lines, skipping any whose fingerprint a live line of
+/// the same institution already has (same date). Returns how many were added.
 pub fn insert_batch(conn: &mut DbConn, batch: &LineBatch) -> QueryResult<usize> {
-    insert(conn, &batch.rows, batch.sqlite.as_ref())
-}
-
-fn insert(
-    conn: &mut DbConn,
-    rows: &[LineRow],
-    json: Option<&(String, String)>,
-) -> QueryResult<usize> {
+    let rows = &batch.rows;
     match conn {
         DbConn::Sqlite(c) => {
-            if let (Some((sql, json)), Some(first)) = (json, rows.first()) {
+            if let (Some((sql, json)), Some(first)) = (&batch.sqlite, rows.first()) {
                 return bulk::insert_sqlite(c, sql, first, json);
             }
             let mut added = 0;

@@ -922,6 +922,35 @@ pub fn commit(
     done
 }
 
+/// Records a file on disk as an uploaded batch of the institution, named
+/// after the file and identified by its hash; returns the batch's id and
+/// name.
+pub fn register_file(
+    conn: &mut DbConn,
+    actor: &Actor,
+    institution: i64,
+    path: &Path,
+    layout: &Layout,
+    settings: &Settings,
+) -> Result<(i64, String), SpendImportError> {
+    let (hash, size) = hash_file(path)?;
+    let name = path
+        .file_name()
+        .map_or_else(|| "spend.csv".into(), |n| n.to_string_lossy().into_owned());
+    let id = imports::create(
+        conn,
+        actor,
+        institution,
+        &name,
+        &hash,
+        size,
+        layout,
+        settings,
+        imports::status::UPLOADED,
+    )?;
+    Ok((id, name))
+}
+
 /// Imports a whole file in one call, untracked: detect, map as detected,
 /// read dates in `order`, and commit in one reading as the command line
 /// does (for generated files, such as the demonstration's).
@@ -934,21 +963,7 @@ pub fn import_whole(
 ) -> Result<Committed, SpendImportError> {
     let (layout, mut settings, _) = inspect(conn, institution, path)?;
     settings.date_order = Some(order);
-    let (hash, size) = hash_file(path)?;
-    let name = path
-        .file_name()
-        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
-    let batch = imports::create(
-        conn,
-        actor,
-        institution,
-        &name,
-        &hash,
-        size,
-        &layout,
-        &settings,
-        imports::status::UPLOADED,
-    )?;
+    let (batch, _) = register_file(conn, actor, institution, path, &layout, &settings)?;
     let batch = imports::start_checked_commit(conn, actor, batch, 1, &settings, None)?;
     let result = commit(
         conn,

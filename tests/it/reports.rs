@@ -1089,7 +1089,9 @@ async fn a_network_audit_export_over_many_batches_has_every_line_once() {
                 fingerprint: Some(i),
             })
             .collect();
-        assert_eq!(spend::insert_new(c, &rows).unwrap(), MANY as usize);
+        let sqlite = localspend::db::backend_name(c) == "sqlite";
+        let batch = spend::LineBatch::new(rows, sqlite);
+        assert_eq!(spend::insert_batch(c, &batch).unwrap(), MANY as usize);
         localspend::db::totals::rebuild(c).unwrap();
     });
     for (date, amount) in [("02/05/2023", "1.00"), ("01/05/2023", "2.00")] {

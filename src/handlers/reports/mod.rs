@@ -211,6 +211,18 @@ pub enum Detail {
     Categories,
 }
 
+/// [`compute`] off the executor, for a handler that needs nothing else
+/// from the database.
+async fn report_for(
+    state: &web::Data<AppState>,
+    user: &CurrentUser,
+    q: &ReportQuery,
+    detail: Detail,
+) -> AppResult<Report> {
+    let (st, u, qq) = (state.clone(), user.clone(), q.clone());
+    state.db(move |c| compute(c, &st, &u, &qq, detail)).await
+}
+
 pub fn compute(
     c: &mut DbConn,
     state: &AppState,
@@ -863,13 +875,12 @@ pub async fn table_csv(
     query: web::Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
-    let (st, u, qq) = (state.clone(), user.clone(), q.clone());
     let detail = match q.table.as_str() {
         "trend" => Detail::Trend,
         "department" | "expense_type" | "leakage_categories" => Detail::Categories,
         _ => Detail::Page,
     };
-    let report = state.db(move |c| compute(c, &st, &u, &qq, detail)).await?;
+    let report = report_for(&state, &user, &q, detail).await?;
     let f = &report.figures;
     let plain = |p: i64| Pence(p).plain();
     let share = |p: i64| {
@@ -1177,10 +1188,7 @@ pub async fn categories(
     query: web::Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
-    let (st, u, qq) = (state.clone(), user.clone(), q.clone());
-    let report = state
-        .db(move |c| compute(c, &st, &u, &qq, Detail::Categories))
-        .await?;
+    let report = report_for(&state, &user, &q, Detail::Categories).await?;
     html(&crate::views::reports::CategoriesPage {
         layout: Layout::new(
             format!("Departments and expense types: {}", report.stamp.scope_name),
@@ -1202,10 +1210,7 @@ pub async fn trend(
     query: web::Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
-    let (st, u, qq) = (state.clone(), user.clone(), q.clone());
-    let report = state
-        .db(move |c| compute(c, &st, &u, &qq, Detail::Trend))
-        .await?;
+    let report = report_for(&state, &user, &q, Detail::Trend).await?;
     html(&crate::views::reports::TrendPage {
         layout: Layout::new(
             format!("Year on year: {}", report.stamp.scope_name),
