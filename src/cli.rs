@@ -7,7 +7,7 @@ use std::time::Instant;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::auth::{password, random_token};
+use crate::auth::password;
 use crate::config::Config;
 use crate::db::audit::Actor;
 use crate::db::users::{self, NewUser, UserChanges};
@@ -16,6 +16,7 @@ use crate::domain::account::{check_new_password, parse_display_name, Username};
 use crate::domain::Role;
 use crate::import::{company_release, postcode_release};
 use crate::startup::{prepare_database, Application};
+use crate::tokens::random_token;
 
 #[derive(Debug, Parser)]
 #[command(

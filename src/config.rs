@@ -9,6 +9,7 @@
 //! | `LOCALSPEND_LOG` | `info` | log level: error, warn, info, debug, trace |
 //! | `LOCALSPEND_POOL_SIZE` | 4 (SQLite), 10 (PostgreSQL) | database connections per instance |
 //! | `LOCALSPEND_TRUSTED_PROXIES` | none | comma-separated addresses of reverse proxies whose `X-Forwarded-For` names the client |
+//! | `LOCALSPEND_SESSION_HOURS` | 12 | how long a sign-in lasts, in hours (1 to 720) |
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 
@@ -68,7 +69,12 @@ pub struct Config {
     pub pool_size: Option<u32>,
     /// Reverse proxies (load balancers) trusted to say who the client is.
     pub trusted_proxies: Vec<IpAddr>,
+    /// How long a sign-in lasts.
+    pub session_hours: i64,
 }
+
+/// How long a sign-in lasts unless `LOCALSPEND_SESSION_HOURS` says otherwise.
+pub const DEFAULT_SESSION_HOURS: i64 = 12;
 
 impl Config {
     /// Reads the process environment.
@@ -146,6 +152,19 @@ impl Config {
                 .collect::<Result<_, _>>()?,
         };
 
+        let session_hours = match get("LOCALSPEND_SESSION_HOURS") {
+            Some(v) => v
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .filter(|h| (1..=720).contains(h))
+                .ok_or_else(|| ConfigError::Invalid {
+                    var: "LOCALSPEND_SESSION_HOURS",
+                    reason: format!("must be a whole number of hours from 1 to 720, not `{v}`"),
+                })?,
+            None => DEFAULT_SESSION_HOURS,
+        };
+
         Ok(Self {
             database_url,
             bind,
@@ -154,6 +173,7 @@ impl Config {
             log_level,
             pool_size,
             trusted_proxies,
+            session_hours,
         })
     }
 }

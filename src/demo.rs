@@ -8,7 +8,7 @@
 
 use std::io::Write;
 
-use crate::auth::{password, random_token};
+use crate::auth::password;
 use crate::db::audit::Actor;
 use crate::db::{areas, institutions, networks, report, suppliers, users, DbConn};
 use crate::domain::account::Username;
@@ -19,6 +19,7 @@ use crate::domain::supplier::{Source, SupplierFields};
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::import::spend;
+use crate::tokens::random_token;
 
 const POSTCODES: &[u8] = include_bytes!("../data/demo/codepoint-sample.csv");
 

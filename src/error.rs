@@ -110,3 +110,56 @@ impl ResponseError for AppError {
 }
 
 pub type AppResult<T> = Result<T, AppError>;
+
+impl From<crate::db::Error> for AppError {
+    fn from(e: crate::db::Error) -> Self {
+        use crate::db::Error as E;
+        match e {
+            E::Database(e) => Self::Db(e),
+            E::Stale {
+                what,
+                saved_at,
+                saved_by,
+            } => Self::Conflict(format!(
+                "Someone else saved this {what} at {} UTC{} while you were editing it. \
+                 Your changes have not been saved: check the current values and submit again.",
+                saved_at.format("%d/%m/%Y %H:%M:%S"),
+                saved_by.map_or_else(String::new, |who| format!(" ({who})")),
+            )),
+            E::Conflict(m) => Self::Conflict(m),
+            E::Refused(m) => Self::BadRequest(m),
+            E::Import(refusal) => import_refusal(refusal),
+            E::Internal(m) => Self::Internal(m),
+        }
+    }
+}
+
+/// The sentence for an import step its batch refused.
+fn import_refusal(refusal: crate::db::ImportRefusal) -> AppError {
+    use crate::db::{ImportRefusal as R, ImportStep as S};
+    match refusal {
+        R::Changed { committing: false } => AppError::Conflict(
+            "Someone else changed this import since you opened it. \
+             Check the mapping below and try again."
+                .into(),
+        ),
+        R::Changed { committing: true } => AppError::Conflict(
+            "This import changed since you opened it (the mapping was edited, \
+             or someone else committed it). Check the preview and try again."
+                .into(),
+        ),
+        R::WrongStatus { step, status } => AppError::BadRequest(match step {
+            S::Map => format!("This import is {status} and can no longer be changed."),
+            S::Commit => {
+                format!("Only a previewed import can be committed; this one is {status}.")
+            }
+            S::Cancel => format!("This import is {status} and cannot be cancelled."),
+            S::Undo => format!("Only a committed import can be undone; this one is {status}."),
+        }),
+        R::FileGone => AppError::BadRequest(
+            "The uploaded file is no longer held for this import (it was committed or \
+             cancelled). Upload it again."
+                .into(),
+        ),
+    }
+}

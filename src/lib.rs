@@ -17,5 +17,7 @@ pub mod import;
 pub mod locate;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod supplier_file;
+pub mod tokens;
 pub mod views;

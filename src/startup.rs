@@ -10,54 +10,12 @@ use actix_web::{web, App, HttpMessage, HttpServer};
 
 use crate::auth::csrf::{FlashShown, NewAnonCookie, ANON_COOKIE, FLASH_COOKIE};
 use crate::auth::session::{build_cookie, removal_cookie};
-use crate::auth::{random_token, token_hash, Keys};
+use crate::auth::Keys;
 use crate::config::Config;
-use crate::db::{self, DbConn, DbPool};
-use crate::domain::geography::Gazetteer;
+use crate::db::{self, DbConn};
 use crate::domain::recognise::Recogniser;
-use crate::error::AppError;
-
-/// Shared by every request: the pool, the configuration and the keys.
-pub struct AppState {
-    pub pool: DbPool,
-    pub config: Config,
-    pub keys: Keys,
-    /// Reference geography, loaded once: it changes only when a new version
-    /// of the app ships new reference files.
-    pub gazetteer: Arc<Gazetteer>,
-    /// Name rules for public bodies and VCSE organisations.
-    pub recogniser: Arc<Recogniser>,
-    /// What reports need to know of every supplier, while it is unchanged.
-    pub facts: Arc<crate::db::report::FactsCache>,
-    /// Recently read financial-year totals, while unchanged.
-    pub totals: Arc<crate::db::report::TotalsCache>,
-}
-
-impl AppState {
-    /// Runs database work on the blocking thread pool, never on the async
-    /// executor.
-    pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>
-    where
-        F: FnOnce(&mut DbConn) -> Result<T, AppError> + Send + 'static,
-        T: Send + 'static,
-    {
-        let pool = self.pool.clone();
-        web::block(move || {
-            let mut conn = pool.get()?;
-            f(&mut conn)
-        })
-        .await?
-    }
-}
-
-/// Runs CPU-heavy work (password hashing, parsing) off the async executor.
-pub async fn blocking<T, F>(f: F) -> Result<T, AppError>
-where
-    F: FnOnce() -> T + Send + 'static,
-    T: Send + 'static,
-{
-    Ok(web::block(f).await?)
-}
+use crate::state::AppState;
+use crate::tokens::{random_token, token_hash};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {

@@ -12,9 +12,10 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest};
 use serde::de::DeserializeOwned;
 
 use super::session::SESSION_COOKIE;
-use super::{random_token, Keys};
+use super::Keys;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::tokens::random_token;
 
 pub const ANON_COOKIE: &str = "ls_anon";
 pub const FLASH_COOKIE: &str = "ls_flash";

@@ -7,25 +7,11 @@ pub mod session;
 
 use std::sync::Arc;
 
-use argon2::password_hash::rand_core::{OsRng, RngCore};
 use hmac::{Hmac, Mac};
-use sha2::{Digest, Sha256};
+use sha2::Sha256;
 
 pub use csrf::{CsrfForm, Page};
 pub use session::CurrentUser;
-
-/// A new unguessable token: 32 random bytes as hex.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-/// Tokens are stored only as their SHA-256, so a copy of the database does not
-/// hand out live sessions or setup links.
-pub fn token_hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
 
 /// The server's secret, used to derive CSRF tokens and sign flash cookies.
 #[derive(Clone)]
@@ -78,15 +64,5 @@ mod tests {
         assert!(!keys.verify("csrf", "session-a", "not hex"));
         let other = Keys::new(b"another key entirely, 32 bytes!!");
         assert!(!other.verify("csrf", "session-a", &sig));
-    }
-
-    #[test]
-    fn tokens_are_random_and_hashed() {
-        let a = random_token();
-        let b = random_token();
-        assert_eq!(a.len(), 64);
-        assert_ne!(a, b);
-        assert_eq!(token_hash(&a), token_hash(&a));
-        assert_ne!(token_hash(&a), a);
     }
 }

@@ -9,15 +9,13 @@ use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::{http::Method, web, FromRequest, HttpMessage, HttpRequest};
 
+use crate::config::Config;
 use crate::db::{self, audit::Actor};
 use crate::domain::Role;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub const SESSION_COOKIE: &str = "ls_session";
-/// Sessions end this long after sign-in, whatever the activity.
-pub const SESSION_HOURS: i64 = 12;
-
 /// The signed-in user, resolved from the session cookie. Extracting it on a
 /// route makes the route require sign-in.
 #[derive(Debug, Clone)]
@@ -94,9 +92,10 @@ pub fn build_cookie(name: &'static str, value: String, secure: bool) -> Cookie<'
         .finish()
 }
 
-pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
-    let mut c = build_cookie(SESSION_COOKIE, token, secure);
-    c.set_max_age(CookieDuration::hours(SESSION_HOURS));
+/// The session cookie, kept by the browser as long as the session lives.
+pub fn session_cookie(token: String, config: &Config) -> Cookie<'static> {
+    let mut c = build_cookie(SESSION_COOKIE, token, config.cookie_secure);
+    c.set_max_age(CookieDuration::hours(config.session_hours));
     c
 }
 
@@ -133,7 +132,7 @@ impl FromRequest for CurrentUser {
             let (Some(token), Some(state)) = (token, state) else {
                 return Err(unauthenticated);
             };
-            let hash = super::token_hash(&token);
+            let hash = crate::tokens::token_hash(&token);
             let found = state
                 .db(move |conn| Ok(db::sessions::find_user(conn, &hash, db::now())?))
                 .await?;

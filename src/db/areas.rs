@@ -13,10 +13,10 @@ use super::audit::{self, Actor, Change};
 use super::schema::{
     area_definitions as d, area_tier_codes as c, area_tier_districts as td, area_tiers as t,
 };
+use super::Error;
 use super::{now, write_tx, DbConn};
 use crate::domain::classify::{Definition, TierDef};
 use crate::domain::geography::Gazetteer;
-use crate::error::AppError;
 
 /// Whose definition it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -198,13 +198,13 @@ pub fn create_version(
     tiers: &[(String, Vec<String>)],
     note: &str,
     gazetteer: &Gazetteer,
-) -> Result<DefinitionVersion, AppError> {
+) -> Result<DefinitionVersion, Error> {
     let (kind, owner_id) = owner.parts();
     write_tx(conn, |conn| {
         let before = current(conn, owner)?;
         let latest = before.as_ref().map_or(0, |b| b.version);
         if latest != expected_version {
-            return Err(AppError::Conflict(format!(
+            return Err(Error::Conflict(format!(
                 "Someone else saved version {latest} of this definition while you were editing. \
                  Your changes have not been saved: check the current tiers and submit again."
             )));

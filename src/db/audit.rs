@@ -114,6 +114,21 @@ pub fn record(conn: &mut DbConn, actor: &Actor, change: Change<'_>) -> QueryResu
     Ok(())
 }
 
+/// Who last changed a record, as the audit log names them.
+pub fn last_actor(
+    conn: &mut DbConn,
+    entity_type: &str,
+    entity_id: &str,
+) -> QueryResult<Option<String>> {
+    audit_log::table
+        .filter(audit_log::entity_type.eq(entity_type))
+        .filter(audit_log::entity_id.eq(entity_id))
+        .order(audit_log::id.desc())
+        .select(audit_log::actor_name)
+        .first(conn)
+        .optional()
+}
+
 /// Audit rows written per statement by [`record_many`] (ten values each).
 const MANY_PER_STATEMENT: usize = 500;
 

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::audit::{self, Actor, Change};
 use super::schema::{import_batches as b, import_file_chunks as c, import_profiles as p};
 use super::{now, write_tx, DbConn};
-use crate::error::AppError;
+use super::{Error, ImportRefusal, ImportStep};
 use crate::import::spend_file::{Layout, Settings};
 
 const CHUNK_BYTES: usize = 1 << 20;
@@ -57,8 +57,8 @@ pub struct Batch {
 }
 
 impl Batch {
-    pub fn layout(&self) -> Result<Layout, AppError> {
-        serde_json::from_str(&self.layout).map_err(AppError::internal)
+    pub fn layout(&self) -> Result<Layout, Error> {
+        serde_json::from_str(&self.layout).map_err(Error::internal)
     }
 
     pub fn settings(&self) -> Option<Settings> {
@@ -74,8 +74,8 @@ impl Batch {
     }
 }
 
-fn to_json(value: &impl Serialize) -> Result<String, AppError> {
-    serde_json::to_string(value).map_err(AppError::internal)
+fn to_json(value: &impl Serialize) -> Result<String, Error> {
+    serde_json::to_string(value).map_err(Error::internal)
 }
 
 /// Records a new batch for a received file.
@@ -90,7 +90,7 @@ pub fn create(
     layout: &Layout,
     settings: &Settings,
     initial_status: &str,
-) -> Result<i64, AppError> {
+) -> Result<i64, Error> {
     let layout = to_json(layout)?;
     let settings = to_json(settings)?;
     write_tx(conn, |conn| {
@@ -121,16 +121,24 @@ pub fn create(
     })
 }
 
+/// The refusal of `step` for a batch whose status does not allow it.
+fn refused(step: ImportStep, batch: &Batch) -> Error {
+    Error::Import(ImportRefusal::WrongStatus {
+        step,
+        status: batch.status.clone(),
+    })
+}
+
 /// Stores a file in the database in chunks, in one transaction.
-pub fn store_file(conn: &mut DbConn, batch_id: i64, path: &Path) -> Result<(), AppError> {
-    let mut file = std::fs::File::open(path).map_err(AppError::internal)?;
+pub fn store_file(conn: &mut DbConn, batch_id: i64, path: &Path) -> Result<(), Error> {
+    let mut file = std::fs::File::open(path).map_err(Error::internal)?;
     write_tx(conn, |conn| {
         let mut buf = vec![0u8; CHUNK_BYTES];
         let mut seq = 0_i64;
         loop {
             let mut filled = 0;
             while filled < buf.len() {
-                let n = file.read(&mut buf[filled..]).map_err(AppError::internal)?;
+                let n = file.read(&mut buf[filled..]).map_err(Error::internal)?;
                 if n == 0 {
                     break;
                 }
@@ -165,15 +173,15 @@ impl Drop for LocalCopy {
 }
 
 /// Copies a batch's stored file to a temporary file, one chunk at a time.
-pub fn local_copy(conn: &mut DbConn, batch_id: i64) -> Result<LocalCopy, AppError> {
+pub fn local_copy(conn: &mut DbConn, batch_id: i64) -> Result<LocalCopy, Error> {
     let copy = LocalCopy {
         path: std::env::temp_dir().join(format!(
             "localspend-batch-{batch_id}-{}.csv",
-            &crate::auth::random_token()[..12]
+            &crate::tokens::random_token()[..12]
         )),
     };
     let mut out =
-        std::io::BufWriter::new(std::fs::File::create(&copy.path).map_err(AppError::internal)?);
+        std::io::BufWriter::new(std::fs::File::create(&copy.path).map_err(Error::internal)?);
     let mut seq = 0_i64;
     loop {
         let chunk: Option<Vec<u8>> = c::table
@@ -183,15 +191,13 @@ pub fn local_copy(conn: &mut DbConn, batch_id: i64) -> Result<LocalCopy, AppErro
             .first(conn)
             .optional()?;
         let Some(chunk) = chunk else { break };
-        out.write_all(&chunk).map_err(AppError::internal)?;
+        out.write_all(&chunk).map_err(Error::internal)?;
         seq += 1;
     }
     if seq == 0 {
-        return Err(AppError::BadRequest(
-            "The uploaded file is no longer held for this import (it was committed or cancelled). Upload it again.".into(),
-        ));
+        return Err(Error::Import(ImportRefusal::FileGone));
     }
-    out.flush().map_err(AppError::internal)?;
+    out.flush().map_err(Error::internal)?;
     Ok(copy)
 }
 
@@ -242,7 +248,7 @@ pub fn start_preview(
     expected_version: i64,
     settings: &Settings,
     job_id: i64,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let next = status::PREVIEWING;
     save_mapping(
         conn,
@@ -266,7 +272,7 @@ pub fn start_checked_commit(
     expected_version: i64,
     settings: &Settings,
     job_id: Option<i64>,
-) -> Result<Batch, AppError> {
+) -> Result<Batch, Error> {
     let next = status::COMMITTING;
     save_mapping(conn, actor, id, expected_version, settings, next, job_id)
 }
@@ -281,20 +287,15 @@ fn save_mapping(
     settings: &Settings,
     next: &str,
     job_id: Option<i64>,
-) -> Result<Batch, AppError> {
+) -> Result<Batch, Error> {
     let json = to_json(settings)?;
     write_tx(conn, |conn| {
         let batch = get(conn, id)?;
         if batch.version != expected_version {
-            return Err(AppError::Conflict(
-                "Someone else changed this import since you opened it. Check the mapping below and try again.".into(),
-            ));
+            return Err(Error::Import(ImportRefusal::Changed { committing: false }));
         }
         if !batch.holds_file() {
-            return Err(AppError::BadRequest(format!(
-                "This import is {} and can no longer be changed.",
-                batch.status
-            )));
+            return Err(refused(ImportStep::Map, &batch));
         }
         diesel::update(b::table.find(id))
             .set((
@@ -324,7 +325,7 @@ pub fn finish_preview(
     conn: &mut DbConn,
     id: i64,
     outcome: Result<(&impl Serialize, i64, i64), &str>,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let (state, preview, message, lines, total) = match outcome {
         Ok((preview, lines, total)) => (
             status::PREVIEWED,
@@ -354,19 +355,14 @@ pub fn start_commit(
     id: i64,
     expected_version: i64,
     job_id: Option<i64>,
-) -> Result<Batch, AppError> {
+) -> Result<Batch, Error> {
     write_tx(conn, |conn| {
         let batch = get(conn, id)?;
         if batch.version != expected_version {
-            return Err(AppError::Conflict(
-                "This import changed since you opened it (the mapping was edited, or someone else committed it). Check the preview and try again.".into(),
-            ));
+            return Err(Error::Import(ImportRefusal::Changed { committing: true }));
         }
         if batch.status != status::PREVIEWED {
-            return Err(AppError::BadRequest(format!(
-                "Only a previewed import can be committed; this one is {}.",
-                batch.status
-            )));
+            return Err(refused(ImportStep::Commit, &batch));
         }
         diesel::update(b::table.find(id))
             .set((
@@ -390,7 +386,7 @@ pub fn mark_committed(
     skipped: i64,
     total_pence: i64,
     figures: &impl Serialize,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     diesel::update(b::table.find(id))
         .set((
             b::status.eq(status::COMMITTED),
@@ -422,14 +418,11 @@ pub fn commit_failed(conn: &mut DbConn, id: i64, message: &str) -> QueryResult<(
 }
 
 /// Drops an uncommitted batch and its file.
-pub fn cancel(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<Batch, AppError> {
+pub fn cancel(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<Batch, Error> {
     write_tx(conn, |conn| {
         let batch = get(conn, id)?;
         if !batch.holds_file() {
-            return Err(AppError::BadRequest(format!(
-                "This import is {} and cannot be cancelled.",
-                batch.status
-            )));
+            return Err(refused(ImportStep::Cancel, &batch));
         }
         drop_file(conn, id)?;
         diesel::update(b::table.find(id))
@@ -451,15 +444,12 @@ pub fn cancel(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<Batch, AppErr
 
 /// Undoes a committed batch whole: its live lines are deleted (softly, so
 /// the record stays), in one transaction with the audit row.
-pub fn undo(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<(Batch, usize), AppError> {
+pub fn undo(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<(Batch, usize), Error> {
     use super::schema::spend_lines as l;
     write_tx(conn, |conn| {
         let batch = get(conn, id)?;
         if batch.status != status::COMMITTED {
-            return Err(AppError::BadRequest(format!(
-                "Only a committed import can be undone; this one is {}.",
-                batch.status
-            )));
+            return Err(refused(ImportStep::Undo, &batch));
         }
         let at = now();
         super::totals::remove(conn, super::totals::Lines::Batch(id))?;
@@ -517,7 +507,7 @@ pub fn save_profile(
     institution_id: i64,
     signature: &str,
     settings: &Settings,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let mut kept = settings.clone();
     // The period is about one file, not the layout.
     kept.period = None;

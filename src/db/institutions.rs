@@ -7,11 +7,11 @@ use serde::Serialize;
 use super::areas;
 use super::audit::{self, Actor, Change};
 use super::schema::institutions as t;
+use super::Error;
 use super::{now, write_tx, DbConn};
 use crate::domain::classify::propose_tiers;
 use crate::domain::geography::Gazetteer;
 use crate::domain::institution::{InstitutionInput, InstitutionKind};
-use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
 #[diesel(table_name = t)]
@@ -68,7 +68,7 @@ pub fn create(
     actor: &Actor,
     input: &InstitutionInput,
     gazetteer: &Gazetteer,
-) -> Result<Institution, AppError> {
+) -> Result<Institution, Error> {
     write_tx(conn, |conn| {
         let at = now();
         let created: Institution = diesel::insert_into(t::table)
@@ -113,11 +113,17 @@ pub fn update(
     id: i64,
     expected_version: i64,
     input: &InstitutionInput,
-) -> Result<Institution, AppError> {
+) -> Result<Institution, Error> {
     write_tx(conn, |conn| {
         let before = get(conn, id)?;
         if before.version != expected_version {
-            return Err(super::stale_edit("institution", before.updated_at));
+            return Err(super::stale_edit(
+                conn,
+                "institution",
+                "institution",
+                id,
+                before.updated_at,
+            ));
         }
         let after: Institution =
             diesel::update(t::table.find(id).filter(t::version.eq(expected_version)))

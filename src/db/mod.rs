@@ -1,11 +1,12 @@
 //! Database access: the two-backend connection type, the pool, migrations and
 //! one module per table group. Functions here are plain synchronous code taking
-//! `&mut DbConn`; handlers reach them through [`crate::startup::AppState::db`],
+//! `&mut DbConn`; handlers reach them through [`crate::state::AppState::db`],
 //! which runs them off the async executor.
 
 pub mod areas;
 pub mod audit;
 pub mod companies;
+mod error;
 pub mod geography;
 pub mod imports;
 pub mod institutions;
@@ -34,6 +35,8 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::config::DatabaseUrl;
+
+pub use error::{Error, ImportRefusal, ImportStep, Result};
 
 /// A connection to whichever backend the deployment uses.
 #[derive(diesel::MultiConnection)]
@@ -246,13 +249,23 @@ pub fn backend_name(conn: &DbConn) -> &'static str {
     }
 }
 
-/// The error for an edit made from an out-of-date copy of a record.
-pub fn stale_edit(what: &str, saved_at: NaiveDateTime) -> crate::error::AppError {
-    crate::error::AppError::Conflict(format!(
-        "Someone else saved this {what} at {} UTC while you were editing it. \
-         Your changes have not been saved: check the current values and submit again.",
-        saved_at.format("%d/%m/%Y %H:%M:%S")
-    ))
+/// The error for an edit made from an out-of-date copy of a record: when it
+/// was saved and, from the audit log, by whom.
+pub fn stale_edit(
+    conn: &mut DbConn,
+    what: &'static str,
+    entity_type: &str,
+    entity_id: i64,
+    saved_at: NaiveDateTime,
+) -> Error {
+    let saved_by = audit::last_actor(conn, entity_type, &entity_id.to_string())
+        .ok()
+        .flatten();
+    Error::Stale {
+        what,
+        saved_at,
+        saved_by,
+    }
 }
 
 /// Refreshes the query planner's statistics for some tables, so that joins

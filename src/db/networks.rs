@@ -7,10 +7,10 @@ use serde::Serialize;
 use super::areas;
 use super::audit::{self, Actor, Change};
 use super::schema::{institutions, network_members as m, networks as t};
+use super::Error;
 use super::{now, write_tx, DbConn};
 use crate::domain::classify::propose_tiers;
 use crate::domain::geography::Gazetteer;
-use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
 #[diesel(table_name = t)]
@@ -119,7 +119,7 @@ pub fn create(
     actor: &Actor,
     input: &NetworkInput,
     gazetteer: &Gazetteer,
-) -> Result<NetworkWithMembers, AppError> {
+) -> Result<NetworkWithMembers, Error> {
     write_tx(conn, |conn| {
         let at = now();
         let id: i64 = diesel::insert_into(t::table)
@@ -168,11 +168,17 @@ pub fn update(
     id: i64,
     expected_version: i64,
     input: &NetworkInput,
-) -> Result<NetworkWithMembers, AppError> {
+) -> Result<NetworkWithMembers, Error> {
     write_tx(conn, |conn| {
         let before = get(conn, id)?;
         if before.network.version != expected_version {
-            return Err(super::stale_edit("network", before.network.updated_at));
+            return Err(super::stale_edit(
+                conn,
+                "network",
+                "network",
+                id,
+                before.network.updated_at,
+            ));
         }
         diesel::update(t::table.find(id).filter(t::version.eq(expected_version)))
             .set((

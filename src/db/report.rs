@@ -721,7 +721,7 @@ pub fn set_targets(
     owner: super::areas::Owner,
     fy: i32,
     targets: &[(i32, i64)],
-) -> Result<(), crate::error::AppError> {
+) -> Result<(), super::Error> {
     use super::schema::report_targets as t;
     let (kind, id) = owner.parts();
     super::write_tx(conn, |conn| {

@@ -6,20 +6,21 @@ use diesel::prelude::*;
 use super::schema::{sessions, users};
 use super::users::User;
 use super::DbConn;
-use crate::auth::session::SESSION_HOURS;
 
+/// A new session for `user_id`, live for `lifetime` from `now`.
 pub fn create(
     conn: &mut DbConn,
     user_id: i64,
     token_hash: &str,
     now: NaiveDateTime,
+    lifetime: Duration,
 ) -> QueryResult<i64> {
     diesel::insert_into(sessions::table)
         .values((
             sessions::token_hash.eq(token_hash),
             sessions::user_id.eq(user_id),
             sessions::created_at.eq(now),
-            sessions::expires_at.eq(now + Duration::hours(SESSION_HOURS)),
+            sessions::expires_at.eq(now + lifetime),
         ))
         .returning(sessions::id)
         .get_result(conn)

@@ -21,7 +21,7 @@ pub fn secret_key(conn: &mut DbConn) -> QueryResult<String> {
     if let Some(key) = get(conn, SECRET_KEY)? {
         return Ok(key);
     }
-    let fresh = crate::auth::random_token();
+    let fresh = crate::tokens::random_token();
     match diesel::insert_into(settings::table)
         .values((
             settings::key.eq(SECRET_KEY),

@@ -7,8 +7,8 @@ use diesel::prelude::*;
 use super::audit::Actor;
 use super::schema::setup_tokens as t;
 use super::users::{self, NewUser, User};
+use super::Error;
 use super::{write_tx, DbConn};
-use crate::error::AppError;
 
 /// How long a setup link stays usable.
 pub const VALID_HOURS: i64 = 24;
@@ -41,10 +41,10 @@ pub fn complete(
     token_hash: &str,
     new: &NewUser,
     now: NaiveDateTime,
-) -> Result<User, AppError> {
+) -> Result<User, Error> {
     write_tx(conn, |conn| {
         if !is_usable(conn, token_hash, now)? {
-            return Err(AppError::NotFound);
+            return Err(Error::Database(diesel::result::Error::NotFound));
         }
         let user = users::create(conn, &Actor::system("first-run setup"), new)?;
         diesel::delete(t::table).execute(conn)?;

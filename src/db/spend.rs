@@ -7,9 +7,9 @@ use diesel::prelude::*;
 
 use super::audit::{self, Actor, Change};
 use super::schema::{payment_type_rules as r, spend_lines as l};
+use super::Error;
 use super::{now, totals, write_tx, DbConn};
 use crate::domain::spend::PaymentType;
-use crate::error::AppError;
 use crate::import::spend_file::ParsedLine;
 use serde::Serialize;
 
@@ -859,7 +859,7 @@ pub fn create(
     actor: &Actor,
     input: &LineInput,
     supplier_id: Option<i64>,
-) -> Result<Line, AppError> {
+) -> Result<Line, Error> {
     write_tx(conn, |conn| {
         let at = now();
         let v = FormValues::of(input, supplier_id);
@@ -904,11 +904,17 @@ pub fn update(
     expected_version: i64,
     input: &LineInput,
     supplier_id: Option<i64>,
-) -> Result<Line, AppError> {
+) -> Result<Line, Error> {
     write_tx(conn, |conn| {
         let before = get(conn, id)?;
         if before.version != expected_version || before.deleted_at.is_some() {
-            return Err(super::stale_edit("spend line", before.updated_at));
+            return Err(super::stale_edit(
+                conn,
+                "spend line",
+                "spend_line",
+                id,
+                before.updated_at,
+            ));
         }
         totals::remove(conn, totals::Lines::Ids(&[id]))?;
         diesel::update(l::table.find(id))
@@ -940,14 +946,20 @@ pub fn set_deleted(
     id: i64,
     expected_version: Option<i64>,
     deleted: bool,
-) -> Result<Line, AppError> {
+) -> Result<Line, Error> {
     write_tx(conn, |conn| {
         let before = get(conn, id)?;
         if expected_version.is_some_and(|v| v != before.version) {
-            return Err(super::stale_edit("spend line", before.updated_at));
+            return Err(super::stale_edit(
+                conn,
+                "spend line",
+                "spend_line",
+                id,
+                before.updated_at,
+            ));
         }
         if before.deleted_at.is_some() == deleted {
-            return Err(AppError::Conflict(if deleted {
+            return Err(Error::Conflict(if deleted {
                 "This line is already deleted.".into()
             } else {
                 "This line is not deleted.".into()
@@ -964,7 +976,7 @@ pub fn set_deleted(
             .execute(conn)
             .map_err(|e| {
                 if super::is_unique_violation(&e) {
-                    AppError::Conflict(
+                    Error::Conflict(
                         "The same line has been imported again since it was deleted, so restoring it would count it twice.".into(),
                     )
                 } else {
@@ -998,7 +1010,7 @@ pub fn set_rule(
     institution_id: i64,
     payment_type: PaymentType,
     influenceable: bool,
-) -> Result<bool, AppError> {
+) -> Result<bool, Error> {
     write_tx(conn, |conn| {
         let before =
             influenceable_types(conn, institution_id)?.contains(&payment_type.code().to_owned());

@@ -11,12 +11,12 @@ use super::schema::{
     supplier_aliases as a, supplier_external_ids as x, supplier_merges as m,
     supplier_provenance as p, suppliers as s,
 };
+use super::Error;
 use super::{batch_insert, now, write_tx, DbConn};
 use crate::domain::classify::{
     LocationBasis, LocationInput, ManualOverride, OverridePlace, SupplierPostcodes,
 };
 use crate::domain::supplier::{match_key, normalise_name, Source, SupplierFields, SupplierInput};
-use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
 #[diesel(table_name = s)]
@@ -286,7 +286,7 @@ pub fn create(
     input: &SupplierInput,
     source: Source,
     evidence: &str,
-) -> Result<Supplier, AppError> {
+) -> Result<Supplier, Error> {
     write_tx(conn, |conn| {
         let at = now();
         let id: i64 = diesel::insert_into(s::table)
@@ -487,14 +487,20 @@ pub fn update(
     input: &SupplierInput,
     source: Source,
     evidence: &str,
-) -> Result<Supplier, AppError> {
+) -> Result<Supplier, Error> {
     write_tx(conn, |conn| {
         let before = get(conn, id)?;
         if before.version != expected_version {
-            return Err(super::stale_edit("supplier", before.updated_at));
+            return Err(super::stale_edit(
+                conn,
+                "supplier",
+                "supplier",
+                id,
+                before.updated_at,
+            ));
         }
         if before.merged_into.is_some() {
-            return Err(AppError::Conflict(
+            return Err(Error::Conflict(
                 "This supplier has been merged into another; edit that one instead.".into(),
             ));
         }
@@ -816,7 +822,7 @@ pub fn add_external_id(
     supplier_id: i64,
     institution_id: i64,
     external_id: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     write_tx(conn, |conn| {
         diesel::insert_into(x::table)
             .values((
@@ -874,21 +880,16 @@ struct Moved {
 /// Merges `merged_id` into `kept_id`: its aliases, its name and every
 /// institution's ids for it move over, and it is marked merged. Recorded so
 /// an admin can undo it exactly. Returns the merge record's id.
-pub fn merge(
-    conn: &mut DbConn,
-    actor: &Actor,
-    kept_id: i64,
-    merged_id: i64,
-) -> Result<i64, AppError> {
+pub fn merge(conn: &mut DbConn, actor: &Actor, kept_id: i64, merged_id: i64) -> Result<i64, Error> {
     write_tx(conn, |conn| {
         if kept_id == merged_id {
-            return Err(AppError::BadRequest(
+            return Err(Error::Refused(
                 "A supplier cannot be merged into itself.".into(),
             ));
         }
         let (kept, merged) = (get(conn, kept_id)?, get(conn, merged_id)?);
         if kept.merged_into.is_some() || merged.merged_into.is_some() {
-            return Err(AppError::Conflict(
+            return Err(Error::Conflict(
                 "One of these suppliers has already been merged into another.".into(),
             ));
         }
@@ -974,11 +975,7 @@ pub fn merges_into(conn: &mut DbConn, kept_id: i64) -> QueryResult<Vec<MergeReco
 }
 
 /// Undoes a merge exactly: aliases and ids go back, the merged supplier lives again.
-pub fn undo_merge(
-    conn: &mut DbConn,
-    actor: &Actor,
-    record_id: i64,
-) -> Result<MergeRecord, AppError> {
+pub fn undo_merge(conn: &mut DbConn, actor: &Actor, record_id: i64) -> Result<MergeRecord, Error> {
     write_tx(conn, |conn| {
         let (id, kept_id, merged_id, moved, ids, undone): (
             i64,
@@ -999,12 +996,12 @@ pub fn undo_merge(
             ))
             .first(conn)?;
         if undone.is_some() {
-            return Err(AppError::Conflict(
+            return Err(Error::Conflict(
                 "This merge has already been undone.".into(),
             ));
         }
-        let moved: Moved = serde_json::from_str(&moved).map_err(AppError::internal)?;
-        let ids: Vec<(i64, String)> = serde_json::from_str(&ids).map_err(AppError::internal)?;
+        let moved: Moved = serde_json::from_str(&moved).map_err(Error::internal)?;
+        let ids: Vec<(i64, String)> = serde_json::from_str(&ids).map_err(Error::internal)?;
         diesel::update(a::table.filter(a::id.eq_any(&moved.aliases)))
             .set(a::supplier_id.eq(merged_id))
             .execute(conn)?;
@@ -1065,7 +1062,7 @@ pub fn split_alias(
     actor: &Actor,
     supplier_id: i64,
     alias_id: i64,
-) -> Result<Supplier, AppError> {
+) -> Result<Supplier, Error> {
     write_tx(conn, |conn| {
         let from = get(conn, supplier_id)?;
         let alias: Alias = a::table
@@ -1074,7 +1071,7 @@ pub fn split_alias(
             .select((a::id, a::name, a::normalised_name))
             .first(conn)?;
         if alias.normalised_name == from.normalised_name {
-            return Err(AppError::Conflict(
+            return Err(Error::Conflict(
                 "That is this supplier's own name: it cannot be split off.".into(),
             ));
         }

@@ -6,10 +6,10 @@ use serde::Serialize;
 
 use super::audit::{self, Actor, Change};
 use super::schema::{institutions, users as t};
+use super::Error;
 use super::{now, sessions, write_tx, DbConn};
 use crate::domain::account::Username;
 use crate::domain::Role;
-use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
 #[diesel(table_name = t)]
@@ -85,7 +85,7 @@ pub fn list(conn: &mut DbConn, scope: Option<i64>) -> QueryResult<Vec<(User, Opt
         .load(conn)
 }
 
-pub fn create(conn: &mut DbConn, actor: &Actor, new: &NewUser) -> Result<User, AppError> {
+pub fn create(conn: &mut DbConn, actor: &Actor, new: &NewUser) -> Result<User, Error> {
     write_tx(conn, |conn| {
         let at = now();
         let user: User = diesel::insert_into(t::table)
@@ -136,11 +136,17 @@ pub fn update(
     id: i64,
     expected_version: i64,
     changes: &UserChanges,
-) -> Result<User, AppError> {
+) -> Result<User, Error> {
     write_tx(conn, |conn| {
         let before = get(conn, id)?;
         if before.version != expected_version {
-            return Err(super::stale_edit("user", before.updated_at));
+            return Err(super::stale_edit(
+                conn,
+                "user",
+                "user",
+                id,
+                before.updated_at,
+            ));
         }
         let still_network_admin =
             changes.role == Role::Admin && changes.institution_id.is_none() && !changes.disabled;
@@ -148,7 +154,7 @@ pub fn update(
             && !still_network_admin
             && active_network_admins(conn)? <= 1
         {
-            return Err(AppError::Conflict(
+            return Err(Error::Conflict(
                 "This is the only active network-wide admin: make another one first, \
                  or nobody could manage the installation."
                     .into(),
@@ -193,7 +199,7 @@ pub fn set_password(
     id: i64,
     password_hash: &str,
     action: &'static str,
-) -> Result<User, AppError> {
+) -> Result<User, Error> {
     write_tx(conn, |conn| {
         let before = get(conn, id)?;
         let at = now();

@@ -6,11 +6,12 @@ use serde::Deserialize;
 
 use super::redirect_with_flash;
 use crate::auth::session::session_cookie;
-use crate::auth::{password, random_token, token_hash, CsrfForm, CurrentUser, Page};
+use crate::auth::{password, CsrfForm, CurrentUser, Page};
 use crate::db::{self, sessions, users};
 use crate::domain::account::check_new_password;
 use crate::error::{AppError, AppResult};
-use crate::startup::{blocking, AppState};
+use crate::state::{blocking, AppState};
+use crate::tokens::{random_token, token_hash};
 use crate::views::{html, html_status, FormErrors, Layout, PasswordPage};
 
 pub async fn password_form(user: CurrentUser, page: Page) -> AppResult<HttpResponse> {
@@ -66,12 +67,13 @@ pub async fn change_password(
         .map_err(AppError::internal)?;
     let token = random_token();
     let session_hash = token_hash(&token);
+    let lifetime = chrono::Duration::hours(state.config.session_hours);
     let actor = user.actor();
     state
         .db(move |c| {
             db::write_tx(c, |c| {
                 users::set_password(c, &actor, id, &hash, "password_change")?;
-                sessions::create(c, id, &session_hash, db::now())?;
+                sessions::create(c, id, &session_hash, db::now(), lifetime)?;
                 Ok(())
             })
         })
@@ -81,7 +83,7 @@ pub async fn change_password(
         "/",
         "Your password has been changed, and you have been signed out everywhere else.",
     );
-    res.add_cookie(&session_cookie(token, state.config.cookie_secure))
+    res.add_cookie(&session_cookie(token, &state.config))
         .map_err(AppError::internal)?;
     Ok(res)
 }

@@ -7,14 +7,15 @@ use serde::Deserialize;
 use super::{redirect_with_flash, safe_next};
 use crate::auth::csrf::ANON_COOKIE;
 use crate::auth::session::{removal_cookie, session_cookie, SESSION_COOKIE};
-use crate::auth::{password, random_token, token_hash, CsrfForm, CurrentUser, Page};
+use crate::auth::{password, CsrfForm, CurrentUser, Page};
 use crate::db::audit::{self, Change};
 use crate::db::users::NewUser;
 use crate::db::{self, sessions, throttle, users};
 use crate::domain::account::{check_new_password, parse_display_name, Username};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
-use crate::startup::{blocking, AppState};
+use crate::state::{blocking, AppState};
+use crate::tokens::{random_token, token_hash};
 use crate::views::{html, html_status, FormErrors, Layout, LoginPage, SetupPage};
 
 /// One message for every failed sign-in, so it never tells whether the
@@ -128,11 +129,12 @@ pub async fn login(
 
     let token = random_token();
     let hash = token_hash(&token);
+    let lifetime = chrono::Duration::hours(state.config.session_hours);
     state
         .db(move |c| {
             db::write_tx(c, |c| {
                 throttle::clear(c, &account_key)?;
-                sessions::create(c, user.id, &hash, db::now())?;
+                sessions::create(c, user.id, &hash, db::now(), lifetime)?;
                 let actor = audit::Actor {
                     user_id: Some(user.id),
                     name: format!("{} ({})", user.display_name, user.username),
@@ -150,7 +152,7 @@ pub async fn login(
         .await?;
     let secure = state.config.cookie_secure;
     let mut res = super::redirect(&next);
-    res.add_cookie(&session_cookie(token, secure))
+    res.add_cookie(&session_cookie(token, &state.config))
         .map_err(AppError::internal)?;
     res.add_cookie(&removal_cookie(ANON_COOKIE, secure))
         .map_err(AppError::internal)?;
@@ -277,11 +279,12 @@ pub async fn setup(
     };
     let session_token = random_token();
     let (setup_hash, session_hash) = (token_hash(&token), token_hash(&session_token));
+    let lifetime = chrono::Duration::hours(state.config.session_hours);
     state
         .db(move |c| {
             db::write_tx(c, |c| {
                 let user = db::setup::complete(c, &setup_hash, &new, db::now())?;
-                sessions::create(c, user.id, &session_hash, db::now())?;
+                sessions::create(c, user.id, &session_hash, db::now(), lifetime)?;
                 Ok(())
             })
         })
@@ -291,7 +294,7 @@ pub async fn setup(
         "/",
         "Your administrator account is ready. Next, add your institutions and users.",
     );
-    res.add_cookie(&session_cookie(session_token, state.config.cookie_secure))
+    res.add_cookie(&session_cookie(session_token, &state.config))
         .map_err(AppError::internal)?;
     Ok(res)
 }

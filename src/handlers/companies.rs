@@ -11,7 +11,7 @@ use crate::domain::Role;
 use crate::enrich;
 use crate::error::{AppError, AppResult};
 use crate::import::company_release::run_job;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::{html, html_status, CompaniesPage, Layout};
 
 pub const IMPORT_JOB: &str = "company_import";

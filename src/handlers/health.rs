@@ -4,7 +4,7 @@ use actix_web::{web, HttpResponse};
 use diesel::connection::SimpleConnection;
 
 use crate::db;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// 200 with the backend's name when the database answers, 503 otherwise.
 pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {

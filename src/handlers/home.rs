@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 use crate::auth::{CurrentUser, Page};
 use crate::db;
 use crate::error::AppResult;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::{html, HomePage, Layout};
 
 pub async fn index(

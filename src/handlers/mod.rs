@@ -20,7 +20,7 @@ use actix_web::HttpResponse;
 use crate::auth::csrf::{flash_value, FLASH_COOKIE};
 use crate::auth::session::build_cookie;
 use crate::error::AppError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// A 303 redirect: the answer to every successful form post.
 pub fn redirect(location: &str) -> HttpResponse {

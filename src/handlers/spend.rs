@@ -23,7 +23,7 @@ use crate::domain::supplier::{Source, SupplierFields};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::export::{csv_chunk, safe_text, UTF8_BOM};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::spend::{LedgerPage, LedgerRow, LineFormPage, PaymentRulesPage};
 use crate::views::{html, html_status, url_encode, FormErrors, Layout};
 
@@ -581,7 +581,7 @@ pub async fn create(
         .db(move |c| {
             crate::db::write_tx(c, |c| match resolve_supplier(c, &actor, &input)? {
                 Resolved::Unknown => Ok(None),
-                Resolved::Supplier(id) => spend::create(c, &actor, &input, id).map(Some),
+                Resolved::Supplier(id) => Ok(Some(spend::create(c, &actor, &input, id)?)),
             })
         })
         .await?;
@@ -673,7 +673,7 @@ pub async fn update(
             crate::db::write_tx(c, |c| match resolve_supplier(c, &actor, &input)? {
                 Resolved::Unknown => Ok(None),
                 Resolved::Supplier(sid) => {
-                    spend::update(c, &actor, lid, version, &input, sid).map(Some)
+                    Ok(Some(spend::update(c, &actor, lid, version, &input, sid)?))
                 }
             })
         })
@@ -721,7 +721,7 @@ pub async fn delete(
     let (actor, version) = (user.actor(), form_version(&form.data.version));
     let lid = line.id;
     state
-        .db(move |c| spend::set_deleted(c, &actor, lid, Some(version), true))
+        .db(move |c| Ok(spend::set_deleted(c, &actor, lid, Some(version), true)?))
         .await?;
     Ok(redirect_with_flash(
         &state,
@@ -748,7 +748,7 @@ pub async fn restore(
     }
     let actor = user.actor();
     state
-        .db(move |c| spend::set_deleted(c, &actor, id, None, false))
+        .db(move |c| Ok(spend::set_deleted(c, &actor, id, None, false)?))
         .await?;
     Ok(redirect_with_flash(
         &state,

@@ -18,7 +18,7 @@ use crate::domain::spend::VatBasis;
 use crate::error::{AppError, AppResult};
 use crate::import::spend::{self, Preview, SpendImportError};
 use crate::import::spend_file::Settings;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::spend::{BatchPage, BatchRow, ColumnRow, ImportsPage};
 use crate::views::{html, html_status, FormErrors, Layout};
 
@@ -486,7 +486,9 @@ pub async fn cancel(
 ) -> AppResult<HttpResponse> {
     let batch = batch_for(&state, &user, id.into_inner()).await?;
     let (actor, bid) = (user.actor(), batch.id);
-    state.db(move |c| imports::cancel(c, &actor, bid)).await?;
+    state
+        .db(move |c| Ok(imports::cancel(c, &actor, bid)?))
+        .await?;
     Ok(redirect_with_flash(
         &state,
         "/spend/imports",
@@ -510,7 +512,7 @@ pub async fn undo(
         return Err(AppError::Forbidden);
     }
     let actor = user.actor();
-    let (batch, removed) = state.db(move |c| imports::undo(c, &actor, id)).await?;
+    let (batch, removed) = state.db(move |c| Ok(imports::undo(c, &actor, id)?)).await?;
     Ok(redirect_with_flash(
         &state,
         &format!("/spend/imports/{id}"),

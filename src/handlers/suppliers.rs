@@ -13,7 +13,7 @@ use crate::db::{audit, institutions, is_unique_violation};
 use crate::domain::supplier::{LivingWage, SizeBand, SizeDefinition, Source, SupplierFields};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::{
     html, html_status, FormErrors, Layout, QueuePage, SuggestionsPage, SupplierFormPage,
     SupplierImportPage, SupplierListPage, SupplierPage,
@@ -181,7 +181,7 @@ pub async fn create(
         fields.evidence.trim().to_owned(),
     );
     let created = state
-        .db(move |c| suppliers::create(c, &actor, &input, source, &evidence))
+        .db(move |c| Ok(suppliers::create(c, &actor, &input, source, &evidence)?))
         .await?;
     Ok(redirect_with_flash(
         &state,
@@ -342,7 +342,11 @@ pub async fn update(
         current.id,
     );
     match state
-        .db(move |c| suppliers::update(c, &actor, sid, version, &input, source, &evidence))
+        .db(move |c| {
+            Ok(suppliers::update(
+                c, &actor, sid, version, &input, source, &evidence,
+            )?)
+        })
         .await
     {
         Ok(saved) => Ok(redirect_with_flash(
@@ -422,7 +426,7 @@ pub async fn merge(
     let actor = user.actor();
     let kept_id = kept.id;
     state
-        .db(move |c| suppliers::merge(c, &actor, kept_id, other))
+        .db(move |c| Ok(suppliers::merge(c, &actor, kept_id, other)?))
         .await?;
     Ok(redirect_with_flash(
         &state,
@@ -440,7 +444,7 @@ pub async fn undo_merge(
     user.require_admin()?;
     let (actor, record) = (user.actor(), id.into_inner());
     let undone = state
-        .db(move |c| suppliers::undo_merge(c, &actor, record))
+        .db(move |c| Ok(suppliers::undo_merge(c, &actor, record)?))
         .await?;
     Ok(redirect_with_flash(
         &state,
@@ -462,7 +466,7 @@ pub async fn split(
     editable(&state, &user, supplier_id).await?;
     let actor = user.actor();
     let created = state
-        .db(move |c| suppliers::split_alias(c, &actor, supplier_id, alias_id))
+        .db(move |c| Ok(suppliers::split_alias(c, &actor, supplier_id, alias_id)?))
         .await?;
     Ok(redirect_with_flash(
         &state,
@@ -498,7 +502,15 @@ pub async fn add_external_id(
     }
     let (actor, sid, shown) = (user.actor(), supplier.id, external.clone());
     match state
-        .db(move |c| suppliers::add_external_id(c, &actor, sid, institution, &external))
+        .db(move |c| {
+            Ok(suppliers::add_external_id(
+                c,
+                &actor,
+                sid,
+                institution,
+                &external,
+            )?)
+        })
         .await
     {
         Ok(()) => Ok(redirect_with_flash(
@@ -790,7 +802,7 @@ pub async fn quick_edit(
     let (actor, sid, version) = (user.actor(), current.id, form_version(&q.version));
     state
         .db(move |c| {
-            suppliers::update(
+            Ok(suppliers::update(
                 c,
                 &actor,
                 sid,
@@ -798,7 +810,7 @@ pub async fn quick_edit(
                 &input,
                 Source::Clerk,
                 "Classification work queue",
-            )
+            )?)
         })
         .await?;
     let back = format!(

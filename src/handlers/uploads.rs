@@ -10,10 +10,10 @@ use actix_web::HttpRequest;
 use futures_util::StreamExt;
 
 use crate::auth::csrf::verify_token;
-use crate::auth::random_token;
 use crate::db::{jobs, DbConn, DbPool};
 use crate::error::{AppError, AppResult};
-use crate::startup::{blocking, AppState};
+use crate::state::{blocking, AppState};
+use crate::tokens::random_token;
 
 /// A received upload: the release name typed, the saved file and its
 /// original name.

@@ -68,6 +68,12 @@ pub enum SpendImportError {
     Db(#[from] diesel::result::Error),
 }
 
+impl From<crate::db::Error> for SpendImportError {
+    fn from(e: crate::db::Error) -> Self {
+        Self::App(e.into())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowIssue {
     pub row: u64,

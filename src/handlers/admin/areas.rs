@@ -13,7 +13,7 @@ use crate::db::{institutions, networks};
 use crate::domain::geography::{AreaKind, Gazetteer};
 use crate::error::{AppError, AppResult};
 use crate::handlers::{form_version, redirect_with_flash};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::{
     html, html_status, AreaDefinitionPage, AreaGroup, AreaOption, FormErrors, Layout, TierEdit,
     TierView,
@@ -241,7 +241,17 @@ async fn save(
     );
     let saved_note = note.clone();
     match state
-        .db(move |c| areas::create_version(c, &actor, owner, expected, &chosen, &saved_note, &g))
+        .db(move |c| {
+            Ok(areas::create_version(
+                c,
+                &actor,
+                owner,
+                expected,
+                &chosen,
+                &saved_note,
+                &g,
+            )?)
+        })
         .await
     {
         Ok(def) => {

@@ -13,7 +13,7 @@ use crate::db::audit::{self, AuditFilter, AuditRow};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::export::{csv_chunk, safe_text, UTF8_BOM};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::{html_status, url_encode, AuditPage, FormErrors, Layout};
 
 const PAGE_SIZE: i64 = 50;

@@ -15,7 +15,7 @@ use crate::domain::geography::AreaKind;
 use crate::error::{AppError, AppResult};
 use crate::handlers::{redirect, uploads};
 use crate::import::postcode_release::run_job;
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::{
     html, html_status, DistrictRow, FormErrors, GeographyPage, JobPage, Layout, PostcodeCheck,
     PostcodesPage,

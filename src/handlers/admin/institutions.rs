@@ -9,7 +9,7 @@ use crate::db::institutions::{self, Institution};
 use crate::domain::institution::{InstitutionErrors, InstitutionInput};
 use crate::error::{AppError, AppResult};
 use crate::handlers::{form_version, redirect_with_flash};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::{
     html, html_status, FormErrors, InstitutionFields, InstitutionFormPage, InstitutionsPage, Layout,
 };
@@ -132,7 +132,7 @@ pub async fn create(
     };
     let (actor, gazetteer) = (user.actor(), state.gazetteer.clone());
     match state
-        .db(move |c| institutions::create(c, &actor, &input, &gazetteer))
+        .db(move |c| Ok(institutions::create(c, &actor, &input, &gazetteer)?))
         .await
     {
         Ok(created) => Ok(redirect_with_flash(
@@ -187,7 +187,7 @@ pub async fn update(
     let version = form_version(&fields.version);
     let actor = user.actor();
     match state
-        .db(move |c| institutions::update(c, &actor, id, version, &input))
+        .db(move |c| Ok(institutions::update(c, &actor, id, version, &input)?))
         .await
     {
         Ok(saved) => Ok(redirect_with_flash(

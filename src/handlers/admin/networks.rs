@@ -9,7 +9,7 @@ use crate::db::networks::{self, NetworkInput};
 use crate::db::{institutions, is_unique_violation};
 use crate::error::{AppError, AppResult};
 use crate::handlers::{form_version, redirect_with_flash};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::{
     html, html_status, FormErrors, Layout, MemberChoice, NetworkFormPage, NetworksPage,
 };
@@ -121,9 +121,11 @@ async fn save(
         };
         let (actor, gazetteer) = (user.actor(), state.gazetteer.clone());
         let saved = state
-            .db(move |c| match id {
-                Some(id) => networks::update(c, &actor, id, version, &input),
-                None => networks::create(c, &actor, &input, &gazetteer),
+            .db(move |c| {
+                Ok(match id {
+                    Some(id) => networks::update(c, &actor, id, version, &input),
+                    None => networks::create(c, &actor, &input, &gazetteer),
+                }?)
             })
             .await;
         match saved {

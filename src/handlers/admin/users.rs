@@ -12,7 +12,7 @@ use crate::domain::account::{check_new_password, parse_display_name, Username};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::handlers::{form_version, redirect_with_flash};
-use crate::startup::{blocking, AppState};
+use crate::state::{blocking, AppState};
 use crate::views::{html, html_status, FormErrors, Layout, UserFields, UserFormPage, UsersPage};
 
 pub async fn list(
@@ -196,7 +196,7 @@ pub async fn create(
         password_hash,
     };
     let actor = user.actor();
-    match state.db(move |c| users::create(c, &actor, &new)).await {
+    match state.db(move |c| Ok(users::create(c, &actor, &new)?)).await {
         Ok(created) => Ok(redirect_with_flash(
             &state,
             "/admin/users",
@@ -273,7 +273,7 @@ pub async fn update(
     };
     let (actor, id, version) = (user.actor(), target.id, form_version(&fields.version));
     match state
-        .db(move |c| users::update(c, &actor, id, version, &changes))
+        .db(move |c| Ok(users::update(c, &actor, id, version, &changes)?))
         .await
     {
         Ok(saved) => Ok(redirect_with_flash(
@@ -327,7 +327,7 @@ pub async fn reset_password(
         .map_err(AppError::internal)?;
     let (actor, id) = (user.actor(), target.id);
     state
-        .db(move |c| users::set_password(c, &actor, id, &hash, "password_reset"))
+        .db(move |c| Ok(users::set_password(c, &actor, id, &hash, "password_reset")?))
         .await?;
     Ok(redirect_with_flash(
         &state,

@@ -15,7 +15,7 @@ use crate::domain::money::Pence;
 use crate::domain::spend::PaymentType;
 use crate::error::{AppError, AppResult};
 use crate::export::safe_text;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 use super::{compute, stamped_csv, Detail, ReportQuery};
 
@@ -132,7 +132,7 @@ pub async fn audit_csv(
             );
             async move {
                 let (rx, mut known) = writer?;
-                let written = crate::startup::blocking(move || {
+                let written = crate::state::blocking(move || {
                     // The reader has finished when its end is dropped.
                     let Ok(batch) = rx.recv() else {
                         return None;

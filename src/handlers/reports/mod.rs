@@ -18,7 +18,7 @@ use crate::domain::money::Pence;
 use crate::domain::spend::PaymentType;
 use crate::error::{AppError, AppResult};
 use crate::export::{csv_chunk, safe_text, UTF8_BOM};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::views::reports::{InstitutionRow, ReportPage, TierRow};
 use crate::views::{html, url_encode, Layout};
 
@@ -1164,7 +1164,7 @@ pub async fn set_targets(
                     }
                 }
             }
-            report::set_targets(c, &actor, owner, fy, &targets)
+            Ok(report::set_targets(c, &actor, owner, fy, &targets)?)
         })
         .await?;
     let back = if d.back.is_empty() {

@@ -47,7 +47,7 @@ pub fn fresh_database() -> FreshDb {
 #[cfg(feature = "postgres")]
 fn fresh_postgres(admin_url: &str) -> FreshDb {
     use diesel::{Connection, RunQueryDsl};
-    let name = format!("ls_test_{}", &localspend::auth::random_token()[..16]);
+    let name = format!("ls_test_{}", &localspend::tokens::random_token()[..16]);
     let mut admin =
         diesel::PgConnection::establish(admin_url).expect("connect to TEST_DATABASE_URL");
     diesel::sql_query(format!("CREATE DATABASE {name}"))
@@ -110,6 +110,7 @@ pub fn test_config(url: &str) -> Config {
         log_level: LevelFilter::OFF,
         pool_size: Some(3),
         trusted_proxies: Vec::new(),
+        session_hours: localspend::config::DEFAULT_SESSION_HOURS,
     }
 }
 
