@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::cli::{find_institution, open_database, CliError, CLI_ACTOR};
 use crate::config::Config;
 use crate::db::{self, audit::Actor, imports, jobs};
-use crate::domain::ledger::DateOrder;
+use crate::domain::dates::DateOrder;
 use crate::domain::money::Pence;
 use crate::import::spend::{self, Preview, SpendImportError};
 

@@ -10,8 +10,8 @@ use super::audit::{self, Actor, Change};
 use super::schema::{companies as c, company_releases as r, suppliers as s};
 use super::suppliers::Supplier;
 use super::{batch_insert, now, write_tx, DbConn};
+use crate::domain::reference::CompanyRow;
 use crate::domain::supplier::CompanyFacts;
-use crate::import::companies::CompanyRow;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = r)]

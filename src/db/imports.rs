@@ -14,7 +14,7 @@ use super::audit::{self, Actor, Change};
 use super::schema::{import_batches as b, import_file_chunks as c, import_profiles as p};
 use super::{now, write_tx, DbConn};
 use super::{Error, ImportRefusal, ImportStep};
-use crate::import::spend_file::{Layout, Settings};
+use crate::domain::spend_file::{Layout, Settings};
 
 const CHUNK_BYTES: usize = 1 << 20;
 

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::audit::{self, Actor, Change};
 use super::schema::{postcode_releases as r, postcodes as p};
 use super::{batch_insert, now, write_tx, DbConn};
-use crate::import::postcodes::PostcodeRow;
+use crate::domain::reference::PostcodeRow;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
 #[diesel(table_name = r)]

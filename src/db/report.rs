@@ -14,7 +14,7 @@ use super::schema::{spend_lines as l, spend_totals as t, supplier_locations as l
 use super::DbConn;
 use crate::domain::classify::Definition;
 use crate::domain::figures::{IdMap, Place, SpendCell};
-use crate::domain::ledger::{financial_year, financial_year_bounds};
+use crate::domain::period::{financial_year, financial_year_bounds};
 use crate::domain::spend::{PaymentType, VatBasis};
 
 /// A payment type as stored; the schema admits only known codes.
@@ -753,7 +753,7 @@ pub fn set_targets(
                 .institution(owner.institution())
                 .summary(format!(
                     "Local-share targets for {} set",
-                    crate::domain::ledger::financial_year_label(fy)
+                    crate::domain::period::financial_year_label(fy)
                 ))
                 .before(&before)
                 .after(&targets),

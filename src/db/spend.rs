@@ -10,7 +10,7 @@ use super::schema::{payment_type_rules as r, spend_lines as l};
 use super::Error;
 use super::{now, totals, write_tx, DbConn};
 use crate::domain::spend::PaymentType;
-use crate::import::spend_file::ParsedLine;
+use crate::domain::spend_file::ParsedLine;
 use serde::Serialize;
 
 use super::suppliers::LocationFilter;
@@ -1064,8 +1064,8 @@ pub fn years(conn: &mut DbConn, institutions: Option<&[i64]>) -> QueryResult<Vec
         return Ok(Vec::new());
     };
     let (a, b) = (
-        crate::domain::ledger::financial_year(first),
-        crate::domain::ledger::financial_year(last),
+        crate::domain::period::financial_year(first),
+        crate::domain::period::financial_year(last),
     );
     Ok((a..=b).rev().collect())
 }

@@ -104,7 +104,7 @@ impl Pending {
             .0
             .entry((
                 line.institution_id,
-                crate::domain::ledger::financial_year(line.payment_date),
+                crate::domain::period::financial_year(line.payment_date),
                 line.supplier_id.unwrap_or(0),
             ))
             .or_default();

@@ -2,15 +2,19 @@
 
 pub mod account;
 pub mod classify;
+pub mod dates;
+pub mod encoding;
 pub mod figures;
 pub mod geography;
 pub mod gss;
 pub mod institution;
-pub mod ledger;
 pub mod money;
+pub mod period;
 pub mod postcode;
 pub mod recognise;
+pub mod reference;
 pub mod spend;
+pub mod spend_file;
 pub mod supplier;
 
 /// Defines a closed set of values stored as short text codes, with a human

@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::ledger::parse_typed_date;
+use super::dates::parse_typed_date;
 use super::money::Pence;
 use super::text_enum;
 

@@ -6,21 +6,8 @@ use std::io::Read;
 use csv::ByteRecord;
 
 use super::csv_stream::{stream_csv, ReadError};
+use crate::domain::reference::CompanyRow;
 use crate::domain::supplier::{normalise_company_number, normalise_name};
-
-/// One company, ready to store.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct CompanyRow {
-    pub company_number: String,
-    pub name: String,
-    pub normalised_name: String,
-    pub postcode: Option<String>,
-    pub category: String,
-    pub status: String,
-    pub account_category: String,
-    /// Five-digit SIC 2007 codes, comma separated.
-    pub sic_codes: String,
-}
 
 struct Columns {
     name: usize,

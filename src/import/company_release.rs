@@ -3,12 +3,13 @@
 
 use std::path::Path;
 
-use super::companies::{read_file, CompanyRow};
+use super::companies::read_file;
 use super::csv_stream::ReadError;
 use super::sources::{self, SourceError};
 use crate::db::audit::Actor;
 use crate::db::companies::{self, CompanyRelease};
 use crate::db::{is_unique_violation, DbConn};
+use crate::domain::reference::CompanyRow;
 
 const BATCH: usize = 1_000;
 

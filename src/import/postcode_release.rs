@@ -5,11 +5,12 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::postcodes::{read_file, PostcodeRow, ReadError};
+use super::postcodes::{read_file, ReadError};
 use super::sources::{self, SourceError};
 use crate::db::audit::Actor;
 use crate::db::postcodes::{self, Release, ReleaseFacts};
 use crate::db::{is_unique_violation, DbConn};
+use crate::domain::reference::PostcodeRow;
 
 /// Rows per insert statement.
 const BATCH: usize = 1_000;

@@ -9,23 +9,7 @@ use csv::ByteRecord;
 
 use super::csv_stream::stream_csv;
 pub use super::csv_stream::ReadError;
-
-/// One row of the lookup, ready to store.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct PostcodeRow {
-    pub postcode: String,
-    pub district: Option<String>,
-    pub ward: Option<String>,
-    pub lsoa: Option<String>,
-    pub county: Option<String>,
-    pub region: Option<String>,
-    pub country: Option<String>,
-    pub imd_rank: Option<i32>,
-    /// Year and month of termination (`2019-06`) for postcodes no longer in use.
-    pub terminated: Option<String>,
-    pub latitude: Option<f64>,
-    pub longitude: Option<f64>,
-}
+use crate::domain::reference::PostcodeRow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Layout {

@@ -15,18 +15,18 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::job::{run_tracked, ProgressTo};
-use super::spend_file::{
-    detect, propose, read_rows, Layout, ParsedLine, ReadError, Row, Settings, SAMPLE_BYTES,
-};
+use super::spend_file::{detect, propose, read_rows, ReadError, Row, SAMPLE_BYTES};
 use crate::db::audit::{self, Actor, Change};
 use crate::db::imports::{self, Batch};
 use crate::db::schema::{supplier_aliases as a, supplier_external_ids as x, suppliers as s};
 use crate::db::spend::{self, LineRow};
 use crate::db::suppliers::NewSupplier;
 use crate::db::{now, suppliers, totals, write_tx, DbConn};
-use crate::domain::ledger::{infer_payment_type, DateOrder, OrderEvidence};
+use crate::domain::dates::{DateOrder, OrderEvidence};
 use crate::domain::money::Pence;
 use crate::domain::spend::VatBasis;
+use crate::domain::spend_file::infer_payment_type;
+use crate::domain::spend_file::{Layout, ParsedLine, Settings};
 use crate::domain::supplier::{
     match_key, normalise_company_number, normalise_name, Source, SupplierFields,
 };

@@ -6,16 +6,15 @@
 
 use std::io::Read;
 
-use chrono::NaiveDate;
 use csv::{ByteRecord, ReaderBuilder};
-use serde::{Deserialize, Serialize};
 
 use super::text::{self, Encoding, UTF8_BOM};
-use crate::domain::ledger::{
-    self, field_for_header, is_total_or_footer, parse_date, propose_mapping, DateOrder, Field,
-    OrderEvidence,
-};
+use crate::domain::dates::{parse_date, DateError, DateOrder, OrderEvidence};
 use crate::domain::money::Pence;
+use crate::domain::spend_file::{
+    field_for_header, is_total_or_footer, normalise_header, propose_mapping, vat_basis_of_header,
+    Field, Layout, ParsedLine, Settings,
+};
 use crate::domain::supplier::is_redacted;
 
 /// How much of a file detection looks at.
@@ -29,79 +28,6 @@ pub enum LayoutError {
     Empty,
     #[error("the file does not look like a table of payments (no column of dates and amounts was found)")]
     NotATable,
-}
-
-/// What detection found out about a file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Layout {
-    pub encoding: Encoding,
-    pub has_bom: bool,
-    pub line_ending: String,
-    pub delimiter: u8,
-    /// Row number (1-based, as a spreadsheet counts) of the header row;
-    /// `None` for a file with no header.
-    pub header_row: Option<u64>,
-    /// One name per column: the header text, or `Column N`.
-    pub headers: Vec<String>,
-    /// The first few data rows, for the clerk to check the mapping against.
-    pub samples: Vec<Vec<String>>,
-}
-
-impl Layout {
-    /// Lines above the header (a report preamble).
-    pub fn preamble_rows(&self) -> u64 {
-        self.header_row.map_or(0, |row| row - 1)
-    }
-
-    pub fn delimiter_label(&self) -> &'static str {
-        match self.delimiter {
-            b',' => "comma",
-            b';' => "semicolon",
-            b'\t' => "tab",
-            b'|' => "vertical bar",
-            _ => "other",
-        }
-    }
-
-    /// Identifies the layout for a saved mapping profile: the normalised
-    /// headers, or the column count of a file with no header.
-    pub fn signature(&self) -> String {
-        if self.header_row.is_some() {
-            self.headers
-                .iter()
-                .map(|h| ledger::normalise_header(h))
-                .collect::<Vec<_>>()
-                .join("|")
-        } else {
-            format!("no-header:{}", self.headers.len())
-        }
-    }
-}
-
-/// The clerk's choices for reading a file: which column holds what, how to
-/// read numeric dates, and facts the file does not state.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Settings {
-    pub columns: Vec<Option<Field>>,
-    pub date_order: Option<DateOrder>,
-    pub purchase_card: bool,
-    pub vat_basis: String,
-    /// Payments dated outside this period are flagged in the preview.
-    pub period: Option<(NaiveDate, NaiveDate)>,
-}
-
-impl Settings {
-    pub fn column_of(&self, field: Field) -> Option<usize> {
-        self.columns.iter().position(|c| *c == Some(field))
-    }
-
-    /// What the mapping lacks before the file can be read.
-    pub fn missing(&self) -> Vec<Field> {
-        [Field::PaymentDate, Field::Amount, Field::SupplierName]
-            .into_iter()
-            .filter(|f| self.column_of(*f).is_none())
-            .collect()
-    }
 }
 
 /// Detects the layout from the start of a file. `complete` says whether the
@@ -394,12 +320,12 @@ pub fn propose(layout: &Layout) -> Settings {
         let purchase_card = layout
             .headers
             .iter()
-            .any(|h| ledger::normalise_header(h).contains("merchant"));
+            .any(|h| normalise_header(h).contains("merchant"));
         Settings {
             columns,
             date_order: None,
             purchase_card,
-            vat_basis: ledger::vat_basis_of_header(amount_header).to_owned(),
+            vat_basis: vat_basis_of_header(amount_header).to_owned(),
             period: None,
         }
     } else {
@@ -425,29 +351,6 @@ pub fn sample_evidence(layout: &Layout, settings: &Settings) -> OrderEvidence {
         }
     }
     evidence
-}
-
-/// One payment read from a file.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct ParsedLine {
-    pub payment_date: NaiveDate,
-    pub invoice_date: Option<NaiveDate>,
-    pub amount: i64,
-    pub irrecoverable_vat: Option<i64>,
-    pub supplier_name: String,
-    pub redacted: bool,
-    pub supplier_ref: Option<String>,
-    pub company_number: Option<String>,
-    pub charity_number: Option<String>,
-    pub vat_number: Option<String>,
-    pub transaction_ref: Option<String>,
-    pub invoice_ref: Option<String>,
-    pub department: Option<String>,
-    pub expense_type: Option<String>,
-    pub expense_code: Option<String>,
-    pub category: Option<String>,
-    pub description: Option<String>,
-    pub capital_revenue: Option<&'static str>,
 }
 
 /// What one row of a file turned out to be. Rows pass through one at a
@@ -477,9 +380,9 @@ pub enum ReadError {
     Damaged { row: u64, message: String },
 }
 
-fn date_reason(field: &str, e: &ledger::DateError, order: DateOrder) -> String {
+fn date_reason(field: &str, e: &DateError, order: DateOrder) -> String {
     match e {
-        ledger::DateError::Impossible(_) => format!(
+        DateError::Impossible(_) => format!(
             "{field}: {e} when read {}",
             match order {
                 DateOrder::DayFirst => "day first",

@@ -6,11 +6,13 @@ use super::{FormErrors, Layout};
 use crate::db::imports::Batch;
 use crate::db::jobs::Job;
 use crate::db::spend::Line;
-use crate::domain::ledger::{DateOrder, Field};
+use crate::domain::dates::DateOrder;
 use crate::domain::money::Pence;
 use crate::domain::spend::{LineFields, PaymentType, VatBasis};
+use crate::domain::spend_file::Field;
+use crate::domain::spend_file::Layout as FileLayout;
+use crate::domain::spend_file::Settings;
 use crate::import::spend::Preview;
-use crate::import::spend_file::{Layout as FileLayout, Settings};
 
 pub fn money(pence: &i64) -> String {
     Pence(*pence).to_string()

@@ -144,7 +144,7 @@ fn import_text(
         &localspend::db::audit::Actor::system("test"),
         institution,
         &path,
-        localspend::domain::ledger::DateOrder::DayFirst,
+        localspend::domain::dates::DateOrder::DayFirst,
     )
 }
 

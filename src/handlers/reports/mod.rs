@@ -12,9 +12,10 @@ use crate::db::areas::{self, DefinitionVersion, Owner};
 use crate::db::institutions::{self, Institution};
 use crate::db::report;
 use crate::db::{networks, postcodes, spend, suppliers, DbConn};
+use crate::domain::dates::parse_typed_date;
 use crate::domain::figures::{percent_text, pool, share_bp, Figures, Pooled};
-use crate::domain::ledger::{financial_year, financial_year_label, parse_typed_date};
 use crate::domain::money::Pence;
+use crate::domain::period::{financial_year, financial_year_label, year_part};
 use crate::domain::spend::PaymentType;
 use crate::error::{AppError, AppResult};
 use crate::export::{csv_chunk, safe_text, UTF8_BOM};
@@ -265,7 +266,7 @@ pub fn compute(
     };
     let (from, to, period) = match fy {
         Some(y) => {
-            let (a, b) = crate::domain::ledger::financial_year_bounds(y)
+            let (a, b) = crate::domain::period::financial_year_bounds(y)
                 .ok_or_else(|| AppError::BadRequest("No such financial year.".into()))?;
             match year_part(a, &q.part) {
                 Some((pa, pb, name)) => (
@@ -530,28 +531,6 @@ pub fn compute(
         tables,
         sensitivity,
     })
-}
-
-/// A quarter (`q1`…`q4`) or month (`m1`…`m12`, m1 being the year's first
-/// month) of the financial year starting on `start`.
-pub fn year_part(start: NaiveDate, part: &str) -> Option<(NaiveDate, NaiveDate, String)> {
-    use chrono::Months;
-    let number = |prefix: char, max: u32| {
-        part.strip_prefix(prefix)
-            .and_then(|n| n.parse::<u32>().ok())
-            .filter(|n| (1..=max).contains(n))
-    };
-    let (first, months, name) = if let Some(n) = number('q', 4) {
-        ((n - 1) * 3, 3, format!("Quarter {n}"))
-    } else if let Some(n) = number('m', 12) {
-        let month = start.checked_add_months(Months::new(n - 1))?;
-        (n - 1, 1, month.format("%B %Y").to_string())
-    } else {
-        return None;
-    };
-    let a = start.checked_add_months(Months::new(first))?;
-    let b = a.checked_add_months(Months::new(months))?.pred_opt()?;
-    Some((a, b, name))
 }
 
 fn f_top(q: &ReportQuery) -> usize {

@@ -1,10 +1,14 @@
-//! Reading spend as councils publish it: which column holds what (by a
+//! Spend files as councils publish them: which column holds what (by a
 //! synonym table over the Transparency Code, HM Treasury and common ledger
-//! layouts), dates in every form seen in the wild, and which rows are totals
-//! or footers rather than payments.
+//! layouts), what detection found out about a file and the clerk's choices
+//! for reading it, one payment as read, and which rows are totals or footers
+//! rather than payments.
 
-use chrono::{Datelike, Duration, NaiveDate};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
 
+pub use super::dates::DateOrder;
+pub use super::encoding::Encoding;
 use super::spend::PaymentType;
 use super::text_enum;
 
@@ -309,234 +313,100 @@ pub fn vat_basis_of_header(raw: &str) -> &'static str {
     }
 }
 
-text_enum! {
-    /// How to read a numeric date such as `04/05/2021`.
-    pub enum DateOrder {
-        DayFirst => ("day_first", "Day first (04/05/2021 is 4 May 2021)"),
-        MonthFirst => ("month_first", "Month first (04/05/2021 is 5 April 2021)"),
-    }
+/// What detection found out about a file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Layout {
+    pub encoding: Encoding,
+    pub has_bom: bool,
+    pub line_ending: String,
+    pub delimiter: u8,
+    /// Row number (1-based, as a spreadsheet counts) of the header row;
+    /// `None` for a file with no header.
+    pub header_row: Option<u64>,
+    /// One name per column: the header text, or `Column N`.
+    pub headers: Vec<String>,
+    /// The first few data rows, for the clerk to check the mapping against.
+    pub samples: Vec<Vec<String>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DateError {
-    #[error("no date given")]
-    Empty,
-    #[error(
-        "`{0}` is a time with no date (the dates were probably lost when the file was exported)"
-    )]
-    TimeOnly(String),
-    #[error("`{0}` is not a date")]
-    Invalid(String),
-    #[error("`{0}` is not a real date")]
-    Impossible(String),
-}
-
-/// What a numeric date says about the file's day/month order.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct OrderEvidence {
-    /// Dates whose first number is over 12, so must be day first.
-    pub day_first: u64,
-    /// Dates whose second number is over 12, so must be month first.
-    pub month_first: u64,
-    /// Numeric dates that read either way.
-    pub either: u64,
-}
-
-impl OrderEvidence {
-    pub fn add(&mut self, other: OrderEvidence) {
-        self.day_first += other.day_first;
-        self.month_first += other.month_first;
-        self.either += other.either;
+impl Layout {
+    /// Lines above the header (a report preamble).
+    pub fn preamble_rows(&self) -> u64 {
+        self.header_row.map_or(0, |row| row - 1)
     }
 
-    /// The order the file's dates prove, if they prove one.
-    pub fn proven(&self) -> Option<DateOrder> {
-        match (self.day_first > 0, self.month_first > 0) {
-            (true, false) => Some(DateOrder::DayFirst),
-            (false, true) => Some(DateOrder::MonthFirst),
-            _ => None,
+    pub fn delimiter_label(&self) -> &'static str {
+        match self.delimiter {
+            b',' => "comma",
+            b';' => "semicolon",
+            b'\t' => "tab",
+            b'|' => "vertical bar",
+            _ => "other",
         }
     }
 
-    /// Numeric dates appear and none of them settles the order.
-    pub fn is_ambiguous(&self) -> bool {
-        self.either > 0 && self.day_first == 0 && self.month_first == 0
-    }
-}
-
-const MONTHS: [&str; 12] = [
-    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-];
-
-fn month_named(word: &str) -> Option<u32> {
-    let w = word.to_ascii_lowercase();
-    if w.len() < 3 {
-        return None;
-    }
-    let w = if w == "sept" { "sep".to_owned() } else { w };
-    MONTHS
-        .iter()
-        .position(|m| w.starts_with(m) && (w.len() == 3 || full_month(m).starts_with(&w)))
-        .map(|i| i as u32 + 1)
-}
-
-fn full_month(short: &str) -> &'static str {
-    match short {
-        "jan" => "january",
-        "feb" => "february",
-        "mar" => "march",
-        "apr" => "april",
-        "may" => "may",
-        "jun" => "june",
-        "jul" => "july",
-        "aug" => "august",
-        "sep" => "september",
-        "oct" => "october",
-        "nov" => "november",
-        _ => "december",
-    }
-}
-
-fn year_of(raw: &str) -> Option<i32> {
-    let y: i32 = raw.parse().ok()?;
-    match raw.len() {
-        2 => Some(if y <= 69 { 2000 + y } else { 1900 + y }),
-        4 => Some(y),
-        _ => None,
-    }
-}
-
-fn is_time(s: &str) -> bool {
-    let parts: Vec<&str> = s.split(':').collect();
-    (2..=3).contains(&parts.len())
-        && parts.iter().all(|p| {
-            let p = p.split('.').next().unwrap_or("");
-            !p.is_empty() && p.len() <= 2 && p.bytes().all(|b| b.is_ascii_digit())
-        })
-}
-
-/// Reads a date as published: ISO `2021-04-01`, `01/04/2021`, `1/4/21`,
-/// `01-04-2021`, `01.04.2021`, `04-Jan-17`, `3 Apr 2023`, `3 April 2023`, an
-/// Excel serial number such as `44287`, any of them followed by a time.
-/// Numeric day/month dates are read in `order`; the evidence they give about
-/// the order is returned alongside.
-pub fn parse_date(raw: &str, order: DateOrder) -> Result<(NaiveDate, OrderEvidence), DateError> {
-    let s = raw.trim();
-    if s.is_empty() {
-        return Err(DateError::Empty);
-    }
-    if is_time(s) {
-        return Err(DateError::TimeOnly(s.to_owned()));
-    }
-    let invalid = || DateError::Invalid(s.to_owned());
-    let impossible = || DateError::Impossible(s.to_owned());
-    // Drop a trailing time: `2021-04-01T00:00:00`, `01/04/2021 00:00`.
-    let date_part = s
-        .split(['T', ' '])
-        .next()
-        .filter(|d| {
-            let rest = &s[d.len()..].trim_start_matches(['T', ' ']);
-            is_time(rest) || rest.is_empty()
-        })
-        .unwrap_or(s);
-    let none = OrderEvidence::default();
-
-    if date_part.bytes().all(|b| b.is_ascii_digit() || b == b'.') && !date_part.contains("..") {
-        // An Excel serial day number (1900 date system), possibly with a
-        // fraction of a day.
-        let whole = date_part.split('.').next().unwrap_or("");
-        if let Ok(n) = whole.parse::<i64>() {
-            if (20_000..=80_000).contains(&n) && date_part.matches('.').count() <= 1 {
-                let base = NaiveDate::from_ymd_opt(1899, 12, 30).ok_or_else(invalid)?;
-                return Ok((base + Duration::days(n), none));
-            }
+    /// Identifies the layout for a saved mapping profile: the normalised
+    /// headers, or the column count of a file with no header.
+    pub fn signature(&self) -> String {
+        if self.header_row.is_some() {
+            self.headers
+                .iter()
+                .map(|h| normalise_header(h))
+                .collect::<Vec<_>>()
+                .join("|")
+        } else {
+            format!("no-header:{}", self.headers.len())
         }
     }
-
-    let parts: Vec<&str> = date_part
-        .split(['/', '-', '.', ' '])
-        .filter(|p| !p.is_empty())
-        .collect();
-    if parts.len() != 3 {
-        return Err(invalid());
-    }
-    let numeric = |p: &str| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit());
-
-    if parts[0].len() == 4 && parts.iter().all(|p| numeric(p)) {
-        let (y, m, d) = (
-            parts[0].parse().map_err(|_| invalid())?,
-            parts[1].parse().map_err(|_| invalid())?,
-            parts[2].parse().map_err(|_| invalid())?,
-        );
-        return NaiveDate::from_ymd_opt(y, m, d)
-            .map(|d| (d, none))
-            .ok_or_else(impossible);
-    }
-    if let Some(month) = month_named(parts[1]) {
-        // 04-Jan-17, 3 Apr 2023
-        let day: u32 = parts[0].parse().map_err(|_| invalid())?;
-        let year = year_of(parts[2]).ok_or_else(invalid)?;
-        return NaiveDate::from_ymd_opt(year, month, day)
-            .map(|d| (d, none))
-            .ok_or_else(impossible);
-    }
-    if let Some(month) = month_named(parts[0]) {
-        // Jan 4 2017
-        let day: u32 = parts[1]
-            .trim_end_matches(',')
-            .parse()
-            .map_err(|_| invalid())?;
-        let year = year_of(parts[2]).ok_or_else(invalid)?;
-        return NaiveDate::from_ymd_opt(year, month, day)
-            .map(|d| (d, none))
-            .ok_or_else(impossible);
-    }
-    if !(parts.iter().all(|p| numeric(p)) && parts[0].len() <= 2 && parts[1].len() <= 2) {
-        return Err(invalid());
-    }
-    let a: u32 = parts[0].parse().map_err(|_| invalid())?;
-    let b: u32 = parts[1].parse().map_err(|_| invalid())?;
-    let year = year_of(parts[2]).ok_or_else(invalid)?;
-    let evidence = OrderEvidence {
-        day_first: u64::from(a > 12 && b <= 12),
-        month_first: u64::from(b > 12 && a <= 12),
-        either: u64::from(a <= 12 && b <= 12),
-    };
-    let (day, month) = match order {
-        DateOrder::DayFirst => (a, b),
-        DateOrder::MonthFirst => (b, a),
-    };
-    NaiveDate::from_ymd_opt(year, month, day)
-        .map(|d| (d, evidence))
-        .ok_or_else(impossible)
 }
 
-/// Parses a date typed into a form: UK order, or ISO from a date picker.
-pub fn parse_typed_date(raw: &str) -> Result<NaiveDate, DateError> {
-    parse_date(raw, DateOrder::DayFirst).map(|(d, _)| d)
+/// The clerk's choices for reading a file: which column holds what, how to
+/// read numeric dates, and facts the file does not state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub columns: Vec<Option<Field>>,
+    pub date_order: Option<DateOrder>,
+    pub purchase_card: bool,
+    pub vat_basis: String,
+    /// Payments dated outside this period are flagged in the preview.
+    pub period: Option<(NaiveDate, NaiveDate)>,
 }
 
-/// The financial year (April to March) a date falls in, named by its first
-/// calendar year: 2023 for 1 April 2023 to 31 March 2024.
-pub fn financial_year(date: NaiveDate) -> i32 {
-    if date.month() >= 4 {
-        date.year()
-    } else {
-        date.year() - 1
+impl Settings {
+    pub fn column_of(&self, field: Field) -> Option<usize> {
+        self.columns.iter().position(|c| *c == Some(field))
+    }
+
+    /// What the mapping lacks before the file can be read.
+    pub fn missing(&self) -> Vec<Field> {
+        [Field::PaymentDate, Field::Amount, Field::SupplierName]
+            .into_iter()
+            .filter(|f| self.column_of(*f).is_none())
+            .collect()
     }
 }
 
-/// First and last day of a financial year.
-pub fn financial_year_bounds(year: i32) -> Option<(NaiveDate, NaiveDate)> {
-    Some((
-        NaiveDate::from_ymd_opt(year, 4, 1)?,
-        NaiveDate::from_ymd_opt(year + 1, 3, 31)?,
-    ))
-}
-
-/// `2023/24`.
-pub fn financial_year_label(year: i32) -> String {
-    format!("{year}/{:02}", (year + 1) % 100)
+/// One payment read from a file.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ParsedLine {
+    pub payment_date: NaiveDate,
+    pub invoice_date: Option<NaiveDate>,
+    pub amount: i64,
+    pub irrecoverable_vat: Option<i64>,
+    pub supplier_name: String,
+    pub redacted: bool,
+    pub supplier_ref: Option<String>,
+    pub company_number: Option<String>,
+    pub charity_number: Option<String>,
+    pub vat_number: Option<String>,
+    pub transaction_ref: Option<String>,
+    pub invoice_ref: Option<String>,
+    pub department: Option<String>,
+    pub expense_type: Option<String>,
+    pub expense_code: Option<String>,
+    pub category: Option<String>,
+    pub description: Option<String>,
+    pub capital_revenue: Option<&'static str>,
 }
 
 /// Whether a row without a date is a total or footer line rather than a
@@ -601,14 +471,6 @@ pub fn infer_payment_type(
 mod tests {
     use super::*;
 
-    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, day).unwrap()
-    }
-
-    fn day_first(s: &str) -> NaiveDate {
-        parse_date(s, DateOrder::DayFirst).unwrap().0
-    }
-
     #[test]
     fn real_headers_map_to_fields() {
         for (header, field) in [
@@ -662,94 +524,6 @@ mod tests {
         assert_eq!(vat_basis_of_header("Net Amount"), "net");
         assert_eq!(vat_basis_of_header("Gross Amount"), "gross");
         assert_eq!(vat_basis_of_header("Amount"), "unknown");
-    }
-
-    #[test]
-    fn reads_every_published_date_form() {
-        assert_eq!(day_first("2021-04-01"), d(2021, 4, 1));
-        assert_eq!(day_first("2021-04-01T00:00:00"), d(2021, 4, 1));
-        assert_eq!(day_first("21/01/2014"), d(2014, 1, 21));
-        assert_eq!(day_first("21/01/2014 00:00:00"), d(2014, 1, 21));
-        assert_eq!(day_first("1/4/21"), d(2021, 4, 1));
-        assert_eq!(day_first("01-04-2021"), d(2021, 4, 1));
-        assert_eq!(day_first("01.04.2021"), d(2021, 4, 1));
-        assert_eq!(day_first("04-Jan-17"), d(2017, 1, 4));
-        assert_eq!(day_first("3 Apr 2023"), d(2023, 4, 3));
-        assert_eq!(day_first("3 April 2023"), d(2023, 4, 3));
-        assert_eq!(day_first("30 Sept 2023"), d(2023, 9, 30));
-        assert_eq!(day_first("Jan 4 2017"), d(2017, 1, 4));
-        assert_eq!(day_first("44287"), d(2021, 4, 1));
-        assert_eq!(day_first("44287.5"), d(2021, 4, 1));
-        assert_eq!(
-            parse_date("04/05/2021", DateOrder::MonthFirst).unwrap().0,
-            d(2021, 4, 5)
-        );
-    }
-
-    #[test]
-    fn rejects_what_is_not_a_date_with_the_reason() {
-        assert_eq!(
-            parse_date("00:00:00", DateOrder::DayFirst),
-            Err(DateError::TimeOnly("00:00:00".into()))
-        );
-        assert_eq!(parse_date(" ", DateOrder::DayFirst), Err(DateError::Empty));
-        assert!(matches!(
-            parse_date("31/02/2021", DateOrder::DayFirst),
-            Err(DateError::Impossible(_))
-        ));
-        assert!(matches!(
-            parse_date("yesterday", DateOrder::DayFirst),
-            Err(DateError::Invalid(_))
-        ));
-        assert!(matches!(
-            parse_date("12", DateOrder::DayFirst),
-            Err(DateError::Invalid(_))
-        ));
-        assert!(matches!(
-            parse_date("3 Foo 2023", DateOrder::DayFirst),
-            Err(DateError::Invalid(_))
-        ));
-    }
-
-    #[test]
-    fn numeric_dates_report_what_they_prove_about_the_order() {
-        let ev = |s| parse_date(s, DateOrder::DayFirst).map(|(_, e)| e);
-        assert_eq!(
-            ev("25/04/2021").unwrap().proven(),
-            Some(DateOrder::DayFirst)
-        );
-        assert!(ev("04/25/2021").is_err(), "day 04 month 25 is impossible");
-        assert_eq!(
-            parse_date("04/25/2021", DateOrder::MonthFirst)
-                .unwrap()
-                .1
-                .proven(),
-            Some(DateOrder::MonthFirst)
-        );
-        let mut all = ev("04/05/2021").unwrap();
-        assert!(all.is_ambiguous());
-        all.add(ev("2021-04-05").unwrap());
-        assert!(all.is_ambiguous(), "ISO dates say nothing about the order");
-        all.add(ev("13/05/2021").unwrap());
-        assert!(!all.is_ambiguous());
-        assert_eq!(all.proven(), Some(DateOrder::DayFirst));
-        all.add(OrderEvidence {
-            month_first: 1,
-            ..Default::default()
-        });
-        assert_eq!(all.proven(), None, "contradictory evidence proves nothing");
-    }
-
-    #[test]
-    fn financial_years_run_april_to_march() {
-        assert_eq!(financial_year(d(2024, 3, 31)), 2023);
-        assert_eq!(financial_year(d(2024, 4, 1)), 2024);
-        assert_eq!(financial_year_label(2023), "2023/24");
-        assert_eq!(financial_year_label(1999), "1999/00");
-        assert_eq!(
-            financial_year_bounds(2023),
-            Some((d(2023, 4, 1), d(2024, 3, 31)))
-        );
     }
 
     #[test]
