@@ -69,12 +69,12 @@ fn read_flash(keys: &Keys, value: &str) -> Option<String> {
 /// What every rendered page needs from the request: the CSRF token for its
 /// forms and the flash message left by the previous action.
 #[derive(Debug, Clone)]
-pub struct Page {
+pub struct PageContext {
     pub csrf: String,
     pub flash: Option<String>,
 }
 
-impl Page {
+impl PageContext {
     pub fn for_request(req: &HttpRequest) -> Result<Self, AppError> {
         let keys = keys(req)?;
         let binding = match binding(req) {
@@ -98,7 +98,7 @@ impl Page {
     }
 }
 
-impl FromRequest for Page {
+impl FromRequest for PageContext {
     type Error = AppError;
     type Future = Ready<Result<Self, AppError>>;
 

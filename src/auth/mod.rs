@@ -10,7 +10,7 @@ use std::sync::Arc;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-pub use csrf::{CsrfForm, Page};
+pub use csrf::{CsrfForm, PageContext};
 pub use session::CurrentUser;
 
 /// The server's secret, used to derive CSRF tokens and sign flash cookies.

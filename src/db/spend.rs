@@ -1,6 +1,7 @@
-//! Spend lines. This session adds what the supplier register needs (totals
-//! per supplier, the work queue's ranking); entry forms and the importer
-//! build on the same table.
+//! Spend lines: entry, edit, soft delete and restore; the ledger's filtered,
+//! sorted and paged queries; the importer's bulk insert; each institution's
+//! influenceable payment-type rules; and what the supplier register needs
+//! (totals per supplier, the work queue's ranking).
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;

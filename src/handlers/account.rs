@@ -6,7 +6,7 @@ use serde::Deserialize;
 
 use super::redirect_with_flash;
 use crate::auth::session::session_cookie;
-use crate::auth::{password, CsrfForm, CurrentUser, Page};
+use crate::auth::{password, CsrfForm, CurrentUser, PageContext};
 use crate::db::{self, sessions, users};
 use crate::domain::account::check_new_password;
 use crate::error::{AppError, AppResult};
@@ -14,7 +14,7 @@ use crate::state::{blocking, AppState};
 use crate::tokens::{random_token, token_hash};
 use crate::views::{html, html_status, FormErrors, Layout, PasswordPage};
 
-pub async fn password_form(user: CurrentUser, page: Page) -> AppResult<HttpResponse> {
+pub async fn password_form(user: CurrentUser, page: PageContext) -> AppResult<HttpResponse> {
     html(&PasswordPage {
         layout: Layout::new("Change password", Some(&user), &page),
         errors: FormErrors::default(),
@@ -36,7 +36,7 @@ pub struct PasswordForm {
 pub async fn change_password(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     form: CsrfForm<PasswordForm>,
 ) -> AppResult<HttpResponse> {
     let f = form.data;

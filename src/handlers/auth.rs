@@ -7,7 +7,7 @@ use serde::Deserialize;
 use super::{redirect_with_flash, safe_next};
 use crate::auth::csrf::ANON_COOKIE;
 use crate::auth::session::{removal_cookie, session_cookie, SESSION_COOKIE};
-use crate::auth::{password, CsrfForm, CurrentUser, Page};
+use crate::auth::{password, CsrfForm, CurrentUser, PageContext};
 use crate::db::audit::{self, Change};
 use crate::db::users::NewUser;
 use crate::db::{self, sessions, throttle, users};
@@ -31,7 +31,10 @@ pub struct NextQuery {
     next: String,
 }
 
-pub async fn login_form(page: Page, query: web::Query<NextQuery>) -> AppResult<HttpResponse> {
+pub async fn login_form(
+    page: PageContext,
+    query: web::Query<NextQuery>,
+) -> AppResult<HttpResponse> {
     html(&LoginPage {
         layout: Layout::new("Sign in", None, &page),
         username: String::new(),
@@ -53,7 +56,7 @@ pub struct LoginForm {
 pub async fn login(
     req: HttpRequest,
     state: web::Data<AppState>,
-    page: Page,
+    page: PageContext,
     form: CsrfForm<LoginForm>,
 ) -> AppResult<HttpResponse> {
     let LoginForm {
@@ -196,7 +199,7 @@ pub async fn logout(
 
 pub async fn setup_form(
     state: web::Data<AppState>,
-    page: Page,
+    page: PageContext,
     token: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let token = token.into_inner();
@@ -230,7 +233,7 @@ pub struct SetupForm {
 
 pub async fn setup(
     state: web::Data<AppState>,
-    page: Page,
+    page: PageContext,
     token: web::Path<String>,
     form: CsrfForm<SetupForm>,
 ) -> AppResult<HttpResponse> {

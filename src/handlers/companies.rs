@@ -6,7 +6,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{redirect, redirect_with_flash, uploads};
-use crate::auth::{CsrfForm, CurrentUser, Page};
+use crate::auth::{CsrfForm, CurrentUser, PageContext};
 use crate::domain::Role;
 use crate::enrich;
 use crate::error::{AppError, AppResult};
@@ -18,7 +18,11 @@ pub const IMPORT_JOB: &str = "company_import";
 const SHOWN: usize = 200;
 const EDITORS: [Role; 2] = [Role::Admin, Role::Clerk];
 
-async fn page_for(state: &AppState, user: &CurrentUser, page: &Page) -> AppResult<CompaniesPage> {
+async fn page_for(
+    state: &AppState,
+    user: &CurrentUser,
+    page: &PageContext,
+) -> AppResult<CompaniesPage> {
     let (release, proposals, jobs) = state
         .db(|c| {
             let (release, proposals) = enrich::proposals(c, None)?;
@@ -43,7 +47,7 @@ async fn page_for(state: &AppState, user: &CurrentUser, page: &Page) -> AppResul
 pub async fn show(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
 ) -> AppResult<HttpResponse> {
     user.require_any_of(&EDITORS)?;
     html(&page_for(&state, &user, &page).await?)
@@ -53,7 +57,7 @@ pub async fn upload(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     form: Multipart,
 ) -> AppResult<HttpResponse> {
     user.require_network_admin()?;

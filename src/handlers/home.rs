@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 
-use crate::auth::{CurrentUser, Page};
+use crate::auth::{CurrentUser, PageContext};
 use crate::db;
 use crate::error::AppResult;
 use crate::state::AppState;
@@ -11,7 +11,7 @@ use crate::views::{html, HomePage, Layout};
 pub async fn index(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
 ) -> AppResult<HttpResponse> {
     let institution = user.institution_id;
     let institution_name = match institution {

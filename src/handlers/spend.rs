@@ -10,7 +10,7 @@ use futures_util::{stream, StreamExt};
 use serde::{Deserialize, Serialize};
 
 use super::{form_version, redirect_with_flash, VersionForm};
-use crate::auth::{CsrfForm, CurrentUser, Page};
+use crate::auth::{CsrfForm, CurrentUser, PageContext};
 use crate::db::areas::{self, Owner};
 use crate::db::institutions::{self, Institution};
 use crate::db::spend::{self, LedgerFilter, LedgerSort, Line};
@@ -149,7 +149,7 @@ fn filter_of(
 pub async fn ledger(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     query: web::Query<LedgerQuery>,
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
@@ -412,7 +412,7 @@ pub async fn supplier_lookup(
 async fn form_page(
     state: &AppState,
     user: &CurrentUser,
-    page: &Page,
+    page: &PageContext,
     id: Option<i64>,
     fields: LineFields,
     errors: FormErrors,
@@ -474,7 +474,7 @@ async fn form_page(
 pub async fn new_form(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
 ) -> AppResult<HttpResponse> {
     user.require_any_of(&EDITORS)?;
     let fields = LineFields {
@@ -553,7 +553,7 @@ fn unknown_supplier(name: &str) -> FormErrors {
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     form: CsrfForm<LineFields>,
 ) -> AppResult<HttpResponse> {
     user.require_any_of(&EDITORS)?;
@@ -617,7 +617,7 @@ async fn editable(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Li
 pub async fn edit_form(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let line = editable(&state, &user, id.into_inner()).await?;
@@ -643,7 +643,7 @@ pub async fn edit_form(
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
     form: CsrfForm<LineFields>,
 ) -> AppResult<HttpResponse> {
@@ -765,7 +765,7 @@ pub async fn restore(
 pub async fn rules_form(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::spend::EDITORS;
 use super::{form_version, redirect, redirect_with_flash, uploads, VersionForm};
-use crate::auth::{CsrfForm, CurrentUser, Page};
+use crate::auth::{CsrfForm, CurrentUser, PageContext};
 use crate::db::imports::{self, status, Batch};
 use crate::db::{institutions, jobs};
 use crate::domain::dates::{parse_typed_date, DateOrder};
@@ -29,7 +29,7 @@ pub const COMMIT_JOB: &str = "spend_import";
 async fn imports_page(
     state: &AppState,
     user: &CurrentUser,
-    page: &Page,
+    page: &PageContext,
     errors: FormErrors,
 ) -> AppResult<ImportsPage> {
     let scope = user.institution_id;
@@ -75,7 +75,7 @@ async fn imports_page(
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
 ) -> AppResult<HttpResponse> {
     user.require_any_of(&EDITORS)?;
     html(&imports_page(&state, &user, &page, FormErrors::default()).await?)
@@ -85,7 +85,7 @@ pub async fn upload(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     form: Multipart,
 ) -> AppResult<HttpResponse> {
     user.require_any_of(&EDITORS)?;
@@ -179,7 +179,7 @@ async fn batch_for(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<B
 async fn batch_page(
     state: &AppState,
     user: &CurrentUser,
-    page: &Page,
+    page: &PageContext,
     batch: Batch,
     typed: Option<Settings>,
     errors: FormErrors,
@@ -267,7 +267,7 @@ async fn batch_page(
 pub async fn show(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let batch = batch_for(&state, &user, id.into_inner()).await?;
@@ -339,7 +339,7 @@ fn settings_of(form: &CsrfForm<MapForm>, columns: usize) -> (Settings, FormError
 pub async fn map(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
     form: CsrfForm<MapForm>,
 ) -> AppResult<HttpResponse> {

@@ -6,7 +6,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 use super::{form_version, redirect_with_flash};
-use crate::auth::{CsrfForm, CurrentUser, Page};
+use crate::auth::{CsrfForm, CurrentUser, PageContext};
 use crate::db::areas::{self, Owner};
 use crate::db::suppliers::{self, LocationFilter, Supplier, SupplierFilter};
 use crate::db::{audit, institutions, is_unique_violation};
@@ -41,7 +41,7 @@ pub struct ListQuery {
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     query: web::Query<ListQuery>,
 ) -> AppResult<HttpResponse> {
     let page_no = query.page.unwrap_or(1).max(1);
@@ -136,7 +136,7 @@ fn form_page(
     }
 }
 
-pub async fn new_form(user: CurrentUser, page: Page) -> AppResult<HttpResponse> {
+pub async fn new_form(user: CurrentUser, page: PageContext) -> AppResult<HttpResponse> {
     user.require_any_of(&EDITORS)?;
     let fields = SupplierFields {
         location_basis: "registered_office".into(),
@@ -160,7 +160,7 @@ fn source_of(f: &SupplierFields) -> Source {
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     form: CsrfForm<SupplierFields>,
 ) -> AppResult<HttpResponse> {
     user.require_any_of(&EDITORS)?;
@@ -193,7 +193,7 @@ pub async fn create(
 pub async fn show(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
@@ -302,7 +302,7 @@ async fn editable(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Su
 pub async fn edit_form(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let supplier = editable(&state, &user, id.into_inner()).await?;
@@ -318,7 +318,7 @@ pub async fn edit_form(
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
     form: CsrfForm<SupplierFields>,
 ) -> AppResult<HttpResponse> {
@@ -529,7 +529,7 @@ pub async fn add_external_id(
 pub async fn suggestions(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
 ) -> AppResult<HttpResponse> {
     user.require_any_of(&EDITORS)?;
     let recogniser = state.recogniser.clone();
@@ -624,7 +624,7 @@ pub async fn export_csv(state: web::Data<AppState>, _user: CurrentUser) -> AppRe
         .streaming(header.chain(body)))
 }
 
-pub async fn import_form(user: CurrentUser, page: Page) -> AppResult<HttpResponse> {
+pub async fn import_form(user: CurrentUser, page: PageContext) -> AppResult<HttpResponse> {
     user.require_any_of(&EDITORS)?;
     html(&SupplierImportPage {
         layout: Layout::new("Import suppliers", Some(&user), &page),
@@ -637,7 +637,7 @@ pub async fn import_file(
     req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     form: actix_multipart::Multipart,
 ) -> AppResult<HttpResponse> {
     user.require_any_of(&EDITORS)?;
@@ -687,7 +687,7 @@ pub struct QueueQuery {
 async fn queue_page(
     state: &AppState,
     user: &CurrentUser,
-    page: &Page,
+    page: &PageContext,
     chosen: Option<i64>,
     errors: FormErrors,
 ) -> AppResult<QueuePage> {
@@ -731,7 +731,7 @@ async fn queue_page(
 pub async fn queue(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     query: web::Query<QueueQuery>,
 ) -> AppResult<HttpResponse> {
     user.require_any_of(&EDITORS)?;
@@ -768,7 +768,7 @@ pub struct QuickFields {
 pub async fn quick_edit(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
     form: CsrfForm<QuickFields>,
 ) -> AppResult<HttpResponse> {

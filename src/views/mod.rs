@@ -8,7 +8,7 @@ pub mod suppliers;
 
 use askama::Template;
 
-use crate::auth::{CurrentUser, Page};
+use crate::auth::{CurrentUser, PageContext};
 use crate::domain::Role;
 
 pub use admin::*;
@@ -36,7 +36,7 @@ pub struct Layout {
 }
 
 impl Layout {
-    pub fn new(title: impl Into<String>, user: Option<&CurrentUser>, page: &Page) -> Self {
+    pub fn new(title: impl Into<String>, user: Option<&CurrentUser>, page: &PageContext) -> Self {
         Self {
             title: title.into(),
             user: user.map(|u| NavUser {

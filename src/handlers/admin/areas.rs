@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use crate::auth::{CsrfForm, CurrentUser, Page};
+use crate::auth::{CsrfForm, CurrentUser, PageContext};
 use crate::db::areas::{self, DefinitionVersion, Owner};
 use crate::db::{institutions, networks};
 use crate::domain::geography::{AreaKind, Gazetteer};
@@ -79,7 +79,7 @@ async fn owner_label(state: &AppState, owner: Owner) -> AppResult<(String, Strin
 async fn page_for(
     state: &AppState,
     user: &CurrentUser,
-    page: &Page,
+    page: &PageContext,
     owner: Owner,
     edits: Option<Vec<TierEdit>>,
     note: String,
@@ -132,7 +132,7 @@ fn authorise(user: &CurrentUser, owner: Owner) -> AppResult<()> {
 async fn show(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     owner: Owner,
 ) -> AppResult<HttpResponse> {
     authorise(&user, owner)?;
@@ -153,7 +153,7 @@ async fn show(
 pub async fn institution_form(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     show(state, user, page, Owner::Institution(id.into_inner())).await
@@ -162,7 +162,7 @@ pub async fn institution_form(
 pub async fn network_form(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     show(state, user, page, Owner::Network(id.into_inner())).await
@@ -218,7 +218,7 @@ fn read_tiers(
 async fn save(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     owner: Owner,
     form: CsrfForm<DefinitionFields>,
 ) -> AppResult<HttpResponse> {
@@ -277,7 +277,7 @@ async fn save(
 pub async fn save_institution(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
     form: CsrfForm<DefinitionFields>,
 ) -> AppResult<HttpResponse> {
@@ -287,7 +287,7 @@ pub async fn save_institution(
 pub async fn save_network(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
     form: CsrfForm<DefinitionFields>,
 ) -> AppResult<HttpResponse> {
@@ -298,7 +298,7 @@ pub async fn save_network(
 pub async fn version(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use futures_util::stream::{self, StreamExt};
 use serde::Deserialize;
 
-use crate::auth::{CurrentUser, Page};
+use crate::auth::{CurrentUser, PageContext};
 use crate::db::audit::{self, AuditFilter, AuditRow};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
@@ -86,7 +86,7 @@ impl AuditQuery {
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     query: web::Query<AuditQuery>,
 ) -> AppResult<HttpResponse> {
     user.require_any_of(&[Role::Admin, Role::Auditor])?;

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use crate::auth::{CurrentUser, Page};
+use crate::auth::{CurrentUser, PageContext};
 use crate::db::areas::{self, Owner};
 use crate::db::{institutions, jobs, postcodes};
 use crate::domain::classify::{LocationBasis, LocationInput, SupplierPostcodes};
@@ -26,7 +26,7 @@ pub const IMPORT_JOB: &str = "postcode_import";
 pub async fn areas_list(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
 ) -> AppResult<HttpResponse> {
     user.require_admin()?;
     let g = &state.gazetteer;
@@ -83,7 +83,7 @@ pub struct CheckQuery {
 async fn postcodes_page(
     state: &AppState,
     user: &CurrentUser,
-    page: &Page,
+    page: &PageContext,
     check: Option<PostcodeCheck>,
 ) -> AppResult<PostcodesPage> {
     let (active, releases, recent, institutions) = state
@@ -110,7 +110,7 @@ async fn postcodes_page(
 pub async fn postcodes(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     query: web::Query<CheckQuery>,
 ) -> AppResult<HttpResponse> {
     user.require_network_admin()?;
@@ -168,7 +168,7 @@ pub async fn upload(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     form: Multipart,
 ) -> AppResult<HttpResponse> {
     user.require_network_admin()?;
@@ -209,7 +209,7 @@ pub async fn upload(
 pub async fn job(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     user.require_admin()?;

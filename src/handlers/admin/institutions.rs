@@ -4,7 +4,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
-use crate::auth::{CsrfForm, CurrentUser, Page};
+use crate::auth::{CsrfForm, CurrentUser, PageContext};
 use crate::db::institutions::{self, Institution};
 use crate::domain::institution::{InstitutionErrors, InstitutionInput};
 use crate::error::{AppError, AppResult};
@@ -17,7 +17,7 @@ use crate::views::{
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
 ) -> AppResult<HttpResponse> {
     user.require_admin()?;
     let scope = user.institution_id;
@@ -29,7 +29,7 @@ pub async fn list(
     })
 }
 
-pub async fn new_form(user: CurrentUser, page: Page) -> AppResult<HttpResponse> {
+pub async fn new_form(user: CurrentUser, page: PageContext) -> AppResult<HttpResponse> {
     user.require_network_admin()?;
     let fields = InstitutionFields {
         fy_start_month: "4".into(),
@@ -112,7 +112,7 @@ async fn save_failed(
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     form: CsrfForm<InstitutionFields>,
 ) -> AppResult<HttpResponse> {
     user.require_network_admin()?;
@@ -147,7 +147,7 @@ pub async fn create(
 pub async fn edit_form(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
@@ -164,7 +164,7 @@ pub async fn edit_form(
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
     form: CsrfForm<InstitutionFields>,
 ) -> AppResult<HttpResponse> {

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use crate::auth::{CsrfForm, CurrentUser, Page};
+use crate::auth::{CsrfForm, CurrentUser, PageContext};
 use crate::db::networks::{self, NetworkInput};
 use crate::db::{institutions, is_unique_violation};
 use crate::error::{AppError, AppResult};
@@ -17,7 +17,7 @@ use crate::views::{
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
 ) -> AppResult<HttpResponse> {
     user.require_network_admin()?;
     let list = state.db(|c| Ok(networks::list(c)?)).await?;
@@ -42,7 +42,7 @@ async fn choices(state: &AppState, checked: Vec<i64>) -> AppResult<Vec<MemberCho
 pub async fn new_form(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
 ) -> AppResult<HttpResponse> {
     user.require_network_admin()?;
     html(&NetworkFormPage {
@@ -59,7 +59,7 @@ pub async fn new_form(
 pub async fn edit_form(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     user.require_network_admin()?;
@@ -90,7 +90,7 @@ pub struct NetworkFields {
 async fn save(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: Option<i64>,
     form: CsrfForm<NetworkFields>,
 ) -> AppResult<HttpResponse> {
@@ -172,7 +172,7 @@ async fn save(
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     form: CsrfForm<NetworkFields>,
 ) -> AppResult<HttpResponse> {
     save(state, user, page, None, form).await
@@ -181,7 +181,7 @@ pub async fn create(
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
     form: CsrfForm<NetworkFields>,
 ) -> AppResult<HttpResponse> {

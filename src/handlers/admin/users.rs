@@ -5,7 +5,7 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use crate::auth::{password, CsrfForm, CurrentUser, Page};
+use crate::auth::{password, CsrfForm, CurrentUser, PageContext};
 use crate::db::users::{self, NewUser, User, UserChanges};
 use crate::db::{institutions, is_unique_violation};
 use crate::domain::account::{check_new_password, parse_display_name, Username};
@@ -18,7 +18,7 @@ use crate::views::{html, html_status, FormErrors, Layout, UserFields, UserFormPa
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
 ) -> AppResult<HttpResponse> {
     user.require_admin()?;
     let scope = user.institution_id;
@@ -33,7 +33,7 @@ pub async fn list(
 async fn form_page(
     state: &AppState,
     user: &CurrentUser,
-    page: &Page,
+    page: &PageContext,
     id: Option<i64>,
     fields: UserFields,
 ) -> AppResult<UserFormPage> {
@@ -113,7 +113,7 @@ fn parse_common(
 async fn rejected(
     state: &AppState,
     user: &CurrentUser,
-    page: &Page,
+    page: &PageContext,
     id: Option<i64>,
     fields: UserFields,
     errors: FormErrors,
@@ -127,7 +127,7 @@ async fn rejected(
 pub async fn new_form(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
 ) -> AppResult<HttpResponse> {
     user.require_admin()?;
     let fields = UserFields {
@@ -154,7 +154,7 @@ pub struct NewUserForm {
 pub async fn create(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     form: CsrfForm<NewUserForm>,
 ) -> AppResult<HttpResponse> {
     user.require_admin()?;
@@ -230,7 +230,7 @@ async fn managed_user(state: &AppState, editor: &CurrentUser, id: i64) -> AppRes
 pub async fn edit_form(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let target = managed_user(&state, &user, id.into_inner()).await?;
@@ -240,7 +240,7 @@ pub async fn edit_form(
 pub async fn update(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
     form: CsrfForm<UserFields>,
 ) -> AppResult<HttpResponse> {
@@ -311,7 +311,7 @@ pub struct ResetForm {
 pub async fn reset_password(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     id: web::Path<i64>,
     form: CsrfForm<ResetForm>,
 ) -> AppResult<HttpResponse> {

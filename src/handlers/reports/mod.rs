@@ -7,7 +7,7 @@ use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
 use serde::Deserialize;
 
-use crate::auth::{CurrentUser, Page};
+use crate::auth::{CurrentUser, PageContext};
 use crate::db::areas::{self, DefinitionVersion, Owner};
 use crate::db::institutions::{self, Institution};
 use crate::db::report;
@@ -595,7 +595,7 @@ fn chart(figures: &Figures) -> String {
 pub async fn dashboard(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     query: web::Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
@@ -1163,7 +1163,7 @@ pub async fn set_targets(
 pub async fn categories(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     query: web::Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
@@ -1185,7 +1185,7 @@ pub async fn categories(
 pub async fn trend(
     state: web::Data<AppState>,
     user: CurrentUser,
-    page: Page,
+    page: PageContext,
     query: web::Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
