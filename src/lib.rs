@@ -4,20 +4,18 @@
 
 pub mod auth;
 pub mod cli;
-mod cli_spend;
 pub mod config;
 pub mod db;
 pub mod demo;
 pub mod domain;
-pub mod enrich;
 pub mod error;
 pub mod export;
 pub mod handlers;
 pub mod import;
-pub mod locate;
+pub mod jobs;
+pub mod register;
 pub mod routes;
 pub mod startup;
 pub mod state;
-pub mod supplier_file;
 pub mod tokens;
 pub mod views;

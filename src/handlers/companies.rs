@@ -8,9 +8,9 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::{redirect, redirect_with_flash, uploads};
 use crate::auth::{CsrfForm, CurrentUser, PageContext};
 use crate::domain::Role;
-use crate::enrich;
 use crate::error::{AppError, AppResult};
 use crate::import::company_release::run_job;
+use crate::register::enrich;
 use crate::state::AppState;
 use crate::views::{html, html_status, CompaniesPage, Layout};
 

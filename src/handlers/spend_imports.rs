@@ -61,8 +61,7 @@ async fn imports_page(
                 interrupted: jobs_of.iter().any(|(b, j)| {
                     *b == batch.id
                         && (j.is_finished()
-                            || (j.is_stalled(now)
-                                && crate::import::job::live_progress(j.id).is_none()))
+                            || (j.is_stalled(now) && crate::jobs::live_progress(j.id).is_none()))
                 }),
                 batch,
             })
@@ -205,9 +204,7 @@ async fn batch_page(
         batch.status.as_str(),
         status::PREVIEWING | status::COMMITTING
     );
-    let live = job
-        .as_ref()
-        .and_then(|j| crate::import::job::live_progress(j.id));
+    let live = job.as_ref().and_then(|j| crate::jobs::live_progress(j.id));
     let percent = match (live, &job) {
         (Some((done, total)), _) if total > 0 => (done * 100 / total) as i64,
         (_, Some(j)) => j.percent(),
@@ -387,7 +384,7 @@ pub async fn map(
         }
         Err(e) => return Err(e),
     };
-    uploads::in_background(state.pool.clone(), job, move |conn, job_conn| {
+    crate::jobs::in_background(state.pool.clone(), job, move |conn, job_conn| {
         let outcome = imports::local_copy(conn, bid)
             .map_err(SpendImportError::from)
             .and_then(|copy| {
@@ -450,7 +447,7 @@ pub async fn commit(
         })
         .await?;
     let actor = user.actor();
-    uploads::in_background(state.pool.clone(), job, move |conn, job_conn| {
+    crate::jobs::in_background(state.pool.clone(), job, move |conn, job_conn| {
         let outcome = imports::local_copy(conn, bid)
             .map_err(SpendImportError::from)
             .and_then(|copy| {

@@ -221,7 +221,7 @@ pub async fn show(
                     Some(def) => {
                         let input = supplier.location_input(location_by);
                         let (result, _) =
-                            crate::locate::locate(c, &g, &def.to_definition(), &input)?;
+                            crate::register::locate::locate(c, &g, &def.to_definition(), &input)?;
                         Some((inst.name.clone(), def.version, result))
                     }
                     None => None,
@@ -534,7 +534,7 @@ pub async fn suggestions(
     user.require_any_of(&EDITORS)?;
     let recogniser = state.recogniser.clone();
     let found = state
-        .db(move |c| crate::enrich::rule_suggestions(c, &recogniser))
+        .db(move |c| crate::register::enrich::rule_suggestions(c, &recogniser))
         .await?;
     html(&SuggestionsPage {
         layout: Layout::new("Suggestions from names", Some(&user), &page),
@@ -572,7 +572,7 @@ pub async fn accept_suggestions(
     }
     let (actor, recogniser) = (user.actor(), state.recogniser.clone());
     let changed = state
-        .db(move |c| crate::enrich::accept_rules(c, &actor, &recogniser, &ids))
+        .db(move |c| crate::register::enrich::accept_rules(c, &actor, &recogniser, &ids))
         .await?;
     Ok(redirect_with_flash(
         &state,
@@ -588,7 +588,8 @@ pub async fn export_csv(state: web::Data<AppState>, _user: CurrentUser) -> AppRe
     const BATCH: i64 = 1000;
     let mut head = crate::export::UTF8_BOM.to_vec();
     head.extend(
-        crate::export::csv_chunk([crate::supplier_file::COLUMNS]).map_err(AppError::internal)?,
+        crate::export::csv_chunk([crate::register::supplier_file::COLUMNS])
+            .map_err(AppError::internal)?,
     );
     let header = stream::once(async move { Ok::<_, AppError>(Bytes::from(head)) });
     let body = stream::unfold(Some(0_i64), move |cursor| {
@@ -603,10 +604,11 @@ pub async fn export_csv(state: web::Data<AppState>, _user: CurrentUser) -> AppRe
                 Ok(rows) if rows.is_empty() => None,
                 Ok(rows) => {
                     let next = (rows.len() as i64 == BATCH).then(|| rows[rows.len() - 1].id);
-                    let chunk =
-                        crate::export::csv_chunk(rows.iter().map(crate::supplier_file::record))
-                            .map(Bytes::from)
-                            .map_err(AppError::internal);
+                    let chunk = crate::export::csv_chunk(
+                        rows.iter().map(crate::register::supplier_file::record),
+                    )
+                    .map(Bytes::from)
+                    .map_err(AppError::internal);
                     Some((chunk, next))
                 }
             }
@@ -641,7 +643,7 @@ pub async fn import_file(
     form: actix_multipart::Multipart,
 ) -> AppResult<HttpResponse> {
     user.require_any_of(&EDITORS)?;
-    let rejected = |errors: Vec<crate::supplier_file::RowError>| {
+    let rejected = |errors: Vec<crate::register::supplier_file::RowError>| {
         html_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &SupplierImportPage {
@@ -651,7 +653,7 @@ pub async fn import_file(
         )
     };
     let Some(upload) = crate::handlers::uploads::receive(&req, form).await? else {
-        return rejected(vec![crate::supplier_file::RowError {
+        return rejected(vec![crate::register::supplier_file::RowError {
             row: 0,
             message: "Choose the supplier file to import".into(),
         }]);
@@ -660,7 +662,7 @@ pub async fn import_file(
     let _ = std::fs::remove_file(&upload.path);
     let (actor, name, bytes) = (user.actor(), upload.original.clone(), bytes?);
     match state
-        .db(move |c| crate::supplier_file::import(c, &actor, &name, &bytes))
+        .db(move |c| crate::register::supplier_file::import(c, &actor, &name, &bytes))
         .await?
     {
         Ok(changed) => Ok(redirect_with_flash(
@@ -699,7 +701,7 @@ async fn queue_page(
                 .filter(|id| all.iter().any(|i| i.id == *id))
                 .or(all.first().map(|i| i.id));
             let result = match institution {
-                Some(i) => Some((i, crate::enrich::work_queue(c, i, TOP_N)?)),
+                Some(i) => Some((i, crate::register::enrich::work_queue(c, i, TOP_N)?)),
                 None => None,
             };
             Ok((

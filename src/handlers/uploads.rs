@@ -10,7 +10,7 @@ use actix_web::HttpRequest;
 use futures_util::StreamExt;
 
 use crate::auth::csrf::verify_token;
-use crate::db::{jobs, DbConn, DbPool};
+use crate::db::{jobs, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::state::{blocking, AppState};
 use crate::tokens::random_token;
@@ -148,35 +148,9 @@ pub async fn spawn_job(
     let job = state
         .db(move |c| Ok(jobs::create(c, kind, &description, Some(created_by), None)?))
         .await?;
-    in_background(state.pool.clone(), job, move |conn, job_conn| {
+    crate::jobs::in_background(state.pool.clone(), job, move |conn, job_conn| {
         work(conn, job_conn, job, &upload);
         let _ = std::fs::remove_file(&upload.path);
     });
     Ok(job)
-}
-
-/// Runs a job's work on a background thread with two pooled connections (one
-/// for the work, one for its progress); if none is free the job is recorded
-/// as failed with nothing changed.
-pub fn in_background(
-    pool: DbPool,
-    job: i64,
-    work: impl FnOnce(&mut DbConn, &mut DbConn) + Send + 'static,
-) {
-    std::thread::spawn(
-        move || match pool.get().and_then(|a| pool.get().map(|b| (a, b))) {
-            Ok((mut conn, mut job_conn)) => work(&mut conn, &mut job_conn),
-            Err(e) => {
-                tracing::error!(error = %e, job, "no database connection for a background job");
-                if let Ok(mut c) = pool.get() {
-                    let _ = jobs::finish(
-                        &mut c,
-                        job,
-                        false,
-                        "No database connection was available; nothing changed.",
-                    );
-                }
-            }
-        },
-    );
 }

@@ -118,10 +118,10 @@ pub fn run_job(
     actor: &Actor,
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<CompanyRelease, CompanyImportError> {
-    super::job::run_tracked(
+    crate::jobs::run_tracked(
         job_conn,
         job_id,
-        super::job::ProgressTo::Database,
+        crate::jobs::ProgressTo::Database,
         on_progress,
         |r: &CompanyRelease| {
             format!(

@@ -4,7 +4,6 @@
 pub mod companies;
 pub mod company_release;
 pub mod csv_stream;
-pub mod job;
 pub mod postcode_release;
 pub mod postcodes;
 pub mod sources;

@@ -174,7 +174,7 @@ pub fn import_release(
     }
 }
 
-/// Runs an import as a recorded job (see [`super::job::run_tracked`]).
+/// Runs an import as a recorded job (see [`crate::jobs::run_tracked`]).
 pub fn run_job(
     conn: &mut DbConn,
     job_conn: &mut DbConn,
@@ -184,10 +184,10 @@ pub fn run_job(
     actor: &Actor,
     on_progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Release, PostcodeImportError> {
-    super::job::run_tracked(
+    crate::jobs::run_tracked(
         job_conn,
         job_id,
-        super::job::ProgressTo::Database,
+        crate::jobs::ProgressTo::Database,
         on_progress,
         |r: &Release| {
             format!(

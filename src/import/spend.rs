@@ -14,7 +14,6 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::job::{run_tracked, ProgressTo};
 use super::spend_file::{detect, propose, read_rows, ReadError, Row, SAMPLE_BYTES};
 use crate::db::audit::{self, Actor, Change};
 use crate::db::imports::{self, Batch};
@@ -31,6 +30,7 @@ use crate::domain::supplier::{
     match_key, normalise_company_number, normalise_name, Source, SupplierFields,
 };
 use crate::error::AppError;
+use crate::jobs::{run_tracked, ProgressTo};
 
 /// The import looks its maps up for every line: a fast hash, seeded at
 /// random per process, costs a fraction of the standard library's SipHash.

@@ -211,7 +211,7 @@ impl SupplierPage {
 pub struct CompaniesPage {
     pub layout: Layout,
     pub release: Option<crate::db::companies::CompanyRelease>,
-    pub proposals: Vec<crate::enrich::Proposal>,
+    pub proposals: Vec<crate::register::enrich::Proposal>,
     /// Proposals in all, of which the first are shown.
     pub total: usize,
     pub jobs: Vec<crate::db::jobs::Job>,
@@ -232,7 +232,7 @@ pub struct SuggestionsPage {
 #[template(path = "suppliers/import.html")]
 pub struct SupplierImportPage {
     pub layout: Layout,
-    pub errors: Vec<crate::supplier_file::RowError>,
+    pub errors: Vec<crate::register::supplier_file::RowError>,
 }
 
 #[derive(Template)]

@@ -10,7 +10,7 @@ use localspend::domain::classify::{
 };
 use localspend::domain::geography::Gazetteer;
 use localspend::import::postcode_release::{import_release, PostcodeImportError};
-use localspend::locate::locate;
+use localspend::register::locate::locate;
 
 use crate::common::{prepared_database, shared_data};
 

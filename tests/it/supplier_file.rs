@@ -46,7 +46,7 @@ async fn an_exported_register_edited_in_a_spreadsheet_imports_back() {
     assert!(text.contains("'=HYPERLINK"), "formula neutralised: {text}");
     assert_eq!(
         text.lines().next().unwrap(),
-        localspend::supplier_file::COLUMNS.join(",")
+        localspend::register::supplier_file::COLUMNS.join(",")
     );
 
     // Fill in a postcode, a size and a flag for Acme, as a clerk would in a spreadsheet.

@@ -145,7 +145,8 @@ async fn check_postcode(
                 basis_set_by: None,
                 manual: None,
             };
-            let (result, release) = crate::locate::locate(c, &g, &def.to_definition(), &input)?;
+            let (result, release) =
+                crate::register::locate::locate(c, &g, &def.to_definition(), &input)?;
             Ok(PostcodeCheck {
                 postcode,
                 institution_id: institution,

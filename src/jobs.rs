@@ -1,4 +1,7 @@
-//! Running an import as a recorded job: progress goes to the `jobs` table
+//! Background jobs: starting one on a thread of its own with its pooled
+//! connections ([`in_background`]), and running an import as a recorded job
+//! ([`run_tracked`]). The jobs themselves are rows of the `jobs` table
+//! ([`crate::db::jobs`]). Progress goes to the `jobs` table
 //! (through its own connection, at most once a second) so any app instance
 //! can show it, and the outcome is written when it ends.
 //!
@@ -12,7 +15,7 @@ use std::fmt::Display;
 use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use crate::db::{jobs, DbConn};
+use crate::db::{jobs, DbConn, DbPool};
 
 fn live() -> &'static Mutex<HashMap<i64, (u64, u64)>> {
     static LIVE: OnceLock<Mutex<HashMap<i64, (u64, u64)>>> = OnceLock::new();
@@ -71,4 +74,30 @@ pub fn run_tracked<T, E: Display>(
         tracing::error!(error = %e, job_id, "could not record the end of an import");
     }
     result
+}
+
+/// Runs a job's work on a background thread with two pooled connections (one
+/// for the work, one for its progress); if none is free the job is recorded
+/// as failed with nothing changed.
+pub fn in_background(
+    pool: DbPool,
+    job: i64,
+    work: impl FnOnce(&mut DbConn, &mut DbConn) + Send + 'static,
+) {
+    std::thread::spawn(
+        move || match pool.get().and_then(|a| pool.get().map(|b| (a, b))) {
+            Ok((mut conn, mut job_conn)) => work(&mut conn, &mut job_conn),
+            Err(e) => {
+                tracing::error!(error = %e, job, "no database connection for a background job");
+                if let Ok(mut c) = pool.get() {
+                    let _ = jobs::finish(
+                        &mut c,
+                        job,
+                        false,
+                        "No database connection was available; nothing changed.",
+                    );
+                }
+            }
+        },
+    );
 }

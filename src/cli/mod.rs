@@ -1,0 +1,245 @@
+//! The command line: its parser and `serve` (the default), `demo` and
+//! `migrate`. The other commands live by area: `user`, `reference` (postcode
+//! and Companies House releases) and `spend`.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Config;
+use crate::db::{self, institutions, DbConn};
+use crate::startup::{prepare_database, Application};
+
+mod reference;
+mod spend;
+mod user;
+
+use reference::{import_companies, import_postcodes, match_companies};
+use user::user_command;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "localspend",
+    version,
+    about = "Measure the share of anchor-institution spend retained in the local economy."
+)]
+#[command(
+    after_help = "Configuration is read from LOCALSPEND_* environment variables; see the README."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web app (the default when no command is given).
+    Serve,
+    /// Start the app on a fresh demo database: a fictional anchor network
+    /// around Preston with five years of spend. Prints a login for each role.
+    Demo {
+        /// The demo database file (replaced if it exists).
+        #[arg(long, default_value = "localspend-demo.db")]
+        database: PathBuf,
+    },
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Load reference data from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Match suppliers against reference data and report what would change.
+    #[command(subcommand)]
+    Match(MatchCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MatchCommand {
+    /// Match every supplier to the Companies House data in use, by company
+    /// number and by exact normalised name; report matches and proposals.
+    Companies,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Load a postcode lookup release, replacing the one in use only if the whole
+    /// load succeeds. Takes the ONS Postcode Directory (ONSPD) or National
+    /// Statistics Postcode Lookup (NSPL) as published (CSV or the zip file), or
+    /// OS Code-Point Open CSV files; give every file of one release together.
+    Postcodes {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// The release's name, shown on reports (default: the first file's name).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Load the Companies House bulk file (BasicCompanyDataAsOneFile-*.csv or
+    /// its zip) as reference data for matching suppliers, replacing the one in
+    /// use only if the whole load succeeds.
+    Companies {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Import an institution's spend file (CSV as its finance system or
+    /// transparency page publishes it): detect its layout, map its columns
+    /// (the mapping last confirmed in the browser for the same layout, or by
+    /// header names), preview, and commit it whole or not at all.
+    Spend {
+        file: PathBuf,
+        /// Institution id or exact name.
+        #[arg(long)]
+        institution: String,
+        /// How to read numeric dates such as 04/05/2021 when the file does
+        /// not settle it: day-first or month-first.
+        #[arg(long, value_parser = ["day-first", "month-first"])]
+        dates: Option<String>,
+        /// Preview only: report what would be imported and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account. Prints a generated password unless --password-stdin is given.
+    Add(AddUser),
+    /// Set a new password for an account and sign it out everywhere.
+    Passwd {
+        username: String,
+        /// Read the new password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Disable an account and sign it out everywhere.
+    Disable { username: String },
+    /// List accounts.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub struct AddUser {
+    #[arg(long)]
+    pub username: String,
+    /// The person's name, as shown in the app and the audit log.
+    #[arg(long)]
+    pub name: String,
+    /// admin, manager, clerk or auditor.
+    #[arg(long)]
+    pub role: String,
+    /// Institution id or exact name; omit only for a network-wide admin.
+    #[arg(long)]
+    pub institution: Option<String>,
+    /// Read the password from the first line of standard input.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// An error for the person at the terminal.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CliError(pub String);
+
+impl CliError {
+    pub(crate) fn from_display(e: impl std::fmt::Display) -> Self {
+        Self(e.to_string())
+    }
+}
+
+pub(crate) const CLI_ACTOR: &str = "command line";
+
+pub async fn run(cli: Cli, config: Config) -> Result<(), CliError> {
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Demo { database } => demo(config, &database).await,
+        Command::Migrate => {
+            open_database(&config)?;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::User(cmd) => user_command(&mut open_database(&config)?, cmd),
+        Command::Import(ImportCommand::Postcodes { files, name }) => {
+            import_postcodes(&config, &files, name)
+        }
+        Command::Match(MatchCommand::Companies) => match_companies(&config),
+        Command::Import(ImportCommand::Companies { files, name }) => {
+            import_companies(&config, &files, name)
+        }
+        Command::Import(ImportCommand::Spend {
+            file,
+            institution,
+            dates,
+            dry_run,
+        }) => spend::import_spend(&config, &file, &institution, dates.as_deref(), dry_run),
+    }
+}
+
+/// One migrated connection, without a pool's background threads.
+pub(crate) fn open_database(config: &Config) -> Result<DbConn, CliError> {
+    let mut conn = db::connect(&config.database_url).map_err(CliError::from_display)?;
+    prepare_database(&mut conn, config).map_err(CliError::from_display)?;
+    Ok(conn)
+}
+
+async fn serve(config: Config) -> Result<(), CliError> {
+    let bind = config.bind.clone();
+    let app = Application::build(config).map_err(CliError::from_display)?;
+    let host = match bind.rsplit_once(':').map(|(h, _)| h) {
+        Some("0.0.0.0" | "[::]") | None => "localhost",
+        Some(h) => h,
+    };
+    let base = format!("http://{host}:{}", app.port());
+    println!("localspend is running at {base}/");
+    if let Some(path) = &app.setup_path {
+        println!();
+        println!("No accounts exist yet. Open this one-time link to create the first admin:");
+        println!("    {base}{path}");
+        println!("(or run `localspend user add --role admin …`). The link expires in 24 hours.");
+    }
+    app.run_until_stopped()
+        .await
+        .map_err(CliError::from_display)
+}
+
+async fn demo(mut config: Config, database: &Path) -> Result<(), CliError> {
+    let shown = database.display().to_string();
+    if !shown.ends_with(".db") {
+        return Err(CliError(format!(
+            "the demo database must be a file ending in .db (it is replaced each time): {shown}"
+        )));
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{shown}{suffix}"));
+    }
+    config.database_url =
+        crate::config::DatabaseUrl::parse(&shown).map_err(CliError::from_display)?;
+    println!("Building the demo in {shown} (about a minute)…");
+    let logins = {
+        let mut conn = open_database(&config)?;
+        let gazetteer = db::geography::load(&mut conn).map_err(CliError::from_display)?;
+        crate::demo::seed(&mut conn, &gazetteer).map_err(CliError::from_display)?
+    };
+    println!();
+    println!("Demo ready: five fictional anchor institutions around Preston, five years of spend.");
+    println!("Sign in as:");
+    for (role, username, password) in &logins.0 {
+        println!("    {role:<22} {username:<14} password {password}");
+    }
+    println!();
+    serve(config).await
+}
+
+pub(crate) fn find_institution(conn: &mut DbConn, key: &str) -> Result<i64, CliError> {
+    if let Ok(id) = key.parse::<i64>() {
+        return institutions::get(conn, id)
+            .map(|i| i.id)
+            .map_err(|_| CliError(format!("no institution with id {id}")));
+    }
+    institutions::find_by_name(conn, key)
+        .map_err(CliError::from_display)?
+        .map(|i| i.id)
+        .ok_or_else(|| CliError(format!("no institution called `{key}`")))
+}

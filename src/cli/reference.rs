@@ -1,0 +1,151 @@
+//! `import postcodes`, `import companies` and `match companies`: loading the
+//! reference releases with a progress bar, and matching the register to the
+//! loaded Companies House data.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+
+use super::{open_database, CliError, CLI_ACTOR};
+use crate::config::Config;
+use crate::db::{self, audit::Actor, DbConn};
+use crate::import::{company_release, postcode_release};
+
+/// What every import command shares: a migrated connection, a second one for
+/// job progress, a job row, and a progress bar on the terminal.
+fn tracked_import<T>(
+    config: &Config,
+    files: &[PathBuf],
+    name: Option<String>,
+    kind: &str,
+    what: &str,
+    run: impl FnOnce(
+        &mut DbConn,
+        &mut DbConn,
+        i64,
+        &str,
+        &mut dyn FnMut(u64, u64),
+    ) -> Result<T, CliError>,
+) -> Result<(T, f64), CliError> {
+    let mut conn = open_database(config)?;
+    let mut job_conn = db::connect(&config.database_url).map_err(CliError::from_display)?;
+    let name = name.unwrap_or_else(|| {
+        files[0]
+            .file_stem()
+            .map_or_else(|| what.to_owned(), |s| s.to_string_lossy().into_owned())
+    });
+    let job = db::jobs::create(&mut job_conn, kind, &format!("{what} {name}"), None, None)
+        .map_err(CliError::from_display)?;
+    let bar = ProgressBar::new(0).with_style(
+        ProgressStyle::with_template(
+            "{msg} [{bar:40}] {percent:>3}% {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+        )
+        .map_err(CliError::from_display)?
+        .progress_chars("=> "),
+    );
+    bar.set_message(format!("importing {what}"));
+    let started = Instant::now();
+    let result = run(&mut conn, &mut job_conn, job, &name, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    });
+    bar.finish_and_clear();
+    Ok((result?, started.elapsed().as_secs_f64()))
+}
+
+pub(super) fn import_postcodes(
+    config: &Config,
+    files: &[PathBuf],
+    name: Option<String>,
+) -> Result<(), CliError> {
+    let (release, secs) = tracked_import(
+        config,
+        files,
+        name,
+        "postcode_import",
+        "postcode lookup",
+        |conn, job_conn, job, name, progress| {
+            postcode_release::run_job(
+                conn,
+                job_conn,
+                job,
+                files,
+                name,
+                &Actor::system(CLI_ACTOR),
+                progress,
+            )
+            .map_err(CliError::from_display)
+        },
+    )?;
+    println!(
+        "Release \"{}\" is now in use: {} postcodes ({} terminated), read as {} in {:.1} s ({:.0} rows/s).",
+        release.name,
+        release.row_count,
+        release.terminated_count,
+        release.source_format,
+        secs,
+        release.row_count as f64 / secs.max(0.001)
+    );
+    Ok(())
+}
+
+pub(super) fn import_companies(
+    config: &Config,
+    files: &[PathBuf],
+    name: Option<String>,
+) -> Result<(), CliError> {
+    let (release, secs) = tracked_import(
+        config,
+        files,
+        name,
+        "company_import",
+        "Companies House data",
+        |conn, job_conn, job, name, progress| {
+            company_release::run_job(
+                conn,
+                job_conn,
+                job,
+                files,
+                name,
+                &Actor::system(CLI_ACTOR),
+                progress,
+            )
+            .map_err(CliError::from_display)
+        },
+    )?;
+    println!(
+        "Companies House release \"{}\" is now in use: {} companies, in {:.1} s ({:.0} rows/s).",
+        release.name,
+        release.row_count,
+        secs,
+        release.row_count as f64 / secs.max(0.001)
+    );
+    Ok(())
+}
+
+pub(super) fn match_companies(config: &Config) -> Result<(), CliError> {
+    let mut conn = open_database(config)?;
+    let release = crate::db::companies::active(&mut conn)
+        .map_err(CliError::from_display)?
+        .ok_or_else(|| {
+            CliError(
+                "no Companies House data is loaded: run `localspend import companies FILE`".into(),
+            )
+        })?;
+    let suppliers = crate::db::suppliers::search(&mut conn, &Default::default(), 0, 0)
+        .map_err(CliError::from_display)?
+        .1;
+    let started = Instant::now();
+    let matched = crate::db::companies::matches(&mut conn, release.id, None)
+        .map_err(CliError::from_display)?;
+    let proposals = crate::register::enrich::propose_all(&matched);
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "Matched {} of {suppliers} suppliers to Companies House release \"{}\"; {} have proposals to review. Matching took {secs:.2} s.",
+        matched.len(),
+        release.name,
+        proposals.len()
+    );
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! The supplier register's workflows, above the database layer: locating a
+//! supplier against the active postcode lookup, enriching records from
+//! Companies House and the recognition rules, and the register as a
+//! spreadsheet to export, fill in and import back.
+
+pub mod enrich;
+pub mod locate;
+pub mod supplier_file;
