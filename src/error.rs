@@ -134,6 +134,18 @@ impl From<crate::db::Error> for AppError {
     }
 }
 
+impl From<crate::reporting::ReportError> for AppError {
+    fn from(e: crate::reporting::ReportError) -> Self {
+        use crate::reporting::ReportError as E;
+        match e {
+            E::Forbidden => Self::Forbidden,
+            E::NotFound => Self::NotFound,
+            E::Refused(m) => Self::BadRequest(m),
+            E::Db(e) => e.into(),
+        }
+    }
+}
+
 /// The sentence for an import step its batch refused.
 fn import_refusal(refusal: crate::db::ImportRefusal) -> AppError {
     use crate::db::{ImportRefusal as R, ImportStep as S};

@@ -14,6 +14,7 @@ pub mod handlers;
 pub mod import;
 pub mod jobs;
 pub mod register;
+pub mod reporting;
 pub mod routes;
 pub mod startup;
 pub mod state;

@@ -31,6 +31,16 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// What the report engine reads besides the database.
+    pub fn report_context(&self) -> crate::reporting::ReportContext<'_> {
+        crate::reporting::ReportContext {
+            gazetteer: &self.gazetteer,
+            facts: &self.facts,
+            totals: &self.totals,
+            pool: Some(&self.pool),
+        }
+    }
+
     /// Runs database work on the blocking thread pool, never on the async
     /// executor.
     pub async fn db<T, F>(&self, f: F) -> Result<T, AppError>

@@ -3,6 +3,7 @@
 
 pub mod csrf;
 pub mod password;
+mod policy;
 pub mod session;
 
 use std::sync::Arc;

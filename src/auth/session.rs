@@ -54,8 +54,12 @@ impl CurrentUser {
         self.require(self.is_network_admin())
     }
 
-    pub fn require_any_of(&self, roles: &[Role]) -> Result<(), AppError> {
-        self.require(roles.contains(&self.role))
+    /// Who a report is for, as the report engine needs to know.
+    pub fn viewer(&self) -> crate::reporting::Viewer {
+        crate::reporting::Viewer {
+            institution_id: self.institution_id,
+            name: format!("{} ({})", self.display_name, self.username),
+        }
     }
 
     /// Whether the user's data scope covers an institution.
@@ -72,7 +76,8 @@ impl CurrentUser {
         self.require(self.is_admin() && self.covers_institution(institution_id))
     }
 
-    fn require(&self, allowed: bool) -> Result<(), AppError> {
+    /// `Ok` when a policy allows the request, else `Forbidden`.
+    pub fn require(&self, allowed: bool) -> Result<(), AppError> {
         if allowed {
             Ok(())
         } else {

@@ -7,7 +7,6 @@ use actix_web::{web, HttpRequest, HttpResponse};
 
 use super::{redirect, redirect_with_flash, uploads};
 use crate::auth::{CsrfForm, CurrentUser, PageContext};
-use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::import::company_release::run_job;
 use crate::register::enrich;
@@ -16,7 +15,6 @@ use crate::views::{html, html_status, CompaniesPage, Layout};
 
 pub const IMPORT_JOB: &str = "company_import";
 const SHOWN: usize = 200;
-const EDITORS: [Role; 2] = [Role::Admin, Role::Clerk];
 
 async fn page_for(
     state: &AppState,
@@ -49,7 +47,7 @@ pub async fn show(
     user: CurrentUser,
     page: PageContext,
 ) -> AppResult<HttpResponse> {
-    user.require_any_of(&EDITORS)?;
+    user.require(user.can_edit_register())?;
     html(&page_for(&state, &user, &page).await?)
 }
 
@@ -104,7 +102,7 @@ pub async fn accept(
     user: CurrentUser,
     form: CsrfForm<crate::handlers::auth::Empty>,
 ) -> AppResult<HttpResponse> {
-    user.require_any_of(&EDITORS)?;
+    user.require(user.can_edit_register())?;
     let ids: Vec<i64> = form
         .all("supplier")
         .filter_map(|v| v.parse().ok())

@@ -43,6 +43,20 @@ pub fn redirect_with_flash(state: &AppState, location: &str, message: &str) -> H
     res
 }
 
+/// The start of a CSV download: `text/csv` and an attachment named
+/// `{stem}-{date}-{time}.csv` (UTC), for every export the app serves.
+pub fn csv_download(stem: &str) -> actix_web::HttpResponseBuilder {
+    let mut res = HttpResponse::Ok();
+    res.content_type("text/csv; charset=utf-8").insert_header((
+        header::CONTENT_DISPOSITION,
+        format!(
+            "attachment; filename=\"{stem}-{}.csv\"",
+            crate::db::now().format("%Y%m%d-%H%M%S")
+        ),
+    ));
+    res
+}
+
 /// The record version a form was loaded at; 0 (never current) if missing.
 /// A form that carries only the version of the record it was shown at.
 #[derive(Debug, Default, serde::Deserialize)]

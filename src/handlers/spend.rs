@@ -2,7 +2,7 @@
 //! restore payments, export in the Transparency Code layout, and each
 //! institution's rules for which payment types are influenceable.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
 use actix_web::{web, HttpResponse};
 use chrono::NaiveDate;
@@ -21,7 +21,6 @@ use crate::domain::money::Pence;
 use crate::domain::period::financial_year_label;
 use crate::domain::spend::{LineFields, LineInput, PaymentType};
 use crate::domain::supplier::{Source, SupplierFields};
-use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::export::{csv_chunk, safe_text, UTF8_BOM};
 use crate::state::AppState;
@@ -30,7 +29,6 @@ use crate::views::{html, html_status, url_encode, FormErrors, Layout};
 
 const PAGE_SIZE: i64 = 50;
 const EXPORT_BATCH: i64 = 5_000;
-pub const EDITORS: [Role; 2] = [Role::Admin, Role::Clerk];
 
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
@@ -225,7 +223,7 @@ pub async fn ledger(
         },
         deleted: !q.deleted.is_empty() && user.is_admin(),
         batch: q.batch,
-        can_edit: EDITORS.contains(&user.role),
+        can_edit: user.can_edit_spend(),
         can_restore: user.is_admin(),
     })
 }
@@ -357,14 +355,7 @@ pub async fn export_csv(
             }
         }
     });
-    let filename = format!("spend-{}.csv", crate::db::now().format("%Y%m%d-%H%M%S"));
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
-        ))
-        .streaming(header_chunk.chain(body)))
+    Ok(super::csv_download("spend").streaming(header_chunk.chain(body)))
 }
 
 #[derive(Serialize)]
@@ -476,7 +467,7 @@ pub async fn new_form(
     user: CurrentUser,
     page: PageContext,
 ) -> AppResult<HttpResponse> {
-    user.require_any_of(&EDITORS)?;
+    user.require(user.can_edit_spend())?;
     let fields = LineFields {
         institution_id: user
             .institution_id
@@ -556,7 +547,7 @@ pub async fn create(
     page: PageContext,
     form: CsrfForm<LineFields>,
 ) -> AppResult<HttpResponse> {
-    user.require_any_of(&EDITORS)?;
+    user.require(user.can_edit_spend())?;
     let fields = form.data;
     let input = match fields.parse() {
         Ok(i) => i,
@@ -606,7 +597,7 @@ pub async fn create(
 
 /// A line the user may edit: an editor covering its institution.
 async fn editable(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Line> {
-    user.require_any_of(&EDITORS)?;
+    user.require(user.can_edit_spend())?;
     let line = state.db(move |c| Ok(spend::get(c, id)?)).await?;
     if !user.covers_institution(Some(line.institution_id)) {
         return Err(AppError::Forbidden);

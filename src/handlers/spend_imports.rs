@@ -8,7 +8,6 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 
-use super::spend::EDITORS;
 use super::{form_version, redirect, redirect_with_flash, uploads, VersionForm};
 use crate::auth::{CsrfForm, CurrentUser, PageContext};
 use crate::db::imports::{self, status, Batch};
@@ -76,7 +75,7 @@ pub async fn list(
     user: CurrentUser,
     page: PageContext,
 ) -> AppResult<HttpResponse> {
-    user.require_any_of(&EDITORS)?;
+    user.require(user.can_edit_spend())?;
     html(&imports_page(&state, &user, &page, FormErrors::default()).await?)
 }
 
@@ -87,7 +86,7 @@ pub async fn upload(
     page: PageContext,
     form: Multipart,
 ) -> AppResult<HttpResponse> {
-    user.require_any_of(&EDITORS)?;
+    user.require(user.can_edit_spend())?;
     let upload = uploads::receive(&req, form).await?;
     let mut errors = FormErrors::default();
     let institution_id = upload
@@ -167,7 +166,7 @@ pub async fn upload(
 
 /// A batch the user may work on: an editor covering its institution.
 async fn batch_for(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Batch> {
-    user.require_any_of(&EDITORS)?;
+    user.require(user.can_edit_spend())?;
     let batch = state.db(move |c| Ok(imports::get(c, id)?)).await?;
     if !user.covers_institution(Some(batch.institution_id)) {
         return Err(AppError::Forbidden);

@@ -11,7 +11,6 @@ use crate::db::areas::{self, Owner};
 use crate::db::suppliers::{self, LocationFilter, Supplier, SupplierFilter};
 use crate::db::{audit, institutions, is_unique_violation};
 use crate::domain::supplier::{LivingWage, SizeBand, SizeDefinition, Source, SupplierFields};
-use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use crate::views::{
@@ -20,7 +19,6 @@ use crate::views::{
 };
 
 const PAGE_SIZE: i64 = 50;
-const EDITORS: [Role; 2] = [Role::Admin, Role::Clerk];
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
@@ -108,7 +106,7 @@ pub async fn list(
         tiers,
         query: query_string,
         duplicates,
-        can_edit: EDITORS.contains(&user.role),
+        can_edit: user.can_edit_register(),
     })
 }
 
@@ -137,7 +135,7 @@ fn form_page(
 }
 
 pub async fn new_form(user: CurrentUser, page: PageContext) -> AppResult<HttpResponse> {
-    user.require_any_of(&EDITORS)?;
+    user.require(user.can_edit_register())?;
     let fields = SupplierFields {
         location_basis: "registered_office".into(),
         living_wage: "unknown".into(),
@@ -163,7 +161,7 @@ pub async fn create(
     page: PageContext,
     form: CsrfForm<SupplierFields>,
 ) -> AppResult<HttpResponse> {
-    user.require_any_of(&EDITORS)?;
+    user.require(user.can_edit_register())?;
     let fields = form.data;
     let layout = Layout::new("Add a supplier", Some(&user), &page);
     let input = match fields.parse() {
@@ -281,7 +279,7 @@ pub async fn show(
     let (supplier, aliases, external_ids, provenance, located, merges, history, spend) = data;
     html(&SupplierPage {
         layout: Layout::new(supplier.name.clone(), Some(&user), &page),
-        can_edit: EDITORS.contains(&user.role),
+        can_edit: user.can_edit_register(),
         can_undo: user.is_admin(),
         supplier,
         aliases,
@@ -295,7 +293,7 @@ pub async fn show(
 }
 
 async fn editable(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Supplier> {
-    user.require_any_of(&EDITORS)?;
+    user.require(user.can_edit_register())?;
     state.db(move |c| Ok(suppliers::get(c, id)?)).await
 }
 
@@ -531,7 +529,7 @@ pub async fn suggestions(
     user: CurrentUser,
     page: PageContext,
 ) -> AppResult<HttpResponse> {
-    user.require_any_of(&EDITORS)?;
+    user.require(user.can_edit_register())?;
     let recogniser = state.recogniser.clone();
     let found = state
         .db(move |c| crate::register::enrich::rule_suggestions(c, &recogniser))
@@ -560,7 +558,7 @@ pub async fn accept_suggestions(
     user: CurrentUser,
     form: CsrfForm<crate::handlers::auth::Empty>,
 ) -> AppResult<HttpResponse> {
-    user.require_any_of(&EDITORS)?;
+    user.require(user.can_edit_register())?;
     let ids: Vec<i64> = form
         .all("supplier")
         .filter_map(|v| v.parse().ok())
@@ -614,20 +612,11 @@ pub async fn export_csv(state: web::Data<AppState>, _user: CurrentUser) -> AppRe
             }
         }
     });
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            actix_web::http::header::CONTENT_DISPOSITION,
-            format!(
-                "attachment; filename=\"suppliers-{}.csv\"",
-                crate::db::now().format("%Y%m%d")
-            ),
-        ))
-        .streaming(header.chain(body)))
+    Ok(super::csv_download("suppliers").streaming(header.chain(body)))
 }
 
 pub async fn import_form(user: CurrentUser, page: PageContext) -> AppResult<HttpResponse> {
-    user.require_any_of(&EDITORS)?;
+    user.require(user.can_edit_register())?;
     html(&SupplierImportPage {
         layout: Layout::new("Import suppliers", Some(&user), &page),
         errors: Vec::new(),
@@ -642,7 +631,7 @@ pub async fn import_file(
     page: PageContext,
     form: actix_multipart::Multipart,
 ) -> AppResult<HttpResponse> {
-    user.require_any_of(&EDITORS)?;
+    user.require(user.can_edit_register())?;
     let rejected = |errors: Vec<crate::register::supplier_file::RowError>| {
         html_status(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -736,7 +725,7 @@ pub async fn queue(
     page: PageContext,
     query: web::Query<QueueQuery>,
 ) -> AppResult<HttpResponse> {
-    user.require_any_of(&EDITORS)?;
+    user.require(user.can_edit_register())?;
     html(
         &queue_page(
             &state,

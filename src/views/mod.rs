@@ -9,7 +9,6 @@ pub mod suppliers;
 use askama::Template;
 
 use crate::auth::{CurrentUser, PageContext};
-use crate::domain::Role;
 
 pub use admin::*;
 pub use pages::*;
@@ -44,8 +43,8 @@ impl Layout {
                 role_label: u.role.label(),
                 is_admin: u.is_admin(),
                 is_network_admin: u.is_network_admin(),
-                can_read_audit: matches!(u.role, Role::Admin | Role::Auditor),
-                can_edit_suppliers: matches!(u.role, Role::Admin | Role::Clerk),
+                can_read_audit: u.can_read_audit(),
+                can_edit_suppliers: u.can_edit_register(),
             }),
             csrf: page.csrf.clone(),
             flash: page.flash.clone(),

@@ -2,7 +2,11 @@
 
 use askama::Template;
 
-use super::Layout;
+use super::{url_encode, Layout};
+use crate::domain::figures::{percent_text, share_bp, Figures};
+use crate::domain::money::Pence;
+use crate::domain::period::financial_year_label;
+use crate::reporting::{summary, Report, ReportQuery};
 
 pub struct TierRow {
     pub position: usize,
@@ -69,7 +73,7 @@ pub struct ReportPage {
     pub baseline: Option<String>,
     pub baseline_year: String,
     pub tier_names: Vec<String>,
-    pub tables: Vec<crate::handlers::reports::Table>,
+    pub tables: Vec<crate::reporting::Table>,
     pub can_set_targets: bool,
     /// (basis, cumulative share per tier)
     pub sensitivity: Vec<(String, Vec<String>)>,
@@ -125,7 +129,7 @@ impl ReportPage {
 pub struct CategoriesPage {
     pub layout: Layout,
     pub stamp: Vec<(String, String)>,
-    pub tables: Vec<crate::handlers::reports::Table>,
+    pub tables: Vec<crate::reporting::Table>,
     pub query: String,
 }
 
@@ -139,4 +143,285 @@ pub struct TrendPage {
     /// (year label, cumulative share per tier, unknown share, influenceable £)
     pub rows: Vec<(String, Vec<String>, String, String)>,
     pub query: String,
+}
+
+/// What the dashboard's pickers offer the viewer.
+pub struct DashboardChoices {
+    pub institutions: Vec<(i64, String)>,
+    pub networks: Vec<(i64, String)>,
+}
+
+impl ReportPage {
+    /// The dashboard of a computed report, as asked for by `q`.
+    pub fn new(
+        layout: Layout,
+        mut report: Report,
+        q: &ReportQuery,
+        choices: DashboardChoices,
+        can_set_targets: bool,
+    ) -> Self {
+        let tables = std::mem::take(&mut report.tables);
+        let f = &report.figures;
+        let link = ledger_link(&report);
+        let tiers = summary::tiers(&report)
+            .into_iter()
+            .map(|t| TierRow {
+                position: t.position,
+                change_pp: t
+                    .change
+                    .map(|(pp, _)| summary::points_text(pp))
+                    .unwrap_or_default(),
+                change_pounds: t
+                    .change
+                    .map(|(_, pounds)| Pence(pounds).to_string())
+                    .unwrap_or_default(),
+                target: t
+                    .target_bp
+                    .map(|bp| format!("{}.{:02}", bp / 100, bp % 100))
+                    .unwrap_or_default(),
+                target_met: t.target_met(),
+                cumulative: Pence(t.cumulative_pence).to_string(),
+                cumulative_share: percent_text(t.cumulative_bp),
+                exclusive: Pence(t.exclusive_pence).to_string(),
+                exclusive_share: percent_text(t.exclusive_bp),
+                suppliers: t.suppliers,
+                supplier_share: percent_text(t.supplier_bp),
+                link: link(&format!("&tier={}", t.position)),
+                name: t.name,
+            })
+            .collect();
+        let institutions = summary::members(&report)
+            .into_iter()
+            .map(|m| InstitutionRow {
+                name: m.name,
+                influenceable: Pence(m.influenceable_pence).to_string(),
+                local: Pence(m.local_pence).to_string(),
+                share: percent_text(m.share_bp),
+                tier_name: m.tier_name,
+            })
+            .collect();
+        let exclusions = summary::reconciliation(f)
+            .into_iter()
+            .filter_map(|s| {
+                let t = s.excluded?;
+                Some((
+                    t.label().to_owned(),
+                    Pence(s.pence).to_string(),
+                    s.lines.unwrap_or(0),
+                    link(&format!("&payment_type={}", t.code())),
+                ))
+            })
+            .collect();
+        let share = |p: i64| percent_text(share_bp(p, f.influenceable_pence));
+        Self {
+            stamp: report.stamp.rows(),
+            chart: chart(f),
+            total: Pence(f.total_pence).to_string(),
+            total_lines: f.total_lines,
+            exclusions,
+            influenceable: Pence(f.influenceable_pence).to_string(),
+            located: Pence(f.located_pence).to_string(),
+            rest_of_uk: Pence(f.rest_of_uk_pence).to_string(),
+            rest_share: share(f.rest_of_uk_pence),
+            outside_uk: Pence(f.outside_uk_pence).to_string(),
+            outside_share: share(f.outside_uk_pence),
+            unknown: Pence(f.unknown_pence).to_string(),
+            unknown_share: share(f.unknown_pence),
+            unknown_reasons: f
+                .unknown_reasons
+                .iter()
+                .map(|(r, p)| (r.clone(), Pence(*p).to_string()))
+                .collect(),
+            unknown_link: link("&tier=unknown"),
+            suppliers: f.suppliers,
+            tiers,
+            institutions,
+            pooled: report.pooled.as_ref().map(|p| {
+                (
+                    percent_text(p.pooled_bp),
+                    percent_text(p.mean_bp),
+                    Pence(p.local_pence).to_string(),
+                    Pence(p.influenceable_pence).to_string(),
+                )
+            }),
+            years: report
+                .years
+                .iter()
+                .map(|y| (*y, financial_year_label(*y)))
+                .collect(),
+            fy: report.fy,
+            part: q.part.clone(),
+            from: q.from.clone(),
+            to: q.to.clone(),
+            institution: q.institution.clone(),
+            network: q.network.clone(),
+            choices: choices.institutions,
+            networks: choices.networks,
+            query: query_string(q),
+            is_network: report.pooled.is_some(),
+            baseline: report
+                .baseline
+                .as_ref()
+                .map(|(y, _)| financial_year_label(*y)),
+            baseline_year: report
+                .baseline
+                .as_ref()
+                .map(|(y, _)| y.to_string())
+                .unwrap_or_default(),
+            tier_names: f.tiers.iter().map(|t| t.name.clone()).collect(),
+            can_set_targets,
+            owner_kind: report.owner.parts().0.to_owned(),
+            owner_id: report.owner.parts().1,
+            sensitivity: report
+                .sensitivity
+                .iter()
+                .map(|(label, shares)| {
+                    (
+                        label.clone(),
+                        shares.iter().map(|bp| percent_text(*bp)).collect(),
+                    )
+                })
+                .collect(),
+            tables,
+            layout,
+        }
+    }
+}
+
+impl CategoriesPage {
+    pub fn new(layout: Layout, report: Report, q: &ReportQuery) -> Self {
+        Self {
+            layout,
+            stamp: report.stamp.rows(),
+            tables: report.tables,
+            query: query_string(q),
+        }
+    }
+}
+
+impl TrendPage {
+    pub fn new(layout: Layout, report: &Report, q: &ReportQuery) -> Self {
+        Self {
+            layout,
+            stamp: report.stamp.rows(),
+            chart: trend_chart(&report.trend),
+            tier_names: report
+                .figures
+                .tiers
+                .iter()
+                .map(|t| t.name.clone())
+                .collect(),
+            rows: summary::years(report)
+                .into_iter()
+                .map(|y| {
+                    (
+                        y.label,
+                        y.shares.into_iter().map(percent_text).collect(),
+                        percent_text(y.unknown_bp),
+                        Pence(y.influenceable_pence).to_string(),
+                    )
+                })
+                .collect(),
+            query: query_string(q),
+        }
+    }
+}
+
+/// The query string that asks for the same report again.
+pub fn query_string(q: &ReportQuery) -> String {
+    q.pairs()
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{k}={}", url_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A link to the ledger lines behind a figure: the report's dates (and its
+/// institution, for a single one) with `extra` filters.
+fn ledger_link(report: &Report) -> impl Fn(&str) -> String + '_ {
+    move |extra: &str| {
+        let inst = report
+            .stamp
+            .institutions
+            .first()
+            .filter(|_| report.stamp.institutions.len() == 1)
+            .map(|i| format!("&institution={}", i.id))
+            .unwrap_or_default();
+        format!(
+            "/spend?from={}&to={}{inst}{extra}",
+            report.stamp.from.format("%d/%m/%Y"),
+            report.stamp.to.format("%d/%m/%Y")
+        )
+    }
+}
+
+/// A horizontal bar chart of the cumulative shares, as inline SVG, drawn on
+/// the server; the same numbers are in the table beside it.
+fn chart(figures: &Figures) -> String {
+    let bars: Vec<(String, Option<i64>)> = figures
+        .tiers
+        .iter()
+        .map(|t| {
+            (
+                t.name.clone(),
+                share_bp(t.cumulative_pence, figures.influenceable_pence),
+            )
+        })
+        .chain([(
+            "Unknown".to_owned(),
+            share_bp(figures.unknown_pence, figures.influenceable_pence),
+        )])
+        .collect();
+    let row = 34;
+    let height = bars.len() * row + 10;
+    let mut svg = format!(
+        r#"<svg class="chart" role="img" aria-label="Cumulative local share by tier" viewBox="0 0 640 {height}" width="100%" xmlns="http://www.w3.org/2000/svg">"#
+    );
+    for (i, (name, bp)) in bars.iter().enumerate() {
+        let y = i * row + 5;
+        let width = bp.unwrap_or(0).clamp(0, 10_000) * 400 / 10_000;
+        let escaped = name
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        svg.push_str(&format!(
+            r#"<text x="0" y="{}" class="chart-label">{}</text><rect x="200" y="{y}" width="{width}" height="22" class="{}"/><text x="{}" y="{}" class="chart-value">{}</text>"#,
+            y + 16,
+            escaped.chars().take(28).collect::<String>(),
+            if name == "Unknown" { "bar bar-unknown" } else { "bar" },
+            205 + width,
+            y + 16,
+            percent_text(*bp)
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The first tier's share in each year, as an inline SVG column chart.
+fn trend_chart(trend: &[(i32, Figures)]) -> String {
+    if trend.is_empty() {
+        return String::new();
+    }
+    let width = 60 * trend.len() + 40;
+    let mut svg = format!(
+        r#"<svg class="chart" role="img" aria-label="Local share of the innermost area by financial year" viewBox="0 0 {width} 200" width="100%" xmlns="http://www.w3.org/2000/svg"><line x1="30" y1="170" x2="{width}" y2="170" class="axis"/>"#
+    );
+    for (i, (year, f)) in trend.iter().enumerate() {
+        let bp = f.share_bp(0).unwrap_or(0).clamp(0, 10_000);
+        let h = bp * 150 / 10_000;
+        let x = 40 + i * 60;
+        svg.push_str(&format!(
+            r#"<rect x="{x}" y="{}" width="36" height="{h}" class="bar"/><text x="{}" y="{}" class="chart-value" text-anchor="middle">{}</text><text x="{}" y="188" class="chart-label" text-anchor="middle">{}</text>"#,
+            170 - h,
+            x + 18,
+            165 - h,
+            percent_text(Some(bp)),
+            x + 18,
+            financial_year_label(*year)
+        ));
+    }
+    svg.push_str("</svg>");
+    svg
 }

@@ -1,7 +1,7 @@
 //! The audit log: admins and auditors read it and export it as CSV, each
 //! within their institution unless network-wide.
 
-use actix_web::http::{header, StatusCode};
+use actix_web::http::StatusCode;
 use actix_web::web::{self, Bytes};
 use actix_web::HttpResponse;
 use chrono::NaiveDate;
@@ -10,7 +10,6 @@ use serde::Deserialize;
 
 use crate::auth::{CurrentUser, PageContext};
 use crate::db::audit::{self, AuditFilter, AuditRow};
-use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::export::{csv_chunk, safe_text, UTF8_BOM};
 use crate::state::AppState;
@@ -89,7 +88,7 @@ pub async fn list(
     page: PageContext,
     query: web::Query<AuditQuery>,
 ) -> AppResult<HttpResponse> {
-    user.require_any_of(&[Role::Admin, Role::Auditor])?;
+    user.require(user.can_read_audit())?;
     let mut errors = FormErrors::default();
     let filter = query.filter(&user, &mut errors);
     let page_no = query.page.unwrap_or(1).max(1);
@@ -171,7 +170,7 @@ pub async fn export_csv(
     user: CurrentUser,
     query: web::Query<AuditQuery>,
 ) -> AppResult<HttpResponse> {
-    user.require_any_of(&[Role::Admin, Role::Auditor])?;
+    user.require(user.can_read_audit())?;
     let mut errors = FormErrors::default();
     let filter = query.filter(&user, &mut errors);
     if let Some((_, message)) = errors.iter().next() {
@@ -201,12 +200,5 @@ pub async fn export_csv(
             }
         }
     });
-    let filename = format!("audit-log-{}.csv", crate::db::now().format("%Y%m%d-%H%M%S"));
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            header::CONTENT_DISPOSITION,
-            format!("attachment; filename=\"{filename}\""),
-        ))
-        .streaming(header_chunk.chain(body)))
+    Ok(crate::handlers::csv_download("audit-log").streaming(header_chunk.chain(body)))
 }

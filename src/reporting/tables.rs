@@ -7,7 +7,16 @@ use crate::domain::money::Pence;
 use crate::domain::spend::PaymentType;
 use crate::export::safe_text;
 
-use super::{pct, plain_pct, Table};
+use super::Table;
+use crate::domain::figures::{percent_text, share_bp};
+
+fn pct(part: i64, whole: i64) -> String {
+    percent_text(share_bp(part, whole))
+}
+
+fn plain_pct(part: i64, whole: i64) -> String {
+    pct(part, whole).trim_end_matches('%').to_owned()
+}
 
 type Cell = crate::domain::figures::SpendCell;
 type PlaceOf<'a> = &'a dyn Fn(Option<i64>) -> crate::domain::figures::Place;

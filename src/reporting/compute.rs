@@ -1,0 +1,392 @@
+//! Working a report out: its scope and definition, its period, the kept
+//! totals or lines it reads, and every figure and table from them.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::tables::{breakdown_tables, category_tables};
+use super::{period, Detail, Report, ReportContext, ReportError, ReportQuery, Stamp, Viewer};
+use crate::db::areas::{self, DefinitionVersion, Owner};
+use crate::db::institutions::{self, Institution};
+use crate::db::report::{self, Located, Snapshot};
+use crate::db::{networks, postcodes, spend, suppliers, DbConn};
+use crate::domain::classify::{Definition, LocationBasis};
+use crate::domain::figures::{pool, Figures, Pooled, SpendCell};
+use crate::domain::period::financial_year;
+use crate::domain::spend::PaymentType;
+
+type Result<T> = std::result::Result<T, ReportError>;
+
+/// Works out a report for `viewer`, as much of it as `detail` asks for.
+pub fn compute(
+    c: &mut DbConn,
+    ctx: &ReportContext<'_>,
+    viewer: &Viewer,
+    q: &ReportQuery,
+    detail: Detail,
+) -> Result<Report> {
+    let (scope_name, members, owner) = scope(c, viewer, q)?;
+    let ids: Vec<i64> = members.iter().map(|i| i.id).collect();
+    let definition = definition_for(c, q, owner, &scope_name)?;
+    let (first, last) = report::date_range(c, &ids)?;
+    let mut years: Vec<i32> = match (first, last) {
+        (Some(a), Some(b)) => (financial_year(a)..=financial_year(b)).collect(),
+        _ => Vec::new(),
+    };
+    years.reverse();
+    let span = period::resolve(q, &years, first, last, crate::db::now().date())?;
+    crate::db::locations::refresh_stale(c, ctx.gazetteer)?;
+    let full = matches!(detail, Detail::Page | Detail::Trend);
+    // A whole financial year reads the kept totals, other periods the lines.
+    let loaded = match report::Period::of(span.from, span.to) {
+        report::Period::Year(y) => ctx.totals.year(c, ctx.pool, &ids, y)?,
+        dates => {
+            let (mut cells, bases) = report::totals(c, &ids, dates)?;
+            cells.sort_by_key(|x| x.institution_id);
+            Arc::new((cells, bases))
+        }
+    };
+    let (cells, vat_bases) = (&loaded.0, &loaded.1);
+    // The baseline: a chosen year, or the first on record.
+    let baseline_year = q
+        .baseline
+        .parse::<i32>()
+        .ok()
+        .or_else(|| years.last().copied())
+        .filter(|y| full && Some(*y) != span.fy && years.contains(y));
+    // What is known of every supplier: kept in memory while unchanged.
+    let snapshot = ctx.facts.current(c)?;
+    let rules = Rules::read(c, &ids)?;
+    let def = definition.to_definition();
+    let tier_names: Vec<String> = definition.tiers.iter().map(|t| t.name.clone()).collect();
+    // Each supplier's place under the definition, worked out once.
+    let places = snapshot.places(&def);
+    let place = |s: Option<i64>| snapshot.place(&places, &def, s);
+    let influenceable = |inst: i64, t: PaymentType| rules.influenceable(inst, t);
+    let figures = Figures::compute(cells, &tier_names, influenceable, place);
+    let tables = match detail {
+        Detail::Headline => Vec::new(),
+        Detail::Page | Detail::Trend => breakdown_tables(
+            cells,
+            &influenceable,
+            &snapshot.facts,
+            &place,
+            &tier_names,
+            top_n(q),
+        ),
+        Detail::Categories => {
+            let lines = report::spend_cells(c, &ids, span.from, span.to)?;
+            category_tables(&lines, &influenceable, &place)
+        }
+    };
+    let trend = if detail == Detail::Trend {
+        let by_year = report::totals_by_year(c, &ids)?;
+        years
+            .iter()
+            .rev()
+            .map(|year| {
+                let year_cells: Vec<_> = by_year
+                    .iter()
+                    .filter(|(y, _)| y == year)
+                    .map(|(_, x)| x.clone())
+                    .collect();
+                let f = Figures::compute(&year_cells, &tier_names, influenceable, place);
+                (*year, f)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let baseline = match baseline_year {
+        Some(y) => {
+            let base = ctx.totals.year(c, ctx.pool, &ids, y)?;
+            Some((
+                y,
+                Figures::compute(&base.0, &tier_names, influenceable, place),
+            ))
+        }
+        None => None,
+    };
+    let targets = match span.fy {
+        Some(y) => report::targets(c, owner, y)?,
+        None => Vec::new(),
+    };
+    let release = postcodes::active(c)?;
+    let sensitivity = if full {
+        let headline = Headline {
+            cells,
+            figures: &figures,
+            tier_names: &tier_names,
+            def: &def,
+            rules: &rules,
+        };
+        sensitivity(c, ctx, &snapshot, release.as_ref(), &headline)?
+    } else {
+        Vec::new()
+    };
+    let (per_institution, pooled) = if full && matches!(owner, Owner::Network(_)) {
+        let (each, pooled) = per_member(c, &members, cells, &snapshot, &rules)?;
+        (each, Some(pooled))
+    } else {
+        (Vec::new(), None)
+    };
+    let stamp = Stamp {
+        definition_owner: match owner {
+            Owner::Institution(_) => format!("{scope_name}'s local area"),
+            Owner::Network(_) => format!("{scope_name} network's local area"),
+        },
+        scope_name,
+        institutions: members,
+        from: span.from,
+        to: span.to,
+        period: span.label,
+        definition,
+        lookup_release: release.map_or_else(
+            || "none loaded: every supplier's location is unknown".into(),
+            |r| r.name,
+        ),
+        coverage: "All suppliers; influenceable spend by each institution's payment-type rules"
+            .into(),
+        vat_basis: match vat_bases.len() {
+            0 => "no lines".into(),
+            1 => vat_bases[0].clone(),
+            _ => format!("mixed ({})", vat_bases.join(", ")),
+        },
+        generated_at: crate::db::now().format("%d/%m/%Y %H:%M").to_string(),
+        generated_by: viewer.name.clone(),
+    };
+    Ok(Report {
+        stamp,
+        figures,
+        per_institution,
+        pooled,
+        years,
+        fy: span.fy,
+        rules: rules.types,
+        owner,
+        trend,
+        baseline,
+        targets,
+        tables,
+        sensitivity,
+    })
+}
+
+/// The institutions the viewer may report on, and the report's scope.
+fn scope(
+    c: &mut DbConn,
+    viewer: &Viewer,
+    q: &ReportQuery,
+) -> Result<(String, Vec<Institution>, Owner)> {
+    if let Ok(network_id) = q.network.parse::<i64>() {
+        let net = networks::get(c, network_id)?;
+        if !networks::open_to(&net.member_ids, viewer.institution_id) {
+            return Err(ReportError::Forbidden);
+        }
+        let members = institutions::list(c, None)?
+            .into_iter()
+            .filter(|i| net.member_ids.contains(&i.id))
+            .collect();
+        return Ok((net.network.name, members, Owner::Network(network_id)));
+    }
+    let visible = institutions::list(c, viewer.institution_id)?;
+    let chosen = match q.institution.parse::<i64>() {
+        Ok(id) => visible
+            .iter()
+            .find(|i| i.id == id)
+            .cloned()
+            .ok_or(ReportError::Forbidden)?,
+        Err(_) => visible.first().cloned().ok_or_else(|| {
+            ReportError::Refused("There is no institution to report on yet.".into())
+        })?,
+    };
+    Ok((
+        chosen.name.clone(),
+        vec![chosen.clone()],
+        Owner::Institution(chosen.id),
+    ))
+}
+
+/// The definition the report is made under: the version asked for (which
+/// must be the scope's own), else the scope's current one.
+fn definition_for(
+    c: &mut DbConn,
+    q: &ReportQuery,
+    owner: Owner,
+    scope_name: &str,
+) -> Result<DefinitionVersion> {
+    match q.definition.parse::<i64>() {
+        Ok(id) => {
+            let d = areas::get(c, id)?;
+            let matches_owner = match owner {
+                Owner::Institution(i) => d.owner_kind == "institution" && d.owner_id == i,
+                Owner::Network(n) => d.owner_kind == "network" && d.owner_id == n,
+            };
+            if matches_owner {
+                Ok(d)
+            } else {
+                Err(ReportError::NotFound)
+            }
+        }
+        Err(_) => areas::current(c, owner)?.ok_or_else(|| {
+            ReportError::Refused(format!(
+                "{scope_name} has no local-area definition yet: an admin sets one under Institutions."
+            ))
+        }),
+    }
+}
+
+/// How many suppliers the top-N table covers.
+fn top_n(q: &ReportQuery) -> usize {
+    q.top
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=100_000).contains(n))
+        .unwrap_or(300)
+}
+
+/// Each institution's influenceable payment types, read once, and asked as
+/// one bit per payment type for every cell.
+struct Rules {
+    types: Vec<(i64, Vec<String>)>,
+    masks: Vec<(i64, u16)>,
+}
+
+impl Rules {
+    fn read(c: &mut DbConn, institutions: &[i64]) -> Result<Self> {
+        let mut types = Vec::with_capacity(institutions.len());
+        for id in institutions {
+            types.push((*id, spend::influenceable_types(c, *id)?));
+        }
+        let masks = types
+            .iter()
+            .map(|(i, codes)| {
+                let mask = codes
+                    .iter()
+                    .filter_map(|t| PaymentType::from_code(t))
+                    .fold(0, |m, t| m | 1 << t as u16);
+                (*i, mask)
+            })
+            .collect();
+        Ok(Self { types, masks })
+    }
+
+    fn influenceable(&self, institution: i64, t: PaymentType) -> bool {
+        self.masks
+            .iter()
+            .find(|(i, _)| *i == institution)
+            .is_some_and(|(_, mask)| mask & 1 << t as u16 != 0)
+    }
+}
+
+/// The headline as computed, for the tables that vary it.
+struct Headline<'a> {
+    cells: &'a [SpendCell],
+    figures: &'a Figures,
+    tier_names: &'a [String],
+    def: &'a Definition,
+    rules: &'a Rules,
+}
+
+/// The headline (each tier's cumulative share) with every supplier located
+/// by each address basis in turn. Only suppliers with another address can
+/// move, so only they are placed again.
+fn sensitivity(
+    c: &mut DbConn,
+    ctx: &ReportContext<'_>,
+    snapshot: &Snapshot,
+    release: Option<&postcodes::Release>,
+    h: &Headline<'_>,
+) -> Result<Vec<(String, Vec<Option<i64>>)>> {
+    let facts = &snapshot.facts;
+    let stored = |s: Option<i64>| {
+        s.and_then(|id| facts.get(&id))
+            .and_then(|f| f.located.as_ref())
+    };
+    let mut movable: Vec<i64> = h
+        .cells
+        .iter()
+        .filter_map(|x| x.supplier_id)
+        .filter(|id| facts.get(id).is_some_and(|f| f.has_alternatives))
+        .collect();
+    movable.sort_unstable();
+    movable.dedup();
+    let movable = suppliers::get_many(c, &movable)?;
+    let influenceable = |inst: i64, t: PaymentType| h.rules.influenceable(inst, t);
+    let shares = |f: &Figures| (0..f.tiers.len()).map(|k| f.share_bp(k)).collect();
+    let mut out = Vec::new();
+    for basis in LocationBasis::ALL {
+        let mut alt: HashMap<i64, Located> = HashMap::with_capacity(movable.len());
+        for s in &movable {
+            let own = stored(Some(s.id));
+            if let Some(l) =
+                crate::db::locations::under_basis(c, ctx.gazetteer, release, s, *basis, own)?
+            {
+                alt.insert(s.id, l);
+            }
+        }
+        // Where no supplier moves, the figures are the headline's.
+        alt.retain(|id, l| Some(&*l) != stored(Some(*id)));
+        let row = if alt.is_empty() {
+            shares(h.figures)
+        } else {
+            let moved = Figures::compute(h.cells, h.tier_names, influenceable, |s| {
+                report::place_of(
+                    s.and_then(|id| alt.get(&id)).or_else(|| stored(s)),
+                    h.def,
+                    s,
+                )
+            });
+            shares(&moved)
+        };
+        out.push((format!("Every supplier by its {}", basis.label()), row));
+    }
+    Ok(out)
+}
+
+/// A network's members side by side, each under its own current definition
+/// (members without one are left out), and the pooled and mean shares.
+fn per_member(
+    c: &mut DbConn,
+    members: &[Institution],
+    cells: &[SpendCell],
+    snapshot: &Snapshot,
+    rules: &Rules,
+) -> Result<(Vec<(Institution, Figures)>, Pooled)> {
+    let influenceable = |inst: i64, t: PaymentType| rules.influenceable(inst, t);
+    let mut pairs = Vec::new();
+    let mut each = Vec::new();
+    for inst in members {
+        let Some(own) = areas::current(c, Owner::Institution(inst.id))? else {
+            continue;
+        };
+        let own_def = own.to_definition();
+        let own_names: Vec<String> = own.tiers.iter().map(|t| t.name.clone()).collect();
+        // Its suppliers' places, as its own dashboard works them out (once
+        // per definition version while the facts are unchanged).
+        let own_places = snapshot.places(&own_def);
+        let f = Figures::compute(own_cells(cells, inst.id), &own_names, influenceable, |s| {
+            snapshot.place(&own_places, &own_def, s)
+        });
+        pairs.push((
+            f.tiers.first().map_or(0, |t| t.cumulative_pence),
+            f.influenceable_pence,
+        ));
+        each.push((inst.clone(), f));
+    }
+    Ok((each, pool(&pairs)))
+}
+
+/// One institution's cells: they come in institution order.
+fn own_cells(cells: &[SpendCell], institution: i64) -> &[SpendCell] {
+    match cells.iter().position(|x| x.institution_id == institution) {
+        None => &cells[..0],
+        Some(a) => {
+            let n = cells[a..]
+                .iter()
+                .take_while(|x| x.institution_id == institution)
+                .count();
+            &cells[a..a + n]
+        }
+    }
+}

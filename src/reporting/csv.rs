@@ -1,0 +1,185 @@
+//! A report's tables as stamped CSV: the stamp's rows, a blank row, then the
+//! table's header and rows, with formula-safe text and plain numbers.
+
+use super::summary::{self, plain_pounds, plain_share};
+use super::{Report, Stamp};
+use crate::domain::figures::share_bp;
+use crate::export::{csv_chunk, safe_text, UTF8_BOM};
+
+/// A table as a stamped CSV body, starting with a UTF-8 byte-order mark.
+pub fn stamped(stamp: &Stamp, header: &[&str], rows: Vec<Vec<String>>) -> csv::Result<Vec<u8>> {
+    let mut out = UTF8_BOM.to_vec();
+    let preamble: Vec<Vec<String>> = stamp
+        .rows()
+        .into_iter()
+        .map(|(k, v)| vec![k, safe_text(&v).into_owned()])
+        .collect();
+    out.extend(csv_chunk(preamble)?);
+    // A blank row between the stamp and the table.
+    out.extend(csv_chunk([[""]])?);
+    out.extend(csv_chunk([header
+        .iter()
+        .map(|h| h.to_string())
+        .collect::<Vec<_>>()])?);
+    out.extend(csv_chunk(rows)?);
+    Ok(out)
+}
+
+/// One table of a report as CSV, by its key: `headline` (also any unknown
+/// key), `reconciliation`, `institutions`, `trend` or a breakdown's key.
+/// Returns the file name's stem and the body.
+pub fn table(report: &Report, key: &str) -> csv::Result<(String, Vec<u8>)> {
+    let (name, header, rows): (String, Vec<String>, Vec<Vec<String>>) = match key {
+        "reconciliation" => reconciliation(report),
+        "institutions" => institutions(report),
+        "trend" => trend(report),
+        key => match report.tables.iter().find(|t| t.key == key) {
+            Some(t) => {
+                let mut header: Vec<String> = t
+                    .columns
+                    .iter()
+                    .map(|h| match *h {
+                        "Spend" => "Spend (£)",
+                        "Share" => "Share (%)",
+                        other => other,
+                    })
+                    .map(str::to_owned)
+                    .collect();
+                if header.first().is_some_and(String::is_empty) {
+                    header[0] = "Group".into();
+                }
+                (t.key.to_owned(), header, t.plain.clone())
+            }
+            None => headline(report),
+        },
+    };
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    Ok((name, stamped(&report.stamp, &header, rows)?))
+}
+
+type Csv = (String, Vec<String>, Vec<Vec<String>>);
+
+fn names(header: &[&str]) -> Vec<String> {
+    header.iter().map(|h| h.to_string()).collect()
+}
+
+fn headline(report: &Report) -> Csv {
+    let f = &report.figures;
+    let share = |p: i64| plain_share(share_bp(p, f.influenceable_pence));
+    let mut rows: Vec<Vec<String>> = summary::tiers(report)
+        .into_iter()
+        .map(|t| {
+            vec![
+                safe_text(&t.name).into_owned(),
+                plain_pounds(t.cumulative_pence),
+                plain_share(t.cumulative_bp),
+                plain_pounds(t.exclusive_pence),
+                plain_share(t.exclusive_bp),
+                t.suppliers.to_string(),
+            ]
+        })
+        .collect();
+    for (label, pence, suppliers) in [
+        ("Rest of UK", f.rest_of_uk_pence, String::new()),
+        ("Outside UK", f.outside_uk_pence, String::new()),
+        ("Unknown", f.unknown_pence, f.unknown_suppliers.to_string()),
+    ] {
+        rows.push(vec![
+            label.into(),
+            String::new(),
+            String::new(),
+            plain_pounds(pence),
+            share(pence),
+            suppliers,
+        ]);
+    }
+    rows.push(vec![
+        "Influenceable spend".into(),
+        plain_pounds(f.influenceable_pence),
+        "100.00".into(),
+        String::new(),
+        String::new(),
+        f.suppliers.to_string(),
+    ]);
+    let header = names(&[
+        "Area",
+        "Cumulative spend (£)",
+        "Cumulative share (%)",
+        "Exclusive spend (£)",
+        "Exclusive share (%)",
+        "Suppliers (cumulative)",
+    ]);
+    ("headline".into(), header, rows)
+}
+
+fn reconciliation(report: &Report) -> Csv {
+    let rows = summary::reconciliation(&report.figures)
+        .into_iter()
+        .map(|s| {
+            vec![
+                s.label,
+                plain_pounds(s.pence),
+                s.lines.map(|n| n.to_string()).unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let header = names(&["Step", "Amount (£)", "Lines"]);
+    ("reconciliation".into(), header, rows)
+}
+
+fn institutions(report: &Report) -> Csv {
+    let mut rows: Vec<Vec<String>> = summary::members(report)
+        .into_iter()
+        .map(|m| {
+            vec![
+                safe_text(&m.name).into_owned(),
+                plain_pounds(m.influenceable_pence),
+                plain_pounds(m.local_pence),
+                plain_share(m.share_bp),
+            ]
+        })
+        .collect();
+    if let Some(p) = &report.pooled {
+        rows.push(vec![
+            "Pooled (weighted by spend)".into(),
+            plain_pounds(p.influenceable_pence),
+            plain_pounds(p.local_pence),
+            plain_share(p.pooled_bp),
+        ]);
+        rows.push(vec![
+            "Unweighted mean of the institutions' shares".into(),
+            String::new(),
+            String::new(),
+            plain_share(p.mean_bp),
+        ]);
+    }
+    let header = names(&[
+        "Institution",
+        "Influenceable spend (£)",
+        "Local spend, own tier 1 (£)",
+        "Local share (%)",
+    ]);
+    ("institutions".into(), header, rows)
+}
+
+fn trend(report: &Report) -> Csv {
+    let mut header = names(&["Financial year", "Influenceable spend (£)"]);
+    header.extend(
+        report
+            .figures
+            .tiers
+            .iter()
+            .map(|t| format!("{} cumulative share (%)", t.name)),
+    );
+    header.push("Unknown (%)".into());
+    let rows = summary::years(report)
+        .into_iter()
+        .map(|y| {
+            let mut r = vec![y.label, plain_pounds(y.influenceable_pence)];
+            r.extend(y.shares.into_iter().map(plain_share));
+            r.push(plain_share(y.unknown_bp));
+            r
+        })
+        .collect();
+    ("trend".into(), header, rows)
+}

@@ -1,0 +1,218 @@
+//! The report engine, the heart of the product: from an institution's or a
+//! network's spend, its local-area definition and what is known of every
+//! supplier, the local share of influenceable spend and every table behind
+//! it. Nothing here knows about HTTP: handlers extract and authorise, call
+//! [`compute`], and render the [`Report`] as a page or a CSV.
+//!
+//! - [`compute`] works a report out (`compute.rs`), for a period chosen by
+//!   the rules in `period.rs`;
+//! - each table is one value that serves both the page and its CSV
+//!   (`summary.rs` for the headline, reconciliation, institutions and trend;
+//!   `tables.rs` for the breakdowns);
+//! - `csv.rs` writes a table as a stamped CSV, and `audit.rs` the audit
+//!   export's rows.
+
+pub mod audit;
+mod compute;
+pub mod csv;
+mod period;
+pub mod summary;
+mod tables;
+
+use chrono::NaiveDate;
+use serde::Deserialize;
+
+use crate::db::areas::{DefinitionVersion, Owner};
+use crate::db::institutions::Institution;
+use crate::db::report::{FactsCache, TotalsCache};
+use crate::db::DbPool;
+use crate::domain::figures::{Figures, Pooled};
+use crate::domain::geography::Gazetteer;
+
+pub use compute::compute;
+
+/// What a report is asked for, as the query string says it. Every field is
+/// the text as given; [`compute`] reads and checks it.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(default)]
+pub struct ReportQuery {
+    pub institution: String,
+    pub network: String,
+    pub fy: String,
+    pub from: String,
+    pub to: String,
+    /// A version of the definition to report under (default: the current).
+    pub definition: String,
+    /// Part of the financial year: `q1`…`q4` or `m1`…`m12` (m1 is April).
+    pub part: String,
+    /// A financial year to compare with.
+    pub baseline: String,
+    /// How many suppliers the top-N table covers (default 300).
+    pub top: String,
+    pub table: String,
+}
+
+impl ReportQuery {
+    /// The fields that choose a report, as (name, value) pairs, for links
+    /// back to the same report.
+    pub fn pairs(&self) -> [(&'static str, &str); 9] {
+        [
+            ("institution", &self.institution),
+            ("network", &self.network),
+            ("fy", &self.fy),
+            ("part", &self.part),
+            ("from", &self.from),
+            ("to", &self.to),
+            ("definition", &self.definition),
+            ("baseline", &self.baseline),
+            ("top", &self.top),
+        ]
+    }
+}
+
+/// What the engine reads besides the database: the reference geography and
+/// the caches of supplier facts and year totals, with the pool a network's
+/// year may be read on in parallel.
+#[derive(Clone, Copy)]
+pub struct ReportContext<'a> {
+    pub gazetteer: &'a Gazetteer,
+    pub facts: &'a FactsCache,
+    pub totals: &'a TotalsCache,
+    pub pool: Option<&'a DbPool>,
+}
+
+/// Who the report is for: which institutions they may report on, and how
+/// the stamp names them.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    /// The viewer's institution; `None` for network-wide users.
+    pub institution_id: Option<i64>,
+    /// `Display Name (username)`.
+    pub name: String,
+}
+
+/// How much of a report to work out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// The stamp, rules and headline: what the audit export needs.
+    Headline,
+    /// Everything on the dashboard.
+    Page,
+    /// The dashboard and every financial year on record.
+    Trend,
+    /// The stamp, headline and the breakdowns by department and expense
+    /// type, which read the lines.
+    Categories,
+}
+
+/// Why a report could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// The viewer may not report on the institution or network asked for.
+    #[error("not allowed")]
+    Forbidden,
+    /// The definition version asked for is not the scope's.
+    #[error("not found")]
+    NotFound,
+    /// The query cannot be answered as asked; the reason is for the user.
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    Db(#[from] crate::db::Error),
+}
+
+impl From<diesel::result::Error> for ReportError {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Db(e.into())
+    }
+}
+
+/// Everything a report states about itself.
+#[derive(Debug, Clone)]
+pub struct Stamp {
+    pub scope_name: String,
+    pub institutions: Vec<Institution>,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+    pub period: String,
+    pub definition: DefinitionVersion,
+    pub definition_owner: String,
+    pub lookup_release: String,
+    pub coverage: String,
+    pub vat_basis: String,
+    pub generated_at: String,
+    pub generated_by: String,
+}
+
+impl Stamp {
+    pub fn rows(&self) -> Vec<(String, String)> {
+        vec![
+            ("Report".into(), format!("Local spend: {}", self.scope_name)),
+            (
+                "Institutions".into(),
+                self.institutions
+                    .iter()
+                    .map(|i| i.name.clone())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            ("Period".into(), self.period.clone()),
+            (
+                "Local-area definition".into(),
+                format!(
+                    "{}, version {} ({})",
+                    self.definition_owner,
+                    self.definition.version,
+                    self.definition
+                        .tiers
+                        .iter()
+                        .map(|t| t.name.clone())
+                        .collect::<Vec<_>>()
+                        .join(" ⊂ ")
+                ),
+            ),
+            ("Postcode lookup".into(), self.lookup_release.clone()),
+            ("Scope".into(), self.coverage.clone()),
+            ("VAT basis".into(), self.vat_basis.clone()),
+            (
+                "Generated".into(),
+                format!("{} UTC by {}", self.generated_at, self.generated_by),
+            ),
+        ]
+    }
+}
+
+/// A computed report.
+pub struct Report {
+    pub stamp: Stamp,
+    pub figures: Figures,
+    /// Each institution under its own definition (network reports).
+    pub per_institution: Vec<(Institution, Figures)>,
+    pub pooled: Option<Pooled>,
+    pub years: Vec<i32>,
+    pub fy: Option<i32>,
+    /// Institutions' influenceable payment types, for the audit export.
+    pub rules: Vec<(i64, Vec<String>)>,
+    pub owner: Owner,
+    /// Each financial year on record under the same definition, oldest first.
+    pub trend: Vec<(i32, Figures)>,
+    pub baseline: Option<(i32, Figures)>,
+    /// (tier position from 1, target in basis points) for the year shown.
+    pub targets: Vec<(i32, i64)>,
+    pub tables: Vec<Table>,
+    /// The headline (cumulative share of each tier) under each location
+    /// basis: (basis label, shares in basis points).
+    pub sensitivity: Vec<(String, Vec<Option<i64>>)>,
+}
+
+/// A breakdown table: shown on the page and downloadable as CSV.
+pub struct Table {
+    pub key: &'static str,
+    pub title: String,
+    pub note: String,
+    pub columns: Vec<&'static str>,
+    /// Cells as shown.
+    pub rows: Vec<Vec<String>>,
+    /// The same rows with plain numbers, for CSV.
+    pub plain: Vec<Vec<String>>,
+}
