@@ -29,31 +29,19 @@ pub fn compute(
     let ids: Vec<i64> = members.iter().map(|i| i.id).collect();
     let definition = definition_for(c, q, owner, &scope_name)?;
     let (first, last) = report::date_range(c, &ids)?;
-    let mut years: Vec<i32> = match (first, last) {
-        (Some(a), Some(b)) => (financial_year(a)..=financial_year(b)).collect(),
+    // The financial years on record, newest first.
+    let years: Vec<i32> = match (first, last) {
+        (Some(a), Some(b)) => (financial_year(a)..=financial_year(b)).rev().collect(),
         _ => Vec::new(),
     };
-    years.reverse();
     let span = period::resolve(q, &years, first, last, crate::db::now().date())?;
     crate::db::locations::refresh_stale(c, ctx.gazetteer)?;
     let full = matches!(detail, Detail::Page | Detail::Trend);
-    // A whole financial year reads the kept totals, other periods the lines.
-    let loaded = match report::Period::of(span.from, span.to) {
-        report::Period::Year(y) => ctx.totals.year(c, ctx.pool, &ids, y)?,
-        dates => {
-            let (mut cells, bases) = report::totals(c, &ids, dates)?;
-            cells.sort_by_key(|x| x.institution_id);
-            Arc::new((cells, bases))
-        }
-    };
+    let loaded = cells_for(c, ctx, &ids, &span)?;
     let (cells, vat_bases) = (&loaded.0, &loaded.1);
     // The baseline: a chosen year, or the first on record.
-    let baseline_year = q
-        .baseline
-        .parse::<i32>()
-        .ok()
-        .or_else(|| years.last().copied())
-        .filter(|y| full && Some(*y) != span.fy && years.contains(y));
+    let baseline_year = q.baseline.parse::<i32>().ok().or(years.last().copied());
+    let baseline_year = baseline_year.filter(|y| full && Some(*y) != span.fy && years.contains(y));
     // What is known of every supplier: kept in memory while unchanged.
     let snapshot = ctx.facts.current(c)?;
     let rules = Rules::read(c, &ids)?;
@@ -80,20 +68,9 @@ pub fn compute(
         }
     };
     let trend = if detail == Detail::Trend {
-        let by_year = report::totals_by_year(c, &ids)?;
-        years
-            .iter()
-            .rev()
-            .map(|year| {
-                let year_cells: Vec<_> = by_year
-                    .iter()
-                    .filter(|(y, _)| y == year)
-                    .map(|(_, x)| x.clone())
-                    .collect();
-                let f = Figures::compute(&year_cells, &tier_names, influenceable, place);
-                (*year, f)
-            })
-            .collect()
+        year_by_year(c, &ids, &years, |cells| {
+            Figures::compute(cells, &tier_names, influenceable, place)
+        })?
     } else {
         Vec::new()
     };
@@ -130,38 +107,26 @@ pub fn compute(
     } else {
         (Vec::new(), None)
     };
-    let stamp = Stamp {
-        definition_owner: match owner {
-            Owner::Institution(_) => format!("{scope_name}'s local area"),
-            Owner::Network(_) => format!("{scope_name} network's local area"),
+    let fy = span.fy;
+    let stamp = stamp(
+        Scope {
+            name: scope_name,
+            members,
+            owner,
         },
-        scope_name,
-        institutions: members,
-        from: span.from,
-        to: span.to,
-        period: span.label,
+        span,
         definition,
-        lookup_release: release.map_or_else(
-            || "none loaded: every supplier's location is unknown".into(),
-            |r| r.name,
-        ),
-        coverage: "All suppliers; influenceable spend by each institution's payment-type rules"
-            .into(),
-        vat_basis: match vat_bases.len() {
-            0 => "no lines".into(),
-            1 => vat_bases[0].clone(),
-            _ => format!("mixed ({})", vat_bases.join(", ")),
-        },
-        generated_at: crate::db::now().format("%d/%m/%Y %H:%M").to_string(),
-        generated_by: viewer.name.clone(),
-    };
+        release,
+        vat_bases,
+        viewer,
+    );
     Ok(Report {
         stamp,
         figures,
         per_institution,
         pooled,
         years,
-        fy: span.fy,
+        fy,
         rules: rules.types,
         owner,
         trend,
@@ -170,6 +135,46 @@ pub fn compute(
         tables,
         sensitivity,
     })
+}
+
+/// The spend cells of a period: a whole financial year from the kept
+/// totals, other periods from the lines.
+fn cells_for(
+    c: &mut DbConn,
+    ctx: &ReportContext<'_>,
+    ids: &[i64],
+    span: &period::Span,
+) -> Result<Arc<(Vec<SpendCell>, Vec<String>)>> {
+    Ok(match report::Period::of(span.from, span.to) {
+        report::Period::Year(y) => ctx.totals.year(c, ctx.pool, ids, y)?,
+        dates => {
+            let (mut cells, bases) = report::totals(c, ids, dates)?;
+            cells.sort_by_key(|x| x.institution_id);
+            Arc::new((cells, bases))
+        }
+    })
+}
+
+/// Each financial year on record (`years`, newest first), oldest first.
+fn year_by_year(
+    c: &mut DbConn,
+    ids: &[i64],
+    years: &[i32],
+    figures: impl Fn(&[SpendCell]) -> Figures,
+) -> Result<Vec<(i32, Figures)>> {
+    let by_year = report::totals_by_year(c, ids)?;
+    Ok(years
+        .iter()
+        .rev()
+        .map(|year| {
+            let year_cells: Vec<_> = by_year
+                .iter()
+                .filter(|(y, _)| y == year)
+                .map(|(_, x)| x.clone())
+                .collect();
+            (*year, figures(&year_cells))
+        })
+        .collect())
 }
 
 /// The institutions the viewer may report on, and the report's scope.
@@ -388,5 +393,48 @@ fn own_cells(cells: &[SpendCell], institution: i64) -> &[SpendCell] {
                 .count();
             &cells[a..a + n]
         }
+    }
+}
+
+/// What a report covers: its name, institutions and owner.
+struct Scope {
+    name: String,
+    members: Vec<Institution>,
+    owner: Owner,
+}
+
+/// Everything the report states about itself.
+fn stamp(
+    scope: Scope,
+    span: period::Span,
+    definition: DefinitionVersion,
+    release: Option<postcodes::Release>,
+    vat_bases: &[String],
+    viewer: &Viewer,
+) -> Stamp {
+    Stamp {
+        definition_owner: match scope.owner {
+            Owner::Institution(_) => format!("{}'s local area", scope.name),
+            Owner::Network(_) => format!("{} network's local area", scope.name),
+        },
+        scope_name: scope.name,
+        institutions: scope.members,
+        from: span.from,
+        to: span.to,
+        period: span.label,
+        definition,
+        lookup_release: release.map_or_else(
+            || "none loaded: every supplier's location is unknown".into(),
+            |r| r.name,
+        ),
+        coverage: "All suppliers; influenceable spend by each institution's payment-type rules"
+            .into(),
+        vat_basis: match vat_bases.len() {
+            0 => "no lines".into(),
+            1 => vat_bases[0].clone(),
+            _ => format!("mixed ({})", vat_bases.join(", ")),
+        },
+        generated_at: crate::db::now().format("%d/%m/%Y %H:%M").to_string(),
+        generated_by: viewer.name.clone(),
     }
 }

@@ -163,33 +163,7 @@ impl ReportPage {
         let tables = std::mem::take(&mut report.tables);
         let f = &report.figures;
         let link = ledger_link(&report);
-        let tiers = summary::tiers(&report)
-            .into_iter()
-            .map(|t| TierRow {
-                position: t.position,
-                change_pp: t
-                    .change
-                    .map(|(pp, _)| summary::points_text(pp))
-                    .unwrap_or_default(),
-                change_pounds: t
-                    .change
-                    .map(|(_, pounds)| Pence(pounds).to_string())
-                    .unwrap_or_default(),
-                target: t
-                    .target_bp
-                    .map(|bp| format!("{}.{:02}", bp / 100, bp % 100))
-                    .unwrap_or_default(),
-                target_met: t.target_met(),
-                cumulative: Pence(t.cumulative_pence).to_string(),
-                cumulative_share: percent_text(t.cumulative_bp),
-                exclusive: Pence(t.exclusive_pence).to_string(),
-                exclusive_share: percent_text(t.exclusive_bp),
-                suppliers: t.suppliers,
-                supplier_share: percent_text(t.supplier_bp),
-                link: link(&format!("&tier={}", t.position)),
-                name: t.name,
-            })
-            .collect();
+        let tiers = tier_rows(&report, &link);
         let institutions = summary::members(&report)
             .into_iter()
             .map(|m| InstitutionRow {
@@ -325,6 +299,37 @@ impl TrendPage {
             query: query_string(q),
         }
     }
+}
+
+/// The headline's rows as the dashboard shows them.
+fn tier_rows(report: &Report, link: &impl Fn(&str) -> String) -> Vec<TierRow> {
+    summary::tiers(report)
+        .into_iter()
+        .map(|t| TierRow {
+            position: t.position,
+            change_pp: t
+                .change
+                .map(|(pp, _)| summary::points_text(pp))
+                .unwrap_or_default(),
+            change_pounds: t
+                .change
+                .map(|(_, pounds)| Pence(pounds).to_string())
+                .unwrap_or_default(),
+            target: t
+                .target_bp
+                .map(|bp| format!("{}.{:02}", bp / 100, bp % 100))
+                .unwrap_or_default(),
+            target_met: t.target_met(),
+            cumulative: Pence(t.cumulative_pence).to_string(),
+            cumulative_share: percent_text(t.cumulative_bp),
+            exclusive: Pence(t.exclusive_pence).to_string(),
+            exclusive_share: percent_text(t.exclusive_bp),
+            suppliers: t.suppliers,
+            supplier_share: percent_text(t.supplier_bp),
+            link: link(&format!("&tier={}", t.position)),
+            name: t.name,
+        })
+        .collect()
 }
 
 /// The query string that asks for the same report again.

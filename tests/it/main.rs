@@ -1,6 +1,7 @@
 //! Integration tests through the real HTTP stack on a real database.
 
 mod admin_pages;
+mod architecture;
 mod areas;
 mod audit_log;
 mod auth_flow;
