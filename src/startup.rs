@@ -75,6 +75,21 @@ impl Application {
             None
         };
         let gazetteer = Arc::new(db::geography::load(&mut conn)?);
+        // Locations left to work out after a postcode release switch that
+        // did not finish (the app stopped midway) are caught up with in the
+        // background; reports say so meanwhile.
+        if db::locations::pending(&mut conn)? > 0 {
+            let pool = pool.clone();
+            std::thread::spawn(move || {
+                let done = pool.get().map_err(|e| e.to_string()).and_then(|mut c| {
+                    db::locations::refresh_stale(&mut c).map_err(|e| e.to_string())
+                });
+                match done {
+                    Ok(n) => tracing::info!(suppliers = n, "supplier locations caught up"),
+                    Err(e) => tracing::error!(error = %e, "could not work supplier locations out"),
+                }
+            });
+        }
         drop(conn);
         let listener = TcpListener::bind(&config.bind).map_err(|source| StartupError::Bind {
             bind: config.bind.clone(),

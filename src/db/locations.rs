@@ -1,8 +1,11 @@
 //! Where suppliers are, as derived data: each supplier's postcode (or manual
-//! location) resolved through the lookup release in use. Refreshed on read
-//! for any supplier changed since (queued by a trigger on `suppliers`), or
-//! resolved against another release, so a reclassification shows at once
-//! with no rebuild step.
+//! location) resolved through the lookup release in use. A trigger on
+//! `suppliers` queues every supplier inserted or updated, and
+//! [`resolve_queued`] works the queue out at the end of every write
+//! transaction ([`super::write_tx`]), in the same transaction as the change,
+//! so a reclassification shows at once and no read ever writes. Only a switch
+//! of postcode release leaves locations to work out again: [`refresh_stale`]
+//! does that in the background, and [`pending`] tells reports it is under way.
 
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
@@ -14,7 +17,7 @@ use super::{now, write_tx, DbConn};
 use crate::domain::classify::{
     classify, Classification, Definition, LocationInput, Lookup, LookupRecord, Placement,
 };
-use crate::domain::geography::Gazetteer;
+use crate::domain::geography::{shipped_gazetteer, Gazetteer};
 use crate::domain::postcode::Postcode;
 
 #[derive(QueryableByName)]
@@ -23,12 +26,31 @@ struct Id {
     id: i64,
 }
 
-/// Resolves every supplier whose stored location is missing or stale: those
-/// queued since (a trigger queues every supplier inserted or updated) and
-/// those resolved against another lookup release. Returns how many were
-/// resolved.
-pub fn refresh_stale(conn: &mut DbConn, gazetteer: &Gazetteer) -> QueryResult<usize> {
-    use super::schema::{supplier_facts_version as v, supplier_location_queue as q};
+/// Within a write transaction: resolves the suppliers the change queued, and
+/// takes them off the queue. Cheap when nothing was queued (one read).
+pub fn resolve_queued(conn: &mut DbConn) -> QueryResult<()> {
+    use super::schema::supplier_location_queue as q;
+    let ids: Vec<i64> = q::table.select(q::supplier_id).load(conn)?;
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let release = postcodes::active(conn)?;
+    for chunk in ids.chunks(1_000) {
+        diesel::delete(q::table.filter(q::supplier_id.eq_any(chunk))).execute(conn)?;
+        resolve(conn, shipped_gazetteer(), release.as_ref(), chunk)?;
+    }
+    bump_facts_version(conn)
+}
+
+/// How many suppliers' stored locations still wait to be worked out again:
+/// queued, or resolved against another postcode release than the one in use.
+/// Non-zero only while a release switch is being caught up with.
+pub fn pending(conn: &mut DbConn) -> QueryResult<i64> {
+    Ok(stale_ids(conn)?.len() as i64)
+}
+
+fn stale_ids(conn: &mut DbConn) -> QueryResult<Vec<i64>> {
+    use super::schema::supplier_location_queue as q;
     let release = postcodes::active(conn)?;
     let other_release = match &release {
         Some(r) => format!("release_id IS NULL OR release_id <> {}", r.id),
@@ -42,16 +64,33 @@ pub fn refresh_stale(conn: &mut DbConn, gazetteer: &Gazetteer) -> QueryResult<us
     ids.extend(moved.into_iter().map(|r| r.id));
     ids.sort_unstable();
     ids.dedup();
+    Ok(ids)
+}
+
+fn bump_facts_version(conn: &mut DbConn) -> QueryResult<()> {
+    use super::schema::supplier_facts_version as v;
+    diesel::update(v::table)
+        .set(v::version.eq(v::version + 1))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Resolves every supplier whose stored location is missing or stale: those
+/// still queued and those resolved against another lookup release, a
+/// thousand per transaction so no transaction holds the write lock for long.
+/// Run after a postcode release switch, in the background. Returns how many
+/// were resolved.
+pub fn refresh_stale(conn: &mut DbConn) -> QueryResult<usize> {
+    use super::schema::supplier_location_queue as q;
+    let release = postcodes::active(conn)?;
+    let ids = stale_ids(conn)?;
     for chunk in ids.chunks(1_000) {
         write_tx(conn, |conn| {
             // Out of the queue before the suppliers are read: a change made
             // meanwhile queues its supplier again.
             diesel::delete(q::table.filter(q::supplier_id.eq_any(chunk))).execute(conn)?;
-            resolve(conn, gazetteer, release.as_ref(), chunk)?;
-            diesel::update(v::table)
-                .set(v::version.eq(v::version + 1))
-                .execute(conn)?;
-            Ok::<_, diesel::result::Error>(())
+            resolve(conn, shipped_gazetteer(), release.as_ref(), chunk)?;
+            bump_facts_version(conn)
         })?;
     }
     Ok(ids.len())

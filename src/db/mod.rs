@@ -200,6 +200,10 @@ impl From<DieselError> for MigrationError {
 /// then writes can fail at once with `SQLITE_BUSY` when another connection
 /// wrote in between, without waiting on the busy timeout. `BEGIN IMMEDIATE`
 /// queues for the lock instead. On PostgreSQL this is an ordinary transaction.
+///
+/// Before it commits, the suppliers the change queued (a trigger queues every
+/// supplier written) are located again ([`locations::resolve_queued`]), so
+/// derived locations never lag the register and no read has to write.
 pub fn write_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
 where
     F: FnOnce(&mut DbConn) -> Result<T, E>,
@@ -218,7 +222,11 @@ where
         #[cfg(feature = "postgres")]
         DbConn::Pg(_) => Tm::begin_transaction(conn)?,
     }
-    match f(conn) {
+    // Suppliers the change queued are located again before it commits.
+    match f(conn).and_then(|value| {
+        locations::resolve_queued(conn)?;
+        Ok(value)
+    }) {
         Ok(value) => {
             Tm::commit_transaction(conn)?;
             Ok(value)

@@ -449,9 +449,28 @@ pub fn shipped_files() -> ReferenceFiles<'static> {
     }
 }
 
+/// The reference geography this build ships, parsed once per process: what
+/// the database is seeded with at start, so the same in every app instance.
+pub fn shipped_gazetteer() -> &'static Gazetteer {
+    static SHIPPED: std::sync::OnceLock<Gazetteer> = std::sync::OnceLock::new();
+    SHIPPED.get_or_init(|| {
+        // The files are compiled in, and a test below parses them.
+        let reference = parse_reference(&shipped_files())
+            .unwrap_or_else(|e| panic!("the shipped reference geography does not parse: {e}"));
+        Gazetteer::new(reference)
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_shipped_gazetteer_knows_current_and_former_districts() {
+        let g = shipped_gazetteer();
+        assert_eq!(g.name("E07000123"), "Preston");
+        assert!(parse_reference(&shipped_files()).is_ok());
+    }
 
     fn reference() -> Reference {
         parse_reference(&shipped_files()).unwrap()

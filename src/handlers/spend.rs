@@ -78,7 +78,6 @@ fn visible(c: &mut DbConn, user: &CurrentUser) -> Result<Vec<Institution>, AppEr
 /// definition the tier filter refers to.
 fn filter_of(
     c: &mut DbConn,
-    state: &AppState,
     user: &CurrentUser,
     q: &LedgerQuery,
 ) -> Result<(LedgerFilter, Vec<String>, Vec<Institution>), AppError> {
@@ -122,9 +121,6 @@ fn filter_of(
         None => Vec::new(),
     };
     let location = LocationFilter::from_param(&q.tier, &tier_sets);
-    if location.is_some() {
-        crate::db::locations::refresh_stale(c, &state.gazetteer)?;
-    }
     let filter = LedgerFilter {
         institutions: match (chosen, user.institution_id) {
             (Some(i), _) => Some(vec![i]),
@@ -153,10 +149,10 @@ pub async fn ledger(
     let q = query.into_inner();
     let page_no = q.page.unwrap_or(1).max(1);
     let sort = LedgerSort::from_code(&q.sort);
-    let (st, u, qq) = (state.clone(), user.clone(), q.clone());
+    let (u, qq) = (user.clone(), q.clone());
     let (rows, count, total, tiers, all, departments, influenceable, years) = state
         .db(move |c| {
-            let (filter, tiers, all) = filter_of(c, &st, &u, &qq)?;
+            let (filter, tiers, all) = filter_of(c, &u, &qq)?;
             let (rows, count, total) =
                 spend::ledger(c, &filter, sort, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)?;
             let departments = spend::departments(c, filter.institutions.as_deref())?;
@@ -260,10 +256,10 @@ pub async fn export_csv(
     query: web::Query<LedgerQuery>,
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
-    let (st, u) = (state.clone(), user.clone());
+    let u = user.clone();
     let (filter, names) = state
         .db(move |c| {
-            let (filter, _, all) = filter_of(c, &st, &u, &q)?;
+            let (filter, _, all) = filter_of(c, &u, &q)?;
             Ok((
                 filter,
                 all.into_iter().map(|i| (i.id, i.name)).collect::<Vec<_>>(),

@@ -49,7 +49,7 @@ pub async fn list(
         query.kind.clone(),
         query.tier.clone(),
     );
-    let (institution, g) = (user.institution_id, state.gazetteer.clone());
+    let institution = user.institution_id;
     let ((rows, total), duplicates, tiers) = state
         .db(move |c| {
             // Tiers are those of the viewer's institution (the first one, for
@@ -66,9 +66,6 @@ pub async fn list(
                 .map(|d| d.tiers.into_iter().map(|t| (t.name, t.districts)).collect())
                 .unwrap_or_default();
             let location = LocationFilter::from_param(&tier, &tier_sets);
-            if location.is_some() {
-                crate::db::locations::refresh_stale(c, &g)?;
-            }
             let filter = SupplierFilter {
                 query: Some(q),
                 unclassified: status == "unclassified",

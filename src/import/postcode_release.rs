@@ -163,7 +163,11 @@ pub fn import_release(
     match load(conn, release_id, paths, total, progress) {
         Ok((facts, _)) => {
             progress(total, total);
-            Ok(postcodes::activate(conn, actor, release_id, &facts)?)
+            let release = postcodes::activate(conn, actor, release_id, &facts)?;
+            // Every supplier is located again through the release now in use
+            // (reports say so until this is done).
+            crate::db::locations::refresh_stale(conn)?;
+            Ok(release)
         }
         Err(e) => {
             if let Err(cleanup) = postcodes::abandon(conn, release_id) {

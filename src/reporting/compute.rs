@@ -35,7 +35,6 @@ pub fn compute(
         _ => Vec::new(),
     };
     let span = period::resolve(q, &years, first, last, crate::db::now().date())?;
-    crate::db::locations::refresh_stale(c, ctx.gazetteer)?;
     let full = matches!(detail, Detail::Page | Detail::Trend);
     let loaded = cells_for(c, ctx, &ids, &span)?;
     let (cells, vat_bases) = (&loaded.0, &loaded.1);
@@ -89,6 +88,7 @@ pub fn compute(
         None => Vec::new(),
     };
     let release = postcodes::active(c)?;
+    let locations_pending = crate::db::locations::pending(c)?;
     let sensitivity = if full {
         let headline = Headline {
             cells,
@@ -116,7 +116,7 @@ pub fn compute(
         },
         span,
         definition,
-        release,
+        (release, locations_pending),
         vat_bases,
         viewer,
     );
@@ -408,7 +408,7 @@ fn stamp(
     scope: Scope,
     span: period::Span,
     definition: DefinitionVersion,
-    release: Option<postcodes::Release>,
+    (release, locations_pending): (Option<postcodes::Release>, i64),
     vat_bases: &[String],
     viewer: &Viewer,
 ) -> Stamp {
@@ -427,6 +427,7 @@ fn stamp(
             || "none loaded: every supplier's location is unknown".into(),
             |r| r.name,
         ),
+        locations_pending,
         coverage: "All suppliers; influenceable spend by each institution's payment-type rules"
             .into(),
         vat_basis: match vat_bases.len() {

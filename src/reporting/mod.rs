@@ -138,6 +138,9 @@ pub struct Stamp {
     pub definition: DefinitionVersion,
     pub definition_owner: String,
     pub lookup_release: String,
+    /// Suppliers whose locations are still being worked out again after a
+    /// postcode release switch (0 once caught up).
+    pub locations_pending: i64,
     pub coverage: String,
     pub vat_basis: String,
     pub generated_at: String,
@@ -172,13 +175,27 @@ impl Stamp {
                 ),
             ),
             ("Postcode lookup".into(), self.lookup_release.clone()),
+        ]
+        .into_iter()
+        .chain((self.locations_pending > 0).then(|| {
+            (
+                "Supplier locations".into(),
+                format!(
+                    "being worked out again through the postcode lookup now in use \
+                     ({} suppliers to go): figures may change until this is done",
+                    self.locations_pending
+                ),
+            )
+        }))
+        .chain([
             ("Scope".into(), self.coverage.clone()),
             ("VAT basis".into(), self.vat_basis.clone()),
             (
                 "Generated".into(),
                 format!("{} UTC by {}", self.generated_at, self.generated_by),
             ),
-        ]
+        ])
+        .collect()
     }
 }
 

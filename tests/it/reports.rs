@@ -1222,3 +1222,84 @@ async fn spend_with_suppliers_in_the_most_deprived_areas_is_counted_by_decile() 
     assert_eq!(rows[1], ["IMD decile 1", "100.00", "10.00"], "{rows:?}");
     assert_eq!(rows[2], ["IMD deciles 1-2", "150.00", "15.00"], "{rows:?}");
 }
+
+#[actix_web::test]
+async fn a_report_never_writes_and_says_when_locations_are_being_caught_up() {
+    use diesel::prelude::*;
+    let app = spawn_app().await;
+    let (preston, nowhere) = preston_year(&app);
+    let (client, _) = app.signed_in("manager", Role::Manager, Some(preston)).await;
+    let count = |sql: &str| -> i64 {
+        #[derive(QueryableByName)]
+        struct N {
+            #[diesel(sql_type = diesel::sql_types::BigInt)]
+            n: i64,
+        }
+        app.with_conn(|c| diesel::sql_query(sql).get_result::<N>(c).unwrap().n)
+    };
+    // Every supplier written was located in the same transaction.
+    assert_eq!(
+        count("SELECT COUNT(*) AS n FROM supplier_location_queue"),
+        0
+    );
+    let located = "SELECT COUNT(*) AS n FROM supplier_locations";
+    assert_eq!(count(located), 5, "each of Preston's five suppliers");
+    let quiet = client
+        .get(&format!("/reports?institution={preston}&fy=2023"))
+        .await;
+    assert!(!quiet.body.contains("being worked out again"));
+    // As after a postcode release switch: one supplier's location was worked
+    // out against another release, and another is queued.
+    app.with_conn(|c| {
+        diesel::sql_query(format!(
+            "UPDATE supplier_locations SET release_id = 999 WHERE supplier_id = {nowhere}"
+        ))
+        .execute(c)
+        .unwrap();
+        diesel::sql_query(format!(
+            "INSERT INTO supplier_location_queue (supplier_id) VALUES ({})",
+            nowhere - 1
+        ))
+        .execute(c)
+        .unwrap();
+    });
+    let audit_rows = "SELECT COUNT(*) AS n FROM audit_log";
+    let before = (count(audit_rows), count(located));
+    let page = client
+        .get(&format!("/reports?institution={preston}&fy=2023"))
+        .await;
+    assert!(
+        page.body.contains(
+            "being worked out again through the postcode lookup now in use (2 suppliers to go)"
+        ),
+        "{}",
+        page.body
+    );
+    let csv = client
+        .get(&format!(
+            "/reports.csv?institution={preston}&fy=2023&table=headline"
+        ))
+        .await;
+    assert!(csv.body.contains("Supplier locations"), "{}", csv.body);
+    // Nothing the GETs did was written: the queue and the stale location are
+    // still there for the background refresh.
+    assert_eq!(
+        count("SELECT COUNT(*) AS n FROM supplier_location_queue"),
+        1
+    );
+    assert_eq!(
+        count("SELECT COUNT(*) AS n FROM supplier_locations WHERE release_id = 999"),
+        1
+    );
+    assert_eq!((count(audit_rows), count(located)), before);
+    // The background refresh catches up, and the note goes.
+    app.with_conn(|c| localspend::db::locations::refresh_stale(c).unwrap());
+    assert_eq!(
+        count("SELECT COUNT(*) AS n FROM supplier_location_queue"),
+        0
+    );
+    let after = client
+        .get(&format!("/reports?institution={preston}&fy=2023"))
+        .await;
+    assert!(!after.body.contains("being worked out again"));
+}
