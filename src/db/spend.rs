@@ -479,7 +479,7 @@ pub fn pause_supplier_index(conn: &mut DbConn, expected_lines: u64) -> QueryResu
         #[diesel(sql_type = Nullable<BigInt>)]
         id: Option<i64>,
     }
-    if super::backend_name(conn) != "sqlite" || expected_lines < LARGE_LOAD {
+    if super::Backend::of(conn) != super::Backend::Sqlite || expected_lines < LARGE_LOAD {
         return Ok(None);
     }
     // The highest id counts every line ever written, and costs one step.

@@ -24,7 +24,7 @@ pub enum Lines<'a> {
 /// The financial year (April to March, named by its first calendar year)
 /// of `spend_lines.payment_date`, in the connection's SQL.
 pub fn fy_sql(conn: &DbConn) -> &'static str {
-    if super::backend_name(conn) == "sqlite" {
+    if super::Backend::of(conn) == super::Backend::Sqlite {
         "CAST(substr(payment_date, 1, 4) AS INTEGER) - (CASE WHEN substr(payment_date, 6, 2) < '04' THEN 1 ELSE 0 END)"
     } else {
         "CAST(EXTRACT(YEAR FROM payment_date) AS INTEGER) - (CASE WHEN EXTRACT(MONTH FROM payment_date) < 4 THEN 1 ELSE 0 END)"

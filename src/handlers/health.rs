@@ -11,7 +11,7 @@ pub async fn healthz(state: web::Data<AppState>) -> HttpResponse {
     let checked = state
         .db(|conn| {
             conn.batch_execute("SELECT 1")?;
-            Ok(db::backend_name(conn))
+            Ok(db::Backend::of(conn).name())
         })
         .await;
     match checked {

@@ -20,7 +20,7 @@ use crate::db::imports::{self, Batch};
 use crate::db::schema::{supplier_aliases as a, supplier_external_ids as x, suppliers as s};
 use crate::db::spend::{self, LineRow};
 use crate::db::suppliers::NewSupplier;
-use crate::db::{now, suppliers, totals, write_tx, DbConn};
+use crate::db::{now, suppliers, totals, write_tx, Backend, DbConn};
 use crate::domain::dates::{DateOrder, OrderEvidence};
 use crate::domain::money::Pence;
 use crate::domain::spend::VatBasis;
@@ -902,30 +902,17 @@ pub fn commit(
     order: Option<DateOrder>,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<(Committed, Preview), SpendImportError> {
-    let sqlite = crate::db::backend_name(conn) == "sqlite";
-    if sqlite {
-        // The supplier index takes inserts in random order: keep more of it
-        // in memory than the default 2 MB (a larger cache measured no
-        // faster). A multi-row insert keeps a statement journal: in memory,
-        // not a temporary file.
-        diesel::sql_query("PRAGMA cache_size = -16384").execute(conn)?;
-        diesel::sql_query("PRAGMA temp_store = MEMORY").execute(conn)?;
-    }
-    let mut writing = |conn: &mut DbConn, order| {
-        write_tx(conn, |conn| {
-            commit_in(conn, actor, import, path, layout, settings, order, progress)
-        })
-    };
-    let done = match writing(conn, order) {
-        Err(SpendImportError::MonthFirst) => writing(conn, Some(DateOrder::MonthFirst)),
-        done => done,
-    };
-    if sqlite {
-        // The pooled connection goes back with SQLite's defaults.
-        diesel::sql_query("PRAGMA cache_size = -2000").execute(conn)?;
-        diesel::sql_query("PRAGMA temp_store = DEFAULT").execute(conn)?;
-    }
-    done
+    crate::db::with_bulk_load(conn, |conn| {
+        let mut writing = |conn: &mut DbConn, order| {
+            write_tx(conn, |conn| {
+                commit_in(conn, actor, import, path, layout, settings, order, progress)
+            })
+        };
+        match writing(conn, order) {
+            Err(SpendImportError::MonthFirst) => writing(conn, Some(DateOrder::MonthFirst)),
+            done => done,
+        }
+    })
 }
 
 /// Records a file on disk as an uploaded batch of the institution, named
@@ -1020,7 +1007,7 @@ fn commit_in(
     let total_bytes = file_size(path);
     let index = SupplierIndex::load(conn, institution_id)?;
     let paused = spend::pause_supplier_index(conn, total_bytes / BYTES_PER_LINE)?;
-    let for_sqlite = crate::db::backend_name(conn) == "sqlite";
+    let for_sqlite = Backend::of(conn) == Backend::Sqlite;
     let mut ids = suppliers::ReservedIds::default();
     let evidence = format!("Named in spend file {file_name}");
     let mut out = Committed {
@@ -1340,7 +1327,7 @@ fn tracked_commit(
         .ok_or_else(|| SpendImportError::Refused("The column mapping has not been set.".into()))?;
     // SQLite lets one connection write at a time, and the commit is one
     // transaction: progress stays in this process until it ends.
-    let to = if crate::db::backend_name(conn) == "sqlite" {
+    let to = if Backend::of(conn) == Backend::Sqlite {
         ProgressTo::Process
     } else {
         ProgressTo::Database

@@ -212,7 +212,7 @@ fn supplier_index_in_use(c: &mut db::DbConn) -> bool {
         #[diesel(sql_type = diesel::sql_types::Text)]
         text: String,
     }
-    let plan = if db::backend_name(c) == "sqlite" {
+    let plan = if db::Backend::of(c) == db::Backend::Sqlite {
         "EXPLAIN QUERY PLAN SELECT id FROM spend_lines WHERE supplier_id = 7"
     } else {
         "SELECT indexname AS text FROM pg_indexes WHERE indexname = 'spend_lines_supplier'"

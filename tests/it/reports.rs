@@ -1089,7 +1089,7 @@ async fn a_network_audit_export_over_many_batches_has_every_line_once() {
                 fingerprint: Some(i),
             })
             .collect();
-        let sqlite = localspend::db::backend_name(c) == "sqlite";
+        let sqlite = localspend::db::Backend::of(c) == localspend::db::Backend::Sqlite;
         let batch = spend::LineBatch::new(rows, sqlite);
         assert_eq!(spend::insert_batch(c, &batch).unwrap(), MANY as usize);
         localspend::db::totals::rebuild(c).unwrap();

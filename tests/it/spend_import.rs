@@ -620,7 +620,7 @@ fn an_import_hands_its_connection_back_with_the_default_cache() {
     )
     .unwrap();
     assert_eq!((done.added, done.total_pence), (2, 3_050));
-    if localspend::db::backend_name(&conn) == "sqlite" {
+    if localspend::db::Backend::of(&conn) == localspend::db::Backend::Sqlite {
         let size: CacheSize = match &mut *conn {
             localspend::db::DbConn::Sqlite(c) => diesel::sql_query("PRAGMA cache_size")
                 .get_result(c)
@@ -778,7 +778,7 @@ fn a_write_that_fails_midway_leaves_nothing_and_stops_the_reading() {
     let inst = crate::common::add_preston(&db.url);
     let mut conn = pool.get().unwrap();
     // The database refuses the second batch of lines, after the first went in.
-    let refuse = if localspend::db::backend_name(&conn) == "sqlite" {
+    let refuse = if localspend::db::Backend::of(&conn) == localspend::db::Backend::Sqlite {
         vec![
             "CREATE TRIGGER refuse_late_rows BEFORE INSERT ON spend_lines \
              WHEN NEW.import_row > 15000 BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"
