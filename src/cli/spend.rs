@@ -151,11 +151,14 @@ pub fn import_spend(
             .map_err(CliError::from_display)?;
         let batch = imports::get(&mut conn, batch_id).map_err(CliError::from_display)?;
         let progress = bar("reading")?;
-        let preview =
-            spend::run_preview(&mut conn, &mut job_conn, job, &batch, file, &mut |d, t| {
-                progress.set_length(t);
-                progress.set_position(d);
-            });
+        let tracking = spend::Job {
+            conn: &mut job_conn,
+            id: job,
+        };
+        let preview = spend::run_preview(&mut conn, tracking, &batch, file, &mut |d, t| {
+            progress.set_length(t);
+            progress.set_position(d);
+        });
         progress.finish_and_clear();
         let preview = preview.map_err(CliError::from_display)?;
         print_preview(&preview);
@@ -181,18 +184,15 @@ pub fn import_spend(
     println!("Committing {name} in one transaction, checking every row as it is written: nothing is kept unless the whole file can be read…");
     let _ = std::io::stdout().flush();
     let progress = bar("importing")?;
-    let result = spend::run_checked_commit(
-        &mut conn,
-        &mut job_conn,
-        job,
-        &actor,
-        &batch,
-        file,
-        &mut |d, t| {
+    let tracking = spend::Job {
+        conn: &mut job_conn,
+        id: job,
+    };
+    let result =
+        spend::run_checked_commit(&mut conn, tracking, &actor, &batch, file, &mut |d, t| {
             progress.set_length(t);
             progress.set_position(d);
-        },
-    );
+        });
     progress.finish_and_clear();
     let (committed, preview) = match result {
         Ok(done) => done,

@@ -388,7 +388,11 @@ pub async fn map(
             .map_err(SpendImportError::from)
             .and_then(|copy| {
                 let batch = imports::get(conn, bid)?;
-                spend::run_preview(conn, job_conn, job, &batch, &copy.path, &mut |_, _| {})
+                let tracking = spend::Job {
+                    conn: job_conn,
+                    id: job,
+                };
+                spend::run_preview(conn, tracking, &batch, &copy.path, &mut |_, _| {})
             });
         if let Err(e) = outcome {
             tracing::warn!(error = %e, batch = bid, "spend preview failed");
@@ -451,10 +455,13 @@ pub async fn commit(
             .map_err(SpendImportError::from)
             .and_then(|copy| {
                 let batch = imports::get(conn, bid)?;
+                let tracking = spend::Job {
+                    conn: job_conn,
+                    id: job,
+                };
                 spend::run_commit(
                     conn,
-                    job_conn,
-                    job,
+                    tracking,
                     &actor,
                     &batch,
                     &copy.path,
