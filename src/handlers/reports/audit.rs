@@ -6,7 +6,7 @@ use actix_web::HttpResponse;
 use futures_util::{stream, StreamExt};
 
 use crate::auth::CurrentUser;
-use crate::db::report::{self};
+use crate::db::report;
 use crate::db::suppliers;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;

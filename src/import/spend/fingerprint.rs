@@ -4,11 +4,10 @@
 
 use sha2::{Digest, Sha256};
 
+use super::HashMap;
 use crate::domain::spend_file::ParsedLine;
 use crate::domain::supplier::normalise_name;
 use crate::import::spend_file::Row;
-
-use super::HashMap;
 
 /// Counts identical lines within one file, so that two genuinely identical
 /// payments in a file are both kept while a second import of it adds neither.

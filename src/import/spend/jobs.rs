@@ -4,16 +4,15 @@
 
 use std::path::Path;
 
+use super::pipeline::commit;
+use super::preview::preview;
+use super::{CommitRequest, Committed, FileToRead, Preview, SpendImportError};
 use crate::db::audit::Actor;
 use crate::db::imports::{self, Batch};
 use crate::db::{Backend, DbConn};
 use crate::domain::dates::DateOrder;
 use crate::domain::money::Pence;
 use crate::jobs::{run_tracked, ProgressTo};
-
-use super::pipeline::commit;
-use super::preview::preview;
-use super::{CommitRequest, Committed, FileToRead, Preview, SpendImportError};
 
 /// Leaves a batch whose checked commit failed as a preview would: with the
 /// file's figures when rows stopped it, else with the reason.

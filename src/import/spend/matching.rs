@@ -4,6 +4,7 @@
 
 use diesel::prelude::*;
 
+use super::{HashMap, HashSet, SpendImportError};
 use crate::db::schema::{supplier_aliases as a, supplier_external_ids as x, suppliers as s};
 use crate::db::suppliers::NewSupplier;
 use crate::db::DbConn;
@@ -11,8 +12,6 @@ use crate::domain::spend_file::ParsedLine;
 use crate::domain::supplier::{
     match_key, normalise_company_number, normalise_name, SupplierFields,
 };
-
-use super::{HashMap, HashSet, SpendImportError};
 
 /// The supplier register as an import needs it: every way a published name
 /// can be recognised.

@@ -7,17 +7,6 @@ use std::sync::mpsc::{Receiver, SyncSender};
 
 use chrono::SubsecRound;
 
-use crate::db::audit::{self, Actor, Change};
-use crate::db::imports::{self};
-use crate::db::spend::{self, LineRow};
-use crate::db::suppliers::NewSupplier;
-use crate::db::{now, suppliers, totals, write_tx, Backend, DbConn};
-use crate::domain::dates::DateOrder;
-use crate::domain::money::Pence;
-use crate::domain::spend::VatBasis;
-use crate::domain::supplier::Source;
-use crate::import::spend_file::read_rows;
-
 use super::fingerprint::Fingerprints;
 use super::matching::{new_supplier, SupplierIndex};
 use super::reader::{file_size, open};
@@ -26,6 +15,16 @@ use super::{
     CommitRequest, Committed, FileToRead, HashSet, Preview, SpendImportError, BYTES_PER_LINE,
     INSERT_BATCH,
 };
+use crate::db::audit::{self, Actor, Change};
+use crate::db::imports;
+use crate::db::spend::{self, LineRow};
+use crate::db::suppliers::NewSupplier;
+use crate::db::{now, suppliers, totals, write_tx, Backend, DbConn};
+use crate::domain::dates::DateOrder;
+use crate::domain::money::Pence;
+use crate::domain::spend::VatBasis;
+use crate::domain::supplier::Source;
+use crate::import::spend_file::read_rows;
 
 /// The reading thread's ends of the channels between the two threads.
 pub(super) struct ReaderEnds<'a> {

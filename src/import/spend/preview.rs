@@ -2,15 +2,14 @@
 
 use chrono::NaiveDate;
 
-use crate::db::imports::{self, Batch};
-use crate::db::spend::{self};
-use crate::db::DbConn;
-use crate::domain::dates::{DateOrder, OrderEvidence};
-
 use super::matching::SupplierIndex;
 use super::reader::{file_size, read_rows_alongside};
 use super::tally::{Payee, PaymentTypes, Tally};
 use super::{FileToRead, Preview, SpendImportError, CHECK_BATCH};
+use crate::db::imports::{self, Batch};
+use crate::db::spend;
+use crate::db::DbConn;
+use crate::domain::dates::{DateOrder, OrderEvidence};
 
 /// Reads a batch's whole file without writing anything.
 pub fn preview(

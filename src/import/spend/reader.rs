@@ -5,11 +5,10 @@ use std::fs::File;
 use std::io::BufReader;
 use std::path::Path;
 
+use super::fingerprint::Fingerprints;
 use crate::domain::dates::{DateOrder, OrderEvidence};
 use crate::domain::spend_file::{Layout, Settings};
 use crate::import::spend_file::{read_rows, ReadError, Row};
-
-use super::fingerprint::Fingerprints;
 
 pub(super) fn open(path: &Path) -> Result<BufReader<File>, ReadError> {
     File::open(path)

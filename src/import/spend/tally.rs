@@ -3,14 +3,13 @@
 
 use chrono::NaiveDate;
 
+use super::matching::SupplierIndex;
+use super::{HashMap, HashSet, Preview, RowIssue, LARGE_PENCE, LISTED};
 use crate::domain::dates::OrderEvidence;
 use crate::domain::money::Pence;
 use crate::domain::spend_file::infer_payment_type;
 use crate::domain::spend_file::{ParsedLine, Settings};
 use crate::import::spend_file::Row;
-
-use super::matching::SupplierIndex;
-use super::{HashMap, HashSet, Preview, RowIssue, LARGE_PENCE, LISTED};
 
 /// Payment types inferred once per distinct combination of what decides them.
 #[derive(Default)]
