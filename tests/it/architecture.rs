@@ -68,7 +68,6 @@ const MAX_FUNCTION_LINES: usize = 120;
 /// still so (kept in step with `docs/ARCHITECTURE.md`, "Still to split").
 /// An entry that no longer applies fails the test, so the list only shrinks.
 const OVERSIZED_FILES: &[&str] = &[
-    "src/db/suppliers.rs",
     "src/handlers/spend.rs",
     "src/handlers/suppliers.rs",
 ];
