@@ -1,0 +1,407 @@
+//! The supplier register's pages: search, view, create and edit here;
+//! merging, splitting and institutions' own ids in `identity`, suggestions
+//! from names in `recognition`, the register as a spreadsheet in `file`, and
+//! the classification work queue in `queue`.
+
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+
+use super::{form_version, redirect_with_flash};
+use crate::auth::{CsrfForm, CurrentUser, PageContext};
+use crate::db::areas::{self, Owner};
+use crate::db::suppliers::{self, LocationFilter, Supplier, SupplierFilter};
+use crate::db::{audit, institutions};
+use crate::domain::supplier::{LivingWage, SizeBand, SizeDefinition, Source, SupplierFields};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+use crate::views::{
+    html, html_status, FormErrors, Layout, SupplierFormPage, SupplierListPage, SupplierPage,
+};
+
+mod file;
+mod identity;
+mod queue;
+mod recognition;
+
+pub use file::*;
+pub use identity::*;
+pub use queue::*;
+pub use recognition::*;
+
+const PAGE_SIZE: i64 = 50;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    kind: String,
+    /// A tier position of the viewer's institution's definition, or `rest`,
+    /// `outside` or `unknown`.
+    #[serde(default)]
+    tier: String,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+pub async fn list(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: PageContext,
+    query: web::Query<ListQuery>,
+) -> AppResult<HttpResponse> {
+    let page_no = query.page.unwrap_or(1).max(1);
+    let (q, status, kind, tier) = (
+        query.q.clone(),
+        query.status.clone(),
+        query.kind.clone(),
+        query.tier.clone(),
+    );
+    let institution = user.institution_id;
+    let ((rows, total), duplicates, tiers) = state
+        .db(move |c| {
+            // Tiers are those of the viewer's institution (the first one, for
+            // network-wide users).
+            let owner = match institution {
+                Some(i) => Some(i),
+                None => institutions::list(c, None)?.first().map(|i| i.id),
+            };
+            let definition = match owner {
+                Some(i) => areas::current(c, Owner::Institution(i))?,
+                None => None,
+            };
+            let tier_sets: Vec<(String, Vec<String>)> = definition
+                .map(|d| d.tiers.into_iter().map(|t| (t.name, t.districts)).collect())
+                .unwrap_or_default();
+            let location = LocationFilter::from_param(&tier, &tier_sets);
+            let filter = SupplierFilter {
+                query: Some(q),
+                unclassified: status == "unclassified",
+                kind: (!kind.is_empty()).then_some(kind),
+                location,
+            };
+            let names = tier_sets
+                .into_iter()
+                .map(|(name, _)| name)
+                .collect::<Vec<_>>();
+            Ok((
+                suppliers::search(c, &filter, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)?,
+                suppliers::duplicate_groups(c, 20)?,
+                names,
+            ))
+        })
+        .await?;
+    let query_string = format!(
+        "q={}&status={}&kind={}&tier={}",
+        crate::views::url_encode(&query.q),
+        crate::views::url_encode(&query.status),
+        crate::views::url_encode(&query.kind),
+        crate::views::url_encode(&query.tier)
+    );
+    html(&SupplierListPage {
+        layout: Layout::new("Suppliers", Some(&user), &page),
+        rows,
+        total,
+        page: page_no,
+        pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
+        q: query.q.clone(),
+        status: query.status.clone(),
+        kind: query.kind.clone(),
+        tier: query.tier.clone(),
+        tiers,
+        query: query_string,
+        duplicates,
+        can_edit: user.can_edit_register(),
+    })
+}
+
+fn form_page(
+    layout: Layout,
+    id: Option<i64>,
+    fields: SupplierFields,
+    errors: FormErrors,
+) -> SupplierFormPage {
+    SupplierFormPage {
+        layout,
+        id,
+        fields,
+        errors,
+        bands: SizeBand::ALL,
+        definitions: SizeDefinition::ALL,
+        living_wage: LivingWage::ALL,
+        sources: &[
+            Source::Clerk,
+            Source::SelfDeclaration,
+            Source::CompaniesHouse,
+            Source::CharityRegister,
+        ],
+        bases: crate::domain::classify::LocationBasis::ALL,
+    }
+}
+
+pub async fn new_form(user: CurrentUser, page: PageContext) -> AppResult<HttpResponse> {
+    user.require(user.can_edit_register())?;
+    let fields = SupplierFields {
+        location_basis: "registered_office".into(),
+        living_wage: "unknown".into(),
+        source: "clerk".into(),
+        version: "0".into(),
+        ..Default::default()
+    };
+    html(&form_page(
+        Layout::new("Add a supplier", Some(&user), &page),
+        None,
+        fields,
+        FormErrors::default(),
+    ))
+}
+
+fn source_of(f: &SupplierFields) -> Source {
+    Source::from_code(f.source.trim()).unwrap_or(Source::Clerk)
+}
+
+pub async fn create(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: PageContext,
+    form: CsrfForm<SupplierFields>,
+) -> AppResult<HttpResponse> {
+    user.require(user.can_edit_register())?;
+    let fields = form.data;
+    let layout = Layout::new("Add a supplier", Some(&user), &page);
+    let input = match fields.parse() {
+        Ok(i) => i,
+        Err(e) => {
+            return html_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form_page(layout, None, fields, FormErrors::from_list(e)),
+            )
+        }
+    };
+    let (actor, source, evidence) = (
+        user.actor(),
+        source_of(&fields),
+        fields.evidence.trim().to_owned(),
+    );
+    let created = state
+        .db(move |c| Ok(suppliers::create(c, &actor, &input, source, &evidence)?))
+        .await?;
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/suppliers/{}", created.id),
+        &format!("Added supplier {}.", created.name),
+    ))
+}
+
+pub async fn show(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: PageContext,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let id = id.into_inner();
+    let institution = user.institution_id;
+    // Spend is the institutions' own business: show only what the viewer covers.
+    let scope = user.institution_id;
+    let g = state.gazetteer.clone();
+    let data = state
+        .db(move |c| {
+            let supplier = suppliers::get(c, id)?;
+            let provenance = suppliers::provenance(c, id)?;
+            let location_by = provenance
+                .iter()
+                .find(|p| p.field == "location")
+                .map(|p| p.set_by.clone());
+            let all = institutions::list(c, None)?;
+            // Where it counts for the viewer's institution (or the first one,
+            // for network-wide users).
+            let institution = match institution {
+                Some(i) => all.iter().find(|x| x.id == i).cloned(),
+                None => all.first().cloned(),
+            };
+            let located = match &institution {
+                Some(inst) => match areas::current(c, Owner::Institution(inst.id))? {
+                    Some(def) => {
+                        let input = supplier.location_input(location_by);
+                        let (result, _) =
+                            crate::register::locate::locate(c, &g, &def.to_definition(), &input)?;
+                        Some((inst.name.clone(), def.version, result))
+                    }
+                    None => None,
+                },
+                None => None,
+            };
+            let names = all.into_iter().map(|i| (i.id, i.name)).collect::<Vec<_>>();
+            let external = suppliers::external_ids(c, id)?
+                .into_iter()
+                .map(|(i, e)| {
+                    (
+                        names
+                            .iter()
+                            .find(|(n, _)| *n == i)
+                            .map_or_else(|| i.to_string(), |(_, n)| n.clone()),
+                        e,
+                    )
+                })
+                .collect();
+            let spend = crate::db::spend::supplier_spend(c, id)?
+                .into_iter()
+                .filter(|(i, _, _)| scope.is_none_or(|own| own == *i))
+                .map(|(i, pence, lines)| {
+                    (
+                        names
+                            .iter()
+                            .find(|(n, _)| *n == i)
+                            .map_or_else(String::new, |(_, name)| name.clone()),
+                        pence,
+                        lines,
+                    )
+                })
+                .collect::<Vec<_>>();
+            let history = audit::list(
+                c,
+                &audit::AuditFilter {
+                    entity_type: Some("supplier".into()),
+                    entity_id: Some(id.to_string()),
+                    ..Default::default()
+                },
+                50,
+                0,
+            )?
+            .0;
+            Ok((
+                supplier.clone(),
+                suppliers::aliases(c, id)?,
+                external,
+                provenance,
+                located,
+                suppliers::merges_into(c, id)?,
+                history,
+                spend,
+            ))
+        })
+        .await?;
+    let (supplier, aliases, external_ids, provenance, located, merges, history, spend) = data;
+    html(&SupplierPage {
+        layout: Layout::new(supplier.name.clone(), Some(&user), &page),
+        can_edit: user.can_edit_register(),
+        can_undo: user.is_admin(),
+        supplier,
+        aliases,
+        external_ids,
+        provenance,
+        located,
+        merges,
+        history,
+        spend,
+    })
+}
+
+async fn editable(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Supplier> {
+    user.require(user.can_edit_register())?;
+    state.db(move |c| Ok(suppliers::get(c, id)?)).await
+}
+
+pub async fn edit_form(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: PageContext,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let supplier = editable(&state, &user, id.into_inner()).await?;
+    let layout = Layout::new(format!("Edit {}", supplier.name), Some(&user), &page);
+    html(&form_page(
+        layout,
+        Some(supplier.id),
+        supplier.fields(),
+        FormErrors::default(),
+    ))
+}
+
+pub async fn update(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: PageContext,
+    id: web::Path<i64>,
+    form: CsrfForm<SupplierFields>,
+) -> AppResult<HttpResponse> {
+    let current = editable(&state, &user, id.into_inner()).await?;
+    let mut fields = form.data;
+    let layout = Layout::new(format!("Edit {}", current.name), Some(&user), &page);
+    let input = match fields.parse() {
+        Ok(i) => i,
+        Err(e) => {
+            return html_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &form_page(layout, Some(current.id), fields, FormErrors::from_list(e)),
+            )
+        }
+    };
+    let (actor, source, evidence, version, sid) = (
+        user.actor(),
+        source_of(&fields),
+        fields.evidence.trim().to_owned(),
+        form_version(&fields.version),
+        current.id,
+    );
+    match state
+        .db(move |c| {
+            Ok(suppliers::update(
+                c, &actor, sid, version, &input, source, &evidence,
+            )?)
+        })
+        .await
+    {
+        Ok(saved) => Ok(redirect_with_flash(
+            &state,
+            &format!("/suppliers/{sid}"),
+            &format!("Saved {}.", saved.name),
+        )),
+        Err(AppError::Conflict(message)) => {
+            // Show what the other person saved beside what this person typed.
+            let latest = state.db(move |c| Ok(suppliers::get(c, sid)?)).await?;
+            let mut errors = FormErrors::default();
+            errors.add(
+                "name",
+                format!("{message} They saved: {}", describe(&latest)),
+            );
+            fields.version = latest.version.to_string();
+            html_status(
+                StatusCode::CONFLICT,
+                &form_page(layout, Some(sid), fields, errors),
+            )
+        }
+        Err(e) => Err(e),
+    }
+}
+
+/// A one-line summary of a saved supplier, for conflict messages.
+fn describe(s: &Supplier) -> String {
+    let postcodes = [
+        &s.postcode_registered,
+        &s.postcode_branch,
+        &s.postcode_invoice,
+    ]
+    .iter()
+    .filter_map(|p| p.as_deref())
+    .collect::<Vec<_>>()
+    .join(" / ");
+    format!(
+        "name “{}”; postcodes {}; size {}; types {}.",
+        s.name,
+        if postcodes.is_empty() {
+            "none".into()
+        } else {
+            postcodes
+        },
+        s.size_band.as_deref().unwrap_or("not set"),
+        if s.types().is_empty() {
+            "none".into()
+        } else {
+            s.types().join(", ")
+        }
+    )
+}
