@@ -36,15 +36,25 @@ pub enum ProgressTo {
     Process,
 }
 
+/// A recorded job as its work sees it: the job's id, and the connection its
+/// progress is written on (not the one the work uses).
+pub struct Tracking<'a> {
+    pub conn: &'a mut DbConn,
+    pub id: i64,
+}
+
 pub fn run_tracked<T, E: Display>(
-    job_conn: &mut DbConn,
-    job_id: i64,
+    job: Tracking<'_>,
     to: ProgressTo,
     on_progress: &mut dyn FnMut(u64, u64),
     describe: impl Fn(&T) -> String,
     on_failure: &str,
     work: impl FnOnce(&mut dyn FnMut(u64, u64)) -> Result<T, E>,
 ) -> Result<T, E> {
+    let Tracking {
+        conn: job_conn,
+        id: job_id,
+    } = job;
     let mut last = Instant::now() - Duration::from_secs(2);
     let result = {
         let mut progress = |done: u64, total: u64| {

@@ -9,33 +9,29 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::{open_database, CliError, CLI_ACTOR};
 use crate::config::Config;
-use crate::db::{self, audit::Actor, DbConn};
-use crate::import::{company_release, postcode_release};
+use crate::db::{self, audit::Actor};
+use crate::import::company_release::CompanyRegister;
+use crate::import::postcode_release::PostcodeLookup;
+use crate::import::release::{self, Reference};
+use crate::jobs::Tracking;
 
-/// What every import command shares: a migrated connection, a second one for
-/// job progress, a job row, and a progress bar on the terminal.
-fn tracked_import<T>(
+/// Loads a reference release as the command line does: a migrated
+/// connection, a second one for job progress, a job row, and a progress bar
+/// on the terminal. Returns the release and the seconds it took.
+fn import_release<K: Reference>(
     config: &Config,
     files: &[PathBuf],
     name: Option<String>,
-    kind: &str,
-    what: &str,
-    run: impl FnOnce(
-        &mut DbConn,
-        &mut DbConn,
-        i64,
-        &str,
-        &mut dyn FnMut(u64, u64),
-    ) -> Result<T, CliError>,
-) -> Result<(T, f64), CliError> {
+) -> Result<(K::Release, f64), CliError> {
     let mut conn = open_database(config)?;
     let mut job_conn = db::connect(&config.database_url).map_err(CliError::from_display)?;
     let name = name.unwrap_or_else(|| {
         files[0]
             .file_stem()
-            .map_or_else(|| what.to_owned(), |s| s.to_string_lossy().into_owned())
+            .map_or_else(|| K::WHAT.to_owned(), |s| s.to_string_lossy().into_owned())
     });
-    let job = db::jobs::create(&mut job_conn, kind, &format!("{what} {name}"), None, None)
+    let description = format!("{} {name}", K::WHAT);
+    let job = db::jobs::create(&mut job_conn, K::JOB_KIND, &description, None, None)
         .map_err(CliError::from_display)?;
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template(
@@ -44,14 +40,27 @@ fn tracked_import<T>(
         .map_err(CliError::from_display)?
         .progress_chars("=> "),
     );
-    bar.set_message(format!("importing {what}"));
+    bar.set_message(format!("importing {}", K::WHAT));
     let started = Instant::now();
-    let result = run(&mut conn, &mut job_conn, job, &name, &mut |done, total| {
-        bar.set_length(total);
-        bar.set_position(done);
-    });
+    let tracking = Tracking {
+        conn: &mut job_conn,
+        id: job,
+    };
+    let actor = Actor::system(CLI_ACTOR);
+    let result = release::run_job::<K>(
+        &mut conn,
+        tracking,
+        files,
+        &name,
+        &actor,
+        &mut |done, total| {
+            bar.set_length(total);
+            bar.set_position(done);
+        },
+    );
     bar.finish_and_clear();
-    Ok((result?, started.elapsed().as_secs_f64()))
+    let release = result.map_err(CliError::from_display)?;
+    Ok((release, started.elapsed().as_secs_f64()))
 }
 
 pub(super) fn import_postcodes(
@@ -59,25 +68,7 @@ pub(super) fn import_postcodes(
     files: &[PathBuf],
     name: Option<String>,
 ) -> Result<(), CliError> {
-    let (release, secs) = tracked_import(
-        config,
-        files,
-        name,
-        "postcode_import",
-        "postcode lookup",
-        |conn, job_conn, job, name, progress| {
-            postcode_release::run_job(
-                conn,
-                job_conn,
-                job,
-                files,
-                name,
-                &Actor::system(CLI_ACTOR),
-                progress,
-            )
-            .map_err(CliError::from_display)
-        },
-    )?;
+    let (release, secs) = import_release::<PostcodeLookup>(config, files, name)?;
     println!(
         "Release \"{}\" is now in use: {} postcodes ({} terminated), read as {} in {:.1} s ({:.0} rows/s).",
         release.name,
@@ -95,25 +86,7 @@ pub(super) fn import_companies(
     files: &[PathBuf],
     name: Option<String>,
 ) -> Result<(), CliError> {
-    let (release, secs) = tracked_import(
-        config,
-        files,
-        name,
-        "company_import",
-        "Companies House data",
-        |conn, job_conn, job, name, progress| {
-            company_release::run_job(
-                conn,
-                job_conn,
-                job,
-                files,
-                name,
-                &Actor::system(CLI_ACTOR),
-                progress,
-            )
-            .map_err(CliError::from_display)
-        },
-    )?;
+    let (release, secs) = import_release::<CompanyRegister>(config, files, name)?;
     println!(
         "Companies House release \"{}\" is now in use: {} companies, in {:.1} s ({:.0} rows/s).",
         release.name,

@@ -151,7 +151,7 @@ pub fn import_spend(
             .map_err(CliError::from_display)?;
         let batch = imports::get(&mut conn, batch_id).map_err(CliError::from_display)?;
         let progress = bar("reading")?;
-        let tracking = spend::Job {
+        let tracking = crate::jobs::Tracking {
             conn: &mut job_conn,
             id: job,
         };
@@ -184,7 +184,7 @@ pub fn import_spend(
     println!("Committing {name} in one transaction, checking every row as it is written: nothing is kept unless the whole file can be read…");
     let _ = std::io::stdout().flush();
     let progress = bar("importing")?;
-    let tracking = spend::Job {
+    let tracking = crate::jobs::Tracking {
         conn: &mut job_conn,
         id: job,
     };

@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::audit::{self, Actor, Change};
 use super::schema::{companies as c, company_releases as r, suppliers as s};
 use super::suppliers::Supplier;
-use super::{batch_insert, now, write_tx, DbConn};
+use super::{batch_insert, now, releases, write_tx, DbConn};
 use crate::domain::reference::CompanyRow;
 use crate::domain::supplier::CompanyFacts;
 
@@ -35,19 +35,7 @@ pub fn active(conn: &mut DbConn) -> QueryResult<Option<CompanyRelease>> {
 
 /// Starts a release, clearing rows left by failed or abandoned loads.
 pub fn begin(conn: &mut DbConn, name: &str, imported_by: &str) -> QueryResult<i64> {
-    let stale_before = now() - chrono::Duration::hours(24);
-    let stale: Vec<i64> = r::table
-        .filter(
-            r::status.eq("failed").or(r::status
-                .eq("importing")
-                .and(r::started_at.lt(stale_before))),
-        )
-        .select(r::id)
-        .load(conn)?;
-    for id in stale {
-        delete_rows(conn, id)?;
-        diesel::delete(r::table.find(id)).execute(conn)?;
-    }
+    releases::clear_failed(conn, releases::COMPANIES)?;
     diesel::insert_into(r::table)
         .values((
             r::name.eq(name),
@@ -89,9 +77,7 @@ pub fn activate(
 ) -> QueryResult<CompanyRelease> {
     let (release, retired) = write_tx(conn, |conn| {
         let before = active(conn)?;
-        diesel::update(r::table.filter(r::status.eq("active")))
-            .set(r::status.eq("superseded"))
-            .execute(conn)?;
+        let retired = releases::supersede_active(conn, releases::COMPANIES)?;
         diesel::update(r::table.find(release_id))
             .set((
                 r::status.eq("active"),
@@ -114,24 +100,18 @@ pub fn activate(
                 .before(&before)
                 .after(&release),
         )?;
-        Ok::<_, diesel::result::Error>((release, before.map(|b| b.id)))
+        Ok::<_, diesel::result::Error>((release, retired))
     })?;
     if let Some(old) = retired {
-        delete_rows(conn, old)?;
+        releases::delete_rows(conn, releases::COMPANIES, old)?;
     }
     super::refresh_statistics(conn, &["companies"])?;
     Ok(release)
 }
 
+/// Marks a release failed and removes its rows; the active release is untouched.
 pub fn abandon(conn: &mut DbConn, release_id: i64) -> QueryResult<()> {
-    diesel::update(r::table.find(release_id))
-        .set(r::status.eq("failed"))
-        .execute(conn)?;
-    delete_rows(conn, release_id)
-}
-
-fn delete_rows(conn: &mut DbConn, release_id: i64) -> QueryResult<()> {
-    super::delete_release_rows(conn, "companies", "company_number", release_id)
+    releases::abandon(conn, releases::COMPANIES, release_id)
 }
 
 type FactsRow = (

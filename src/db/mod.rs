@@ -14,6 +14,7 @@ pub mod jobs;
 pub mod locations;
 pub mod networks;
 pub mod postcodes;
+pub mod releases;
 pub mod report;
 pub mod schema;
 pub mod sessions;
@@ -342,28 +343,5 @@ pub fn optimise(conn: &mut DbConn) -> QueryResult<()> {
         DbConn::Sqlite(c) => c.batch_execute("PRAGMA optimize"),
         #[cfg(feature = "postgres")]
         DbConn::Pg(_) => Ok(()),
-    }
-}
-
-/// Deletes one release's rows from a reference table in slices of the key
-/// column, so no single transaction holds the write lock for long. `table`
-/// and `key` are fixed identifiers from this module, never user input.
-pub(crate) fn delete_release_rows(
-    conn: &mut DbConn,
-    table: &str,
-    key: &str,
-    release_id: i64,
-) -> QueryResult<()> {
-    use diesel::sql_types::BigInt;
-    loop {
-        let deleted = diesel::sql_query(format!(
-            "DELETE FROM {table} WHERE release_id = $1 AND {key} IN \
-             (SELECT {key} FROM {table} WHERE release_id = $1 ORDER BY {key} LIMIT 20000)"
-        ))
-        .bind::<BigInt, _>(release_id)
-        .execute(conn)?;
-        if deleted == 0 {
-            return Ok(());
-        }
     }
 }

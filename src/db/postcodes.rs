@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::audit::{self, Actor, Change};
 use super::schema::{postcode_releases as r, postcodes as p};
-use super::{batch_insert, now, write_tx, DbConn};
+use super::{batch_insert, now, releases, write_tx, DbConn};
 use crate::domain::reference::PostcodeRow;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
@@ -53,19 +53,7 @@ pub fn begin_release(
     files: &str,
     imported_by: &str,
 ) -> QueryResult<i64> {
-    let stale_before = now() - chrono::Duration::hours(24);
-    let stale: Vec<i64> = r::table
-        .filter(
-            r::status.eq("failed").or(r::status
-                .eq("importing")
-                .and(r::started_at.lt(stale_before))),
-        )
-        .select(r::id)
-        .load(conn)?;
-    for id in stale {
-        delete_rows(conn, id)?;
-        diesel::delete(r::table.find(id)).execute(conn)?;
-    }
+    releases::clear_failed(conn, releases::POSTCODES)?;
     diesel::insert_into(r::table)
         .values((
             r::name.eq(name),
@@ -123,9 +111,7 @@ pub fn activate(
 ) -> Result<Release, diesel::result::Error> {
     let (release, retired) = write_tx(conn, |conn| {
         let before = active(conn)?;
-        diesel::update(r::table.filter(r::status.eq("active")))
-            .set(r::status.eq("superseded"))
-            .execute(conn)?;
+        let retired = releases::supersede_active(conn, releases::POSTCODES)?;
         let release: Release = diesel::update(r::table.find(release_id))
             .set((
                 r::status.eq("active"),
@@ -147,25 +133,17 @@ pub fn activate(
                 .before(&before)
                 .after(&release),
         )?;
-        Ok::<_, diesel::result::Error>((release, before.map(|b| b.id)))
+        Ok::<_, diesel::result::Error>((release, retired))
     })?;
     if let Some(old) = retired {
-        delete_rows(conn, old)?;
+        releases::delete_rows(conn, releases::POSTCODES, old)?;
     }
     Ok(release)
 }
 
 /// Marks a release failed and removes its rows; the active release is untouched.
 pub fn abandon(conn: &mut DbConn, release_id: i64) -> QueryResult<()> {
-    diesel::update(r::table.find(release_id))
-        .set(r::status.eq("failed"))
-        .execute(conn)?;
-    delete_rows(conn, release_id)
-}
-
-/// Deletes a release's rows in slices, so no single transaction is long.
-fn delete_rows(conn: &mut DbConn, release_id: i64) -> QueryResult<()> {
-    super::delete_release_rows(conn, "postcodes", "postcode", release_id)
+    releases::abandon(conn, releases::POSTCODES, release_id)
 }
 
 /// The release in use, if any.

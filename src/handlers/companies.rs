@@ -8,12 +8,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use super::{redirect, redirect_with_flash, uploads};
 use crate::auth::{CsrfForm, CurrentUser, PageContext};
 use crate::error::{AppError, AppResult};
-use crate::import::company_release::run_job;
+use crate::import::company_release::CompanyRegister;
 use crate::register::enrich;
 use crate::state::AppState;
 use crate::views::{html, html_status, CompaniesPage, Layout};
 
-pub const IMPORT_JOB: &str = "company_import";
+pub const IMPORT_JOB: &str = <CompanyRegister as crate::import::release::Reference>::JOB_KIND;
 const SHOWN: usize = 200;
 
 async fn page_for(
@@ -67,32 +67,7 @@ pub async fn upload(
         );
         return html_status(StatusCode::UNPROCESSABLE_ENTITY, &p);
     };
-    let actor = user.actor();
-    let description = format!(
-        "Companies House data {} from {}",
-        upload.name, upload.original
-    );
-    let job = uploads::spawn_job(
-        &state,
-        IMPORT_JOB,
-        description,
-        user.id,
-        upload,
-        move |conn, job_conn, job, upload| {
-            if let Err(e) = run_job(
-                conn,
-                job_conn,
-                job,
-                &[&upload.path],
-                &upload.name,
-                &actor,
-                &mut |_, _| {},
-            ) {
-                tracing::warn!(error = %e, job, "Companies House import failed");
-            }
-        },
-    )
-    .await?;
+    let job = uploads::start_release_import::<CompanyRegister>(&state, &user, upload).await?;
     Ok(redirect(&format!("/admin/jobs/{job}")))
 }
 

@@ -388,7 +388,7 @@ pub async fn map(
             .map_err(SpendImportError::from)
             .and_then(|copy| {
                 let batch = imports::get(conn, bid)?;
-                let tracking = spend::Job {
+                let tracking = crate::jobs::Tracking {
                     conn: job_conn,
                     id: job,
                 };
@@ -455,7 +455,7 @@ pub async fn commit(
             .map_err(SpendImportError::from)
             .and_then(|copy| {
                 let batch = imports::get(conn, bid)?;
-                let tracking = spend::Job {
+                let tracking = crate::jobs::Tracking {
                     conn: job_conn,
                     id: job,
                 };

@@ -154,3 +154,51 @@ pub async fn spawn_job(
     });
     Ok(job)
 }
+
+/// Starts loading an uploaded reference release (the postcode lookup or the
+/// Companies House register) in the background, as a job named for the
+/// upload; returns the job's id.
+pub async fn start_release_import<K>(
+    state: &AppState,
+    user: &crate::auth::CurrentUser,
+    upload: Upload,
+) -> AppResult<i64>
+where
+    K: crate::import::release::Reference + 'static,
+{
+    let actor = user.actor();
+    let what = K::WHAT;
+    let description = format!(
+        "{}{} {} from {}",
+        what[..1].to_uppercase(),
+        &what[1..],
+        upload.name,
+        upload.original
+    );
+    spawn_job(
+        state,
+        K::JOB_KIND,
+        description,
+        user.id,
+        upload,
+        move |conn, job_conn, job, upload| {
+            let tracking = crate::jobs::Tracking {
+                conn: job_conn,
+                id: job,
+            };
+            let paths = [&upload.path];
+            let done = crate::import::release::run_job::<K>(
+                conn,
+                tracking,
+                &paths,
+                &upload.name,
+                &actor,
+                &mut |_, _| {},
+            );
+            if let Err(e) = done {
+                tracing::warn!(error = %e, job, what, "reference release import failed");
+            }
+        },
+    )
+    .await
+}

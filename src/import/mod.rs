@@ -6,6 +6,7 @@ pub mod company_release;
 pub mod csv_stream;
 pub mod postcode_release;
 pub mod postcodes;
+pub mod release;
 pub mod sources;
 pub mod spend;
 pub mod spend_file;

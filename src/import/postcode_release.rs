@@ -1,19 +1,19 @@
-//! Importing a postcode lookup release end to end: stream every input file
-//! into a new release, then switch to it atomically; on any error, discard it
-//! and keep the release in use.
+//! The postcode lookup as a kind of reference release ([`super::release`]):
+//! ONSPD, NSPL or Code-Point Open files, what a load learns of them (the
+//! layouts, terminated postcodes, the edition of the English IMD), and the
+//! suppliers located again once the release is in use.
 
 use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::postcodes::{read_file, ReadError};
+use super::release::{self, Reference, Rows};
 use super::sources::{self, SourceError};
 use crate::db::audit::Actor;
 use crate::db::postcodes::{self, Release, ReleaseFacts};
-use crate::db::{is_unique_violation, DbConn};
+use crate::db::DbConn;
 use crate::domain::reference::PostcodeRow;
 
-/// Rows per insert statement.
-const BATCH: usize = 1_000;
 /// LSOAs ranked by the English Indices of Deprivation 2019 and 2025.
 const IOD2019_LSOAS: i32 = 32_844;
 const IOD2025_LSOAS: i32 = 33_755;
@@ -70,77 +70,107 @@ impl Tally {
     }
 }
 
-fn flush(
-    conn: &mut DbConn,
-    release_id: i64,
-    batch: &mut Vec<PostcodeRow>,
-    file: &str,
-    row: u64,
-) -> Result<(), PostcodeImportError> {
-    if batch.is_empty() {
-        return Ok(());
+/// The postcode lookup, as a kind of release.
+pub struct PostcodeLookup;
+
+impl Reference for PostcodeLookup {
+    type Row = PostcodeRow;
+    type Release = Release;
+    type Facts = ReleaseFacts;
+    type Error = PostcodeImportError;
+
+    const WHAT: &'static str = "postcode lookup";
+    const JOB_KIND: &'static str = "postcode_import";
+
+    fn begin(
+        conn: &mut DbConn,
+        name: &str,
+        files: &str,
+        imported_by: &str,
+    ) -> diesel::QueryResult<i64> {
+        postcodes::begin_release(conn, name, files, imported_by)
     }
-    postcodes::insert_rows(conn, release_id, batch).map_err(|e| {
-        if is_unique_violation(&e) {
-            PostcodeImportError::Duplicate {
-                file: file.to_owned(),
-                row,
-            }
-        } else {
-            e.into()
+
+    fn insert_rows(
+        conn: &mut DbConn,
+        release_id: i64,
+        rows: &[PostcodeRow],
+    ) -> diesel::QueryResult<usize> {
+        postcodes::insert_rows(conn, release_id, rows)
+    }
+
+    fn duplicate(file: &str, row: u64) -> PostcodeImportError {
+        PostcodeImportError::Duplicate {
+            file: file.to_owned(),
+            row,
         }
-    })?;
-    batch.clear();
-    Ok(())
-}
-
-fn load(
-    conn: &mut DbConn,
-    release_id: i64,
-    paths: &[impl AsRef<Path>],
-    total: u64,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<(ReleaseFacts, Tally), PostcodeImportError> {
-    let mut tally = Tally::default();
-    let mut layouts = BTreeSet::new();
-    let mut batch = Vec::with_capacity(BATCH);
-    let mut done_before = 0;
-    sources::for_each_source(paths, |source| {
-        let file = source.name.clone();
-        let mut rows_in_file = 1;
-        let (layout, _) = read_file::<PostcodeImportError>(
-            &file,
-            source.reader,
-            &mut |row| {
-                rows_in_file += 1;
-                tally.observe(&row);
-                batch.push(row);
-                if batch.len() == BATCH {
-                    flush(conn, release_id, &mut batch, &file, rows_in_file)?;
-                }
-                Ok(())
-            },
-            &mut |bytes| progress(done_before + bytes, total),
-        )?;
-        flush(conn, release_id, &mut batch, &file, rows_in_file)?;
-        layouts.insert(layout.label());
-        done_before += source.size;
-        Ok::<_, PostcodeImportError>(())
-    })?;
-    if tally.rows == 0 {
-        return Err(PostcodeImportError::Empty);
     }
-    let facts = ReleaseFacts {
-        source_format: layouts.into_iter().collect::<Vec<_>>().join(", "),
-        row_count: tally.rows,
-        terminated_count: tally.terminated,
-        imd_lsoa_count: tally.imd_lsoa_count(),
-    };
-    Ok((facts, tally))
+
+    fn load(
+        rows: &mut Rows<'_, Self>,
+        paths: &[&Path],
+        total: u64,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<ReleaseFacts, PostcodeImportError> {
+        let mut tally = Tally::default();
+        let mut layouts = BTreeSet::new();
+        let mut done_before = 0;
+        sources::for_each_source(paths, |source| {
+            let file = source.name.clone();
+            let mut rows_in_file = 1;
+            let (layout, _) = read_file::<PostcodeImportError>(
+                &file,
+                source.reader,
+                &mut |row| {
+                    rows_in_file += 1;
+                    tally.observe(&row);
+                    rows.push(row, &file, rows_in_file)
+                },
+                &mut |bytes| progress(done_before + bytes, total),
+            )?;
+            rows.flush(&file, rows_in_file)?;
+            layouts.insert(layout.label());
+            done_before += source.size;
+            Ok::<_, PostcodeImportError>(())
+        })?;
+        if tally.rows == 0 {
+            return Err(PostcodeImportError::Empty);
+        }
+        Ok(ReleaseFacts {
+            source_format: layouts.into_iter().collect::<Vec<_>>().join(", "),
+            row_count: tally.rows,
+            terminated_count: tally.terminated,
+            imd_lsoa_count: tally.imd_lsoa_count(),
+        })
+    }
+
+    fn activate(
+        conn: &mut DbConn,
+        actor: &Actor,
+        release_id: i64,
+        facts: &ReleaseFacts,
+    ) -> Result<Release, PostcodeImportError> {
+        let release = postcodes::activate(conn, actor, release_id, facts)?;
+        // Every supplier is located again through the release now in use
+        // (reports say so until this is done).
+        crate::db::locations::refresh_stale(conn)?;
+        Ok(release)
+    }
+
+    fn abandon(conn: &mut DbConn, release_id: i64) -> diesel::QueryResult<()> {
+        postcodes::abandon(conn, release_id)
+    }
+
+    fn in_use(r: &Release) -> String {
+        format!(
+            "Release {} in use: {} postcodes ({} terminated).",
+            r.name, r.row_count, r.terminated_count
+        )
+    }
 }
 
-/// Imports `paths` as one release called `name` and puts it in use. On
-/// failure the partial release is discarded and the previous one stays.
+/// Imports `paths` as one postcode lookup release called `name` and puts it
+/// in use (see [`release::import`]).
 pub fn import_release(
     conn: &mut DbConn,
     paths: &[impl AsRef<Path>],
@@ -148,58 +178,5 @@ pub fn import_release(
     actor: &Actor,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Release, PostcodeImportError> {
-    let total = sources::total_size(paths)?;
-    let files = paths
-        .iter()
-        .map(|p| {
-            p.as_ref().file_name().map_or_else(
-                || p.as_ref().display().to_string(),
-                |f| f.to_string_lossy().into_owned(),
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
-    let release_id = postcodes::begin_release(conn, name, &files, &actor.name)?;
-    match load(conn, release_id, paths, total, progress) {
-        Ok((facts, _)) => {
-            progress(total, total);
-            let release = postcodes::activate(conn, actor, release_id, &facts)?;
-            // Every supplier is located again through the release now in use
-            // (reports say so until this is done).
-            crate::db::locations::refresh_stale(conn)?;
-            Ok(release)
-        }
-        Err(e) => {
-            if let Err(cleanup) = postcodes::abandon(conn, release_id) {
-                tracing::error!(error = %cleanup, release_id, "could not discard a failed postcode release");
-            }
-            Err(e)
-        }
-    }
-}
-
-/// Runs an import as a recorded job (see [`crate::jobs::run_tracked`]).
-pub fn run_job(
-    conn: &mut DbConn,
-    job_conn: &mut DbConn,
-    job_id: i64,
-    paths: &[impl AsRef<Path>],
-    name: &str,
-    actor: &Actor,
-    on_progress: &mut dyn FnMut(u64, u64),
-) -> Result<Release, PostcodeImportError> {
-    crate::jobs::run_tracked(
-        job_conn,
-        job_id,
-        crate::jobs::ProgressTo::Database,
-        on_progress,
-        |r: &Release| {
-            format!(
-                "Release {} in use: {} postcodes ({} terminated).",
-                r.name, r.row_count, r.terminated_count
-            )
-        },
-        "Import failed; the previous release is still in use.",
-        |progress| import_release(conn, paths, name, actor, progress),
-    )
+    release::import::<PostcodeLookup>(conn, paths, name, actor, progress)
 }

@@ -14,14 +14,14 @@ use crate::domain::classify::{LocationBasis, LocationInput, SupplierPostcodes};
 use crate::domain::geography::AreaKind;
 use crate::error::{AppError, AppResult};
 use crate::handlers::{redirect, uploads};
-use crate::import::postcode_release::run_job;
+use crate::import::postcode_release::PostcodeLookup;
 use crate::state::AppState;
 use crate::views::{
     html, html_status, DistrictRow, FormErrors, GeographyPage, JobPage, Layout, PostcodeCheck,
     PostcodesPage,
 };
 
-pub const IMPORT_JOB: &str = "postcode_import";
+pub const IMPORT_JOB: &str = <PostcodeLookup as crate::import::release::Reference>::JOB_KIND;
 
 pub async fn areas_list(
     state: web::Data<AppState>,
@@ -181,29 +181,7 @@ pub async fn upload(
         );
         return html_status(StatusCode::UNPROCESSABLE_ENTITY, &p);
     };
-    let actor = user.actor();
-    let description = format!("Postcode lookup {} from {}", upload.name, upload.original);
-    let job = uploads::spawn_job(
-        &state,
-        IMPORT_JOB,
-        description,
-        user.id,
-        upload,
-        move |conn, job_conn, job, upload| {
-            if let Err(e) = run_job(
-                conn,
-                job_conn,
-                job,
-                &[&upload.path],
-                &upload.name,
-                &actor,
-                &mut |_, _| {},
-            ) {
-                tracing::warn!(error = %e, job, "postcode import failed");
-            }
-        },
-    )
-    .await?;
+    let job = uploads::start_release_import::<PostcodeLookup>(&state, &user, upload).await?;
     Ok(redirect(&format!("/admin/jobs/{job}")))
 }
 

@@ -12,7 +12,7 @@ use crate::db::imports::{self, Batch};
 use crate::db::{Backend, DbConn};
 use crate::domain::dates::DateOrder;
 use crate::domain::money::Pence;
-use crate::jobs::{run_tracked, ProgressTo};
+use crate::jobs::{run_tracked, ProgressTo, Tracking};
 
 /// Leaves a batch whose checked commit failed as a preview would: with the
 /// file's figures when rows stopped it, else with the reason.
@@ -33,18 +33,11 @@ pub(super) fn record_failure(
     Ok(())
 }
 
-/// The job a preview or commit is recorded as: its id, and the connection
-/// its progress is written on (not the one the work uses).
-pub struct Job<'a> {
-    pub conn: &'a mut DbConn,
-    pub id: i64,
-}
-
 /// Previews a batch's file as a recorded job and stores the preview on the
 /// batch.
 pub fn run_preview(
     conn: &mut DbConn,
-    job: Job<'_>,
+    job: Tracking<'_>,
     batch: &Batch,
     path: &Path,
     on_progress: &mut dyn FnMut(u64, u64),
@@ -59,8 +52,7 @@ pub fn run_preview(
         settings: &settings,
     };
     let result = run_tracked(
-        job.conn,
-        job.id,
+        job,
         ProgressTo::Database,
         on_progress,
         |p: &Preview| {
@@ -87,7 +79,7 @@ pub fn run_preview(
 /// written and the batch goes back to previewed with the reason.
 pub fn run_commit(
     conn: &mut DbConn,
-    job: Job<'_>,
+    job: Tracking<'_>,
     actor: &Actor,
     batch: &Batch,
     path: &Path,
@@ -118,7 +110,7 @@ pub fn run_commit(
 /// written, and the batch is left previewed with what stopped it.
 pub fn run_checked_commit(
     conn: &mut DbConn,
-    job: Job<'_>,
+    job: Tracking<'_>,
     actor: &Actor,
     batch: &Batch,
     path: &Path,
@@ -132,7 +124,7 @@ pub fn run_checked_commit(
 /// as the file's dates decide).
 fn tracked_commit(
     conn: &mut DbConn,
-    job: Job<'_>,
+    job: Tracking<'_>,
     actor: &Actor,
     batch: &Batch,
     path: &Path,
@@ -161,8 +153,7 @@ fn tracked_commit(
         order,
     };
     let result = run_tracked(
-        job.conn,
-        job.id,
+        job,
         to,
         on_progress,
         |(c, _): &(Committed, Preview)| {

@@ -29,7 +29,7 @@ mod tally;
 use jobs::record_failure;
 use reader::*;
 
-pub use jobs::{run_checked_commit, run_commit, run_preview, Job};
+pub use jobs::{run_checked_commit, run_commit, run_preview};
 pub use pipeline::commit;
 pub use preview::preview;
 
