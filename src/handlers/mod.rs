@@ -6,6 +6,7 @@ pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod companies;
+mod csv;
 pub mod health;
 pub mod home;
 pub mod reports;
@@ -21,6 +22,8 @@ use crate::auth::csrf::{flash_value, FLASH_COOKIE};
 use crate::auth::session::build_cookie;
 use crate::error::AppError;
 use crate::state::AppState;
+
+pub use csv::{csv_download, keyset_csv, Page};
 
 /// A 303 redirect: the answer to every successful form post.
 pub fn redirect(location: &str) -> HttpResponse {
@@ -40,20 +43,6 @@ pub fn redirect_with_flash(state: &AppState, location: &str, message: &str) -> H
     if let Err(e) = res.add_cookie(&cookie) {
         tracing::warn!(error = %e, "could not set flash cookie");
     }
-    res
-}
-
-/// The start of a CSV download: `text/csv` and an attachment named
-/// `{stem}-{date}-{time}.csv` (UTC), for every export the app serves.
-pub fn csv_download(stem: &str) -> actix_web::HttpResponseBuilder {
-    let mut res = HttpResponse::Ok();
-    res.content_type("text/csv; charset=utf-8").insert_header((
-        header::CONTENT_DISPOSITION,
-        format!(
-            "attachment; filename=\"{stem}-{}.csv\"",
-            crate::db::now().format("%Y%m%d-%H%M%S")
-        ),
-    ));
     res
 }
 

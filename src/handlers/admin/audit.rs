@@ -2,16 +2,16 @@
 //! within their institution unless network-wide.
 
 use actix_web::http::StatusCode;
-use actix_web::web::{self, Bytes};
+use actix_web::web;
 use actix_web::HttpResponse;
 use chrono::NaiveDate;
-use futures_util::stream::{self, StreamExt};
 use serde::Deserialize;
 
 use crate::auth::{CurrentUser, PageContext};
 use crate::db::audit::{self, AuditFilter, AuditRow};
 use crate::error::{AppError, AppResult};
-use crate::export::{csv_chunk, safe_text, UTF8_BOM};
+use crate::export::safe_text;
+use crate::handlers::Page;
 use crate::state::AppState;
 use crate::views::{html_status, url_encode, AuditPage, FormErrors, Layout};
 
@@ -176,29 +176,8 @@ pub async fn export_csv(
     if let Some((_, message)) = errors.iter().next() {
         return Err(AppError::BadRequest(message.clone()));
     }
-    let mut head = UTF8_BOM.to_vec();
-    head.extend(csv_chunk([CSV_HEADER]).map_err(AppError::internal)?);
-    let header_chunk = stream::once(async move { Ok::<_, AppError>(Bytes::from(head)) });
-    let body = stream::unfold(Some(0_i64), move |cursor| {
-        let state = state.clone();
-        let filter = filter.clone();
-        async move {
-            let after = cursor?;
-            let batch = state
-                .db(move |c| Ok(audit::batch_after(c, &filter, after, EXPORT_BATCH)?))
-                .await;
-            match batch {
-                Err(e) => Some((Err(e), None)),
-                Ok(rows) if rows.is_empty() => None,
-                Ok(rows) => {
-                    let next = (rows.len() as i64 == EXPORT_BATCH).then(|| rows[rows.len() - 1].id);
-                    let chunk = csv_chunk(rows.iter().map(csv_row))
-                        .map(Bytes::from)
-                        .map_err(AppError::internal);
-                    Some((chunk, next))
-                }
-            }
-        }
-    });
-    Ok(crate::handlers::csv_download("audit-log").streaming(header_chunk.chain(body)))
+    crate::handlers::keyset_csv(state, "audit-log", &CSV_HEADER, move |c, after| {
+        let rows = audit::batch_after(c, &filter, after, EXPORT_BATCH)?;
+        Ok(Page::of(&rows, EXPORT_BATCH, |r| r.id, csv_row))
+    })
 }

@@ -1,17 +1,16 @@
 //! The ledger as filtered, downloaded in the Local Government Transparency
 //! Code layout.
 
-use actix_web::web::Bytes;
 use actix_web::{web, HttpResponse};
-use futures_util::{stream, StreamExt};
 
 use super::{filter_of, LedgerQuery};
 use crate::auth::CurrentUser;
-use crate::db::spend::{self};
-use crate::db::suppliers::{self};
+use crate::db::spend::{self, Line};
+use crate::db::suppliers::{self, Supplier};
 use crate::domain::money::Pence;
-use crate::error::{AppError, AppResult};
-use crate::export::{csv_chunk, safe_text, UTF8_BOM};
+use crate::error::AppResult;
+use crate::export::safe_text;
+use crate::handlers::Page;
 use crate::state::AppState;
 
 const EXPORT_BATCH: i64 = 5_000;
@@ -58,90 +57,60 @@ pub async fn export_csv(
             ))
         })
         .await?;
-    let mut head = UTF8_BOM.to_vec();
-    head.extend(csv_chunk([TRANSPARENCY_HEADER.map(String::from)]).map_err(AppError::internal)?);
-    let header_chunk = stream::once(async move { Ok::<_, AppError>(Bytes::from(head)) });
-    let body = stream::unfold(Some(0_i64), move |cursor| {
-        let (state, filter, names) = (state.clone(), filter.clone(), names.clone());
-        async move {
-            let after = cursor?;
-            let batch = state
-                .db(move |c| {
-                    let lines = spend::ledger_batch_after(c, &filter, after, EXPORT_BATCH)?;
-                    let mut ids: Vec<i64> = lines.iter().filter_map(|l| l.supplier_id).collect();
-                    ids.sort_unstable();
-                    ids.dedup();
-                    let suppliers = suppliers::get_many(c, &ids)?;
-                    Ok((lines, suppliers))
-                })
-                .await;
-            match batch {
-                Err(e) => Some((Err(e), None)),
-                Ok((lines, _)) if lines.is_empty() => None,
-                Ok((lines, suppliers)) => {
-                    let next =
-                        (lines.len() as i64 == EXPORT_BATCH).then(|| lines[lines.len() - 1].id);
-                    let records = lines.iter().map(|l| {
-                        let s = l
-                            .supplier_id
-                            .and_then(|id| suppliers.iter().find(|s| s.id == id));
-                        let text =
-                            |v: &Option<String>| safe_text(v.as_deref().unwrap_or("")).into_owned();
-                        let body = names
-                            .iter()
-                            .find(|(id, _)| *id == l.institution_id)
-                            .map_or("", |(_, n)| n.as_str());
-                        [
-                            safe_text(body).into_owned(),
-                            l.payment_date.format("%d/%m/%Y").to_string(),
-                            text(&l.transaction_ref),
-                            text(&l.invoice_ref),
-                            Pence(l.amount_pence).plain(),
-                            l.irrecoverable_vat_pence
-                                .map(|p| Pence(p).plain())
-                                .unwrap_or_default(),
-                            l.vat_basis.clone(),
-                            if l.redacted {
-                                "REDACTED PERSONAL DATA".to_owned()
-                            } else {
-                                safe_text(&l.supplier_name).into_owned()
-                            },
-                            l.supplier_id.map(|id| id.to_string()).unwrap_or_default(),
-                            s.and_then(|s| s.company_number.clone()).unwrap_or_default(),
-                            s.and_then(|s| s.charity_number.clone()).unwrap_or_default(),
-                            s.and_then(|s| s.vat_number.clone())
-                                .map(|v| safe_text(&v).into_owned())
-                                .unwrap_or_default(),
-                            text(&l.department),
-                            text(&l.expense_type),
-                            text(&l.expense_code),
-                            l.capital_revenue
-                                .clone()
-                                .map(|c| {
-                                    if c == "capital" {
-                                        "Capital".to_owned()
-                                    } else {
-                                        "Revenue".to_owned()
-                                    }
-                                })
-                                .unwrap_or_default(),
-                            text(&l.category),
-                            text(&l.description),
-                            if l.purchase_card {
-                                "Yes".into()
-                            } else {
-                                "No".into()
-                            },
-                            crate::views::spend::payment_type_label(&l.payment_type).to_owned(),
-                        ]
-                    });
-                    let chunk = csv_chunk(records.collect::<Vec<_>>())
-                        .map(Bytes::from)
-                        .map_err(AppError::internal);
-                    Some((chunk, next))
-                }
-            }
-        }
-    });
-    Ok(crate::handlers::csv_download("spend").streaming(header_chunk.chain(body)))
+    crate::handlers::keyset_csv(state, "spend", &TRANSPARENCY_HEADER, move |c, after| {
+        let lines = spend::ledger_batch_after(c, &filter, after, EXPORT_BATCH)?;
+        let mut ids: Vec<i64> = lines.iter().filter_map(|l| l.supplier_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let suppliers = suppliers::get_many(c, &ids)?;
+        let record = |l: &Line| {
+            let s = l
+                .supplier_id
+                .and_then(|id| suppliers.iter().find(|s| s.id == id));
+            let body = names
+                .iter()
+                .find(|(id, _)| *id == l.institution_id)
+                .map_or("", |(_, n)| n.as_str());
+            transparency_record(l, body, s)
+        };
+        Ok(Page::of(&lines, EXPORT_BATCH, |l| l.id, record))
+    })
+}
+
+/// One line in the Transparency Code layout.
+fn transparency_record(l: &Line, body: &str, s: Option<&Supplier>) -> [String; 20] {
+    let text = |v: &Option<String>| safe_text(v.as_deref().unwrap_or("")).into_owned();
+    [
+        safe_text(body).into_owned(),
+        l.payment_date.format("%d/%m/%Y").to_string(),
+        text(&l.transaction_ref),
+        text(&l.invoice_ref),
+        Pence(l.amount_pence).plain(),
+        l.irrecoverable_vat_pence
+            .map(|p| Pence(p).plain())
+            .unwrap_or_default(),
+        l.vat_basis.clone(),
+        if l.redacted {
+            "REDACTED PERSONAL DATA".to_owned()
+        } else {
+            safe_text(&l.supplier_name).into_owned()
+        },
+        l.supplier_id.map(|id| id.to_string()).unwrap_or_default(),
+        s.and_then(|s| s.company_number.clone()).unwrap_or_default(),
+        s.and_then(|s| s.charity_number.clone()).unwrap_or_default(),
+        s.and_then(|s| s.vat_number.clone())
+            .map(|v| safe_text(&v).into_owned())
+            .unwrap_or_default(),
+        text(&l.department),
+        text(&l.expense_type),
+        text(&l.expense_code),
+        l.capital_revenue
+            .as_deref()
+            .map(|c| if c == "capital" { "Capital" } else { "Revenue" }.to_owned())
+            .unwrap_or_default(),
+        text(&l.category),
+        text(&l.description),
+        if l.purchase_card { "Yes" } else { "No" }.to_owned(),
+        crate::views::spend::payment_type_label(&l.payment_type).to_owned(),
+    ]
 }

@@ -4,46 +4,21 @@ use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 
 use crate::auth::{CurrentUser, PageContext};
-use crate::db::suppliers::{self};
+use crate::db::suppliers;
 use crate::error::{AppError, AppResult};
-use crate::handlers::redirect_with_flash;
+use crate::handlers::{redirect_with_flash, Page};
+use crate::register::supplier_file;
 use crate::state::AppState;
 use crate::views::{html, html_status, Layout, SupplierImportPage};
 
 /// The register as CSV, streamed in batches.
 pub async fn export_csv(state: web::Data<AppState>, _user: CurrentUser) -> AppResult<HttpResponse> {
-    use actix_web::web::Bytes;
-    use futures_util::stream::{self, StreamExt};
     const BATCH: i64 = 1000;
-    let mut head = crate::export::UTF8_BOM.to_vec();
-    head.extend(
-        crate::export::csv_chunk([crate::register::supplier_file::COLUMNS])
-            .map_err(AppError::internal)?,
-    );
-    let header = stream::once(async move { Ok::<_, AppError>(Bytes::from(head)) });
-    let body = stream::unfold(Some(0_i64), move |cursor| {
-        let state = state.clone();
-        async move {
-            let after = cursor?;
-            match state
-                .db(move |c| Ok(suppliers::batch_after(c, after, BATCH)?))
-                .await
-            {
-                Err(e) => Some((Err(e), None)),
-                Ok(rows) if rows.is_empty() => None,
-                Ok(rows) => {
-                    let next = (rows.len() as i64 == BATCH).then(|| rows[rows.len() - 1].id);
-                    let chunk = crate::export::csv_chunk(
-                        rows.iter().map(crate::register::supplier_file::record),
-                    )
-                    .map(Bytes::from)
-                    .map_err(AppError::internal);
-                    Some((chunk, next))
-                }
-            }
-        }
-    });
-    Ok(crate::handlers::csv_download("suppliers").streaming(header.chain(body)))
+    let header = supplier_file::COLUMNS;
+    crate::handlers::keyset_csv(state, "suppliers", &header, |c, after| {
+        let rows = suppliers::batch_after(c, after, BATCH)?;
+        Ok(Page::of(&rows, BATCH, |s| s.id, supplier_file::record))
+    })
 }
 
 pub async fn import_form(user: CurrentUser, page: PageContext) -> AppResult<HttpResponse> {
