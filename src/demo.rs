@@ -129,31 +129,9 @@ fn demo_err(e: impl std::fmt::Display) -> AppError {
 /// Fills an empty, migrated database with the demo network.
 pub fn seed(conn: &mut DbConn, gazetteer: &Gazetteer) -> Result<Logins, AppError> {
     let actor = Actor::system("demo");
-    let mut dice = Dice(0x5EED_CAFE_F00D_1234);
-
-    // The postcode lookup: a sample of Code-Point Open, through the importer.
     let dir = std::env::temp_dir().join(format!("localspend-demo-{}", &random_token()[..8]));
     std::fs::create_dir_all(&dir).map_err(demo_err)?;
-    let sample = dir.join("codepoint-sample.csv");
-    std::fs::File::create(&sample)
-        .and_then(|mut f| f.write_all(POSTCODES))
-        .map_err(demo_err)?;
-    crate::import::postcode_release::import_release(
-        conn,
-        &[&sample],
-        "Code-Point Open sample (demo)",
-        &actor,
-        &mut |_, _| {},
-    )
-    .map_err(demo_err)?;
-    let postcodes: Vec<(String, String)> = String::from_utf8_lossy(POSTCODES)
-        .lines()
-        .filter_map(|l| {
-            let cells: Vec<&str> = l.split(',').map(|c| c.trim_matches('"')).collect();
-            Some((cells.first()?.to_string(), cells.get(8)?.to_string()))
-        })
-        .collect();
-
+    let postcodes = load_postcodes(conn, &actor, &dir)?;
     // Institutions and their network.
     let mut ids = Vec::new();
     for (name, kind) in INSTITUTIONS {
@@ -168,7 +146,58 @@ pub fn seed(conn: &mut DbConn, gazetteer: &Gazetteer) -> Result<Logins, AppError
     };
     networks::create(conn, &actor, &network, gazetteer)?;
 
-    // People.
+    let logins = create_people(conn, &actor, &ids)?;
+    let made = create_suppliers(conn, &actor, &postcodes)?;
+    import_spend(conn, &actor, &ids, &made, &dir)?;
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // A target for the council this year.
+    report::set_targets(
+        conn,
+        &actor,
+        areas::Owner::Institution(ids[0]),
+        2024,
+        &[(1, 4_500), (2, 7_500)],
+    )?;
+    crate::db::refresh_statistics(conn, &["spend_lines", "spend_totals", "suppliers"])?;
+    Ok(Logins(logins))
+}
+
+/// The postcode lookup: a sample of Code-Point Open, through the importer.
+/// Returns its (postcode, district) pairs.
+fn load_postcodes(
+    conn: &mut DbConn,
+    actor: &Actor,
+    dir: &std::path::Path,
+) -> Result<Vec<(String, String)>, AppError> {
+    let sample = dir.join("codepoint-sample.csv");
+    std::fs::File::create(&sample)
+        .and_then(|mut f| f.write_all(POSTCODES))
+        .map_err(demo_err)?;
+    crate::import::postcode_release::import_release(
+        conn,
+        &[&sample],
+        "Code-Point Open sample (demo)",
+        actor,
+        &mut |_, _| {},
+    )
+    .map_err(demo_err)?;
+    let postcodes = String::from_utf8_lossy(POSTCODES)
+        .lines()
+        .filter_map(|l| {
+            let cells: Vec<&str> = l.split(',').map(|c| c.trim_matches('"')).collect();
+            Some((cells.first()?.to_string(), cells.get(8)?.to_string()))
+        })
+        .collect();
+    Ok(postcodes)
+}
+
+/// One login per role, with a generated password each.
+fn create_people(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ids: &[i64],
+) -> Result<Vec<(&'static str, String, String)>, AppError> {
     let mut logins = Vec::new();
     for (label, username, role, institution) in [
         ("admin (whole network)", "demo-admin", Role::Admin, None),
@@ -179,7 +208,7 @@ pub fn seed(conn: &mut DbConn, gazetteer: &Gazetteer) -> Result<Logins, AppError
         let secret = random_token()[..14].to_owned();
         users::create(
             conn,
-            &actor,
+            actor,
             &users::NewUser {
                 username: Username::parse(username).map_err(demo_err)?,
                 display_name: format!("Demo {}", role.label().to_lowercase()),
@@ -190,9 +219,16 @@ pub fn seed(conn: &mut DbConn, gazetteer: &Gazetteer) -> Result<Logins, AppError
         )?;
         logins.push((label, username.to_owned(), secret));
     }
+    Ok(logins)
+}
 
-    // Suppliers: most at a real postcode, local or not; some unclassified,
-    // a few abroad, some VCSE and co-operatives, and other public bodies.
+/// Suppliers: most at a real postcode, local or not; some unclassified, a
+/// few abroad, some VCSE and co-operatives, and other public bodies.
+fn create_suppliers(
+    conn: &mut DbConn,
+    actor: &Actor,
+    postcodes: &[(String, String)],
+) -> Result<Vec<DemoSupplier>, AppError> {
     let mut made: Vec<DemoSupplier> = Vec::new();
     for i in 0..300usize {
         let name = format!(
@@ -241,7 +277,7 @@ pub fn seed(conn: &mut DbConn, gazetteer: &Gazetteer) -> Result<Logins, AppError
             ..Default::default()
         };
         let input = fields.parse().map_err(|e| demo_err(format!("{e:?}")))?;
-        suppliers::create(conn, &actor, &input, Source::Clerk, "Demo data")?;
+        suppliers::create(conn, actor, &input, Source::Clerk, "Demo data")?;
         made.push(DemoSupplier {
             name,
             local: !unclassified && !abroad && district == "E07000123",
@@ -257,13 +293,23 @@ pub fn seed(conn: &mut DbConn, gazetteer: &Gazetteer) -> Result<Logins, AppError
         }
         .parse()
         .map_err(|e| demo_err(format!("{e:?}")))?;
-        suppliers::create(conn, &actor, &input, Source::Clerk, "Demo data")?;
+        suppliers::create(conn, actor, &input, Source::Clerk, "Demo data")?;
     }
+    Ok(made)
+}
+
+/// Five years of spend per institution, imported as files; Preston's share
+/// rises as the anchors buy locally.
+fn import_spend(
+    conn: &mut DbConn,
+    actor: &Actor,
+    ids: &[i64],
+    made: &[DemoSupplier],
+    dir: &std::path::Path,
+) -> Result<(), AppError> {
+    let mut dice = Dice(0x5EED_CAFE_F00D_1234);
     let local: Vec<&DemoSupplier> = made.iter().filter(|s| s.local).collect();
     let elsewhere: Vec<&DemoSupplier> = made.iter().filter(|s| !s.local).collect();
-
-    // Five years of spend per institution, imported as files; Preston's
-    // share rises as the anchors buy locally.
     for (n, institution) in ids.iter().enumerate() {
         for (k, year) in (2020..2025).enumerate() {
             let (start, _) = financial_year_bounds(year).ok_or_else(|| demo_err("year"))?;
@@ -307,20 +353,9 @@ pub fn seed(conn: &mut DbConn, gazetteer: &Gazetteer) -> Result<Logins, AppError
             }
             let path = dir.join(format!("spend-{n}-{year}.csv"));
             std::fs::write(&path, csv).map_err(demo_err)?;
-            spend::import_whole(conn, &actor, *institution, &path, DateOrder::DayFirst)
+            spend::import_whole(conn, actor, *institution, &path, DateOrder::DayFirst)
                 .map_err(demo_err)?;
         }
     }
-    let _ = std::fs::remove_dir_all(&dir);
-
-    // A target for the council this year.
-    report::set_targets(
-        conn,
-        &actor,
-        areas::Owner::Institution(ids[0]),
-        2024,
-        &[(1, 4_500), (2, 7_500)],
-    )?;
-    crate::db::refresh_statistics(conn, &["spend_lines", "spend_totals", "suppliers"])?;
-    Ok(Logins(logins))
+    Ok(())
 }

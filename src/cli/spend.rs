@@ -9,10 +9,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{find_institution, open_database, CliError, CLI_ACTOR};
 use crate::config::Config;
-use crate::db::{self, audit::Actor, imports, jobs};
+use crate::db::{self, audit::Actor, imports, jobs, DbConn};
 use crate::domain::dates::DateOrder;
 use crate::domain::money::Pence;
+use crate::domain::spend_file::{Layout, Settings};
 use crate::import::spend::{self, Preview, SpendImportError};
+use crate::jobs::Tracking;
 
 fn bar(what: &str) -> Result<ProgressBar, CliError> {
     let bar = ProgressBar::new(0).with_style(
@@ -103,6 +105,45 @@ pub fn import_spend(
             DateOrder::DayFirst
         });
     }
+    print_layout(file, &layout, &settings, from_profile);
+    let missing = settings.missing();
+    if !missing.is_empty() {
+        return Err(CliError(format!(
+            "no column holds the {}; map the file once in the browser (Spend → Import) and the mapping is saved for next time",
+            missing.iter().map(|f| f.label().to_lowercase()).collect::<Vec<_>>().join(", the ")
+        )));
+    }
+    let (batch_id, name) =
+        spend::register_file(&mut conn, &actor, institution_id, file, &layout, &settings)
+            .map_err(CliError::from_display)?;
+    let mut run = Run {
+        conn: &mut conn,
+        job_conn: &mut job_conn,
+        actor: &actor,
+        file,
+        settings: &settings,
+        batch_id,
+        name: &name,
+    };
+    if dry_run {
+        return run.preview_only();
+    }
+    let (committed, preview) = run.commit_checked()?;
+    let secs = started.elapsed().as_secs_f64();
+    println!(
+        "Imported batch {batch_id}: {} lines added ({}), {} already on record skipped, {} new suppliers, in {:.1} s ({:.0} lines/s).",
+        committed.added,
+        Pence(committed.total_pence),
+        committed.skipped,
+        committed.suppliers_created,
+        secs,
+        preview.lines as f64 / secs.max(0.001)
+    );
+    Ok(())
+}
+
+/// What detection found and how the columns are mapped.
+fn print_layout(file: &Path, layout: &Layout, settings: &Settings, from_profile: bool) {
     println!(
         "{}: {}, {} line endings, {}-separated, {}.",
         file.display(),
@@ -128,34 +169,32 @@ pub fn import_spend(
             field.map_or("(not used)", |f| f.label())
         );
     }
-    let missing = settings.missing();
-    if !missing.is_empty() {
-        return Err(CliError(format!(
-            "no column holds the {}; map the file once in the browser (Spend → Import) and the mapping is saved for next time",
-            missing.iter().map(|f| f.label().to_lowercase()).collect::<Vec<_>>().join(", the ")
-        )));
-    }
-    let (batch_id, name) =
-        spend::register_file(&mut conn, &actor, institution_id, file, &layout, &settings)
+}
+
+/// A registered batch on its way in: the connections, who, and the file.
+struct Run<'a> {
+    conn: &'a mut DbConn,
+    job_conn: &'a mut DbConn,
+    actor: &'a Actor,
+    file: &'a Path,
+    settings: &'a Settings,
+    batch_id: i64,
+    name: &'a str,
+}
+
+impl Run<'_> {
+    /// `--dry-run`: the preview, then the batch is cancelled.
+    fn preview_only(&mut self) -> Result<(), CliError> {
+        let job = self.job("spend_preview", &format!("Preview of {}", self.name))?;
+        imports::start_preview(self.conn, self.actor, self.batch_id, 1, self.settings, job)
             .map_err(CliError::from_display)?;
-    if dry_run {
-        let job = jobs::create(
-            &mut job_conn,
-            "spend_preview",
-            &format!("Preview of {name}"),
-            None,
-            None,
-        )
-        .map_err(CliError::from_display)?;
-        imports::start_preview(&mut conn, &actor, batch_id, 1, &settings, job)
-            .map_err(CliError::from_display)?;
-        let batch = imports::get(&mut conn, batch_id).map_err(CliError::from_display)?;
+        let batch = imports::get(self.conn, self.batch_id).map_err(CliError::from_display)?;
         let progress = bar("reading")?;
-        let tracking = crate::jobs::Tracking {
-            conn: &mut job_conn,
+        let tracking = Tracking {
+            conn: self.job_conn,
             id: job,
         };
-        let preview = spend::run_preview(&mut conn, tracking, &batch, file, &mut |d, t| {
+        let preview = spend::run_preview(self.conn, tracking, &batch, self.file, &mut |d, t| {
             progress.set_length(t);
             progress.set_position(d);
         });
@@ -165,55 +204,58 @@ pub fn import_spend(
         if !preview.can_commit() {
             return Err(refusal(&preview));
         }
-        imports::cancel(&mut conn, &actor, batch_id).map_err(CliError::from_display)?;
+        imports::cancel(self.conn, self.actor, self.batch_id).map_err(CliError::from_display)?;
         println!("Dry run: nothing was imported.");
-        return Ok(());
+        Ok(())
     }
-    // One reading: the file is checked as it is written, and nothing is
-    // kept unless all of it can be.
-    let job = jobs::create(
-        &mut job_conn,
-        "spend_import",
-        &format!("Import of {name}"),
-        None,
-        None,
-    )
-    .map_err(CliError::from_display)?;
-    let batch = imports::start_checked_commit(&mut conn, &actor, batch_id, 1, &settings, Some(job))
+
+    /// One reading: the file is checked as it is written, and nothing is
+    /// kept unless all of it can be.
+    fn commit_checked(&mut self) -> Result<(spend::Committed, Preview), CliError> {
+        let job = self.job("spend_import", &format!("Import of {}", self.name))?;
+        let batch = imports::start_checked_commit(
+            self.conn,
+            self.actor,
+            self.batch_id,
+            1,
+            self.settings,
+            Some(job),
+        )
         .map_err(CliError::from_display)?;
-    println!("Committing {name} in one transaction, checking every row as it is written: nothing is kept unless the whole file can be read…");
-    let _ = std::io::stdout().flush();
-    let progress = bar("importing")?;
-    let tracking = crate::jobs::Tracking {
-        conn: &mut job_conn,
-        id: job,
-    };
-    let result =
-        spend::run_checked_commit(&mut conn, tracking, &actor, &batch, file, &mut |d, t| {
-            progress.set_length(t);
-            progress.set_position(d);
-        });
-    progress.finish_and_clear();
-    let (committed, preview) = match result {
-        Ok(done) => done,
-        Err(SpendImportError::Blocked(preview)) => {
-            print_preview(&preview);
-            return Err(refusal(&preview));
-        }
-        Err(e) => return Err(CliError::from_display(e)),
-    };
-    print_preview(&preview);
-    let secs = started.elapsed().as_secs_f64();
-    println!(
-        "Imported batch {batch_id}: {} lines added ({}), {} already on record skipped, {} new suppliers, in {:.1} s ({:.0} lines/s).",
-        committed.added,
-        Pence(committed.total_pence),
-        committed.skipped,
-        committed.suppliers_created,
-        secs,
-        preview.lines as f64 / secs.max(0.001)
-    );
-    Ok(())
+        println!("Committing {} in one transaction, checking every row as it is written: nothing is kept unless the whole file can be read…", self.name);
+        let _ = std::io::stdout().flush();
+        let progress = bar("importing")?;
+        let tracking = Tracking {
+            conn: self.job_conn,
+            id: job,
+        };
+        let result = spend::run_checked_commit(
+            self.conn,
+            tracking,
+            self.actor,
+            &batch,
+            self.file,
+            &mut |d, t| {
+                progress.set_length(t);
+                progress.set_position(d);
+            },
+        );
+        progress.finish_and_clear();
+        let (committed, preview) = match result {
+            Ok(done) => done,
+            Err(SpendImportError::Blocked(preview)) => {
+                print_preview(&preview);
+                return Err(refusal(&preview));
+            }
+            Err(e) => return Err(CliError::from_display(e)),
+        };
+        print_preview(&preview);
+        Ok((committed, preview))
+    }
+
+    fn job(&mut self, kind: &str, description: &str) -> Result<i64, CliError> {
+        jobs::create(self.job_conn, kind, description, None, None).map_err(CliError::from_display)
+    }
 }
 
 /// Why a file cannot be committed, as the command's error.

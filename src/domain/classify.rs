@@ -329,6 +329,29 @@ pub fn classify(
         );
         return unknown(basis, Some(shown), UnknownReason::NotInLookup, text);
     };
+    from_record(
+        &record,
+        shown,
+        basis,
+        def,
+        lookup,
+        gazetteer,
+        input.basis_set_by.as_deref(),
+    )
+}
+
+/// Where a postcode found in the lookup places a supplier: its district
+/// (the successor of a retired one), tier, ward, LSOA, region, deprivation
+/// and the sentence that explains it.
+fn from_record(
+    record: &LookupRecord,
+    shown: String,
+    basis: LocationBasis,
+    def: &Definition,
+    lookup: &Lookup<'_>,
+    gazetteer: &Gazetteer,
+    basis_set_by: Option<&str>,
+) -> Classification {
     let country = record
         .country
         .clone()
@@ -396,7 +419,7 @@ pub fn classify(
         ));
     }
     text.push_str(&format!(" → {}; basis: {}", quoted_tier(&c), basis.label()));
-    if let Some(by) = &input.basis_set_by {
+    if let Some(by) = basis_set_by {
         text.push_str(&format!(", set by {by}"));
     }
     if let Some(t) = &c.terminated {

@@ -152,13 +152,16 @@ pub struct ReferenceFiles<'a> {
     pub register: &'a str,
 }
 
-/// Builds the reference geography from the shipped files.
-pub fn parse_reference(files: &ReferenceFiles<'_>) -> Result<Reference, String> {
-    let mut areas: BTreeMap<String, Area> = BTreeMap::new();
-
+/// The ONS files' areas: countries (with the Channel Islands and the Isle
+/// of Man), English regions, counties; and the districts' names, English
+/// and Welsh, by code. Returns the regions by name and the districts' names.
+fn ons_areas(
+    files: &ReferenceFiles<'_>,
+    areas: &mut BTreeMap<String, Area>,
+) -> Result<OnsNames, String> {
     for row in records(files.countries)? {
         put(
-            &mut areas,
+            areas,
             col(&row, "CTRY", "CD"),
             col(&row, "CTRY", "NM"),
             non_empty(col(&row, "CTRY", "NMW")),
@@ -168,7 +171,7 @@ pub fn parse_reference(files: &ReferenceFiles<'_>) -> Result<Reference, String> 
         );
     }
     put(
-        &mut areas,
+        areas,
         "L93000001",
         "Channel Islands",
         None,
@@ -177,7 +180,7 @@ pub fn parse_reference(files: &ReferenceFiles<'_>) -> Result<Reference, String> 
         None,
     );
     put(
-        &mut areas,
+        areas,
         "M83000003",
         "Isle of Man",
         None,
@@ -192,7 +195,7 @@ pub fn parse_reference(files: &ReferenceFiles<'_>) -> Result<Reference, String> 
         if code.starts_with("E12") {
             region_by_name.insert(name.to_owned(), code.to_owned());
             put(
-                &mut areas,
+                areas,
                 code,
                 name,
                 non_empty(col(&row, "RGN", "NMW")),
@@ -204,7 +207,7 @@ pub fn parse_reference(files: &ReferenceFiles<'_>) -> Result<Reference, String> 
     }
     for row in records(files.counties)? {
         put(
-            &mut areas,
+            areas,
             col(&row, "CTY", "CD"),
             col(&row, "CTY", "NM"),
             None,
@@ -225,6 +228,23 @@ pub fn parse_reference(files: &ReferenceFiles<'_>) -> Result<Reference, String> 
         );
     }
 
+    Ok((region_by_name, ons_districts))
+}
+
+/// Regions by name, and the districts' (English name, Welsh name) by code.
+type OnsNames = (
+    HashMap<String, String>,
+    HashMap<String, (String, Option<String>)>,
+);
+
+/// The register of councils: every district with its parents and any
+/// successor, counties and combined authorities, and councils whose code
+/// changed.
+fn register_councils(
+    files: &ReferenceFiles<'_>,
+    (region_by_name, ons_districts): &OnsNames,
+    areas: &mut BTreeMap<String, Area>,
+) -> Result<(Vec<DistrictParents>, Vec<Successor>), String> {
     // The register keys councils by its own short codes; map them to GSS.
     let register = records(files.register)?;
     let gss_of: HashMap<&str, &str> = register
@@ -250,7 +270,7 @@ pub fn parse_reference(files: &ReferenceFiles<'_>) -> Result<Reference, String> 
                 .cloned()
                 .unwrap_or_else(|| (name.to_owned(), None));
             put(
-                &mut areas,
+                areas,
                 code,
                 &ons_name,
                 welsh,
@@ -283,18 +303,10 @@ pub fn parse_reference(files: &ReferenceFiles<'_>) -> Result<Reference, String> 
                 }
             }
         } else if code.starts_with("E10") {
-            put(
-                &mut areas,
-                code,
-                name,
-                None,
-                AreaKind::County,
-                active,
-                ended_on,
-            );
+            put(areas, code, name, None, AreaKind::County, active, ended_on);
         } else if code.starts_with("E47") {
             put(
-                &mut areas,
+                areas,
                 code,
                 name,
                 None,
@@ -316,8 +328,17 @@ pub fn parse_reference(files: &ReferenceFiles<'_>) -> Result<Reference, String> 
             });
         }
     }
+    Ok((parents, successors))
+}
+
+/// Builds the reference geography from the shipped files.
+pub fn parse_reference(files: &ReferenceFiles<'_>) -> Result<Reference, String> {
+    let mut areas: BTreeMap<String, Area> = BTreeMap::new();
+    let names = ons_areas(files, &mut areas)?;
+    let (mut parents, mut successors) = register_councils(files, &names, &mut areas)?;
+    let (_, ons_districts) = &names;
     // ONS districts missing from the register (pseudo-codes) still need names.
-    for (code, (name, welsh)) in &ons_districts {
+    for (code, (name, welsh)) in ons_districts {
         if !areas.contains_key(code) {
             put(
                 &mut areas,

@@ -269,10 +269,13 @@ fn opt(s: &str) -> Option<String> {
     (!s.is_empty()).then(|| s.to_owned())
 }
 
+/// Problems with a form's fields: (field name, what is wrong), in order.
+pub type FieldErrors = Vec<(&'static str, String)>;
+
 impl SupplierFields {
     /// Parses the form, or lists each field's problem in form order.
-    pub fn parse(&self) -> Result<SupplierInput, Vec<(&'static str, String)>> {
-        let mut errors: Vec<(&'static str, String)> = Vec::new();
+    pub fn parse(&self) -> Result<SupplierInput, FieldErrors> {
+        let mut errors = FieldErrors::new();
         let name = self.name.trim().to_owned();
         if name.is_empty() {
             errors.push(("name", "Enter the supplier's name".into()));
@@ -301,27 +304,7 @@ impl SupplierFields {
         let postcode_invoice = postcode("postcode_invoice", &self.postcode_invoice);
         let basis = LocationBasis::from_code(self.location_basis.trim())
             .unwrap_or(LocationBasis::RegisteredOffice);
-        let manual = match opt(&self.override_place) {
-            None => None,
-            Some(place) => {
-                let place = if place.eq_ignore_ascii_case("outside_uk") {
-                    Some(Override::OutsideUk)
-                } else {
-                    GssCode::parse_district(&place)
-                        .map(Override::District)
-                        .map_err(|e| errors.push(("override_place", e.to_string())))
-                        .ok()
-                };
-                match (place, opt(&self.override_justification)) {
-                    (Some(p), Some(j)) => Some((p, j)),
-                    (Some(_), None) => {
-                        errors.push(("override_justification", "Say why this supplier counts there: a manual location needs a justification".into()));
-                        None
-                    }
-                    (None, _) => None,
-                }
-            }
-        };
+        let manual = self.manual(&mut errors);
         let employees = match opt(&self.employees) {
             None => None,
             Some(raw) => raw
@@ -340,44 +323,8 @@ impl SupplierFields {
                 .map_err(|e| errors.push(("turnover", e.to_string())))
                 .ok(),
         };
-        let size = match (opt(&self.size_band), opt(&self.size_definition)) {
-            (None, _) => None,
-            (Some(band), definition) => {
-                let band = SizeBand::from_code(&band);
-                let definition = definition.as_deref().and_then(SizeDefinition::from_code);
-                match (band, definition) {
-                    (Some(b), Some(d)) => Some((b, d)),
-                    (None, _) => {
-                        errors.push(("size_band", "Choose a size band".into()));
-                        None
-                    }
-                    (Some(_), None) => {
-                        errors.push((
-                            "size_definition",
-                            "Say which definition of size the band follows".into(),
-                        ));
-                        None
-                    }
-                }
-            }
-        };
-        let mut sic_codes = Vec::new();
-        for code in self
-            .sic_codes
-            .split([',', ' ', ';'])
-            .map(str::trim)
-            .filter(|c| !c.is_empty())
-        {
-            if code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()) {
-                sic_codes.push(code.to_owned());
-            } else {
-                errors.push((
-                    "sic_codes",
-                    format!("`{code}` is not a five-digit SIC 2007 code"),
-                ));
-                break;
-            }
-        }
+        let size = self.size(&mut errors);
+        let sic_codes = self.sic_codes(&mut errors);
         let living_wage =
             LivingWage::from_code(self.living_wage.trim()).unwrap_or(LivingWage::Unknown);
         let on = |v: &Option<String>| v.is_some();
@@ -411,6 +358,79 @@ impl SupplierFields {
             sic_codes,
             living_wage,
         })
+    }
+
+    /// The manual location and its justification, if one is given.
+    fn manual(&self, errors: &mut FieldErrors) -> Option<(Override, String)> {
+        match opt(&self.override_place) {
+            None => None,
+            Some(place) => {
+                let place = if place.eq_ignore_ascii_case("outside_uk") {
+                    Some(Override::OutsideUk)
+                } else {
+                    GssCode::parse_district(&place)
+                        .map(Override::District)
+                        .map_err(|e| errors.push(("override_place", e.to_string())))
+                        .ok()
+                };
+                match (place, opt(&self.override_justification)) {
+                    (Some(p), Some(j)) => Some((p, j)),
+                    (Some(_), None) => {
+                        errors.push(("override_justification", "Say why this supplier counts there: a manual location needs a justification".into()));
+                        None
+                    }
+                    (None, _) => None,
+                }
+            }
+        }
+    }
+
+    /// The size band and the definition it follows, if one is given.
+    fn size(&self, errors: &mut FieldErrors) -> Option<(SizeBand, SizeDefinition)> {
+        match (opt(&self.size_band), opt(&self.size_definition)) {
+            (None, _) => None,
+            (Some(band), definition) => {
+                let band = SizeBand::from_code(&band);
+                let definition = definition.as_deref().and_then(SizeDefinition::from_code);
+                match (band, definition) {
+                    (Some(b), Some(d)) => Some((b, d)),
+                    (None, _) => {
+                        errors.push(("size_band", "Choose a size band".into()));
+                        None
+                    }
+                    (Some(_), None) => {
+                        errors.push((
+                            "size_definition",
+                            "Say which definition of size the band follows".into(),
+                        ));
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    /// The five-digit SIC 2007 codes, as typed (commas, spaces or semicolons
+    /// between them).
+    fn sic_codes(&self, errors: &mut FieldErrors) -> Vec<String> {
+        let mut sic_codes = Vec::new();
+        for code in self
+            .sic_codes
+            .split([',', ' ', ';'])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            if code.len() == 5 && code.bytes().all(|b| b.is_ascii_digit()) {
+                sic_codes.push(code.to_owned());
+            } else {
+                errors.push((
+                    "sic_codes",
+                    format!("`{code}` is not a five-digit SIC 2007 code"),
+                ));
+                break;
+            }
+        }
+        sic_codes
     }
 }
 

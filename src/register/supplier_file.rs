@@ -5,7 +5,7 @@
 use crate::db::audit::Actor;
 use crate::db::suppliers::{self, Supplier};
 use crate::db::{write_tx, DbConn};
-use crate::domain::supplier::Source;
+use crate::domain::supplier::{Source, SupplierFields};
 use crate::error::AppError;
 use crate::export::safe_text;
 
@@ -96,6 +96,51 @@ pub struct RowError {
     pub message: String,
 }
 
+/// A supplier's fields with the row's cells applied: a column left out
+/// keeps the current value, and a flag reads yes/no (anything else keeps it).
+fn edited_fields(current: &Supplier, get: &dyn Fn(&str) -> Option<String>) -> SupplierFields {
+    let mut f = current.fields();
+    let flag = |v: Option<String>, keep: Option<String>| match v
+        .as_deref()
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        Some("yes" | "y" | "true" | "1") => Some("on".to_owned()),
+        Some("no" | "n" | "false" | "0" | "") => None,
+        _ => keep,
+    };
+    macro_rules! take {
+        ($($field:ident),*) => { $(if let Some(v) = get(stringify!($field)) { f.$field = v; })* };
+    }
+    take!(
+        name,
+        company_number,
+        charity_number,
+        vat_number,
+        postcode_registered,
+        postcode_branch,
+        postcode_invoice,
+        location_basis,
+        override_place,
+        override_justification,
+        legal_form,
+        size_band,
+        size_definition,
+        employees,
+        turnover,
+        sic_codes,
+        living_wage
+    );
+    f.is_vcse = flag(get("vcse"), f.is_vcse.clone());
+    f.is_charity = flag(get("charity"), f.is_charity.clone());
+    f.is_cic = flag(get("cic"), f.is_cic.clone());
+    f.is_cooperative = flag(get("cooperative"), f.is_cooperative.clone());
+    f.is_employee_owned = flag(get("employee_owned"), f.is_employee_owned.clone());
+    f.is_social_enterprise = flag(get("social_enterprise"), f.is_social_enterprise.clone());
+    f.is_public_body = flag(get("public_body"), f.is_public_body.clone());
+    f
+}
+
 /// Reads an uploaded register, checks every row against the suppliers it
 /// names, and applies the changed ones in one transaction, or none.
 /// Returns how many suppliers changed.
@@ -156,45 +201,7 @@ pub fn import(
             });
             continue;
         };
-        let mut f = current.fields();
-        let flag = |v: Option<String>, keep: Option<String>| match v
-            .as_deref()
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            Some("yes" | "y" | "true" | "1") => Some("on".to_owned()),
-            Some("no" | "n" | "false" | "0" | "") => None,
-            _ => keep,
-        };
-        macro_rules! take {
-            ($($field:ident),*) => { $(if let Some(v) = get(stringify!($field)) { f.$field = v; })* };
-        }
-        take!(
-            name,
-            company_number,
-            charity_number,
-            vat_number,
-            postcode_registered,
-            postcode_branch,
-            postcode_invoice,
-            location_basis,
-            override_place,
-            override_justification,
-            legal_form,
-            size_band,
-            size_definition,
-            employees,
-            turnover,
-            sic_codes,
-            living_wage
-        );
-        f.is_vcse = flag(get("vcse"), f.is_vcse.clone());
-        f.is_charity = flag(get("charity"), f.is_charity.clone());
-        f.is_cic = flag(get("cic"), f.is_cic.clone());
-        f.is_cooperative = flag(get("cooperative"), f.is_cooperative.clone());
-        f.is_employee_owned = flag(get("employee_owned"), f.is_employee_owned.clone());
-        f.is_social_enterprise = flag(get("social_enterprise"), f.is_social_enterprise.clone());
-        f.is_public_body = flag(get("public_body"), f.is_public_body.clone());
+        let f = edited_fields(&current, &get);
         if let Some(v) = get("version") {
             if v != current.version.to_string() {
                 errors.push(RowError {

@@ -80,79 +80,131 @@ pub(super) fn breakdown_tables(
     tier_names: &[String],
     top_n: usize,
 ) -> Vec<Table> {
-    use crate::domain::figures::{
-        breakdown, breakdown_suppliers, by_supplier, sic_section, top_suppliers, BreakdownRow,
-    };
+    use crate::domain::figures::{breakdown, by_supplier};
     let per = by_supplier(cells, influenceable);
-    // Each supplier's facts, looked up once for every breakdown below (in
-    // the order of `per`).
-    let known: Vec<Option<&report::Facts>> = per
-        .iter()
-        .map(|(id, _)| id.and_then(|i| facts.get(&i)))
-        .collect();
-    let suppliers = || per.iter().zip(&known).map(|((id, p), f)| (*id, *p, *f));
-    let total: i64 = per.iter().map(|(_, p)| p).sum();
-    let mut out = Vec::new();
-
-    // Size, with the SME total.
-    let size_of = |f: Option<&report::Facts>| match f.and_then(|f| f.size_band.as_deref()) {
-        Some("micro") => "Micro",
-        Some("small") => "Small",
-        Some("medium") => "Medium",
-        Some("large") => "Large",
-        _ => "Size unknown",
+    let s = Suppliers {
+        // Each supplier's facts, looked up once for every breakdown (in the
+        // order of `per`).
+        known: per
+            .iter()
+            .map(|(id, _)| id.and_then(|i| facts.get(&i)))
+            .collect(),
+        total: per.iter().map(|(_, p)| p).sum(),
+        per,
+        facts,
+        place,
+        tier_names,
     };
-    let mut size = breakdown_suppliers(suppliers().map(|(_, p, f)| (size_of(f), p)), |k| {
-        (*k).to_owned()
-    });
-    let sme: Vec<&BreakdownRow> = size
-        .iter()
-        .filter(|r| matches!(r.label.as_str(), "Micro" | "Small" | "Medium"))
-        .collect();
-    let sme_row = BreakdownRow {
-        label: "SME (micro, small and medium)".into(),
-        pence: sme.iter().map(|r| r.pence).sum(),
-        suppliers: sme.iter().map(|r| r.suppliers).sum(),
-    };
-    size.push(sme_row);
-    out.push(simple_table(
-        "size",
-        "By supplier size",
-        "Bands as recorded on the register, with the definition each was set under.",
-        size,
-        total,
-    ));
+    let all_spend: i64 = cells.iter().map(|c| c.pence).sum();
+    let by_payment_type = simple_table(
+        "payment_type",
+        "All spend by payment type",
+        "Including the payment types that are not influenceable.",
+        breakdown(cells, |_, _| true, |c| c.payment_type.label().into()),
+        all_spend,
+    );
+    let (deprivation, quality) = s.deprivation_and_quality();
+    vec![
+        s.by_size(),
+        s.by_type(),
+        s.by_sector(),
+        by_payment_type,
+        deprivation,
+        s.top(top_n),
+        s.leakage(),
+        quality,
+    ]
+}
 
-    // Type: a supplier may be of several kinds, so rows overlap. The last
-    // row is the suppliers of none of the kinds.
-    let mut kinds = [(0i64, 0usize); report::KINDS.len() + 1];
-    for (_, p, f) in suppliers() {
-        let Some(f) = f else { continue };
-        let of_none = !f.kinds.contains(&true);
-        let rows = f.kinds.iter().chain([&of_none]);
-        for (k, _) in rows.enumerate().filter(|(_, yes)| **yes) {
-            kinds[k].0 += p;
-            kinds[k].1 += 1;
-        }
+/// The suppliers with influenceable spend in a report, and what is known of
+/// each: what every breakdown by supplier reads.
+struct Suppliers<'a> {
+    /// (supplier, influenceable pence), largest first.
+    per: Vec<(Option<i64>, i64)>,
+    known: Vec<Option<&'a report::Facts>>,
+    total: i64,
+    facts: &'a FactsMap,
+    place: PlaceOf<'a>,
+    tier_names: &'a [String],
+}
+
+impl Suppliers<'_> {
+    fn each(&self) -> impl Iterator<Item = (Option<i64>, i64, Option<&report::Facts>)> + '_ {
+        self.per
+            .iter()
+            .zip(&self.known)
+            .map(|((id, p), f)| (*id, *p, *f))
     }
-    let types: Vec<BreakdownRow> = report::KINDS
-        .iter()
-        .chain(&["Private or other (none of these)"])
-        .zip(kinds)
-        .map(|(label, (pence, suppliers))| BreakdownRow {
-            label: (*label).to_owned(),
-            pence,
-            suppliers,
-        })
-        .collect();
-    out.push(simple_table("type", "By type of organisation", "A supplier can be of more than one kind (a charity that is also a VCSE), so these rows overlap.", types, total));
 
-    out.push(simple_table(
-        "sic",
-        "By sector (SIC 2007 section of the first code)",
-        "",
-        breakdown_suppliers(
-            suppliers().map(|(_, p, f)| {
+    /// Size, with the SME total.
+    fn by_size(&self) -> Table {
+        use crate::domain::figures::{breakdown_suppliers, BreakdownRow};
+        let size_of = |f: Option<&report::Facts>| match f.and_then(|f| f.size_band.as_deref()) {
+            Some("micro") => "Micro",
+            Some("small") => "Small",
+            Some("medium") => "Medium",
+            Some("large") => "Large",
+            _ => "Size unknown",
+        };
+        let mut size = breakdown_suppliers(self.each().map(|(_, p, f)| (size_of(f), p)), |k| {
+            (*k).to_owned()
+        });
+        let sme: Vec<&BreakdownRow> = size
+            .iter()
+            .filter(|r| matches!(r.label.as_str(), "Micro" | "Small" | "Medium"))
+            .collect();
+        let sme_row = BreakdownRow {
+            label: "SME (micro, small and medium)".into(),
+            pence: sme.iter().map(|r| r.pence).sum(),
+            suppliers: sme.iter().map(|r| r.suppliers).sum(),
+        };
+        size.push(sme_row);
+        simple_table(
+            "size",
+            "By supplier size",
+            "Bands as recorded on the register, with the definition each was set under.",
+            size,
+            self.total,
+        )
+    }
+
+    /// Type: a supplier may be of several kinds, so rows overlap. The last
+    /// row is the suppliers of none of the kinds.
+    fn by_type(&self) -> Table {
+        use crate::domain::figures::BreakdownRow;
+        let mut kinds = [(0i64, 0usize); report::KINDS.len() + 1];
+        for (_, p, f) in self.each() {
+            let Some(f) = f else { continue };
+            let of_none = !f.kinds.contains(&true);
+            let rows = f.kinds.iter().chain([&of_none]);
+            for (k, _) in rows.enumerate().filter(|(_, yes)| **yes) {
+                kinds[k].0 += p;
+                kinds[k].1 += 1;
+            }
+        }
+        let types: Vec<BreakdownRow> = report::KINDS
+            .iter()
+            .chain(&["Private or other (none of these)"])
+            .zip(kinds)
+            .map(|(label, (pence, suppliers))| BreakdownRow {
+                label: (*label).to_owned(),
+                pence,
+                suppliers,
+            })
+            .collect();
+        simple_table(
+            "type",
+            "By type of organisation",
+            "A supplier can be of more than one kind (a charity that is also a VCSE), so these rows overlap.",
+            types,
+            self.total,
+        )
+    }
+
+    fn by_sector(&self) -> Table {
+        use crate::domain::figures::{breakdown_suppliers, sic_section};
+        let rows = breakdown_suppliers(
+            self.each().map(|(_, p, f)| {
                 let section = f.and_then(|f| f.sic_codes.split(',').next().and_then(sic_section));
                 (section, p)
             }),
@@ -160,155 +212,165 @@ pub(super) fn breakdown_tables(
                 Some((letter, name)) => format!("{letter} {name}"),
                 None => "Sector unknown".to_owned(),
             },
-        ),
-        total,
-    ));
-    let all_spend: i64 = cells.iter().map(|c| c.pence).sum();
-    out.push(simple_table(
-        "payment_type",
-        "All spend by payment type",
-        "Including the payment types that are not influenceable.",
-        breakdown(cells, |_, _| true, |c| c.payment_type.label().into()),
-        all_spend,
-    ));
+        );
+        simple_table(
+            "sic",
+            "By sector (SIC 2007 section of the first code)",
+            "",
+            rows,
+            self.total,
+        )
+    }
 
-    // Deprivation and data quality, in one pass over the suppliers.
-    let (mut d1, mut d12, mut resolved, mut sized, mut withheld, mut terminated) =
-        (0, 0, 0, 0, 0, 0);
-    for (id, p, f) in suppliers() {
-        let located = f.and_then(|f| f.located.as_ref());
-        match located.and_then(|l| l.imd_decile) {
-            Some(1) => (d1, d12) = (d1 + p, d12 + p),
-            Some(2) => d12 += p,
-            _ => {}
+    /// Deprivation and data quality, in one pass over the suppliers.
+    fn deprivation_and_quality(&self) -> (Table, Table) {
+        let total = self.total;
+        let (mut d1, mut d12, mut resolved, mut sized, mut withheld, mut terminated) =
+            (0, 0, 0, 0, 0, 0);
+        for (id, p, f) in self.each() {
+            let located = f.and_then(|f| f.located.as_ref());
+            match located.and_then(|l| l.imd_decile) {
+                Some(1) => (d1, d12) = (d1 + p, d12 + p),
+                Some(2) => d12 += p,
+                _ => {}
+            }
+            if located.is_some_and(|l| l.unknown_reason.is_none() && l.postcode.is_some()) {
+                resolved += p;
+            }
+            if f.is_some_and(|f| f.size_band.is_some()) {
+                sized += p;
+            }
+            if id.is_none() {
+                withheld += p;
+            }
+            if located.is_some_and(|l| l.terminated.is_some()) {
+                terminated += p;
+            }
         }
-        if located.is_some_and(|l| l.unknown_reason.is_none() && l.postcode.is_some()) {
-            resolved += p;
-        }
-        if f.is_some_and(|f| f.size_band.is_some()) {
-            sized += p;
-        }
-        if id.is_none() {
-            withheld += p;
-        }
-        if located.is_some_and(|l| l.terminated.is_some()) {
-            terminated += p;
+        let deprivation = Table {
+            key: "deprivation",
+            title: "Spend with suppliers in the most deprived areas".into(),
+            note: "By the Index of Multiple Deprivation decile of the supplier's postcode (England only; 1 is the most deprived tenth of neighbourhoods).".into(),
+            columns: vec!["", "Spend", "Share"],
+            rows: vec![
+                vec!["IMD decile 1".into(), Pence(d1).to_string(), pct(d1, total)],
+                vec!["IMD deciles 1–2".into(), Pence(d12).to_string(), pct(d12, total)],
+            ],
+            plain: vec![
+                vec!["IMD decile 1".into(), Pence(d1).plain(), plain_pct(d1, total)],
+                vec!["IMD deciles 1-2".into(), Pence(d12).plain(), plain_pct(d12, total)],
+            ],
+        };
+        let quality = [
+            ("Located by a resolved postcode", resolved),
+            ("Size known", sized),
+            ("Payee's name withheld", withheld),
+            ("Located by a terminated postcode", terminated),
+            ("Located by outward code only (never: a full postcode or a justified manual location is needed)", 0),
+        ];
+        let quality = Table {
+            key: "quality",
+            title: "Data quality".into(),
+            note: "Shares of influenceable spend.".into(),
+            columns: vec!["", "Spend", "Share"],
+            rows: quality
+                .iter()
+                .map(|(l, p)| vec![(*l).into(), Pence(*p).to_string(), pct(*p, total)])
+                .collect(),
+            plain: quality
+                .iter()
+                .map(|(l, p)| vec![(*l).into(), Pence(*p).plain(), plain_pct(*p, total)])
+                .collect(),
+        };
+        (deprivation, quality)
+    }
+
+    /// The top N suppliers and how much they cover.
+    fn top(&self, n: usize) -> Table {
+        let top = crate::domain::figures::top_suppliers(&self.per, n);
+        self.supplier_table(
+            "top",
+            format!(
+                "Top {} suppliers: {} of influenceable spend",
+                top.rows.len(),
+                pct(top.covered_pence, top.total_pence)
+            ),
+            format!(
+                "{} suppliers had influenceable spend; the page lists the first 20, the CSV all {}.",
+                top.suppliers,
+                top.rows.len()
+            ),
+            &top.rows,
+            top.total_pence,
+            20,
+        )
+    }
+
+    /// Leakage: the largest suppliers outside tier 1 (the expense types are
+    /// on the categories page, which reads the lines).
+    fn leakage(&self) -> Table {
+        let leaking: Vec<(Option<i64>, i64)> = self
+            .per
+            .iter()
+            .filter(|(id, _)| outside_first(self.place, *id))
+            .copied()
+            .collect();
+        let leaks = crate::domain::figures::top_suppliers(&leaking, 20);
+        self.supplier_table(
+            "leakage",
+            "Largest suppliers outside the innermost area".into(),
+            "The spend that leaves: the first place to look for local alternatives.".into(),
+            &leaks.rows,
+            self.total,
+            20,
+        )
+    }
+
+    /// Suppliers with their place: `shown` rows on the page, all in the CSV.
+    fn supplier_table(
+        &self,
+        key: &'static str,
+        title: String,
+        note: String,
+        rows: &[(Option<i64>, i64)],
+        whole: i64,
+        shown: usize,
+    ) -> Table {
+        let name = |id: Option<i64>| {
+            id.and_then(|i| self.facts.get(&i))
+                .map_or("Withheld names".to_owned(), |f| f.name.clone())
+        };
+        let place_label = |id: Option<i64>| (self.place)(id).label(self.tier_names);
+        Table {
+            key,
+            title,
+            note,
+            columns: vec!["Supplier", "Where", "Spend", "Share"],
+            rows: rows
+                .iter()
+                .take(shown)
+                .map(|(id, p)| {
+                    vec![
+                        name(*id),
+                        place_label(*id),
+                        Pence(*p).to_string(),
+                        pct(*p, whole),
+                    ]
+                })
+                .collect(),
+            plain: rows
+                .iter()
+                .map(|(id, p)| {
+                    vec![
+                        safe_text(&name(*id)).into_owned(),
+                        safe_text(&place_label(*id)).into_owned(),
+                        Pence(*p).plain(),
+                        plain_pct(*p, whole),
+                    ]
+                })
+                .collect(),
         }
     }
-    out.push(Table {
-        key: "deprivation",
-        title: "Spend with suppliers in the most deprived areas".into(),
-        note: "By the Index of Multiple Deprivation decile of the supplier's postcode (England only; 1 is the most deprived tenth of neighbourhoods).".into(),
-        columns: vec!["", "Spend", "Share"],
-        rows: vec![
-            vec!["IMD decile 1".into(), Pence(d1).to_string(), pct(d1, total)],
-            vec!["IMD deciles 1–2".into(), Pence(d12).to_string(), pct(d12, total)],
-        ],
-        plain: vec![
-            vec!["IMD decile 1".into(), Pence(d1).plain(), plain_pct(d1, total)],
-            vec!["IMD deciles 1-2".into(), Pence(d12).plain(), plain_pct(d12, total)],
-        ],
-    });
-
-    // Top N suppliers and how much they cover.
-    let top = top_suppliers(&per, top_n);
-    let name = |id: Option<i64>| {
-        id.and_then(|i| facts.get(&i))
-            .map_or("Withheld names".to_owned(), |f| f.name.clone())
-    };
-    let place_label = |id: Option<i64>| place(id).label(tier_names);
-    // Suppliers with their place: `shown` rows on the page, all in the CSV.
-    let supplier_table = |key: &'static str,
-                          title: String,
-                          note: String,
-                          rows: &[(Option<i64>, i64)],
-                          whole: i64,
-                          shown: usize| Table {
-        key,
-        title,
-        note,
-        columns: vec!["Supplier", "Where", "Spend", "Share"],
-        rows: rows
-            .iter()
-            .take(shown)
-            .map(|(id, p)| {
-                vec![
-                    name(*id),
-                    place_label(*id),
-                    Pence(*p).to_string(),
-                    pct(*p, whole),
-                ]
-            })
-            .collect(),
-        plain: rows
-            .iter()
-            .map(|(id, p)| {
-                vec![
-                    safe_text(&name(*id)).into_owned(),
-                    safe_text(&place_label(*id)).into_owned(),
-                    Pence(*p).plain(),
-                    plain_pct(*p, whole),
-                ]
-            })
-            .collect(),
-    };
-    out.push(supplier_table(
-        "top",
-        format!(
-            "Top {} suppliers: {} of influenceable spend",
-            top.rows.len(),
-            pct(top.covered_pence, top.total_pence)
-        ),
-        format!(
-            "{} suppliers had influenceable spend; the page lists the first 20, the CSV all {}.",
-            top.suppliers,
-            top.rows.len()
-        ),
-        &top.rows,
-        top.total_pence,
-        20,
-    ));
-
-    // Leakage: the largest suppliers outside tier 1 (the expense types are
-    // on the categories page, which reads the lines).
-    let leaking: Vec<(Option<i64>, i64)> = per
-        .iter()
-        .filter(|(id, _)| outside_first(place, *id))
-        .copied()
-        .collect();
-    let leaks = top_suppliers(&leaking, 20);
-    out.push(supplier_table(
-        "leakage",
-        "Largest suppliers outside the innermost area".into(),
-        "The spend that leaves: the first place to look for local alternatives.".into(),
-        &leaks.rows,
-        total,
-        20,
-    ));
-
-    // Data quality.
-    let quality = [
-        ("Located by a resolved postcode", resolved),
-        ("Size known", sized),
-        ("Payee's name withheld", withheld),
-        ("Located by a terminated postcode", terminated),
-        ("Located by outward code only (never: a full postcode or a justified manual location is needed)", 0),
-    ];
-    out.push(Table {
-        key: "quality",
-        title: "Data quality".into(),
-        note: "Shares of influenceable spend.".into(),
-        columns: vec!["", "Spend", "Share"],
-        rows: quality
-            .iter()
-            .map(|(l, p)| vec![(*l).into(), Pence(*p).to_string(), pct(*p, total)])
-            .collect(),
-        plain: quality
-            .iter()
-            .map(|(l, p)| vec![(*l).into(), Pence(*p).plain(), plain_pct(*p, total)])
-            .collect(),
-    });
-    out
 }
 
 /// The breakdowns by the ledger's own categories, which read the lines:
