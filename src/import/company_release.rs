@@ -6,7 +6,7 @@ use std::path::Path;
 use super::companies::read_file;
 use super::csv_stream::ReadError;
 use super::release::{self, Reference, Rows};
-use super::sources::{self, SourceError};
+use super::sources::SourceError;
 use crate::db::audit::Actor;
 use crate::db::companies::{self, CompanyRelease};
 use crate::db::DbConn;
@@ -69,24 +69,14 @@ impl Reference for CompanyRegister {
         total: u64,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<i64, CompanyImportError> {
-        let (mut count, mut done_before) = (0_i64, 0);
-        sources::for_each_source(paths, |source| {
-            let file = source.name.clone();
-            let mut row = 1;
-            read_file::<CompanyImportError>(
-                &file,
-                source.reader,
-                &mut |company| {
-                    row += 1;
-                    count += 1;
-                    rows.push(company, &file, row)
-                },
-                &mut |bytes| progress(done_before + bytes, total),
-            )?;
-            rows.flush(&file, row)?;
-            done_before += source.size;
-            Ok::<_, CompanyImportError>(())
-        })?;
+        let mut count = 0_i64;
+        rows.read_all(
+            paths,
+            total,
+            progress,
+            &mut |_| count += 1,
+            &mut |file, reader, sink, bytes| read_file(file, reader, sink, bytes),
+        )?;
         if count == 0 {
             return Err(CompanyImportError::Empty);
         }

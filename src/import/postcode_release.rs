@@ -8,7 +8,7 @@ use std::path::Path;
 
 use super::postcodes::{read_file, ReadError};
 use super::release::{self, Reference, Rows};
-use super::sources::{self, SourceError};
+use super::sources::SourceError;
 use crate::db::audit::Actor;
 use crate::db::postcodes::{self, Release, ReleaseFacts};
 use crate::db::DbConn;
@@ -113,26 +113,18 @@ impl Reference for PostcodeLookup {
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<ReleaseFacts, PostcodeImportError> {
         let mut tally = Tally::default();
-        let mut layouts = BTreeSet::new();
-        let mut done_before = 0;
-        sources::for_each_source(paths, |source| {
-            let file = source.name.clone();
-            let mut rows_in_file = 1;
-            let (layout, _) = read_file::<PostcodeImportError>(
-                &file,
-                source.reader,
-                &mut |row| {
-                    rows_in_file += 1;
-                    tally.observe(&row);
-                    rows.push(row, &file, rows_in_file)
+        let layouts: BTreeSet<&str> = rows
+            .read_all(
+                paths,
+                total,
+                progress,
+                &mut |row| tally.observe(row),
+                &mut |file, reader, sink, bytes| {
+                    read_file(file, reader, sink, bytes).map(|(layout, _)| layout.label())
                 },
-                &mut |bytes| progress(done_before + bytes, total),
-            )?;
-            rows.flush(&file, rows_in_file)?;
-            layouts.insert(layout.label());
-            done_before += source.size;
-            Ok::<_, PostcodeImportError>(())
-        })?;
+            )?
+            .into_iter()
+            .collect();
         if tally.rows == 0 {
             return Err(PostcodeImportError::Empty);
         }

@@ -4,6 +4,7 @@
 //! one short transaction; on any error discard it, so the release in use
 //! stays. As a recorded job for the browser and the command line alike.
 
+use std::io::Read;
 use std::path::Path;
 
 use super::csv_stream::ReadError;
@@ -66,6 +67,19 @@ pub trait Reference: Sized {
     fn in_use(release: &Self::Release) -> String;
 }
 
+/// Where a reader hands each row it reads.
+pub type Sink<'a, K> = dyn FnMut(<K as Reference>::Row) -> Result<(), <K as Reference>::Error> + 'a;
+
+/// Reads one file of a release: given the file's name, its reader, where to
+/// hand each row and how far it has read (in bytes).
+pub type ReadFile<'a, K, T> = dyn FnMut(
+        &str,
+        &mut dyn Read,
+        &mut Sink<'_, K>,
+        &mut dyn FnMut(u64),
+    ) -> Result<T, <K as Reference>::Error>
+    + 'a;
+
 /// A release's rows on their way in, a batch at a time.
 pub struct Rows<'a, K: Reference> {
     conn: &'a mut DbConn,
@@ -81,6 +95,42 @@ impl<K: Reference> Rows<'_, K> {
             self.flush(file, row_number)?;
         }
         Ok(())
+    }
+
+    /// Reads every source in `paths` in turn through `read` (given a file's
+    /// name, its reader, a sink for its rows and its progress in bytes),
+    /// numbering rows as a spreadsheet does (the header is row 1) and writing
+    /// them; `seen` is shown each row on its way. Returns what `read`
+    /// returned for each file.
+    pub fn read_all<T>(
+        &mut self,
+        paths: &[&Path],
+        total: u64,
+        progress: &mut dyn FnMut(u64, u64),
+        seen: &mut dyn FnMut(&K::Row),
+        read: &mut ReadFile<'_, K, T>,
+    ) -> Result<Vec<T>, K::Error> {
+        let mut each = Vec::new();
+        let mut done_before = 0;
+        sources::for_each_source(paths, |source| {
+            let file = source.name.clone();
+            let mut row = 1;
+            let read_file = read(
+                &file,
+                source.reader,
+                &mut |r| {
+                    row += 1;
+                    seen(&r);
+                    self.push(r, &file, row)
+                },
+                &mut |bytes| progress(done_before + bytes, total),
+            )?;
+            self.flush(&file, row)?;
+            each.push(read_file);
+            done_before += source.size;
+            Ok::<_, K::Error>(())
+        })?;
+        Ok(each)
     }
 
     /// Writes the rows held, at the end of a file or a batch.
