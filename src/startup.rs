@@ -74,7 +74,7 @@ impl Application {
         } else {
             None
         };
-        let gazetteer = Arc::new(db::geography::load(&mut conn)?);
+        let gazetteer = crate::domain::geography::shipped_gazetteer();
         // Locations left to work out after a postcode release switch that
         // did not finish (the app stopped midway) are caught up with in the
         // background; reports say so meanwhile.

@@ -19,9 +19,9 @@ pub struct AppState {
     pub pool: DbPool,
     pub config: Config,
     pub keys: Keys,
-    /// Reference geography, loaded once: it changes only when a new version
-    /// of the app ships new reference files.
-    pub gazetteer: Arc<Gazetteer>,
+    /// Reference geography: the files this build ships, the same the
+    /// database is seeded with (see [`crate::domain::geography::shipped_gazetteer`]).
+    pub gazetteer: &'static Gazetteer,
     /// Name rules for public bodies and VCSE organisations.
     pub recogniser: Arc<Recogniser>,
     /// What reports need to know of every supplier, while it is unchanged.
@@ -34,7 +34,7 @@ impl AppState {
     /// What the report engine reads besides the database.
     pub fn report_context(&self) -> crate::reporting::ReportContext<'_> {
         crate::reporting::ReportContext {
-            gazetteer: &self.gazetteer,
+            gazetteer: self.gazetteer,
             facts: &self.facts,
             totals: &self.totals,
             pool: Some(&self.pool),

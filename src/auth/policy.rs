@@ -1,12 +1,51 @@
-//! Who may do what: every role rule, as methods on the signed-in user, so a
-//! handler asks one question (`user.require(user.can_edit_register())?`) and
-//! the answer is defined once. Which institutions' data a user covers is
-//! [`CurrentUser::covers_institution`].
+//! Who may do what: every role and scope rule, as methods on the signed-in
+//! user, so a handler asks one question (`user.require(user.can_edit_register())?`)
+//! and the answer is defined once.
 
 use super::CurrentUser;
 use crate::domain::Role;
+use crate::error::AppError;
 
 impl CurrentUser {
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+
+    /// An admin not tied to one institution: runs the whole installation.
+    pub fn is_network_admin(&self) -> bool {
+        self.is_admin() && self.institution_id.is_none()
+    }
+
+    pub fn require_admin(&self) -> Result<(), AppError> {
+        self.require(self.is_admin())
+    }
+
+    pub fn require_network_admin(&self) -> Result<(), AppError> {
+        self.require(self.is_network_admin())
+    }
+
+    /// Whether the user's data scope covers an institution.
+    pub fn covers_institution(&self, institution_id: Option<i64>) -> bool {
+        match self.institution_id {
+            None => true,
+            Some(own) => institution_id == Some(own),
+        }
+    }
+
+    /// An admin may manage an institution (and its users) if it is theirs,
+    /// or if they are network-wide.
+    pub fn require_manages_institution(&self, institution_id: Option<i64>) -> Result<(), AppError> {
+        self.require(self.is_admin() && self.covers_institution(institution_id))
+    }
+
+    /// `Ok` when a policy allows the request, else `Forbidden`.
+    pub fn require(&self, allowed: bool) -> Result<(), AppError> {
+        if allowed {
+            Ok(())
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
     /// Clerks and admins edit the supplier register and its classifications,
     /// review Companies House proposals and confirm recognition rules.
     pub fn can_edit_register(&self) -> bool {

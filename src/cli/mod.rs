@@ -219,8 +219,8 @@ async fn demo(mut config: Config, database: &Path) -> Result<(), CliError> {
     println!("Building the demo in {shown} (about a minute)…");
     let logins = {
         let mut conn = open_database(&config)?;
-        let gazetteer = db::geography::load(&mut conn).map_err(CliError::from_display)?;
-        crate::demo::seed(&mut conn, &gazetteer).map_err(CliError::from_display)?
+        let gazetteer = crate::domain::geography::shipped_gazetteer();
+        crate::demo::seed(&mut conn, gazetteer).map_err(CliError::from_display)?
     };
     println!();
     println!("Demo ready: five fictional anchor institutions around Preston, five years of spend.");

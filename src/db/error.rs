@@ -63,11 +63,6 @@ impl Error {
     pub fn internal(e: impl std::fmt::Display) -> Self {
         Self::Internal(e.to_string())
     }
-
-    /// True when the database refused a duplicate of a unique key.
-    pub fn is_unique_violation(&self) -> bool {
-        matches!(self, Self::Database(e) if super::is_unique_violation(e))
-    }
 }
 
 /// The result of a database-layer operation.

@@ -116,7 +116,8 @@ pub fn compute(
         },
         span,
         definition,
-        (release, locations_pending),
+        release,
+        locations_pending,
         vat_bases,
         viewer,
     );
@@ -408,7 +409,8 @@ fn stamp(
     scope: Scope,
     span: period::Span,
     definition: DefinitionVersion,
-    (release, locations_pending): (Option<postcodes::Release>, i64),
+    release: Option<postcodes::Release>,
+    locations_pending: i64,
     vat_bases: &[String],
     viewer: &Viewer,
 ) -> Stamp {

@@ -149,7 +149,7 @@ pub struct Stamp {
 
 impl Stamp {
     pub fn rows(&self) -> Vec<(String, String)> {
-        vec![
+        let mut rows = vec![
             ("Report".into(), format!("Local spend: {}", self.scope_name)),
             (
                 "Institutions".into(),
@@ -175,27 +175,26 @@ impl Stamp {
                 ),
             ),
             ("Postcode lookup".into(), self.lookup_release.clone()),
-        ]
-        .into_iter()
-        .chain((self.locations_pending > 0).then(|| {
-            (
+        ];
+        if self.locations_pending > 0 {
+            rows.push((
                 "Supplier locations".into(),
                 format!(
                     "being worked out again through the postcode lookup now in use \
                      ({} suppliers to go): figures may change until this is done",
                     self.locations_pending
                 ),
-            )
-        }))
-        .chain([
+            ));
+        }
+        rows.extend([
             ("Scope".into(), self.coverage.clone()),
             ("VAT basis".into(), self.vat_basis.clone()),
             (
                 "Generated".into(),
                 format!("{} UTC by {}", self.generated_at, self.generated_by),
             ),
-        ])
-        .collect()
+        ]);
+        rows
     }
 }
 

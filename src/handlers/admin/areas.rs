@@ -89,7 +89,7 @@ async fn page_for(
     let (current, history) = state
         .db(move |c| Ok((areas::current(c, owner)?, areas::history(c, owner)?)))
         .await?;
-    let g = &state.gazetteer;
+    let g = state.gazetteer;
     let mut tiers = edits.unwrap_or_else(|| {
         current.as_ref().map_or_else(Vec::new, |d| {
             d.tiers
@@ -224,7 +224,7 @@ async fn save(
 ) -> AppResult<HttpResponse> {
     authorise(&user, owner)?;
     let mut errors = FormErrors::default();
-    let tiers = read_tiers(&form, &state.gazetteer, &mut errors);
+    let tiers = read_tiers(&form, state.gazetteer, &mut errors);
     let note = form.data.note.trim().to_owned();
     if !errors.is_empty() {
         let p = page_for(&state, &user, &page, owner, Some(tiers), note, errors).await?;
@@ -236,7 +236,7 @@ async fn save(
         .collect();
     let (actor, g, expected) = (
         user.actor(),
-        state.gazetteer.clone(),
+        state.gazetteer,
         form_version(&form.data.version),
     );
     let saved_note = note.clone();
@@ -249,7 +249,7 @@ async fn save(
                 expected,
                 &chosen,
                 &saved_note,
-                &g,
+                g,
             )?)
         })
         .await
@@ -320,7 +320,7 @@ pub async fn version(
     .await?;
     p.layout.title = format!("{}: local area version {}", p.owner_name, def.version);
     p.version = def.version;
-    p.current = tier_views(&def, &state.gazetteer);
+    p.current = tier_views(&def, state.gazetteer);
     p.read_only = true;
     html(&p)
 }

@@ -29,7 +29,7 @@ pub async fn areas_list(
     page: PageContext,
 ) -> AppResult<HttpResponse> {
     user.require_admin()?;
-    let g = &state.gazetteer;
+    let g = state.gazetteer;
     let name = |code: &Option<String>| {
         code.as_deref()
             .map(|c| format!("{} ({c})", g.name(c)))
@@ -128,7 +128,7 @@ async fn check_postcode(
     postcode: &str,
     institution: i64,
 ) -> AppResult<PostcodeCheck> {
-    let g = state.gazetteer.clone();
+    let g = state.gazetteer;
     let postcode = postcode.to_owned();
     state
         .db(move |c| {
@@ -146,7 +146,7 @@ async fn check_postcode(
                 manual: None,
             };
             let (result, release) =
-                crate::register::locate::locate(c, &g, &def.to_definition(), &input)?;
+                crate::register::locate::locate(c, g, &def.to_definition(), &input)?;
             Ok(PostcodeCheck {
                 postcode,
                 institution_id: institution,

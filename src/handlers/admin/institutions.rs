@@ -130,9 +130,9 @@ pub async fn create(
             )
         }
     };
-    let (actor, gazetteer) = (user.actor(), state.gazetteer.clone());
+    let (actor, gazetteer) = (user.actor(), state.gazetteer);
     match state
-        .db(move |c| Ok(institutions::create(c, &actor, &input, &gazetteer)?))
+        .db(move |c| Ok(institutions::create(c, &actor, &input, gazetteer)?))
         .await
     {
         Ok(created) => Ok(redirect_with_flash(

@@ -119,12 +119,12 @@ async fn save(
             description: description.clone(),
             member_ids: member_ids.clone(),
         };
-        let (actor, gazetteer) = (user.actor(), state.gazetteer.clone());
+        let (actor, gazetteer) = (user.actor(), state.gazetteer);
         let saved = state
             .db(move |c| {
                 Ok(match id {
                     Some(id) => networks::update(c, &actor, id, version, &input),
-                    None => networks::create(c, &actor, &input, &gazetteer),
+                    None => networks::create(c, &actor, &input, gazetteer),
                 }?)
             })
             .await;

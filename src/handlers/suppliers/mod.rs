@@ -206,7 +206,7 @@ pub async fn show(
     let institution = user.institution_id;
     // Spend is the institutions' own business: show only what the viewer covers.
     let scope = user.institution_id;
-    let g = state.gazetteer.clone();
+    let g = state.gazetteer;
     let data = state
         .db(move |c| {
             let supplier = suppliers::get(c, id)?;
@@ -227,7 +227,7 @@ pub async fn show(
                     Some(def) => {
                         let input = supplier.location_input(location_by);
                         let (result, _) =
-                            crate::register::locate::locate(c, &g, &def.to_definition(), &input)?;
+                            crate::register::locate::locate(c, g, &def.to_definition(), &input)?;
                         Some((inst.name.clone(), def.version, result))
                     }
                     None => None,
