@@ -5,7 +5,7 @@
 //! | `LOCALSPEND_DATABASE_URL` | `localspend.db` | SQLite file path (or `sqlite://path`), or `postgres://…` with the `postgres` feature |
 //! | `LOCALSPEND_BIND` | `127.0.0.1:8080` | address and port to listen on |
 //! | `LOCALSPEND_SECRET_KEY` | generated, kept in the database | key for CSRF tokens and signed cookies (32+ characters) |
-//! | `LOCALSPEND_COOKIE_SECURE` | `true` unless bound to loopback | mark cookies `Secure` (HTTPS only) |
+//! | `LOCALSPEND_COOKIE_SECURE` | `true` | mark cookies `Secure` and send HSTS; only `false` turns them off (the demo does) |
 //! | `LOCALSPEND_LOG` | `info` | log level: error, warn, info, debug, trace |
 //! | `LOCALSPEND_POOL_SIZE` | 4 (SQLite), 10 (PostgreSQL) | database connections per instance |
 //! | `LOCALSPEND_TRUSTED_PROXIES` | none | comma-separated addresses of reverse proxies whose `X-Forwarded-For` names the client |
@@ -92,7 +92,8 @@ impl Config {
         )?;
 
         let bind = get("LOCALSPEND_BIND").unwrap_or_else(|| "127.0.0.1:8080".into());
-        let bind_addrs: Vec<SocketAddr> = bind
+        // Checked here so a bad address is named before anything starts.
+        let _: Vec<SocketAddr> = bind
             .to_socket_addrs()
             .map_err(|e| ConfigError::Invalid {
                 var: "LOCALSPEND_BIND",
@@ -115,8 +116,9 @@ impl Config {
                 var: "LOCALSPEND_COOKIE_SECURE",
                 reason: format!("must be true or false, not `{v}`"),
             })?,
-            // Plain HTTP is only reasonable on the loopback interface.
-            None => !bind_addrs.iter().all(|a| a.ip().is_loopback()),
+            // On unless switched off in so many words: a real deployment binds
+            // to the loopback behind a TLS proxy, so the address says nothing.
+            None => true,
         };
 
         let log_level = match get("LOCALSPEND_LOG") {
@@ -205,22 +207,23 @@ mod tests {
         assert_eq!(c.database_url, DatabaseUrl::Sqlite("localspend.db".into()));
         assert_eq!(c.bind, "127.0.0.1:8080");
         assert!(
-            !c.cookie_secure,
-            "plain HTTP on loopback needs non-Secure cookies"
+            c.cookie_secure,
+            "loopback is where a TLS proxy forwards to: cookies stay Secure"
         );
         assert_eq!(c.log_level, LevelFilter::INFO);
     }
 
     #[test]
-    fn cookies_are_secure_by_default_off_loopback() {
-        let c = config(&[("LOCALSPEND_BIND", "0.0.0.0:8080")]).unwrap();
-        assert!(c.cookie_secure);
-        let c = config(&[
-            ("LOCALSPEND_BIND", "0.0.0.0:8080"),
-            ("LOCALSPEND_COOKIE_SECURE", "false"),
-        ])
-        .unwrap();
-        assert!(!c.cookie_secure);
+    fn only_an_explicit_false_turns_secure_cookies_off() {
+        for bind in ["0.0.0.0:8080", "127.0.0.1:8080", "[::1]:8080"] {
+            assert!(config(&[("LOCALSPEND_BIND", bind)]).unwrap().cookie_secure);
+            let c = config(&[
+                ("LOCALSPEND_BIND", bind),
+                ("LOCALSPEND_COOKIE_SECURE", "false"),
+            ])
+            .unwrap();
+            assert!(!c.cookie_secure);
+        }
     }
 
     #[test]

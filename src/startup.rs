@@ -60,6 +60,8 @@ pub struct Application {
     port: u16,
     /// The one-time link for creating the first admin, when there are no users.
     pub setup_path: Option<String>,
+    /// Whether cookies are marked `Secure` (and HSTS sent).
+    pub cookie_secure: bool,
 }
 
 impl Application {
@@ -103,6 +105,11 @@ impl Application {
             })?
             .port();
         let hsts = config.cookie_secure;
+        if !hsts {
+            tracing::warn!(
+                "LOCALSPEND_COOKIE_SECURE=false: cookies are not marked Secure and HSTS is off"
+            );
+        }
         let bind = config.bind.clone();
         let recogniser = Arc::new(Recogniser::shipped());
         let state = web::Data::new(AppState {
@@ -135,7 +142,10 @@ impl Application {
                 .app_data(web::FormConfig::default().limit(256 * 1024))
                 .wrap(actix_web::middleware::from_fn(request_cookies))
                 .wrap(headers)
-                .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+                .wrap(
+                    Logger::new("%a \"%{request}xi\" %s %b %Dms")
+                        .custom_request_replace("request", |req| logged_request(req.method(), &req.uri().to_string())),
+                )
                 .configure(crate::routes::configure)
                 .default_service(web::to(crate::handlers::not_found))
         })
@@ -146,6 +156,7 @@ impl Application {
             server,
             port,
             setup_path,
+            cookie_secure: hsts,
         })
     }
 
@@ -185,4 +196,33 @@ async fn request_cookies(
             .add_cookie(&removal_cookie(FLASH_COOKIE, secure))?;
     }
     Ok(res)
+}
+
+/// The request line as the access log shows it: a one-time setup link's
+/// token never reaches the log (anyone who reads the log could otherwise
+/// create the first admin).
+fn logged_request(method: &actix_web::http::Method, uri: &str) -> String {
+    let shown = match uri.split_once("/setup/") {
+        Some((before, _)) => format!("{before}/setup/[token]"),
+        None => uri.to_owned(),
+    };
+    format!("{method} {shown}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::http::Method;
+
+    #[test]
+    fn the_access_log_never_shows_a_setup_token() {
+        assert_eq!(
+            logged_request(&Method::GET, "/setup/s3cr3t-token?x=1"),
+            "GET /setup/[token]"
+        );
+        assert_eq!(
+            logged_request(&Method::POST, "/reports?year=2024"),
+            "POST /reports?year=2024"
+        );
+    }
 }

@@ -1,12 +1,18 @@
 //! Password hashing with argon2id at the OWASP minimum parameters
 //! (19 MiB memory, 2 iterations, 1 lane). Callers run these functions off the
-//! async executor: each takes tens of milliseconds on purpose.
+//! async executor: each takes tens of milliseconds on purpose. The web layer
+//! calls [`hash_gated`] and [`verify_gated`], which also wait their turn behind
+//! a semaphore sized to the cores: each hash holds 19 MiB while it runs, so
+//! sixty concurrent sign-ins would otherwise hold over a gigabyte.
 
 use std::sync::OnceLock;
 
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
+
+use crate::error::AppError;
+use crate::state::blocking;
 
 fn hasher() -> Argon2<'static> {
     let params = Params::new(19_456, 2, 1, None).expect("valid argon2 parameters");
@@ -39,6 +45,41 @@ pub fn verify_against_nothing(password: &str) {
     let _ = verify(password, dummy);
 }
 
+/// How many hashes may run at once: one per core.
+fn gate() -> &'static tokio::sync::Semaphore {
+    static GATE: OnceLock<tokio::sync::Semaphore> = OnceLock::new();
+    GATE.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    })
+}
+
+/// Runs `f` on the blocking pool once the semaphore gives it a turn.
+async fn gated<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    let _turn = gate().acquire().await.map_err(AppError::internal)?;
+    blocking(f).await
+}
+
+/// [`hash`], off the executor and behind the semaphore.
+pub async fn hash_gated(password: String) -> Result<String, AppError> {
+    gated(move || hash(&password))
+        .await?
+        .map_err(AppError::internal)
+}
+
+/// [`verify`] against a stored hash, or [`verify_against_nothing`] when there
+/// is none, off the executor and behind the semaphore.
+pub async fn verify_gated(password: String, phc: Option<String>) -> Result<bool, AppError> {
+    gated(move || match phc {
+        Some(phc) => verify(&password, &phc),
+        None => {
+            verify_against_nothing(&password);
+            false
+        }
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,6 +95,34 @@ mod tests {
             h,
             hash("correct horse battery staple").unwrap(),
             "salts differ"
+        );
+    }
+
+    #[test]
+    fn no_more_hashes_run_at_once_than_there_are_cores() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        actix_web::rt::System::new().block_on(async {
+            let calls = (0..cores * 4).map(|_| {
+                let (running, most) = (running.clone(), most.clone());
+                gated(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    std::thread::sleep(std::time::Duration::from_millis(30));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                })
+            });
+            for done in futures_util::future::join_all(calls).await {
+                done.unwrap();
+            }
+        });
+        let most = most.load(Ordering::SeqCst);
+        assert!(
+            most >= 1 && most <= cores,
+            "{most} ran at once on {cores} cores"
         );
     }
 }

@@ -193,6 +193,13 @@ async fn serve(config: Config) -> Result<(), CliError> {
     };
     let base = format!("http://{host}:{}", app.port());
     println!("localspend is running at {base}/");
+    if app.cookie_secure {
+        println!("Cookies are marked Secure and HSTS is sent: serve it behind HTTPS (browsers also accept");
+        println!("Secure cookies from http://localhost and http://127.0.0.1 for trying it out).");
+    } else {
+        println!("LOCALSPEND_COOKIE_SECURE=false: cookies are not marked Secure and HSTS is off.");
+        println!("Use plain HTTP like this only on this machine or for the demo.");
+    }
     if let Some(path) = &app.setup_path {
         println!();
         println!("No accounts exist yet. Open this one-time link to create the first admin:");
@@ -216,6 +223,8 @@ async fn demo(mut config: Config, database: &Path) -> Result<(), CliError> {
     }
     config.database_url =
         crate::config::DatabaseUrl::parse(&shown).map_err(CliError::from_display)?;
+    // The demo is served over plain HTTP on this machine.
+    config.cookie_secure = false;
     println!("Building the demo in {shown} (about a minute)…");
     let logins = {
         let mut conn = open_database(&config)?;

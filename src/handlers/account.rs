@@ -7,10 +7,10 @@ use serde::Deserialize;
 use super::redirect_with_flash;
 use crate::auth::session::session_cookie;
 use crate::auth::{password, CsrfForm, CurrentUser, PageContext};
-use crate::db::{self, sessions, users};
+use crate::db::{self, sessions, throttle, users};
 use crate::domain::account::check_new_password;
 use crate::error::{AppError, AppResult};
-use crate::state::{blocking, AppState};
+use crate::state::AppState;
 use crate::tokens::{random_token, token_hash};
 use crate::views::{html, html_status, FormErrors, Layout, PasswordPage};
 
@@ -34,6 +34,7 @@ pub struct PasswordForm {
 /// Changes the password, ends every session of the user (other browsers are
 /// signed out) and starts a fresh one for this browser.
 pub async fn change_password(
+    req: actix_web::HttpRequest,
     state: web::Data<AppState>,
     user: CurrentUser,
     page: PageContext,
@@ -41,20 +42,37 @@ pub async fn change_password(
 ) -> AppResult<HttpResponse> {
     let f = form.data;
     let id = user.id;
-    let stored = state
-        .db(move |c| Ok(users::get(c, id)?.password_hash))
-        .await?;
-    let current = f.current.clone();
+    // Throttled like sign-in: a stolen session must not become a way to
+    // guess the password at leisure.
+    let attempt =
+        throttle::Attempt::new(&user.username, &super::auth::client_address(&req, &state));
+    let (allowed, stored) = {
+        let attempt = attempt.clone();
+        state
+            .db(move |c| {
+                let allowed = throttle::begin(c, &attempt, db::now())?;
+                Ok((allowed, users::get(c, id)?.password_hash))
+            })
+            .await?
+    };
     let mut errors = FormErrors::default();
-    if !blocking(move || password::verify(&current, &stored)).await? {
+    let mut status = StatusCode::UNPROCESSABLE_ENTITY;
+    if !allowed {
+        errors.add("current", super::auth::SIGN_IN_THROTTLED);
+        status = StatusCode::TOO_MANY_REQUESTS;
+    } else if !password::verify_gated(f.current.clone(), Some(stored)).await? {
         errors.add("current", "Your current password is not right");
+    } else {
+        state
+            .db(move |c| Ok(throttle::succeeded(c, &attempt)?))
+            .await?;
     }
     if let Err(e) = check_new_password(&f.password, &f.confirm, &user.username) {
         errors.add("password", e);
     }
     if !errors.is_empty() {
         return html_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
+            status,
             &PasswordPage {
                 layout: Layout::new("Change password", Some(&user), &page),
                 errors,
@@ -62,9 +80,7 @@ pub async fn change_password(
         );
     }
     let new_password = f.password;
-    let hash = blocking(move || password::hash(&new_password))
-        .await?
-        .map_err(AppError::internal)?;
+    let hash = password::hash_gated(new_password).await?;
     let token = random_token();
     let session_hash = token_hash(&token);
     let lifetime = chrono::Duration::hours(state.config.session_hours);

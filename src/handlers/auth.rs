@@ -14,7 +14,7 @@ use crate::db::{self, sessions, throttle, users};
 use crate::domain::account::{check_new_password, parse_display_name, Username};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
-use crate::state::{blocking, AppState};
+use crate::state::AppState;
 use crate::tokens::{random_token, token_hash};
 use crate::views::{html, html_status, FormErrors, Layout, LoginPage, SetupPage};
 
@@ -65,18 +65,8 @@ pub async fn login(
         next,
     } = form.data;
     let next = safe_next(&next);
-    let forwarded = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    let address = crate::config::client_address(
-        req.peer_addr().map(|a| a.ip()),
-        forwarded,
-        &state.config.trusted_proxies,
-    )
-    .map_or_else(|| "unknown".to_owned(), |a| a.to_string());
-    let account_key = throttle::account_key(&username);
-    let address_key = throttle::address_key(&address);
+    let address = client_address(&req, &state);
+    let attempt = throttle::Attempt::new(&username, &address);
     let failed = |message: &str, status: StatusCode| {
         html_status(
             status,
@@ -93,40 +83,27 @@ pub async fn login(
     if username.trim().is_empty() || password.is_empty() {
         return failed(SIGN_IN_FAILED, StatusCode::UNAUTHORIZED);
     }
-    let (locked, user) = {
-        let keys = [account_key.clone(), address_key.clone()];
-        let name = username.clone();
+    // The attempt is counted before the password is checked, so concurrent
+    // guesses cannot all slip under the limit.
+    let (allowed, user) = {
+        let (attempt, name) = (attempt.clone(), username.clone());
         state
             .db(move |c| {
                 Ok((
-                    throttle::is_locked(c, &keys, db::now())?,
+                    throttle::begin(c, &attempt, db::now())?,
                     users::find_by_username(c, &name)?,
                 ))
             })
             .await?
     };
-    if locked {
+    if !allowed {
+        record_failed_sign_in(&state, user.as_ref(), &address, "throttled").await?;
         return failed(SIGN_IN_THROTTLED, StatusCode::TOO_MANY_REQUESTS);
     }
-    let candidate = user.clone();
-    let verified = blocking(move || match &candidate {
-        Some(u) => password::verify(&password, &u.password_hash) && !u.disabled,
-        None => {
-            password::verify_against_nothing(&password);
-            false
-        }
-    })
-    .await?;
-    let Some(user) = user.filter(|_| verified) else {
-        let (a, b) = (account_key.clone(), address_key.clone());
-        state
-            .db(move |c| {
-                let now = db::now();
-                throttle::record_failure(c, &a, throttle::MAX_ACCOUNT_FAILURES, now)?;
-                throttle::record_failure(c, &b, throttle::MAX_ADDRESS_FAILURES, now)?;
-                Ok(())
-            })
-            .await?;
+    let stored = user.as_ref().map(|u| u.password_hash.clone());
+    let verified = password::verify_gated(password, stored).await?;
+    let Some(user) = user.clone().filter(|u| verified && !u.disabled) else {
+        record_failed_sign_in(&state, user.as_ref(), &address, "wrong").await?;
         return failed(SIGN_IN_FAILED, StatusCode::UNAUTHORIZED);
     };
 
@@ -136,7 +113,7 @@ pub async fn login(
     state
         .db(move |c| {
             db::write_tx(c, |c| {
-                throttle::clear(c, &account_key)?;
+                throttle::succeeded(c, &attempt)?;
                 sessions::create(c, user.id, &hash, db::now(), lifetime)?;
                 let actor = audit::Actor {
                     user_id: Some(user.id),
@@ -160,6 +137,60 @@ pub async fn login(
     res.add_cookie(&removal_cookie(ANON_COOKIE, secure))
         .map_err(AppError::internal)?;
     Ok(res)
+}
+
+/// The client's address as the throttle counts it (the proxy's word for it
+/// only when the proxy is trusted).
+pub(super) fn client_address(req: &HttpRequest, state: &AppState) -> String {
+    let forwarded = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    crate::config::client_address(
+        req.peer_addr().map(|a| a.ip()),
+        forwarded,
+        &state.config.trusted_proxies,
+    )
+    .map_or_else(|| "unknown".to_owned(), |a| a.to_string())
+}
+
+/// A refused sign-in goes into the audit log: against the account when one
+/// has that name, else as an unknown name (never the name typed, which may be
+/// a password typed in the wrong box).
+async fn record_failed_sign_in(
+    state: &AppState,
+    user: Option<&users::User>,
+    address: &str,
+    why: &'static str,
+) -> AppResult<()> {
+    let (id, institution) = user.map_or((0, None), |u| (u.id, u.institution_id));
+    let summary = match (why, user) {
+        ("throttled", Some(u)) => format!(
+            "Sign-in as {} refused from {address}: too many failed attempts",
+            u.username
+        ),
+        ("throttled", None) => {
+            format!(
+                "Sign-in with an unknown username refused from {address}: too many failed attempts"
+            )
+        }
+        (_, Some(u)) => format!("Failed sign-in as {} from {address}", u.username),
+        (_, None) => format!("Failed sign-in with an unknown username from {address}"),
+    };
+    state
+        .db(move |c| {
+            db::write_tx(c, |c| {
+                audit::record(
+                    c,
+                    &audit::Actor::system("sign-in"),
+                    Change::new("login_failed", "user", id)
+                        .institution(institution)
+                        .summary(summary),
+                )
+            })?;
+            Ok(())
+        })
+        .await
 }
 
 #[derive(Deserialize)]
@@ -270,9 +301,7 @@ pub async fn setup(
         );
     };
     let password = f.password;
-    let password_hash = blocking(move || password::hash(&password))
-        .await?
-        .map_err(AppError::internal)?;
+    let password_hash = password::hash_gated(password).await?;
     let new = NewUser {
         username,
         display_name,

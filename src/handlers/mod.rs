@@ -58,9 +58,19 @@ pub fn form_version(raw: &str) -> i64 {
     raw.trim().parse().unwrap_or(0)
 }
 
-/// Only same-site paths are followed after sign-in, never another host.
+/// A `next=` target: only a path on this site. One leading `/`, a second
+/// character that is neither `/` nor `\` (browsers read both as the start of
+/// another host), and no control character or whitespace anywhere (browsers
+/// strip tabs and newlines, so `/\t/evil.example` would become
+/// `//evil.example`). Anything else goes to `/`.
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+    let mut chars = next.chars();
+    let same_site = chars.next() == Some('/')
+        && !matches!(chars.next(), Some('/' | '\\'))
+        && !next
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || c == '\\');
+    if same_site {
         next.to_owned()
     } else {
         "/".to_owned()
@@ -85,6 +95,12 @@ mod tests {
         assert_eq!(safe_next("https://evil.example/"), "/");
         assert_eq!(safe_next("/\\evil.example"), "/");
         assert_eq!(safe_next(""), "/");
+        assert_eq!(safe_next("/\t/evil.example"), "/");
+        assert_eq!(safe_next("/\n/evil.example"), "/");
+        assert_eq!(safe_next("/ /evil.example"), "/");
+        assert_eq!(safe_next("/\u{a0}/evil.example"), "/");
+        assert_eq!(safe_next("/reports\u{7f}"), "/");
+        assert_eq!(safe_next("/"), "/");
     }
 
     #[test]

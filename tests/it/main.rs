@@ -10,6 +10,7 @@ mod cli;
 mod common;
 mod companies;
 mod demo;
+mod hardening;
 mod postcode_admin;
 mod postcode_import;
 mod reports;

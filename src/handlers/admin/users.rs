@@ -7,12 +7,12 @@ use serde::Deserialize;
 
 use crate::auth::{password, CsrfForm, CurrentUser, PageContext};
 use crate::db::users::{self, NewUser, User, UserChanges};
-use crate::db::{institutions, is_unique_violation};
+use crate::db::{self, institutions, is_unique_violation, throttle};
 use crate::domain::account::{check_new_password, parse_display_name, Username};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::handlers::{form_version, redirect_with_flash};
-use crate::state::{blocking, AppState};
+use crate::state::AppState;
 use crate::views::{html, html_status, FormErrors, Layout, UserFields, UserFormPage, UsersPage};
 
 pub async fn list(
@@ -185,9 +185,7 @@ pub async fn create(
         )
         .await;
     };
-    let password_hash = blocking(move || password::hash(&password))
-        .await?
-        .map_err(AppError::internal)?;
+    let password_hash = password::hash_gated(password).await?;
     let new = NewUser {
         username,
         display_name,
@@ -322,12 +320,17 @@ pub async fn reset_password(
         form.password_errors.add("password", e);
         return html_status(StatusCode::UNPROCESSABLE_ENTITY, &form);
     }
-    let hash = blocking(move || password::hash(&password))
-        .await?
-        .map_err(AppError::internal)?;
-    let (actor, id) = (user.actor(), target.id);
+    let hash = password::hash_gated(password).await?;
+    let (actor, id, name) = (user.actor(), target.id, target.username.clone());
     state
-        .db(move |c| Ok(users::set_password(c, &actor, id, &hash, "password_reset")?))
+        .db(move |c| {
+            db::write_tx(c, |c| {
+                users::set_password(c, &actor, id, &hash, "password_reset")?;
+                throttle::forget_account(c, &name)?;
+                Ok::<_, db::Error>(())
+            })?;
+            Ok(())
+        })
         .await?;
     Ok(redirect_with_flash(
         &state,

@@ -1,0 +1,156 @@
+//! The hardening issue: what a security review tries with a clerk's login and
+//! a script. Each test here failed on the code before it.
+
+use futures_util::future::join_all;
+use localspend::db::throttle;
+use localspend::domain::Role;
+
+use crate::common::*;
+
+const THROTTLED: &str = "Too many failed attempts to sign in";
+
+#[actix_web::test]
+async fn concurrent_wrong_passwords_are_counted_before_any_is_checked() {
+    let app = spawn_app().await;
+    app.add_user("root", Role::Admin, None);
+    let mut clients = Vec::new();
+    for _ in 0..12 {
+        let client = app.client();
+        let token = client.csrf_from("/login").await;
+        clients.push((client, token));
+    }
+    let attempts = clients.iter().map(|(client, token)| async move {
+        client
+            .post_form(
+                "/login",
+                &[
+                    ("csrf_token", token),
+                    ("username", "root"),
+                    ("password", "a wrong guess"),
+                ],
+            )
+            .await
+    });
+    let statuses: Vec<u16> = join_all(attempts).await.iter().map(|r| r.status).collect();
+    let checked = statuses.iter().filter(|&&s| s == 401).count();
+    let refused = statuses.iter().filter(|&&s| s == 429).count();
+    assert_eq!(checked + refused, 12, "{statuses:?}");
+    assert!(
+        checked as i64 <= throttle::MAX_ACCOUNT_FAILURES,
+        "{checked} passwords were checked against a limit of {}: {statuses:?}",
+        throttle::MAX_ACCOUNT_FAILURES
+    );
+    // Every refused sign-in is in the audit log, against the account.
+    let failed = app.audit_rows("user");
+    let failed: Vec<_> = failed
+        .iter()
+        .filter(|r| r.action == "login_failed")
+        .collect();
+    assert_eq!(failed.len(), 12);
+    assert!(failed.iter().all(|r| r.summary.contains("root")));
+}
+
+#[actix_web::test]
+async fn a_stranger_keeping_an_account_locked_does_not_lock_its_owner_out() {
+    let app = spawn_app_with(|c| c.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    app.add_user("admin", Role::Admin, None);
+    let stranger = app.client();
+    stranger.set_header("X-Forwarded-For", "198.51.100.66");
+    for _ in 0..throttle::MAX_ACCOUNT_FAILURES * 2 {
+        stranger.login("admin", "a wrong guess").await;
+    }
+    assert_eq!(stranger.login("admin", PASSWORD).await.status, 429);
+    // A second stranger's address gets one try at the locked account, no more.
+    let other = app.client();
+    other.set_header("X-Forwarded-For", "198.51.100.67");
+    assert_eq!(other.login("admin", "a wrong guess").await.status, 401);
+    assert_eq!(other.login("admin", PASSWORD).await.status, 429);
+    // The owner, from an address with no failures, signs in.
+    let owner = app.client();
+    owner.set_header("X-Forwarded-For", "203.0.113.9");
+    assert_eq!(owner.login("admin", PASSWORD).await.status, 303);
+}
+
+#[actix_web::test]
+async fn an_admin_reset_lifts_a_lock() {
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in("root", Role::Admin, None).await;
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    let clerk = app.add_user("clerk1", Role::Clerk, Some(preston));
+    let browser = app.client();
+    for _ in 0..=throttle::MAX_ACCOUNT_FAILURES {
+        browser.login("clerk1", "a wrong guess").await;
+    }
+    assert_eq!(browser.login("clerk1", PASSWORD).await.status, 429);
+    let new_password = "a brand new passphrase here";
+    let res = admin
+        .submit(
+            &format!("/admin/users/{}/edit", clerk.id),
+            &format!("/admin/users/{}/password", clerk.id),
+            &[("password", new_password), ("confirm", new_password)],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(browser.login("clerk1", new_password).await.status, 303);
+}
+
+#[actix_web::test]
+async fn changing_a_password_is_throttled_like_sign_in() {
+    let app = spawn_app().await;
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    let (clerk, _) = app.signed_in("clerk1", Role::Clerk, Some(preston)).await;
+    let change = |current: &'static str| {
+        let clerk = &clerk;
+        async move {
+            clerk
+                .submit(
+                    "/account/password",
+                    "/account/password",
+                    &[
+                        ("current", current),
+                        ("password", "another fine passphrase"),
+                        ("confirm", "another fine passphrase"),
+                    ],
+                )
+                .await
+        }
+    };
+    for _ in 0..throttle::MAX_ACCOUNT_FAILURES {
+        assert_eq!(change("a wrong guess").await.status, 422);
+    }
+    let res = change(PASSWORD).await;
+    assert_eq!(res.status, 429, "{}", res.body);
+    assert!(res.body.contains(THROTTLED));
+    // The password is unchanged.
+    assert_eq!(app.client().login("clerk1", PASSWORD).await.status, 429);
+}
+
+#[actix_web::test]
+async fn next_after_sign_in_never_leaves_the_site() {
+    let app = spawn_app().await;
+    app.add_user("root", Role::Admin, None);
+    for next in [
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/ /evil.example",
+        "/\\evil.example",
+    ] {
+        let browser = app.client();
+        let form = browser.get("/login?next=/%09/evil.example").await;
+        assert!(!form.body.contains("evil.example"), "{}", form.body);
+        let token = csrf_token(&form.body);
+        let res = browser
+            .post_form(
+                "/login",
+                &[
+                    ("csrf_token", &token),
+                    ("username", "root"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, 303);
+        assert_eq!(res.location(), Some("/"), "next={next:?}");
+    }
+}
