@@ -513,6 +513,16 @@ pub fn save_profile(
     kept.period = None;
     let json = to_json(&kept)?;
     write_tx(conn, |conn| {
+        let before = profile(conn, institution_id, signature)?;
+        audit::record(
+            conn,
+            actor,
+            Change::new("save", "import_profile", signature)
+                .institution(Some(institution_id))
+                .summary("Saved the column mapping for this file layout")
+                .before(&before)
+                .after(&kept),
+        )?;
         let updated = diesel::update(
             p::table
                 .filter(p::institution_id.eq(institution_id))

@@ -166,7 +166,7 @@ pub fn accept(conn: &mut DbConn, actor: &Actor, supplier_ids: &[i64]) -> Result<
                 &evidence,
             )?;
             if p.company.is_dissolved() {
-                suppliers::mark_dissolved(conn, p.supplier_id)?;
+                suppliers::mark_dissolved(conn, actor, p.supplier_id, &evidence)?;
             }
         }
         Ok(list.len())

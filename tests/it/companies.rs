@@ -15,7 +15,7 @@ const BULK: &str = "CompanyName, CompanyNumber,RegAddress.CareOf,RegAddress.POBo
 \"TWIN LTD\",00000001,,,,,,,,EH1 1AA,Private Limited Company,Active,United Kingdom,,,,,,,SMALL,,,,\r\n\
 \"TWIN LIMITED\",00000002,,,,,,,,G1 1AA,Private Limited Company,Liquidation,United Kingdom,,,,,,,SMALL,,,,\r\n";
 
-fn load(app: &TestApp) {
+pub(crate) fn load(app: &TestApp) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("BasicCompanyDataAsOneFile-2025-11-01.csv");
     std::fs::write(&path, BULK).unwrap();
@@ -30,7 +30,7 @@ fn load(app: &TestApp) {
     assert_eq!(release.row_count, 4);
 }
 
-fn supplier(app: &TestApp, name: &str, company_number: &str) -> i64 {
+pub(crate) fn supplier(app: &TestApp, name: &str, company_number: &str) -> i64 {
     let input = SupplierFields {
         name: name.into(),
         company_number: company_number.into(),

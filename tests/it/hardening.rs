@@ -1,6 +1,7 @@
 //! The hardening issue: what a security review tries with a clerk's login and
 //! a script. Each test here failed on the code before it.
 
+use diesel::RunQueryDsl;
 use futures_util::future::join_all;
 use localspend::db::throttle;
 use localspend::domain::Role;
@@ -153,4 +154,51 @@ async fn next_after_sign_in_never_leaves_the_site() {
         assert_eq!(res.status, 303);
         assert_eq!(res.location(), Some("/"), "next={next:?}");
     }
+}
+
+#[actix_web::test]
+async fn the_audit_log_is_append_only_in_the_database() {
+    let app = spawn_app().await;
+    app.signed_in("root", Role::Admin, None).await;
+    let before = app.audit_rows("session");
+    assert_eq!(before.len(), 1);
+    app.with_conn(|c| {
+        let update = diesel::sql_query("UPDATE audit_log SET summary = 'rewritten'").execute(c);
+        assert!(update.unwrap_err().to_string().contains("append-only"));
+        let delete = diesel::sql_query("DELETE FROM audit_log").execute(c);
+        assert!(delete.unwrap_err().to_string().contains("append-only"));
+    });
+    let after = app.audit_rows("session");
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].summary, before[0].summary);
+}
+
+#[actix_web::test]
+async fn marking_a_company_dissolved_is_audited() {
+    let app = spawn_app().await;
+    crate::companies::load(&app);
+    let twin = crate::companies::supplier(&app, "Twin Limited", "00000002");
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    let (clerk, _) = app.signed_in("clerk1", Role::Clerk, Some(preston)).await;
+    let token = clerk.csrf_from("/companies").await;
+    let res = clerk
+        .post_form(
+            "/companies/proposals/accept",
+            &[("csrf_token", &token), ("supplier", &twin.to_string())],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let rows = app.audit_rows("supplier");
+    let dissolved: Vec<_> = rows
+        .iter()
+        .filter(|r| r.action == "mark_dissolved")
+        .collect();
+    assert_eq!(dissolved.len(), 1, "{rows:#?}");
+    assert_eq!(dissolved[0].entity_id, twin.to_string());
+    assert!(dissolved[0].actor_name.contains("clerk1"));
+    assert!(
+        dissolved[0].summary.contains("00000002"),
+        "{}",
+        dissolved[0].summary
+    );
 }

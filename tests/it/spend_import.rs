@@ -530,6 +530,10 @@ async fn a_corrected_mapping_is_remembered_for_the_next_file_of_that_layout() {
     assert_eq!(remembered.columns[3].map(|f| f.code()), Some("invoice_ref"));
     let page = client.get(&format!("/spend/imports/{next}")).await;
     assert!(page.body.contains("the mapping you confirmed"));
+    let saved = app.audit_rows("import_profile");
+    assert_eq!(saved.len(), 1, "saving the mapping is audited");
+    assert_eq!(saved[0].institution_id, Some(inst));
+    assert!(saved[0].actor_name.contains("clerk"));
 }
 
 #[actix_web::test]

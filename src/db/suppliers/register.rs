@@ -532,10 +532,25 @@ pub fn add_external_id(
 
 /// Flags a supplier whose company Companies House lists as dissolved or in
 /// liquidation.
-pub fn mark_dissolved(conn: &mut DbConn, id: i64) -> QueryResult<()> {
-    diesel::update(s::table.find(id))
+pub fn mark_dissolved(
+    conn: &mut DbConn,
+    actor: &Actor,
+    id: i64,
+    evidence: &str,
+) -> QueryResult<()> {
+    let changed = diesel::update(s::table.find(id).filter(s::dissolved.eq(false)))
         .set(s::dissolved.eq(true))
         .execute(conn)?;
+    if changed > 0 {
+        audit::record(
+            conn,
+            actor,
+            Change::new("mark_dissolved", "supplier", id)
+                .summary(format!("Supplier {id} marked dissolved: {evidence}"))
+                .before(&serde_json::json!({ "dissolved": false }))
+                .after(&serde_json::json!({ "dissolved": true })),
+        )?;
+    }
     Ok(())
 }
 
