@@ -10,7 +10,7 @@ use std::io::Write;
 
 use crate::auth::password;
 use crate::db::audit::Actor;
-use crate::db::{areas, institutions, networks, report, suppliers, users, DbConn};
+use crate::db::{areas, institutions, networks, suppliers, users, DbConn};
 use crate::domain::account::Username;
 use crate::domain::dates::DateOrder;
 use crate::domain::geography::Gazetteer;
@@ -152,11 +152,12 @@ pub fn seed(conn: &mut DbConn, gazetteer: &Gazetteer) -> Result<Logins, AppError
     let _ = std::fs::remove_dir_all(&dir);
 
     // A target for the council this year.
-    report::set_targets(
+    crate::db::targets::set_targets(
         conn,
         &actor,
         areas::Owner::Institution(ids[0]),
         2024,
+        1,
         &[(1, 4_500), (2, 7_500)],
     )?;
     crate::db::refresh_statistics(conn, &["spend_lines", "spend_totals", "suppliers"])?;

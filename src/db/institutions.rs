@@ -125,7 +125,7 @@ pub fn update(
                 before.updated_at,
             ));
         }
-        let after: Institution =
+        let after: Option<Institution> =
             diesel::update(t::table.find(id).filter(t::version.eq(expected_version)))
                 .set((
                     t::name.eq(&input.name),
@@ -135,7 +135,18 @@ pub fn update(
                     t::version.eq(expected_version + 1),
                     t::updated_at.eq(now()),
                 ))
-                .get_result(conn)?;
+                .get_result(conn)
+                .optional()?;
+        let Some(after) = after else {
+            // Saved by someone else between the read and this write.
+            return Err(super::stale_edit(
+                conn,
+                "institution",
+                "institution",
+                id,
+                before.updated_at,
+            ));
+        };
         audit::record(
             conn,
             actor,

@@ -22,9 +22,11 @@ pub mod settings;
 pub mod setup;
 pub mod spend;
 pub mod suppliers;
+pub mod targets;
 pub mod throttle;
 pub mod totals;
 pub mod users;
+pub mod versions;
 
 use std::time::Duration;
 
@@ -304,7 +306,7 @@ pub fn stale_edit(
     conn: &mut DbConn,
     what: &'static str,
     entity_type: &str,
-    entity_id: i64,
+    entity_id: impl ToString,
     saved_at: NaiveDateTime,
 ) -> Error {
     let saved_by = audit::last_actor(conn, entity_type, &entity_id.to_string())

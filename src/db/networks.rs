@@ -180,7 +180,7 @@ pub fn update(
                 before.network.updated_at,
             ));
         }
-        diesel::update(t::table.find(id).filter(t::version.eq(expected_version)))
+        let claimed = diesel::update(t::table.find(id).filter(t::version.eq(expected_version)))
             .set((
                 t::name.eq(&input.name),
                 t::description.eq(&input.description),
@@ -188,6 +188,16 @@ pub fn update(
                 t::updated_at.eq(now()),
             ))
             .execute(conn)?;
+        if claimed == 0 {
+            // Saved by someone else between the read and this write.
+            return Err(super::stale_edit(
+                conn,
+                "network",
+                "network",
+                id,
+                before.network.updated_at,
+            ));
+        }
         set_members(conn, id, &input.member_ids)?;
         let after = get(conn, id)?;
         audit::record(

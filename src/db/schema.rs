@@ -84,6 +84,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    edit_versions (key) {
+        key -> Text,
+        version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     login_throttle (key) {
         key -> Text,
         failures -> BigInt,
@@ -503,6 +511,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     settings,
     login_throttle,
+    edit_versions,
     setup_tokens,
     geo_areas,
     geo_district_parents,

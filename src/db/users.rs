@@ -160,16 +160,28 @@ pub fn update(
                     .into(),
             ));
         }
-        let after: User = diesel::update(t::table.find(id).filter(t::version.eq(expected_version)))
-            .set((
-                t::display_name.eq(&changes.display_name),
-                t::role.eq(changes.role.code()),
-                t::institution_id.eq(changes.institution_id),
-                t::disabled.eq(changes.disabled),
-                t::version.eq(expected_version + 1),
-                t::updated_at.eq(now()),
-            ))
-            .get_result(conn)?;
+        let after: Option<User> =
+            diesel::update(t::table.find(id).filter(t::version.eq(expected_version)))
+                .set((
+                    t::display_name.eq(&changes.display_name),
+                    t::role.eq(changes.role.code()),
+                    t::institution_id.eq(changes.institution_id),
+                    t::disabled.eq(changes.disabled),
+                    t::version.eq(expected_version + 1),
+                    t::updated_at.eq(now()),
+                ))
+                .get_result(conn)
+                .optional()?;
+        let Some(after) = after else {
+            // Saved by someone else between the read and this write.
+            return Err(super::stale_edit(
+                conn,
+                "user",
+                "user",
+                id,
+                before.updated_at,
+            ));
+        };
         if after.disabled {
             sessions::delete_for_user(conn, id)?;
         }
@@ -207,7 +219,7 @@ pub fn set_password(
             .set((
                 t::password_hash.eq(password_hash),
                 t::password_changed_at.eq(at),
-                t::version.eq(before.version + 1),
+                t::version.eq(t::version + 1),
                 t::updated_at.eq(at),
             ))
             .get_result(conn)?;

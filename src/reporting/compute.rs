@@ -9,7 +9,7 @@ use super::{period, Detail, Report, ReportContext, ReportError, ReportQuery, Sta
 use crate::db::areas::{self, DefinitionVersion, Owner};
 use crate::db::institutions::{self, Institution};
 use crate::db::report::{self, Located, Snapshot};
-use crate::db::{networks, postcodes, spend, suppliers, DbConn};
+use crate::db::{networks, postcodes, spend, suppliers, targets, DbConn};
 use crate::domain::classify::{Definition, LocationBasis};
 use crate::domain::figures::{pool, Figures, Pooled, SpendCell};
 use crate::domain::period::financial_year;
@@ -83,9 +83,9 @@ pub fn compute(
         }
         None => None,
     };
-    let targets = match span.fy {
-        Some(y) => report::targets(c, owner, y)?,
-        None => Vec::new(),
+    let (targets, targets_version) = match span.fy {
+        Some(y) => (targets::of(c, owner, y)?, targets::version(c, owner, y)?),
+        None => (Vec::new(), 0),
     };
     let release = postcodes::active(c)?;
     let locations_pending = crate::db::locations::pending(c)?;
@@ -133,6 +133,7 @@ pub fn compute(
         trend,
         baseline,
         targets,
+        targets_version,
         tables,
         sensitivity,
     })

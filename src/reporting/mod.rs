@@ -215,6 +215,8 @@ pub struct Report {
     pub baseline: Option<(i32, Figures)>,
     /// (tier position from 1, target in basis points) for the year shown.
     pub targets: Vec<(i32, i64)>,
+    /// The version of those targets, for the form that edits them.
+    pub targets_version: i64,
     pub tables: Vec<Table>,
     /// The headline (cumulative share of each tier) under each location
     /// basis: (basis label, shares in basis points).

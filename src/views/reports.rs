@@ -79,6 +79,7 @@ pub struct ReportPage {
     pub sensitivity: Vec<(String, Vec<String>)>,
     pub owner_kind: String,
     pub owner_id: i64,
+    pub targets_version: i64,
 }
 
 impl ReportPage {
@@ -246,6 +247,7 @@ impl ReportPage {
             can_set_targets,
             owner_kind: report.owner.parts().0.to_owned(),
             owner_id: report.owner.parts().1,
+            targets_version: report.targets_version,
             sensitivity: report
                 .sensitivity
                 .iter()

@@ -198,6 +198,8 @@ pub struct PaymentRulesPage {
     pub layout: Layout,
     pub institution_id: i64,
     pub institution: String,
+    /// The rules' version when the form was shown.
+    pub version: i64,
     /// (type, influenceable by default, influenceable here)
     pub rows: Vec<(PaymentType, bool, bool)>,
 }

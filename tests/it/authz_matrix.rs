@@ -182,11 +182,13 @@ const MATRIX: &[Entry] = &[
         Access::AdminsOfA,
         200,
     ),
+    // Rules saved without the version they were shown at may undo someone's
+    // edit (409).
     entry(
         "POST",
         "/admin/institutions/{id}/payment-types",
         Access::AdminsOfA,
-        303,
+        409,
     ),
     entry("GET", "/companies", Access::Editors, 200),
     // URL-encoded instead of multipart (400).

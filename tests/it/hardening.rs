@@ -202,3 +202,109 @@ async fn marking_a_company_dissolved_is_audited() {
         dissolved[0].summary
     );
 }
+
+#[actix_web::test]
+async fn concurrent_edits_of_one_spend_line_one_wins_and_totals_still_agree() {
+    use crate::spend_ledger::{add_line, add_supplier, lines_of, post};
+    let app = spawn_app().await;
+    let inst = app.add_institution("Preston City Council", "E07000123");
+    add_supplier(&app, "Acme Ltd");
+    let (first, _) = app.signed_in("first", Role::Clerk, Some(inst)).await;
+    add_line(
+        &first,
+        inst,
+        &[
+            ("payment_date", "01/04/2024"),
+            ("amount", "100"),
+            ("supplier", "Acme Ltd"),
+        ],
+    )
+    .await;
+    let id = lines_of(&app, inst)[0].id;
+    let mut editors = Vec::new();
+    for i in 0..6 {
+        let (client, _) = app
+            .signed_in(&format!("editor{i}"), Role::Clerk, Some(inst))
+            .await;
+        let token = client.csrf_from(&format!("/spend/{id}/edit")).await;
+        editors.push((client, token, format!("{}.00", 200 + i)));
+    }
+    let path = format!("/spend/{id}");
+    let edits = editors.iter().map(|(client, token, amount)| {
+        let fields = vec![
+            ("csrf_token".to_owned(), token.clone()),
+            ("institution_id".into(), inst.to_string()),
+            ("payment_date".into(), "01/04/2024".into()),
+            ("amount".into(), amount.clone()),
+            ("supplier".into(), "Acme Ltd".into()),
+            ("payment_type".into(), "procurement".into()),
+            ("vat_basis".into(), "net".into()),
+            ("version".into(), "1".into()),
+        ];
+        post(client, &path, fields)
+    });
+    let results = join_all(edits).await;
+    let statuses: Vec<u16> = results.iter().map(|r| r.status).collect();
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 303).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|&&s| s == 409).count(),
+        5,
+        "{statuses:?}"
+    );
+    for lost in results.iter().filter(|r| r.status == 409) {
+        assert!(lost.body.contains("Someone else saved this spend line"));
+    }
+    let winner = statuses.iter().position(|&s| s == 303).unwrap();
+    let line = &lines_of(&app, inst)[0];
+    assert_eq!(line.amount_pence, (200 + winner as i64) * 100);
+    assert_eq!(line.version, 2);
+    app.assert_totals_agree();
+}
+
+#[actix_web::test]
+async fn concurrent_target_saves_one_wins_the_other_is_told() {
+    let app = spawn_app().await;
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    let form = format!("/reports?institution={preston}&fy=2024");
+    let mut managers = Vec::new();
+    for i in 0..2 {
+        let (client, _) = app
+            .signed_in(&format!("manager{i}"), Role::Manager, Some(preston))
+            .await;
+        let page = client.get(&form).await;
+        assert!(
+            page.body.contains(r#"name="version" value="1""#),
+            "{}",
+            page.body
+        );
+        managers.push((client, csrf_token(&page.body)));
+    }
+    let saves = managers.iter().enumerate().map(|(i, (client, token))| {
+        let target = format!("{}", 40 + i);
+        let owner = preston.to_string();
+        async move {
+            client
+                .post_form(
+                    "/reports/targets",
+                    &[
+                        ("csrf_token", token),
+                        ("owner_kind", "institution"),
+                        ("owner_id", &owner),
+                        ("fy", "2024"),
+                        ("version", "1"),
+                        ("target_1", &target),
+                    ],
+                )
+                .await
+        }
+    });
+    let statuses: Vec<u16> = join_all(saves).await.iter().map(|r| r.status).collect();
+    let mut sorted = statuses.clone();
+    sorted.sort();
+    assert_eq!(sorted, [303, 409], "{statuses:?}");
+    assert_eq!(app.audit_rows("report_targets").len(), 1);
+}

@@ -622,6 +622,7 @@ async fn years_compare_with_a_baseline_and_managers_set_targets() {
                 ("owner_kind", "institution"),
                 ("owner_id", &preston.to_string()),
                 ("fy", "2024"),
+                ("version", "1"),
                 ("target_1", "50"),
                 ("target_2", "99.95"),
                 ("back", &format!("institution={preston}&fy=2024")),

@@ -8,7 +8,7 @@ use localspend::domain::Role;
 
 use crate::common::{spawn_app, TestApp, TestClient};
 
-fn add_supplier(app: &TestApp, name: &str) -> i64 {
+pub(crate) fn add_supplier(app: &TestApp, name: &str) -> i64 {
     app.with_conn(|c| {
         let input = SupplierFields {
             name: name.into(),
@@ -22,7 +22,7 @@ fn add_supplier(app: &TestApp, name: &str) -> i64 {
     })
 }
 
-async fn add_line(
+pub(crate) async fn add_line(
     client: &TestClient,
     institution: i64,
     fields: &[(&str, &str)],
@@ -42,7 +42,7 @@ async fn add_line(
     client.submit("/spend/new", "/spend", &all).await
 }
 
-async fn post(
+pub(crate) async fn post(
     client: &TestClient,
     path: &str,
     fields: Vec<(String, String)>,
@@ -54,7 +54,7 @@ async fn post(
     client.post_form(path, &refs).await
 }
 
-fn lines_of(app: &TestApp, institution: i64) -> Vec<spend::Line> {
+pub(crate) fn lines_of(app: &TestApp, institution: i64) -> Vec<spend::Line> {
     app.with_conn(|c| {
         let f = spend::LedgerFilter {
             institutions: Some(vec![institution]),
@@ -429,7 +429,11 @@ async fn an_admin_sets_which_payment_types_are_influenceable() {
         .submit(
             &form,
             &form,
-            &[("influenceable", "procurement"), ("influenceable", "other")],
+            &[
+                ("version", "1"),
+                ("influenceable", "procurement"),
+                ("influenceable", "other"),
+            ],
         )
         .await;
     assert_eq!(res.status, 303);

@@ -1,3 +1,4 @@
+DROP TABLE edit_versions;
 DROP TRIGGER audit_log_no_truncate ON audit_log;
 DROP TRIGGER audit_log_no_update ON audit_log;
 DROP FUNCTION audit_log_append_only();

@@ -11,3 +11,12 @@ CREATE TRIGGER audit_log_no_update BEFORE UPDATE OR DELETE ON audit_log
 
 CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only();
+
+-- Versions for records kept as a set of rows (a year's targets, an
+-- institution's payment-type rules), so an edit can name the version it was
+-- made from in its UPDATE's WHERE, as single-row records do.
+CREATE TABLE edit_versions (
+    key TEXT PRIMARY KEY NOT NULL,
+    version BIGINT NOT NULL DEFAULT 0,
+    updated_at TIMESTAMP NOT NULL
+);

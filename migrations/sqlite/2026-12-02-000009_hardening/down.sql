@@ -1,2 +1,3 @@
+DROP TABLE edit_versions;
 DROP TRIGGER audit_log_no_delete;
 DROP TRIGGER audit_log_no_update;

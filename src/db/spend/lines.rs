@@ -178,6 +178,17 @@ pub fn create(
     })
 }
 
+/// Moves a line on from `expected` to the next version, in the `UPDATE`'s
+/// own `WHERE`: false when someone saved in between. On PostgreSQL the row
+/// stays locked until the transaction ends, so of two concurrent edits one
+/// claims the line and the other finds the version gone.
+fn claim(conn: &mut DbConn, id: i64, expected: i64) -> QueryResult<bool> {
+    let claimed = diesel::update(l::table.find(id).filter(l::version.eq(expected)))
+        .set(l::version.eq(l::version + 1))
+        .execute(conn)?;
+    Ok(claimed == 1)
+}
+
 /// Saves an edit made from `expected_version`; refuses if someone saved in
 /// between.
 pub fn update(
@@ -190,7 +201,7 @@ pub fn update(
 ) -> Result<Line, Error> {
     write_tx(conn, |conn| {
         let before = get(conn, id)?;
-        if before.version != expected_version || before.deleted_at.is_some() {
+        if before.deleted_at.is_some() || !claim(conn, id, expected_version)? {
             return Err(crate::db::stale_edit(
                 conn,
                 "spend line",
@@ -201,11 +212,7 @@ pub fn update(
         }
         totals::remove(conn, totals::Lines::Ids(&[id]))?;
         diesel::update(l::table.find(id))
-            .set((
-                FormValues::of(input, supplier_id),
-                l::version.eq(l::version + 1),
-                l::updated_at.eq(now()),
-            ))
+            .set((FormValues::of(input, supplier_id), l::updated_at.eq(now())))
             .execute(conn)?;
         totals::add(conn, totals::Lines::Ids(&[id]))?;
         let after = get(conn, id)?;
@@ -232,7 +239,15 @@ pub fn set_deleted(
 ) -> Result<Line, Error> {
     write_tx(conn, |conn| {
         let before = get(conn, id)?;
-        if expected_version.is_some_and(|v| v != before.version) {
+        let expected = expected_version.unwrap_or(before.version);
+        if before.deleted_at.is_some() == deleted {
+            return Err(Error::Conflict(if deleted {
+                "This line is already deleted.".into()
+            } else {
+                "This line is not deleted.".into()
+            }));
+        }
+        if !claim(conn, id, expected)? {
             return Err(crate::db::stale_edit(
                 conn,
                 "spend line",
@@ -241,21 +256,10 @@ pub fn set_deleted(
                 before.updated_at,
             ));
         }
-        if before.deleted_at.is_some() == deleted {
-            return Err(Error::Conflict(if deleted {
-                "This line is already deleted.".into()
-            } else {
-                "This line is not deleted.".into()
-            }));
-        }
         let at = now();
         totals::remove(conn, totals::Lines::Ids(&[id]))?;
         diesel::update(l::table.find(id))
-            .set((
-                l::deleted_at.eq(deleted.then_some(at)),
-                l::version.eq(l::version + 1),
-                l::updated_at.eq(at),
-            ))
+            .set((l::deleted_at.eq(deleted.then_some(at)), l::updated_at.eq(at)))
             .execute(conn)
             .map_err(|e| {
                 if crate::db::is_unique_violation(&e) {

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use crate::db::audit::{self, Actor, Change};
 use crate::db::schema::payment_type_rules as r;
+use crate::db::versions::{self, Record};
 use crate::db::Error;
 use crate::db::{write_tx, DbConn};
 use crate::domain::spend::PaymentType;
@@ -25,6 +26,51 @@ pub fn influenceable_types(conn: &mut DbConn, institution_id: i64) -> QueryResul
         })
         .map(|t| t.code().to_owned())
         .collect())
+}
+
+/// The version of an institution's rules, for the form that edits them.
+pub fn rules_version(conn: &mut DbConn, institution_id: i64) -> QueryResult<i64> {
+    Ok(versions::current(conn, Record::PaymentRules { institution_id })?.0)
+}
+
+/// Saves the rules form, made from `expected_version` (refused if someone
+/// saved in between): each payment type influenceable if ticked. Returns how
+/// many rules changed.
+pub fn save_rules(
+    conn: &mut DbConn,
+    actor: &Actor,
+    institution_id: i64,
+    expected_version: i64,
+    ticked: &[String],
+) -> Result<usize, Error> {
+    let record = Record::PaymentRules { institution_id };
+    write_tx(conn, |conn| {
+        if !versions::claim(conn, record, expected_version)? {
+            let saved_at = versions::current(conn, record)?
+                .1
+                .unwrap_or_else(crate::db::now);
+            return Err(crate::db::stale_edit(
+                conn,
+                "set of payment-type rules",
+                "payment_type_rule",
+                institution_id,
+                saved_at,
+            ));
+        }
+        let mut changed = 0;
+        for t in PaymentType::ALL {
+            if set_rule(
+                conn,
+                actor,
+                institution_id,
+                *t,
+                ticked.iter().any(|x| x == t.code()),
+            )? {
+                changed += 1;
+            }
+        }
+        Ok(changed)
+    })
 }
 
 /// Sets whether a payment type is influenceable at an institution.

@@ -341,13 +341,23 @@ pub fn update(
                 "This supplier has been merged into another; edit that one instead.".into(),
             ));
         }
-        diesel::update(s::table.find(id).filter(s::version.eq(expected_version)))
+        let claimed = diesel::update(s::table.find(id).filter(s::version.eq(expected_version)))
             .set((
                 Values::from_input(input),
                 s::version.eq(expected_version + 1),
                 s::updated_at.eq(now()),
             ))
             .execute(conn)?;
+        if claimed == 0 {
+            // Saved by someone else between the read and this write.
+            return Err(crate::db::stale_edit(
+                conn,
+                "supplier",
+                "supplier",
+                id,
+                before.updated_at,
+            ));
+        }
         let after = get(conn, id)?;
         if before.name != after.name {
             add_alias(conn, id, &after.name)?;

@@ -5,7 +5,7 @@ use serde::Deserialize;
 
 use crate::auth::CurrentUser;
 use crate::db::areas::Owner;
-use crate::db::{institutions, networks, report};
+use crate::db::{institutions, networks};
 use crate::domain::money::Pence;
 use crate::domain::period::financial_year_label;
 use crate::error::{AppError, AppResult};
@@ -17,6 +17,7 @@ pub struct TargetsForm {
     owner_kind: String,
     owner_id: String,
     fy: String,
+    version: String,
     back: String,
 }
 
@@ -69,6 +70,7 @@ pub async fn set_targets(
         targets.push((position, bp.0));
     }
     let (actor, u) = (user.actor(), user.clone());
+    let version = crate::handlers::form_version(&d.version);
     state
         .db(move |c| {
             match owner {
@@ -85,7 +87,9 @@ pub async fn set_targets(
                     }
                 }
             }
-            Ok(report::set_targets(c, &actor, owner, fy, &targets)?)
+            Ok(crate::db::targets::set_targets(
+                c, &actor, owner, fy, version, &targets,
+            )?)
         })
         .await?;
     let back = if d.back.is_empty() {

@@ -6,7 +6,7 @@ use crate::auth::{CsrfForm, CurrentUser, PageContext};
 use crate::db::institutions::{self};
 use crate::db::spend::{self};
 use crate::domain::spend::PaymentType;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::handlers::{redirect_with_flash, VersionForm};
 use crate::state::AppState;
 use crate::views::spend::PaymentRulesPage;
@@ -20,11 +20,12 @@ pub async fn rules_form(
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
     user.require_manages_institution(Some(id))?;
-    let (institution, on) = state
+    let (institution, on, version) = state
         .db(move |c| {
             Ok((
                 institutions::get(c, id)?,
                 spend::influenceable_types(c, id)?,
+                spend::rules_version(c, id)?,
             ))
         })
         .await?;
@@ -36,6 +37,7 @@ pub async fn rules_form(
         ),
         institution_id: id,
         institution: institution.name,
+        version,
         rows: PaymentType::ALL
             .iter()
             .map(|t| {
@@ -58,19 +60,14 @@ pub async fn save_rules(
     let id = id.into_inner();
     user.require_manages_institution(Some(id))?;
     let ticked: Vec<String> = form.all("influenceable").map(str::to_owned).collect();
-    let actor = user.actor();
+    let (actor, version) = (
+        user.actor(),
+        crate::handlers::form_version(&form.data.version),
+    );
     let changed = state
         .db(move |c| {
             institutions::get(c, id)?;
-            crate::db::write_tx(c, |c| {
-                let mut changed = 0;
-                for t in PaymentType::ALL {
-                    if spend::set_rule(c, &actor, id, *t, ticked.iter().any(|x| x == t.code()))? {
-                        changed += 1;
-                    }
-                }
-                Ok::<_, AppError>(changed)
-            })
+            Ok(spend::save_rules(c, &actor, id, version, &ticked)?)
         })
         .await?;
     Ok(redirect_with_flash(
