@@ -81,6 +81,28 @@ const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/po
 #[cfg(feature = "postgres")]
 const MIGRATION_LOCK_KEY: i64 = 0x6c6f_6361_6c73;
 
+/// Arbitrary key for the advisory lock that serialises changes to who holds
+/// an account: first-run setup and the "last network admin" guard.
+#[cfg(feature = "postgres")]
+const ACCOUNTS_LOCK_KEY: i64 = 0x6c6f_6361_6c74;
+
+/// Serialises the rest of the current write transaction with every other
+/// change to accounts that calls this: on PostgreSQL a transaction-scoped
+/// advisory lock, on SQLite nothing more than `BEGIN IMMEDIATE` already does.
+/// Two first-run setups cannot both find no users, and two admins demoting
+/// each other cannot both find another admin left.
+pub fn lock_accounts(conn: &mut DbConn) -> QueryResult<()> {
+    match conn {
+        DbConn::Sqlite(_) => Ok(()),
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(c) => {
+            diesel::sql_query(format!("SELECT pg_advisory_xact_lock({ACCOUNTS_LOCK_KEY})"))
+                .execute(c)?;
+            Ok(())
+        }
+    }
+}
+
 /// The current time in UTC, truncated to microseconds so that a value read back
 /// from either backend compares equal to the one written.
 pub fn now() -> NaiveDateTime {

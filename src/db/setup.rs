@@ -43,6 +43,7 @@ pub fn complete(
     now: NaiveDateTime,
 ) -> Result<User, Error> {
     write_tx(conn, |conn| {
+        super::lock_accounts(conn)?;
         if !is_usable(conn, token_hash, now)? {
             return Err(Error::Database(diesel::result::Error::NotFound));
         }

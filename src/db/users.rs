@@ -138,6 +138,7 @@ pub fn update(
     changes: &UserChanges,
 ) -> Result<User, Error> {
     write_tx(conn, |conn| {
+        super::lock_accounts(conn)?;
         let before = get(conn, id)?;
         if before.version != expected_version {
             return Err(super::stale_edit(

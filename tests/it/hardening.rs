@@ -308,3 +308,78 @@ async fn concurrent_target_saves_one_wins_the_other_is_told() {
     assert_eq!(sorted, [303, 409], "{statuses:?}");
     assert_eq!(app.audit_rows("report_targets").len(), 1);
 }
+
+#[actix_web::test]
+async fn two_concurrent_first_run_setups_make_one_admin() {
+    let app = spawn_app().await;
+    let path = app.setup_path.clone().expect("a setup link");
+    let mut browsers = Vec::new();
+    for name in ["ada", "eve", "mal", "oscar"] {
+        let browser = app.client();
+        let token = browser.csrf_from(&path).await;
+        browsers.push((browser, token, name));
+    }
+    let setups = browsers.iter().map(|(browser, token, name)| {
+        let path = &path;
+        async move {
+            browser
+                .post_form(
+                    path,
+                    &[
+                        ("csrf_token", token),
+                        ("username", name),
+                        ("display_name", name),
+                        ("password", PASSWORD),
+                        ("confirm", PASSWORD),
+                    ],
+                )
+                .await
+                .status
+        }
+    });
+    let mut statuses = join_all(setups).await;
+    statuses.sort();
+    assert_eq!(statuses, [303, 404, 404, 404]);
+    assert_eq!(
+        app.with_conn(|c| localspend::db::users::count(c).unwrap()),
+        1
+    );
+}
+
+#[actix_web::test]
+async fn two_network_admins_disabling_each_other_leave_one() {
+    let app = spawn_app().await;
+    let (first, a) = app.signed_in("root1", Role::Admin, None).await;
+    let (second, b) = app.signed_in("root2", Role::Admin, None).await;
+    let (x, y) = futures_util::future::join(disable(&first, &b), disable(&second, &a)).await;
+    let active = app.with_conn(|c| {
+        localspend::db::users::list(c, None)
+            .unwrap()
+            .into_iter()
+            .filter(|(u, _)| u.institution_id.is_none() && !u.disabled)
+            .count()
+    });
+    assert_eq!(active, 1, "statuses {x} and {y}");
+}
+
+async fn disable(client: &TestClient, target: &localspend::db::users::User) -> u16 {
+    let (path, edit) = (
+        format!("/admin/users/{}", target.id),
+        format!("/admin/users/{}/edit", target.id),
+    );
+    let token = client.csrf_from(&edit).await;
+    client
+        .post_form(
+            &path,
+            &[
+                ("csrf_token", &token),
+                ("display_name", &target.display_name),
+                ("role", "admin"),
+                ("institution_id", ""),
+                ("disabled", "on"),
+                ("version", &target.version.to_string()),
+            ],
+        )
+        .await
+        .status
+}
