@@ -7,6 +7,7 @@ pub mod encoding;
 pub mod figures;
 pub mod geography;
 pub mod gss;
+pub mod identifiers;
 pub mod institution;
 pub mod money;
 pub mod period;

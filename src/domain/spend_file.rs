@@ -407,6 +407,9 @@ pub struct ParsedLine {
     pub category: Option<String>,
     pub description: Option<String>,
     pub capital_revenue: Option<&'static str>,
+    /// Identifiers the row gave that fail their published pattern, left out
+    /// (a warning each in the preview; the line still imports).
+    pub dropped: Vec<String>,
 }
 
 /// Whether a row without a date is a total or footer line rather than a

@@ -102,30 +102,9 @@ pub fn is_redacted(raw: &str) -> bool {
         || n == "WITHHELD"
 }
 
-/// A Companies House number: eight characters, digits or a two-letter prefix
-/// (`SC`, `NI`, `OC` …) and six digits; shorter all-digit numbers are
-/// zero-padded as published.
-pub fn normalise_company_number(raw: &str) -> Option<String> {
-    let s: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_uppercase();
-    if s.is_empty() || s.len() > 8 {
-        return None;
-    }
-    if s.bytes().all(|b| b.is_ascii_digit()) {
-        return Some(format!("{s:0>8}"));
-    }
-    let (prefix, rest) = s.split_at(2.min(s.len()));
-    let ok = prefix.bytes().all(|b| b.is_ascii_uppercase())
-        && !rest.is_empty()
-        && rest.bytes().all(|b| b.is_ascii_digit());
-    ok.then(|| format!("{prefix}{rest:0>6}"))
-}
-
 use super::classify::LocationBasis;
 use super::gss::GssCode;
+pub use super::identifiers::*;
 use super::money::Pence;
 use super::postcode::Postcode;
 use super::text_enum;
@@ -289,7 +268,27 @@ impl SupplierFields {
         let company_number = match opt(&self.company_number) {
             None => None,
             Some(raw) => normalise_company_number(&raw).or_else(|| {
-                errors.push(("company_number", format!("`{raw}` is not a Companies House number (8 characters, like 01234567 or SC123456)")));
+                errors.push(("company_number", format!("`{}` is not a Companies House number (8 characters, like 01234567 or SC123456)", shorten(&raw))));
+                None
+            }),
+        };
+        let charity_number = match opt(&self.charity_number) {
+            None => None,
+            Some(raw) => normalise_charity_number(&raw).or_else(|| {
+                errors.push(("charity_number", format!("`{}` is not a registered charity number (like 1123456, SC012345 or NIC100002)", shorten(&raw))));
+                None
+            }),
+        };
+        let vat_number = match opt(&self.vat_number) {
+            None => None,
+            Some(raw) => normalise_vat_number(&raw).or_else(|| {
+                errors.push((
+                    "vat_number",
+                    format!(
+                        "`{}` is not a UK VAT number (like GB123456789)",
+                        shorten(&raw)
+                    ),
+                ));
                 None
             }),
         };
@@ -343,8 +342,8 @@ impl SupplierFields {
         Ok(SupplierInput {
             name,
             company_number,
-            charity_number: opt(&self.charity_number),
-            vat_number: opt(&self.vat_number).map(|v| v.replace(' ', "").to_uppercase()),
+            charity_number,
+            vat_number,
             postcode_registered,
             postcode_branch,
             postcode_invoice,
@@ -663,6 +662,39 @@ mod tests {
         assert!(is_redacted("REDACTED"));
         assert!(is_redacted("Personal Information"));
         assert!(!is_redacted("Redcar Plumbing Ltd"));
+    }
+
+    #[test]
+    fn charity_and_vat_numbers_follow_their_published_patterns() {
+        for ok in ["1123456", "224567", "1123456-1", "sc012345", "NIC100002"] {
+            assert!(normalise_charity_number(ok).is_some(), "{ok}");
+        }
+        for bad in [
+            "=HYPERLINK(\"x\")",
+            "12345",
+            "SC12345",
+            "123456789",
+            "1123456-123",
+            "N/A",
+        ] {
+            assert_eq!(normalise_charity_number(bad), None, "{bad}");
+        }
+        assert_eq!(
+            normalise_vat_number("gb 123 4567 89").as_deref(),
+            Some("GB123456789")
+        );
+        for ok in [
+            "123456789",
+            "GB123456789012",
+            "GBGD001",
+            "XI123456789",
+            "GBHA500",
+        ] {
+            assert!(normalise_vat_number(ok).is_some(), "{ok}");
+        }
+        for bad in ["=1+1", "GB12345678", "FR12345678901", "GBGD0001", "-"] {
+            assert_eq!(normalise_vat_number(bad), None, "{bad}");
+        }
     }
 
     #[test]

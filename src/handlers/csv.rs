@@ -61,7 +61,7 @@ pub fn keyset_csv<R, F>(
 where
     F: Fn(&mut DbConn, i64) -> AppResult<Page<R>> + Clone + Send + 'static,
     R: IntoIterator + Send + 'static,
-    R::Item: AsRef<[u8]>,
+    R::Item: AsRef<str>,
 {
     let mut head = UTF8_BOM.to_vec();
     head.extend(csv_chunk([header]).map_err(AppError::internal)?);

@@ -4,6 +4,7 @@
 pub mod companies;
 pub mod company_release;
 pub mod csv_stream;
+pub mod lines;
 pub mod postcode_release;
 pub mod postcodes;
 pub mod release;

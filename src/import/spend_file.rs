@@ -15,7 +15,8 @@ use crate::domain::spend_file::{
     field_for_header, is_total_or_footer, normalise_header, propose_mapping, vat_basis_of_header,
     Field, Layout, ParsedLine, Settings,
 };
-use crate::domain::supplier::is_redacted;
+use crate::domain::supplier::{is_redacted, CheckedIdentifiers};
+use crate::import::lines::Lines;
 
 /// How much of a file detection looks at.
 pub const SAMPLE_BYTES: usize = 256 * 1024;
@@ -118,69 +119,6 @@ pub fn detect(sample: &[u8], complete: bool) -> Result<Layout, LayoutError> {
         }
     }
     Ok(layout)
-}
-
-/// Counts lines as the csv reader pulls bytes through, so each record's
-/// start can be turned into a line number (the csv reader's own count does
-/// not know bare-CR files or blank lines); remembers the last byte, to tell
-/// whether the file ends with a line break.
-struct Lines<R> {
-    inner: R,
-    offset: u64,
-    prev_cr: bool,
-    /// Line-break bytes read but not yet passed: offset, and whether the
-    /// byte ends a line (the `\n` of `\r\n` does not).
-    ahead: std::collections::VecDeque<(u64, bool)>,
-    passed: u64,
-    last: Option<u8>,
-}
-
-impl<R: Read> Lines<R> {
-    fn new(inner: R) -> Self {
-        Self {
-            inner,
-            offset: 0,
-            prev_cr: false,
-            ahead: std::collections::VecDeque::new(),
-            passed: 0,
-            last: None,
-        }
-    }
-
-    /// The 1-based line of the record the reader says starts at `offset`
-    /// (which may be just before the terminator of the record before, or
-    /// before blank lines). Offsets must be asked for in increasing order.
-    fn line_at(&mut self, mut offset: u64) -> u64 {
-        while let Some(&(at, ends)) = self.ahead.front() {
-            if at > offset {
-                break;
-            }
-            if at == offset {
-                offset += 1;
-            }
-            self.passed += u64::from(ends);
-            self.ahead.pop_front();
-        }
-        self.passed + 1
-    }
-}
-
-impl<R: Read> Read for Lines<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        for (i, &b) in buf[..n].iter().enumerate() {
-            if b == b'\r' || b == b'\n' {
-                let ends = b == b'\r' || !self.prev_cr;
-                self.ahead.push_back((self.offset + i as u64, ends));
-            }
-            self.prev_cr = b == b'\r';
-        }
-        if n > 0 {
-            self.last = Some(buf[n - 1]);
-        }
-        self.offset += n as u64;
-        Ok(n)
-    }
 }
 
 fn line_ending_of(body: &[u8]) -> &'static str {
@@ -431,7 +369,7 @@ pub fn parse_row(cells: &[String], settings: &Settings, order: DateOrder) -> (Ro
         settings
             .column_of(field)
             .and_then(|i| cells.get(i))
-            .map_or("", |c| c.trim())
+            .map_or("", |c| crate::export::unprotect(c.trim()))
     };
     let text = |field: Field| -> Option<String> {
         let v = get(field);
@@ -486,6 +424,11 @@ pub fn parse_row(cells: &[String], settings: &Settings, order: DateOrder) -> (Ro
     else {
         return (Row::Rejected(reasons.join("; ")), evidence);
     };
+    let ids = CheckedIdentifiers::of(
+        text(Field::CompanyNumber),
+        text(Field::CharityNumber),
+        text(Field::VatNumber),
+    );
     (
         Row::Line(ParsedLine {
             payment_date,
@@ -496,9 +439,9 @@ pub fn parse_row(cells: &[String], settings: &Settings, order: DateOrder) -> (Ro
             // Councils leave the name blank when they withhold it.
             redacted: supplier.is_empty() || is_redacted(supplier),
             supplier_ref: text(Field::SupplierRef),
-            company_number: text(Field::CompanyNumber),
-            charity_number: text(Field::CharityNumber),
-            vat_number: text(Field::VatNumber),
+            company_number: ids.company_number,
+            charity_number: ids.charity_number,
+            vat_number: ids.vat_number,
             transaction_ref: text(Field::TransactionRef),
             invoice_ref: text(Field::InvoiceRef),
             department: text(Field::Department),
@@ -507,6 +450,7 @@ pub fn parse_row(cells: &[String], settings: &Settings, order: DateOrder) -> (Ro
             category: text(Field::Category),
             description: text(Field::Description),
             capital_revenue: capital_revenue(get(Field::CapitalRevenue)),
+            dropped: ids.dropped,
         }),
         evidence,
     )

@@ -7,7 +7,6 @@ use crate::db::suppliers::{self, Supplier};
 use crate::db::{write_tx, DbConn};
 use crate::domain::supplier::{Source, SupplierFields};
 use crate::error::AppError;
-use crate::export::safe_text;
 
 pub const COLUMNS: [&str; 26] = [
     "supplier_id",
@@ -49,7 +48,7 @@ fn yes_no(on: &Option<String>) -> &'static str {
 /// One supplier as a CSV record, text cells made safe for spreadsheets.
 pub fn record(s: &Supplier) -> Vec<String> {
     let f = s.fields();
-    let text = |v: &str| safe_text(v).into_owned();
+    let text = |v: &str| v.to_string();
     vec![
         s.id.to_string(),
         text(&f.name),
@@ -80,13 +79,9 @@ pub fn record(s: &Supplier) -> Vec<String> {
     ]
 }
 
-/// Undoes the export's protection: `'=x` read back is `=x`.
+/// A cell as the export wrote it, protection undone (`'=x` is `=x`).
 fn unprotect(cell: &str) -> String {
-    let cell = cell.trim();
-    match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest.to_owned(),
-        _ => cell.to_owned(),
-    }
+    crate::export::unprotect(cell.trim()).to_owned()
 }
 
 /// A problem with one row of an uploaded file.

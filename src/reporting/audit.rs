@@ -8,7 +8,7 @@ use crate::db::suppliers::Supplier;
 use crate::domain::figures::{IdMap, Place};
 use crate::domain::money::Pence;
 use crate::domain::spend::PaymentType;
-use crate::export::safe_text;
+use crate::export::SafeCsv;
 
 /// The audit export's columns.
 pub const HEADER: [&str; 26] = [
@@ -55,18 +55,17 @@ pub fn chunk(
     let def = definition.to_definition();
     let tier_names: Vec<String> = definition.tiers.iter().map(|t| t.name.clone()).collect();
     let version = format!("{} v{}", definition.id, definition.version);
-    let release = safe_text(release);
     // What depends only on the supplier, worked out once per batch.
     let mut per_supplier: IdMap<Option<i64>, [String; 3]> = Default::default();
-    let mut w = csv::Writer::from_writer(Vec::with_capacity(lines.len() * 300));
+    let mut w = SafeCsv::new(Vec::with_capacity(lines.len() * 300));
     let mut number = String::new();
-    let mut put_number = |w: &mut csv::Writer<Vec<u8>>, n: Option<i64>| {
+    let mut put_number = |w: &mut SafeCsv<Vec<u8>>, n: Option<i64>| {
         number.clear();
         if let Some(n) = n {
             // Writing to a String cannot fail.
             let _ = write!(number, "{n}");
         }
-        w.write_field(&number)
+        w.field(&number)
     };
     for l in lines {
         let s = l.supplier_id.and_then(|id| sups.get(&id));
@@ -77,7 +76,7 @@ pub fn chunk(
         let [area, tier, kinds] = per_supplier.entry(l.supplier_id).or_insert_with(|| {
             let place = report::place_of(loc, &def, l.supplier_id);
             [
-                safe_text(&place.label(&tier_names)).into_owned(),
+                place.label(&tier_names),
                 match place {
                     Place::Tier(k) => (k + 1).to_string(),
                     _ => String::new(),
@@ -91,44 +90,44 @@ pub fn chunk(
             .is_some_and(|(_, t)| t.contains(&l.payment_type));
         let default_on =
             PaymentType::from_code(&l.payment_type).is_some_and(|t| t.influenceable_by_default());
-        fn text(v: Option<&str>) -> std::borrow::Cow<'_, str> {
-            safe_text(v.unwrap_or(""))
+        fn text(v: Option<&str>) -> &str {
+            v.unwrap_or("")
         }
         let institution = names
             .iter()
             .find(|(i, _)| *i == l.institution_id)
             .map(|(_, n)| n.as_str());
-        w.write_field(text(institution).as_ref())?;
+        w.field(text(institution))?;
         put_number(&mut w, Some(l.id))?;
-        w.write_field(l.payment_date.to_string())?;
-        w.write_field(text(Some(&l.supplier_name)).as_ref())?;
+        w.field(l.payment_date.to_string())?;
+        w.field(text(Some(&l.supplier_name)))?;
         put_number(&mut w, l.supplier_id)?;
-        w.write_field(text(s.map(|s| s.name.as_str())).as_ref())?;
-        w.write_field(text(s.and_then(|s| s.company_number.as_deref())).as_ref())?;
-        w.write_field(text(s.and_then(|s| s.charity_number.as_deref())).as_ref())?;
-        w.write_field(text(loc.and_then(|l| l.postcode.as_deref())).as_ref())?;
-        w.write_field(text(s.map(|s| s.location_basis.as_str())).as_ref())?;
-        w.write_field(text(loc.and_then(|l| l.district_code.as_deref())).as_ref())?;
-        w.write_field(&*area)?;
-        w.write_field(&*tier)?;
-        w.write_field(text(s.and_then(|s| s.size_band.as_deref())).as_ref())?;
-        w.write_field(&*kinds)?;
-        w.write_field(text(s.map(|s| s.sic_codes.as_str())).as_ref())?;
-        w.write_field(&l.payment_type)?;
-        w.write_field(if on { "yes" } else { "no" })?;
-        w.write_field(if on == default_on {
+        w.field(text(s.map(|s| s.name.as_str())))?;
+        w.field(text(s.and_then(|s| s.company_number.as_deref())))?;
+        w.field(text(s.and_then(|s| s.charity_number.as_deref())))?;
+        w.field(text(loc.and_then(|l| l.postcode.as_deref())))?;
+        w.field(text(s.map(|s| s.location_basis.as_str())))?;
+        w.field(text(loc.and_then(|l| l.district_code.as_deref())))?;
+        w.field(&*area)?;
+        w.field(&*tier)?;
+        w.field(text(s.and_then(|s| s.size_band.as_deref())))?;
+        w.field(&*kinds)?;
+        w.field(text(s.map(|s| s.sic_codes.as_str())))?;
+        w.field(&l.payment_type)?;
+        w.field(if on { "yes" } else { "no" })?;
+        w.field(if on == default_on {
             "default"
         } else {
             "institution rule"
         })?;
-        w.write_field(Pence(l.amount_pence).plain())?;
-        w.write_field(&l.vat_basis)?;
-        w.write_field(&version)?;
-        w.write_field(release.as_ref())?;
+        w.field(Pence(l.amount_pence).plain())?;
+        w.field(&l.vat_basis)?;
+        w.field(&version)?;
+        w.field(release)?;
         put_number(&mut w, l.import_batch_id)?;
         put_number(&mut w, l.import_row)?;
         put_number(&mut w, l.entered_by)?;
-        w.write_record(None::<&[u8]>)?;
+        w.end_record()?;
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    w.into_inner()
 }

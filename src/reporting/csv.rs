@@ -4,7 +4,7 @@
 use super::summary::{self, plain_pounds, plain_share};
 use super::{Report, Stamp};
 use crate::domain::figures::share_bp;
-use crate::export::{csv_chunk, safe_text, UTF8_BOM};
+use crate::export::{csv_chunk, UTF8_BOM};
 
 /// A table as a stamped CSV body, starting with a UTF-8 byte-order mark.
 pub fn stamped(stamp: &Stamp, header: &[&str], rows: Vec<Vec<String>>) -> csv::Result<Vec<u8>> {
@@ -12,7 +12,7 @@ pub fn stamped(stamp: &Stamp, header: &[&str], rows: Vec<Vec<String>>) -> csv::R
     let preamble: Vec<Vec<String>> = stamp
         .rows()
         .into_iter()
-        .map(|(k, v)| vec![k, safe_text(&v).into_owned()])
+        .map(|(k, v)| vec![k, v.to_string()])
         .collect();
     out.extend(csv_chunk(preamble)?);
     // A blank row between the stamp and the table.
@@ -70,7 +70,7 @@ fn headline(report: &Report) -> Csv {
         .into_iter()
         .map(|t| {
             vec![
-                safe_text(&t.name).into_owned(),
+                t.name.to_string(),
                 plain_pounds(t.cumulative_pence),
                 plain_share(t.cumulative_bp),
                 plain_pounds(t.exclusive_pence),
@@ -132,7 +132,7 @@ fn institutions(report: &Report) -> Csv {
         .into_iter()
         .map(|m| {
             vec![
-                safe_text(&m.name).into_owned(),
+                m.name.to_string(),
                 plain_pounds(m.influenceable_pence),
                 plain_pounds(m.local_pence),
                 plain_share(m.share_bp),

@@ -5,7 +5,6 @@
 use crate::db::report::{self, FactsMap};
 use crate::domain::money::Pence;
 use crate::domain::spend::PaymentType;
-use crate::export::safe_text;
 
 use super::Table;
 use crate::domain::figures::{percent_text, share_bp};
@@ -49,7 +48,7 @@ fn simple_table(
             .iter()
             .map(|r| {
                 vec![
-                    safe_text(&r.label).into_owned(),
+                    r.label.to_string(),
                     Pence(r.pence).plain(),
                     plain_pct(r.pence, whole),
                     r.suppliers.to_string(),
@@ -362,8 +361,8 @@ impl Suppliers<'_> {
                 .iter()
                 .map(|(id, p)| {
                     vec![
-                        safe_text(&name(*id)).into_owned(),
-                        safe_text(&place_label(*id)).into_owned(),
+                        name(*id).to_string(),
+                        place_label(*id).to_string(),
                         Pence(*p).plain(),
                         plain_pct(*p, whole),
                     ]

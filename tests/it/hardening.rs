@@ -383,3 +383,103 @@ async fn disable(client: &TestClient, target: &localspend::db::users::User) -> u
         .await
         .status
 }
+
+#[actix_web::test]
+async fn a_formula_in_an_identifier_is_refused_at_entry() {
+    let app = spawn_app().await;
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    let (clerk, _) = app.signed_in("clerk1", Role::Clerk, Some(preston)).await;
+    for (field, value) in [
+        ("charity_number", "=HYPERLINK(\"http://evil.example\")"),
+        ("vat_number", "=1+1"),
+        ("company_number", "@SUM(A1)"),
+    ] {
+        let res = clerk
+            .submit(
+                "/suppliers/new",
+                "/suppliers",
+                &[("name", "Formula Trading Ltd"), (field, value)],
+            )
+            .await;
+        assert_eq!(res.status, 422, "{field}: {}", res.body);
+        assert!(
+            res.body.contains("Formula Trading Ltd"),
+            "keeps what was typed"
+        );
+    }
+    let count = app
+        .with_conn(|c| localspend::db::suppliers::find_by_name(c, "Formula Trading Ltd").unwrap());
+    assert_eq!(count, None, "nothing stored");
+}
+
+/// Every cell of a CSV download, parsed as a spreadsheet would read it.
+fn cells(body: &str) -> Vec<String> {
+    let body = body.trim_start_matches('\u{feff}');
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(body.as_bytes());
+    reader
+        .records()
+        .flat_map(|r| r.unwrap().iter().map(str::to_owned).collect::<Vec<_>>())
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_formula_already_in_the_database_is_neutralised_in_every_export() {
+    use crate::spend_ledger::{add_line, add_supplier};
+    let app = spawn_app().await;
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    let acme = add_supplier(&app, "Acme Ltd");
+    let (admin, _) = app.signed_in("root", Role::Admin, None).await;
+    add_line(
+        &admin,
+        preston,
+        &[
+            ("payment_date", "01/05/2024"),
+            ("amount", "-12.50"),
+            ("supplier", "Acme Ltd"),
+            ("description", "Refund"),
+        ],
+    )
+    .await;
+    // As an older version, a direct write or another tool might have left them.
+    app.with_conn(|c| {
+        diesel::sql_query(format!(
+            "UPDATE suppliers SET charity_number = '=HYPERLINK(\"http://evil.example\")', \
+             vat_number = '+1+cmd' WHERE id = {acme}"
+        ))
+        .execute(c)
+        .unwrap();
+        diesel::sql_query("UPDATE area_tiers SET name = '=cmd|'' /C calc''!A0'")
+            .execute(c)
+            .unwrap();
+        diesel::sql_query("UPDATE spend_lines SET department = '@SUM(1+1)'")
+            .execute(c)
+            .unwrap();
+    });
+    let exports = [
+        "/spend.csv".to_owned(),
+        "/suppliers.csv".to_owned(),
+        format!("/reports/audit.csv?institution={preston}&fy=2024"),
+        format!("/reports.csv?institution={preston}&fy=2024&table=trend"),
+        format!("/reports.csv?institution={preston}&fy=2024&table=headline"),
+        format!("/reports.csv?institution={preston}&fy=2024&table=department"),
+        "/admin/audit.csv".to_owned(),
+    ];
+    for path in &exports {
+        let res = admin.get(path).await;
+        assert_eq!(res.status, 200, "{path}: {}", res.body);
+        let all = cells(&res.body);
+        assert!(!all.is_empty(), "{path}");
+        for cell in &all {
+            assert!(
+                !cell.starts_with(['=', '+', '@'])
+                    && !(cell.starts_with('-') && cell.parse::<f64>().is_err()),
+                "{path}: a cell a spreadsheet would run: {cell:?}"
+            );
+        }
+    }
+    // Amounts stay numbers.
+    assert!(cells(&admin.get("/spend.csv").await.body).contains(&"-12.50".to_owned()));
+}

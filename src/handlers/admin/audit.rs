@@ -10,7 +10,6 @@ use serde::Deserialize;
 use crate::auth::{CurrentUser, PageContext};
 use crate::db::audit::{self, AuditFilter, AuditRow};
 use crate::error::{AppError, AppResult};
-use crate::export::safe_text;
 use crate::handlers::Page;
 use crate::state::AppState;
 use crate::views::{html_status, url_encode, AuditPage, FormErrors, Layout};
@@ -146,19 +145,19 @@ fn csv_row(r: &AuditRow) -> [String; 11] {
         r.id.to_string(),
         r.at.format("%Y-%m-%dT%H:%M:%S%.6f").to_string(),
         opt(r.actor_user_id),
-        safe_text(&r.actor_name).into_owned(),
-        safe_text(&r.action).into_owned(),
-        safe_text(&r.entity_type).into_owned(),
-        safe_text(&r.entity_id).into_owned(),
+        r.actor_name.to_string(),
+        r.action.to_string(),
+        r.entity_type.to_string(),
+        r.entity_id.to_string(),
         opt(r.institution_id),
-        safe_text(&r.summary).into_owned(),
+        r.summary.to_string(),
         r.before_json
             .as_deref()
-            .map(|s| safe_text(s).into_owned())
+            .map(|s| s.to_string())
             .unwrap_or_default(),
         r.after_json
             .as_deref()
-            .map(|s| safe_text(s).into_owned())
+            .map(|s| s.to_string())
             .unwrap_or_default(),
     ]
 }

@@ -9,7 +9,6 @@ use crate::db::spend::{self, Line};
 use crate::db::suppliers::{self, Supplier};
 use crate::domain::money::Pence;
 use crate::error::AppResult;
-use crate::export::safe_text;
 use crate::handlers::Page;
 use crate::state::AppState;
 
@@ -79,9 +78,9 @@ pub async fn export_csv(
 
 /// One line in the Transparency Code layout.
 fn transparency_record(l: &Line, body: &str, s: Option<&Supplier>) -> [String; 20] {
-    let text = |v: &Option<String>| safe_text(v.as_deref().unwrap_or("")).into_owned();
+    let text = |v: &Option<String>| v.as_deref().unwrap_or("").to_string();
     [
-        safe_text(body).into_owned(),
+        body.to_string(),
         l.payment_date.format("%d/%m/%Y").to_string(),
         text(&l.transaction_ref),
         text(&l.invoice_ref),
@@ -93,13 +92,13 @@ fn transparency_record(l: &Line, body: &str, s: Option<&Supplier>) -> [String; 2
         if l.redacted {
             "REDACTED PERSONAL DATA".to_owned()
         } else {
-            safe_text(&l.supplier_name).into_owned()
+            l.supplier_name.to_string()
         },
         l.supplier_id.map(|id| id.to_string()).unwrap_or_default(),
         s.and_then(|s| s.company_number.clone()).unwrap_or_default(),
         s.and_then(|s| s.charity_number.clone()).unwrap_or_default(),
         s.and_then(|s| s.vat_number.clone())
-            .map(|v| safe_text(&v).into_owned())
+            .map(|v| v.to_string())
             .unwrap_or_default(),
         text(&l.department),
         text(&l.expense_type),

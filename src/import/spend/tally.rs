@@ -163,6 +163,9 @@ impl Tally {
             }
             Payee::NewAgain => {}
         }
+        for message in &line.dropped {
+            note(&mut p.warnings, &mut p.warning_count, row, message.clone());
+        }
         let t = self.by_type.entry(payment_type).or_default();
         t.0 += 1;
         t.1 += line.amount;
