@@ -10,6 +10,10 @@
 //! | `LOCALSPEND_POOL_SIZE` | 4 (SQLite), 10 (PostgreSQL) | database connections per instance |
 //! | `LOCALSPEND_TRUSTED_PROXIES` | none | comma-separated addresses of reverse proxies whose `X-Forwarded-For` names the client |
 //! | `LOCALSPEND_SESSION_HOURS` | 12 | how long a sign-in lasts, in hours (1 to 720) |
+//! | `LOCALSPEND_MAX_UPLOAD_MB` | 200 | largest spend file or supplier file a clerk may upload |
+//! | `LOCALSPEND_MAX_REFERENCE_UPLOAD_MB` | 4096 | largest postcode lookup or Companies House file an admin may upload (zipped or not) |
+//! | `LOCALSPEND_MAX_EXPORTS` | 4 | line-level exports (the audit CSV) prepared at once, across all users; 2 per user |
+//! | `LOCALSPEND_EXPORT_STALL_SECONDS` | 60 | a download that takes nothing for this long is dropped |
 
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 
@@ -71,6 +75,69 @@ pub struct Config {
     pub trusted_proxies: Vec<IpAddr>,
     /// How long a sign-in lasts.
     pub session_hours: i64,
+    /// Upload sizes and export concurrency.
+    pub limits: Limits,
+}
+
+/// What one request may ask of the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest spend file or supplier file upload, in bytes.
+    pub upload_bytes: u64,
+    /// The largest reference release upload (postcode lookup, Companies
+    /// House), in bytes: the national files are about 0.5 GB zipped and
+    /// 2.5 GB unpacked.
+    pub reference_upload_bytes: u64,
+    /// Line-level exports prepared at once across all users.
+    pub exports: usize,
+    /// Line-level exports one user may have under way at once.
+    pub exports_per_user: usize,
+    /// A download the client takes nothing of for this long is dropped.
+    pub export_stall_seconds: u64,
+}
+
+const MB: u64 = 1024 * 1024;
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            upload_bytes: 200 * MB,
+            reference_upload_bytes: 4096 * MB,
+            exports: 4,
+            exports_per_user: 2,
+            export_stall_seconds: 60,
+        }
+    }
+}
+
+impl Limits {
+    fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let whole = |var: &'static str, default: u64| -> Result<u64, ConfigError> {
+            match get(var) {
+                None => Ok(default),
+                Some(v) => v
+                    .trim()
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| *n > 0)
+                    .ok_or_else(|| ConfigError::Invalid {
+                        var,
+                        reason: format!("must be a positive whole number, not `{v}`"),
+                    }),
+            }
+        };
+        let d = Self::default();
+        Ok(Self {
+            upload_bytes: whole("LOCALSPEND_MAX_UPLOAD_MB", d.upload_bytes / MB)? * MB,
+            reference_upload_bytes: whole(
+                "LOCALSPEND_MAX_REFERENCE_UPLOAD_MB",
+                d.reference_upload_bytes / MB,
+            )? * MB,
+            exports: whole("LOCALSPEND_MAX_EXPORTS", d.exports as u64)? as usize,
+            exports_per_user: d.exports_per_user,
+            export_stall_seconds: whole("LOCALSPEND_EXPORT_STALL_SECONDS", d.export_stall_seconds)?,
+        })
+    }
 }
 
 /// How long a sign-in lasts unless `LOCALSPEND_SESSION_HOURS` says otherwise.
@@ -167,6 +234,8 @@ impl Config {
             None => DEFAULT_SESSION_HOURS,
         };
 
+        let limits = Limits::from_lookup(get)?;
+
         Ok(Self {
             database_url,
             bind,
@@ -176,6 +245,7 @@ impl Config {
             pool_size,
             trusted_proxies,
             session_hours,
+            limits,
         })
     }
 }

@@ -23,6 +23,13 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     BadRequest(String),
+    /// The request (or the file in it) is over a size limit; the message
+    /// says the limit and the setting that raises it.
+    #[error("{0}")]
+    TooLarge(String),
+    /// Too many of a costly kind of request are under way; try again soon.
+    #[error("{0}")]
+    Busy(String),
     #[error("database error: {0}")]
     Db(#[from] DieselError),
     #[error("database pool error: {0}")]
@@ -49,7 +56,9 @@ impl AppError {
             Self::Csrf => "This form has expired or did not come from this site. \
                            Go back, reload the page and try again."
                 .into(),
-            Self::Conflict(m) | Self::BadRequest(m) => m.clone(),
+            Self::Conflict(m) | Self::BadRequest(m) | Self::TooLarge(m) | Self::Busy(m) => {
+                m.clone()
+            }
             Self::Db(e) if crate::db::is_unique_violation(e) => {
                 "That would duplicate a record that already exists.".into()
             }
@@ -64,6 +73,8 @@ impl AppError {
             StatusCode::FORBIDDEN => "Not allowed",
             StatusCode::CONFLICT => "Conflict",
             StatusCode::BAD_REQUEST => "Bad request",
+            StatusCode::PAYLOAD_TOO_LARGE => "The file is too large",
+            StatusCode::TOO_MANY_REQUESTS => "Busy: try again in a moment",
             _ => "Sorry, there is a problem",
         }
     }
@@ -78,6 +89,8 @@ impl ResponseError for AppError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::Db(e) if crate::db::is_unique_violation(e) => StatusCode::CONFLICT,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Busy(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Db(_) | Self::Pool(_) | Self::Blocking(_) | Self::Internal(_) => {
                 StatusCode::INTERNAL_SERVER_ERROR
             }

@@ -9,6 +9,7 @@ pub mod geography;
 pub mod gss;
 pub mod identifiers;
 pub mod institution;
+pub mod limits;
 pub mod money;
 pub mod period;
 pub mod postcode;

@@ -96,7 +96,40 @@ fn optional(s: &str) -> Option<String> {
     (!t.is_empty()).then(|| t.to_owned())
 }
 
+/// A line's text fields with their labels and limits, in form order: the
+/// same limits hold for a typed line and an imported one.
+pub fn line_text_limits() -> [(&'static str, &'static str, usize); 8] {
+    use super::limits::{LONG_TEXT, NAME, REFERENCE, SHORT_TEXT};
+    [
+        ("supplier", "The supplier's name", NAME),
+        ("transaction_ref", "The transaction number", REFERENCE),
+        ("invoice_ref", "The invoice number", REFERENCE),
+        ("department", "The department", SHORT_TEXT),
+        ("expense_type", "The expense type", SHORT_TEXT),
+        ("expense_code", "The expense code", REFERENCE),
+        ("category", "The category", SHORT_TEXT),
+        ("description", "The description", LONG_TEXT),
+    ]
+}
+
 impl LineFields {
+    fn text_fields(&self) -> impl Iterator<Item = ((&'static str, &str), &'static str, usize)> {
+        let values = [
+            &self.supplier,
+            &self.transaction_ref,
+            &self.invoice_ref,
+            &self.department,
+            &self.expense_type,
+            &self.expense_code,
+            &self.category,
+            &self.description,
+        ];
+        line_text_limits()
+            .into_iter()
+            .zip(values)
+            .map(|((field, label, max), value)| ((field, value.as_str()), label, max))
+    }
+
     /// Parses the form, or names each field's problem in form order.
     pub fn parse(&self) -> Result<LineInput, Vec<(&'static str, String)>> {
         let mut errors: Vec<(&'static str, String)> = Vec::new();
@@ -148,6 +181,11 @@ impl LineFields {
                 .map_err(|e| errors.push(("irrecoverable_vat", format!("Irrecoverable VAT: {e}"))))
                 .ok(),
         };
+        for (field, label, max) in self.text_fields() {
+            if let Err(e) = super::limits::check(label, field.1.trim(), max) {
+                errors.push((field.0, e));
+            }
+        }
         let vat_basis = VatBasis::from_code(self.vat_basis.trim()).unwrap_or(VatBasis::Net);
         let supplier = self.supplier.trim().to_owned();
         if supplier.is_empty() {

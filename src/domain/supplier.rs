@@ -105,6 +105,7 @@ pub fn is_redacted(raw: &str) -> bool {
 use super::classify::LocationBasis;
 use super::gss::GssCode;
 pub use super::identifiers::*;
+use super::limits;
 use super::money::Pence;
 use super::postcode::Postcode;
 use super::text_enum;
@@ -252,10 +253,33 @@ fn opt(s: &str) -> Option<String> {
 pub type FieldErrors = Vec<(&'static str, String)>;
 
 impl SupplierFields {
+    fn check_lengths(&self, errors: &mut FieldErrors) {
+        for (field, label, value, max) in [
+            ("name", "The name", self.name.as_str(), limits::NAME),
+            (
+                "legal_form",
+                "The legal form",
+                &self.legal_form,
+                limits::SHORT_TEXT,
+            ),
+            (
+                "evidence",
+                "The evidence note",
+                &self.evidence,
+                limits::LONG_TEXT,
+            ),
+        ] {
+            if let Err(e) = limits::check(label, value.trim(), max) {
+                errors.push((field, e));
+            }
+        }
+    }
+
     /// Parses the form, or lists each field's problem in form order.
     pub fn parse(&self) -> Result<SupplierInput, FieldErrors> {
         let mut errors = FieldErrors::new();
         let name = self.name.trim().to_owned();
+        self.check_lengths(&mut errors);
         if name.is_empty() {
             errors.push(("name", "Enter the supplier's name".into()));
         } else if is_redacted(&name) {

@@ -59,7 +59,7 @@ pub async fn upload(
     form: Multipart,
 ) -> AppResult<HttpResponse> {
     user.require_network_admin()?;
-    let Some(upload) = uploads::receive(&req, form).await? else {
+    let Some(upload) = uploads::receive(&req, form, uploads::UploadKind::Reference).await? else {
         let mut p = page_for(&state, &user, &page).await?;
         p.errors.add(
             "file",

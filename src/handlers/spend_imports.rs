@@ -87,7 +87,7 @@ pub async fn upload(
     form: Multipart,
 ) -> AppResult<HttpResponse> {
     user.require(user.can_edit_spend())?;
-    let upload = uploads::receive(&req, form).await?;
+    let upload = uploads::receive(&req, form, uploads::UploadKind::Data).await?;
     let mut errors = FormErrors::default();
     let institution_id = upload
         .as_ref()
@@ -107,14 +107,13 @@ pub async fn upload(
         );
     };
     let Some(institution_id) = institution_id.filter(|_| errors.is_empty()) else {
-        let _ = std::fs::remove_file(&upload.path);
         return html_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &imports_page(&state, &user, &page, errors).await?,
         );
     };
     let actor = user.actor();
-    let path = upload.path.clone();
+    let path = upload.path().to_owned();
     let name = if upload.original.is_empty() {
         "spend.csv".to_owned()
     } else {
@@ -148,7 +147,6 @@ pub async fn upload(
                 })?;
                 Ok(Ok(id))
             })();
-            let _ = std::fs::remove_file(&path);
             outcome
         })
         .await?;

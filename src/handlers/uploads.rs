@@ -3,13 +3,14 @@
 //! a background thread recorded as a job.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use actix_multipart::Multipart;
 use actix_web::HttpRequest;
 use futures_util::StreamExt;
 
 use crate::auth::csrf::verify_token;
+use crate::config::Limits;
 use crate::db::{jobs, DbConn};
 use crate::error::{AppError, AppResult};
 use crate::state::{blocking, AppState};
@@ -19,7 +20,7 @@ use crate::tokens::random_token;
 /// original name.
 pub struct Upload {
     pub name: String,
-    pub path: PathBuf,
+    pub file: TempFile,
     pub original: String,
     /// Other text fields of the form.
     pub fields: Vec<(String, String)>,
@@ -31,6 +32,53 @@ impl Upload {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, v)| v.as_str())
+    }
+
+    pub fn path(&self) -> &Path {
+        self.file.path()
+    }
+}
+
+/// An upload's temporary file, removed when this is dropped: on every exit
+/// path, refusals and interrupted streams included.
+pub struct TempFile(PathBuf);
+
+impl TempFile {
+    fn new(ext: &str) -> Self {
+        Self(
+            std::env::temp_dir().join(format!("localspend-upload-{}.{ext}", &random_token()[..16])),
+        )
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// What an upload is for, which sets its size limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UploadKind {
+    /// A spend file or the supplier file: any clerk.
+    Data,
+    /// A postcode lookup or Companies House release: network admins.
+    Reference,
+}
+
+impl UploadKind {
+    fn limit(self, limits: &Limits) -> (u64, &'static str) {
+        match self {
+            UploadKind::Data => (limits.upload_bytes, "LOCALSPEND_MAX_UPLOAD_MB"),
+            UploadKind::Reference => (
+                limits.reference_upload_bytes,
+                "LOCALSPEND_MAX_REFERENCE_UPLOAD_MB",
+            ),
+        }
     }
 }
 
@@ -50,9 +98,14 @@ async fn read_text(field: &mut actix_multipart::Field) -> AppResult<String> {
     Ok(String::from_utf8_lossy(&bytes).trim().to_owned())
 }
 
-async fn save(field: &mut actix_multipart::Field, path: PathBuf) -> AppResult<u64> {
-    let mut file = blocking({
-        let path = path.clone();
+/// Streams a file part to `file`, refusing it once it passes `limit` bytes.
+async fn save(
+    field: &mut actix_multipart::Field,
+    file: &TempFile,
+    (limit, setting): (u64, &'static str),
+) -> AppResult<u64> {
+    let mut out = blocking({
+        let path = file.path().to_owned();
         move || std::fs::File::create(path)
     })
     .await?
@@ -62,21 +115,37 @@ async fn save(field: &mut actix_multipart::Field, path: PathBuf) -> AppResult<u6
         let chunk =
             chunk.map_err(|e| AppError::BadRequest(format!("The upload was interrupted: {e}")))?;
         written += chunk.len() as u64;
-        file = blocking(move || file.write_all(&chunk).map(|()| file))
+        if written > limit {
+            return Err(AppError::TooLarge(format!(
+                "The file is larger than this installation accepts ({} MB). \
+                 An administrator can raise the limit with {setting}.",
+                limit / (1024 * 1024)
+            )));
+        }
+        out = blocking(move || out.write_all(&chunk).map(|()| out))
             .await?
             .map_err(AppError::internal)?;
     }
     Ok(written)
 }
 
-/// Reads the multipart form: `csrf_token` first, then `name`, `file` and
-/// any other short text fields.
+/// Reads the multipart form: `csrf_token` first, then `name`, one `file`
+/// (of at most the kind's size limit) and any other short text fields.
 /// Returns `None` when no file was chosen.
-pub async fn receive(req: &HttpRequest, mut form: Multipart) -> AppResult<Option<Upload>> {
+pub async fn receive(
+    req: &HttpRequest,
+    mut form: Multipart,
+    kind: UploadKind,
+) -> AppResult<Option<Upload>> {
+    let limits = req
+        .app_data::<actix_web::web::Data<AppState>>()
+        .map(|s| s.config.limits)
+        .unwrap_or_default();
     let mut token_checked = false;
     let mut name = String::new();
     let mut fields = Vec::new();
-    let mut saved: Option<(PathBuf, String)> = None;
+    let mut file_parts = 0;
+    let mut saved: Option<(TempFile, String)> = None;
     while let Some(field) = form.next().await {
         let mut field = field
             .map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}")))?;
@@ -94,6 +163,13 @@ pub async fn receive(req: &HttpRequest, mut form: Multipart) -> AppResult<Option
             }
             "name" => name = read_text(&mut field).await?,
             "file" => {
+                file_parts += 1;
+                if file_parts > 1 {
+                    return Err(AppError::BadRequest(
+                        "Upload one file at a time (a zip may hold several where the import accepts that)."
+                            .into(),
+                    ));
+                }
                 let original = field
                     .content_disposition()
                     .and_then(|d| d.get_filename())
@@ -104,12 +180,9 @@ pub async fn receive(req: &HttpRequest, mut form: Multipart) -> AppResult<Option
                 } else {
                     "csv"
                 };
-                let path = std::env::temp_dir()
-                    .join(format!("localspend-upload-{}.{ext}", &random_token()[..16]));
-                if save(&mut field, path.clone()).await? == 0 {
-                    let _ = std::fs::remove_file(&path);
-                } else {
-                    saved = Some((path, original));
+                let file = TempFile::new(ext);
+                if save(&mut field, &file, kind.limit(&limits)).await? > 0 {
+                    saved = Some((file, original));
                 }
             }
             other if other.len() <= 64 && fields.len() < 16 => {
@@ -119,7 +192,7 @@ pub async fn receive(req: &HttpRequest, mut form: Multipart) -> AppResult<Option
             _ => while field.next().await.is_some() {},
         }
     }
-    Ok(saved.map(|(path, original)| {
+    Ok(saved.map(|(file, original)| {
         if name.is_empty() {
             name = original
                 .rsplit_once('.')
@@ -127,7 +200,7 @@ pub async fn receive(req: &HttpRequest, mut form: Multipart) -> AppResult<Option
         }
         Upload {
             name,
-            path,
+            file,
             original,
             fields,
         }
@@ -150,7 +223,7 @@ pub async fn spawn_job(
         .await?;
     crate::jobs::in_background(state.pool.clone(), job, move |conn, job_conn| {
         work(conn, job_conn, job, &upload);
-        let _ = std::fs::remove_file(&upload.path);
+        // Dropping the upload removes its file.
     });
     Ok(job)
 }
@@ -186,7 +259,7 @@ where
                 conn: job_conn,
                 id: job,
             };
-            let paths = [&upload.path];
+            let paths = [upload.path()];
             let done = crate::import::release::run_job::<K>(
                 conn,
                 tracking,
@@ -201,4 +274,19 @@ where
         },
     )
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_uploads_file_is_removed_when_it_is_dropped() {
+        let file = TempFile::new("csv");
+        std::fs::write(file.path(), b"Date,Supplier,Amount\n").unwrap();
+        let path = file.path().to_owned();
+        assert!(path.exists());
+        drop(file);
+        assert!(!path.exists());
+    }
 }

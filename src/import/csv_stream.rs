@@ -50,7 +50,10 @@ pub fn stream_csv<E: From<ReadError>>(
         .flexible(false)
         .buffer_capacity(1 << 20)
         .from_reader(LastByte {
-            inner: reader,
+            inner: crate::import::lines::RecordCap::new(
+                reader,
+                crate::domain::limits::RECORD_BYTES,
+            ),
             last: None,
         });
     let mut record = ByteRecord::new();

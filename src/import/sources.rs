@@ -16,6 +16,66 @@ pub enum SourceError {
     },
     #[error("{path} holds no CSV data files")]
     EmptyZip { path: String },
+    #[error("{path}: {reason}")]
+    ZipTooLarge { path: String, reason: String },
+}
+
+/// The most a zip's data files may unpack to, in all: the national postcode
+/// and company files unpack to about 2.5 GB each.
+pub const MAX_UNZIPPED_BYTES: u64 = 16 * 1024 * 1024 * 1024;
+/// The most one entry may unpack to per byte stored: CSV compresses about
+/// five to ten times; a zip bomb, thousands.
+pub const MAX_COMPRESSION_RATIO: u64 = 100;
+
+/// Refuses an archive entry that is too large for its stored size, or that
+/// would take the archive past [`MAX_UNZIPPED_BYTES`].
+fn check_entry(
+    shown: &str,
+    name: &str,
+    size: u64,
+    compressed: u64,
+    unpacked_so_far: u64,
+) -> Result<(), SourceError> {
+    let reason = if size / compressed.max(1) > MAX_COMPRESSION_RATIO {
+        Some(format!(
+            "{name} unpacks to {size} bytes from {compressed}: more than {MAX_COMPRESSION_RATIO} times, which no data file does"
+        ))
+    } else if unpacked_so_far + size > MAX_UNZIPPED_BYTES {
+        Some(format!(
+            "the data files unpack to more than {} GB",
+            MAX_UNZIPPED_BYTES >> 30
+        ))
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => Err(SourceError::ZipTooLarge {
+            path: shown.to_owned(),
+            reason,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Reads at most the size an entry declared, so an entry that lies about its
+/// size cannot unpack further than it was checked for.
+struct Declared<R> {
+    inner: R,
+    left: u64,
+}
+
+impl<R: Read> Read for Declared<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.left {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "an archive entry unpacks to more than it declares",
+            ));
+        }
+        self.left -= n as u64;
+        Ok(n)
+    }
 }
 
 /// One stream to read: its display name and its size in bytes (uncompressed),
@@ -115,16 +175,23 @@ fn for_each_entry<E: From<SourceError>>(
         let shown = path.display().to_string();
         match open_zip(path)? {
             Some((mut archive, entries)) => {
+                let mut unpacked = 0;
                 for name in entries {
-                    let mut entry = archive.by_name(&name).map_err(|source| SourceError::Zip {
+                    let entry = archive.by_name(&name).map_err(|source| SourceError::Zip {
                         path: shown.clone(),
                         source,
                     })?;
                     let size = entry.size();
+                    check_entry(&shown, &name, size, entry.compressed_size(), unpacked)?;
+                    unpacked += size;
+                    let mut reader = Declared {
+                        inner: entry,
+                        left: size,
+                    };
                     each(Source {
                         name: format!("{shown}: {name}"),
                         size,
-                        reader: &mut entry,
+                        reader: &mut reader,
                     })?;
                 }
             }
@@ -149,6 +216,22 @@ fn for_each_entry<E: From<SourceError>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_zip_bomb_is_refused_before_it_is_unpacked() {
+        assert!(check_entry("a.zip", "pr.csv", 50_000_000, 8_000_000, 0).is_ok());
+        let bomb = check_entry("a.zip", "x.csv", 10_000_000_000, 10_000_000, 0).unwrap_err();
+        assert!(bomb.to_string().contains("more than 100 times"), "{bomb}");
+        let huge = check_entry(
+            "a.zip",
+            "y.csv",
+            2 << 30,
+            1 << 30,
+            MAX_UNZIPPED_BYTES - (1 << 30),
+        )
+        .unwrap_err();
+        assert!(huge.to_string().contains("more than 16 GB"), "{huge}");
+    }
 
     #[test]
     fn picks_the_whole_file_over_the_split_copy_and_skips_documents() {

@@ -11,12 +11,13 @@ use csv::{ByteRecord, ReaderBuilder};
 use super::text::{self, Encoding, UTF8_BOM};
 use crate::domain::dates::{parse_date, DateError, DateOrder, OrderEvidence};
 use crate::domain::money::Pence;
+use crate::domain::spend::line_text_limits;
 use crate::domain::spend_file::{
     field_for_header, is_total_or_footer, normalise_header, propose_mapping, vat_basis_of_header,
     Field, Layout, ParsedLine, Settings,
 };
 use crate::domain::supplier::{is_redacted, CheckedIdentifiers};
-use crate::import::lines::Lines;
+use crate::import::lines::{Lines, RecordCap};
 
 /// How much of a file detection looks at.
 pub const SAMPLE_BYTES: usize = 256 * 1024;
@@ -420,6 +421,21 @@ pub fn parse_row(cells: &[String], settings: &Settings, order: DateOrder) -> (Ro
         reasons.push(format!("irrecoverable VAT: {e}"));
         None
     });
+    let fields = [
+        Field::SupplierName,
+        Field::TransactionRef,
+        Field::InvoiceRef,
+        Field::Department,
+        Field::ExpenseType,
+        Field::ExpenseCode,
+        Field::Category,
+        Field::Description,
+    ];
+    for (field, (_, label, max)) in fields.into_iter().zip(line_text_limits()) {
+        if let Err(e) = crate::domain::limits::check(label, get(field), max) {
+            reasons.push(e);
+        }
+    }
     let (Some(payment_date), Some(amount), true) = (payment_date, amount, reasons.is_empty())
     else {
         return (Row::Rejected(reasons.join("; ")), evidence);
@@ -471,7 +487,10 @@ pub fn read_rows<E: From<ReadError>>(
         .flexible(true)
         .delimiter(layout.delimiter)
         .buffer_capacity(1 << 20)
-        .from_reader(Lines::new(reader));
+        .from_reader(Lines::new(RecordCap::new(
+            reader,
+            crate::domain::limits::RECORD_BYTES,
+        )));
     let expected = layout.headers.len();
     let skip = layout.header_row.unwrap_or(0);
     let mut record = ByteRecord::new();

@@ -5,8 +5,10 @@
 use crate::db::audit::Actor;
 use crate::db::suppliers::{self, Supplier};
 use crate::db::{write_tx, DbConn};
+use crate::domain::limits;
 use crate::domain::supplier::{Source, SupplierFields};
 use crate::error::AppError;
+use crate::import::lines::RecordCap;
 
 pub const COLUMNS: [&str; 26] = [
     "supplier_id",
@@ -136,49 +138,63 @@ fn edited_fields(current: &Supplier, get: &dyn Fn(&str) -> Option<String>) -> Su
     f
 }
 
-/// Reads an uploaded register, checks every row against the suppliers it
+/// Reads an uploaded register from `path` (streamed, each row at most
+/// [`limits::RECORD_BYTES`]), checks every row against the suppliers it
 /// names, and applies the changed ones in one transaction, or none.
 /// Returns how many suppliers changed.
 pub fn import(
     conn: &mut DbConn,
     actor: &Actor,
     file_name: &str,
-    bytes: &[u8],
+    path: &std::path::Path,
 ) -> Result<Result<usize, Vec<RowError>>, AppError> {
-    let text = String::from_utf8_lossy(bytes);
+    let file = std::fs::File::open(path).map_err(AppError::internal)?;
+    let capped = RecordCap::new(std::io::BufReader::new(file), limits::RECORD_BYTES);
     let mut reader = csv::ReaderBuilder::new()
         .flexible(true)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|h| h.trim().to_ascii_lowercase()).collect(),
-        Err(e) => {
+        .has_headers(false)
+        .from_reader(capped);
+    let mut records = reader.byte_records();
+    let headers: Vec<String> = match records.next() {
+        Some(Ok(h)) => h
+            .iter()
+            .map(|h| {
+                String::from_utf8_lossy(h)
+                    .trim_start_matches('\u{feff}')
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .collect(),
+        Some(Err(e)) => {
             return Ok(Err(vec![RowError {
                 row: 1,
                 message: format!("the file cannot be read as CSV: {e}"),
             }]))
         }
+        None => Vec::new(),
     };
     let col = |name: &str| headers.iter().position(|h| h == name);
-    let (Some(id_col), Some(_)) = (col("supplier_id"), col("name")) else {
+    let (Some(id_col), Some(_), Some(_)) = (col("supplier_id"), col("name"), col("version")) else {
         return Ok(Err(vec![RowError {
             row: 1,
             message:
-                "the header row needs at least supplier_id and name: start from an exported file"
+                "the header row needs at least supplier_id, name and version (the version says which edit each row was made from): start from an exported file"
                     .into(),
         }]));
     };
     let mut errors = Vec::new();
     let mut changes = Vec::new();
-    for (i, record) in reader.records().enumerate() {
+    for (i, record) in records.enumerate() {
         let row = i as u64 + 2;
         let record = match record {
-            Ok(r) => r,
+            Ok(r) => csv::StringRecord::from_byte_record_lossy(r),
             Err(e) => {
                 errors.push(RowError {
                     row,
                     message: format!("cannot be read: {e}"),
                 });
-                continue;
+                // Past a damaged or oversized row the file cannot be trusted.
+                break;
             }
         };
         let get = |name: &str| col(name).and_then(|c| record.get(c)).map(unprotect);

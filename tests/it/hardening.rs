@@ -351,7 +351,18 @@ async fn two_network_admins_disabling_each_other_leave_one() {
     let app = spawn_app().await;
     let (first, a) = app.signed_in("root1", Role::Admin, None).await;
     let (second, b) = app.signed_in("root2", Role::Admin, None).await;
-    let (x, y) = futures_util::future::join(disable(&first, &b), disable(&second, &a)).await;
+    // Both forms are loaded before either is sent, as two people would.
+    let token_first = first
+        .csrf_from(&format!("/admin/users/{}/edit", b.id))
+        .await;
+    let token_second = second
+        .csrf_from(&format!("/admin/users/{}/edit", a.id))
+        .await;
+    let (x, y) = futures_util::future::join(
+        disable(&first, &token_first, &b),
+        disable(&second, &token_second, &a),
+    )
+    .await;
     let active = app.with_conn(|c| {
         localspend::db::users::list(c, None)
             .unwrap()
@@ -362,17 +373,12 @@ async fn two_network_admins_disabling_each_other_leave_one() {
     assert_eq!(active, 1, "statuses {x} and {y}");
 }
 
-async fn disable(client: &TestClient, target: &localspend::db::users::User) -> u16 {
-    let (path, edit) = (
-        format!("/admin/users/{}", target.id),
-        format!("/admin/users/{}/edit", target.id),
-    );
-    let token = client.csrf_from(&edit).await;
+async fn disable(client: &TestClient, token: &str, target: &localspend::db::users::User) -> u16 {
     client
         .post_form(
-            &path,
+            &format!("/admin/users/{}", target.id),
             &[
-                ("csrf_token", &token),
+                ("csrf_token", token),
                 ("display_name", &target.display_name),
                 ("role", "admin"),
                 ("institution_id", ""),
@@ -482,4 +488,158 @@ async fn a_formula_already_in_the_database_is_neutralised_in_every_export() {
     }
     // Amounts stay numbers.
     assert!(cells(&admin.get("/spend.csv").await.body).contains(&"-12.50".to_owned()));
+}
+
+async fn upload_supplier_file(client: &TestClient, csv: &[u8]) -> Resp {
+    let token = client.csrf_from("/suppliers/import").await;
+    client
+        .post_multipart(
+            "/suppliers/import",
+            &[("csrf_token", &token)],
+            ("file", "suppliers.csv", csv),
+        )
+        .await
+}
+
+#[actix_web::test]
+async fn a_supplier_file_with_a_50_mb_field_is_refused_and_nothing_is_stored() {
+    use crate::spend_ledger::add_supplier;
+    let app = spawn_app().await;
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    let acme = add_supplier(&app, "Acme Ltd");
+    let (clerk, _) = app.signed_in("clerk1", Role::Clerk, Some(preston)).await;
+    let header = "supplier_id,name,version";
+    let huge = "A".repeat(50 * 1024 * 1024);
+    let file = format!("{header}\n{acme},\"{huge}\",1\n");
+    let res = upload_supplier_file(&clerk, file.as_bytes()).await;
+    let shown = &res.body[..res.body.len().min(2000)];
+    assert_eq!(res.status, 422, "{shown}");
+    assert!(res.body.contains("longer than 1024 KB"), "{shown}");
+    assert!(res.body.len() < 100_000, "the field is not shown back");
+    let name = app.with_conn(|c| localspend::db::suppliers::get(c, acme).unwrap().name);
+    assert_eq!(name, "Acme Ltd");
+
+    // A name over the limit on a row of ordinary length is refused by the parse.
+    let long = "B".repeat(400);
+    let file = format!("{header}\n{acme},{long},1\n");
+    let res = upload_supplier_file(&clerk, file.as_bytes()).await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("300 characters or fewer"), "{}", res.body);
+
+    // A file without the version column is refused, not applied unchecked.
+    let file = format!("supplier_id,name\n{acme},Acme Two\n");
+    let res = upload_supplier_file(&clerk, file.as_bytes()).await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("version"), "{}", res.body);
+    let name = app.with_conn(|c| localspend::db::suppliers::get(c, acme).unwrap().name);
+    assert_eq!(name, "Acme Ltd");
+}
+
+#[actix_web::test]
+async fn uploads_over_the_limit_get_a_413_that_says_the_limit() {
+    let app = spawn_app_with(|c| c.limits.upload_bytes = 1024 * 1024).await;
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    let (clerk, _) = app.signed_in("clerk1", Role::Clerk, Some(preston)).await;
+    let mut file = b"Date,Supplier,Amount\n".to_vec();
+    while file.len() < 2 * 1024 * 1024 {
+        file.extend_from_slice(b"14/04/2021,Acme Ltd,10.00\n");
+    }
+    let token = clerk.csrf_from("/spend/imports").await;
+    let res = clerk
+        .post_multipart(
+            "/spend/imports",
+            &[
+                ("csrf_token", &token),
+                ("institution_id", &preston.to_string()),
+            ],
+            ("file", "big.csv", &file),
+        )
+        .await;
+    assert_eq!(res.status, 413);
+    assert!(
+        res.body.contains("1 MB") && res.body.contains("LOCALSPEND_MAX_UPLOAD_MB"),
+        "{}",
+        res.body
+    );
+    let batches = app.with_conn(|c| {
+        use diesel::dsl::count_star;
+        use diesel::QueryDsl;
+        localspend::db::schema::import_batches::table
+            .select(count_star())
+            .first::<i64>(c)
+            .unwrap()
+    });
+    assert_eq!(batches, 0);
+}
+
+#[actix_web::test]
+async fn an_upload_carries_one_file() {
+    let app = spawn_app().await;
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    let (clerk, _) = app.signed_in("clerk1", Role::Clerk, Some(preston)).await;
+    let token = clerk.csrf_from("/spend/imports").await;
+    let res = clerk
+        .post_multipart_files(
+            "/spend/imports",
+            &[
+                ("csrf_token", &token),
+                ("institution_id", &preston.to_string()),
+            ],
+            &[
+                (
+                    "file",
+                    "a.csv",
+                    b"Date,Supplier,Amount\n14/04/2021,Acme,1.00\n",
+                ),
+                (
+                    "file",
+                    "b.csv",
+                    b"Date,Supplier,Amount\n14/04/2021,Acme,2.00\n",
+                ),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 400, "{}", res.body);
+    assert!(res.body.contains("one file at a time"));
+}
+
+#[actix_web::test]
+async fn text_over_its_limit_is_refused_on_every_entry_path() {
+    use crate::spend_ledger::{add_line, add_supplier, lines_of};
+    let app = spawn_app().await;
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    add_supplier(&app, "Acme Ltd");
+    let (clerk, _) = app.signed_in("clerk1", Role::Clerk, Some(preston)).await;
+    let long_name = "N".repeat(301);
+    let res = clerk
+        .submit("/suppliers/new", "/suppliers", &[("name", &long_name)])
+        .await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("300 characters or fewer"));
+    let long_description = "D".repeat(2001);
+    let res = add_line(
+        &clerk,
+        preston,
+        &[
+            ("payment_date", "01/04/2024"),
+            ("amount", "10"),
+            ("supplier", "Acme Ltd"),
+            ("description", &long_description),
+        ],
+    )
+    .await;
+    assert_eq!(res.status, 422);
+    assert!(res
+        .body
+        .contains("The description must be 2000 characters or fewer"));
+    assert!(lines_of(&app, preston).is_empty());
+    // An imported row with a name over the limit is a rejected row.
+    let file =
+        format!("Date,Supplier,Amount\n14/04/2021,{long_name},10.00\n14/04/2021,Acme Ltd,5.00\n");
+    let imported = app.with_conn(|c| crate::spend_import::import_text(c, preston, &file));
+    match imported {
+        Err(e) => assert!(e.to_string().starts_with("1 row cannot be read"), "{e}"),
+        Ok(done) => panic!("a row over the limit was imported: {} lines", done.added),
+    }
+    assert!(lines_of(&app, preston).is_empty(), "nothing stored");
 }

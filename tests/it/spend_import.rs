@@ -131,7 +131,7 @@ fn live_total(app: &TestApp, institution: i64) -> (i64, i64) {
 
 /// Imports `contents` as a file, day first, through the library's one-call
 /// import (as the demonstration does), without the web flow.
-fn import_text(
+pub(crate) fn import_text(
     conn: &mut localspend::db::DbConn,
     institution: i64,
     contents: &str,

@@ -5,7 +5,7 @@ use actix_web::{web, HttpResponse};
 
 use crate::auth::{CurrentUser, PageContext};
 use crate::db::suppliers;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::handlers::{redirect_with_flash, Page};
 use crate::register::supplier_file;
 use crate::state::AppState;
@@ -47,26 +47,34 @@ pub async fn import_file(
             },
         )
     };
-    let Some(upload) = crate::handlers::uploads::receive(&req, form).await? else {
+    let Some(upload) =
+        crate::handlers::uploads::receive(&req, form, crate::handlers::uploads::UploadKind::Data)
+            .await?
+    else {
         return rejected(vec![crate::register::supplier_file::RowError {
             row: 0,
             message: "Choose the supplier file to import".into(),
         }]);
     };
-    let bytes = std::fs::read(&upload.path).map_err(AppError::internal);
-    let _ = std::fs::remove_file(&upload.path);
-    let (actor, name, bytes) = (user.actor(), upload.original.clone(), bytes?);
+    let (actor, name, original) = (
+        user.actor(),
+        upload.original.clone(),
+        upload.original.clone(),
+    );
+    // Read and applied on the blocking pool; the file is removed when the
+    // upload is dropped, whatever the outcome.
     match state
-        .db(move |c| crate::register::supplier_file::import(c, &actor, &name, &bytes))
+        .db(move |c| {
+            let done = crate::register::supplier_file::import(c, &actor, &name, upload.path());
+            drop(upload);
+            done
+        })
         .await?
     {
         Ok(changed) => Ok(redirect_with_flash(
             &state,
             "/suppliers",
-            &format!(
-                "Imported {}: {changed} supplier(s) updated.",
-                upload.original
-            ),
+            &format!("Imported {}: {changed} supplier(s) updated.", original),
         )),
         Err(errors) => rejected(errors),
     }

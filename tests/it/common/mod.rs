@@ -111,6 +111,7 @@ pub fn test_config(url: &str) -> Config {
         pool_size: Some(3),
         trusted_proxies: Vec::new(),
         session_hours: localspend::config::DEFAULT_SESSION_HOURS,
+        limits: Default::default(),
     }
 }
 
@@ -336,18 +337,30 @@ impl TestClient {
         fields: &[(&str, &str)],
         file: (&str, &str, &[u8]),
     ) -> Resp {
+        self.post_multipart_files(path, fields, &[file]).await
+    }
+
+    /// Posts a multipart form with text fields, then each file in turn.
+    pub async fn post_multipart_files(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &[u8])],
+    ) -> Resp {
         let boundary = "----localspend-test-boundary";
         let mut body = Vec::new();
         for (name, value) in fields {
             body.extend(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
         }
-        let (field, filename, bytes) = file;
-        body.extend(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
-                .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend(format!("\r\n--{boundary}--\r\n").as_bytes());
+        for (field, filename, bytes) in files {
+            body.extend(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n")
+                    .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend(b"\r\n");
+        }
+        body.extend(format!("--{boundary}--\r\n").as_bytes());
         let res = self
             .client
             .post(format!("{}{}", self.base, path))
