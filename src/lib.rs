@@ -16,6 +16,7 @@ pub mod jobs;
 pub mod register;
 pub mod reporting;
 pub mod routes;
+pub mod spool;
 pub mod startup;
 pub mod state;
 pub mod tokens;

@@ -105,6 +105,7 @@ impl Application {
             })?
             .port();
         let hsts = config.cookie_secure;
+        let stall = std::time::Duration::from_secs(config.limits.export_stall_seconds);
         if !hsts {
             tracing::warn!(
                 "LOCALSPEND_COOKIE_SECURE=false: cookies are not marked Secure and HSTS is off"
@@ -112,7 +113,9 @@ impl Application {
         }
         let bind = config.bind.clone();
         let recogniser = Arc::new(Recogniser::shipped());
+        let exports = crate::spool::ExportGate::new(&config.limits, pool.max_size());
         let state = web::Data::new(AppState {
+            exports,
             pool,
             config,
             keys,
@@ -149,6 +152,7 @@ impl Application {
                 .configure(crate::routes::configure)
                 .default_service(web::to(crate::handlers::not_found))
         })
+        .on_connect(move |conn, _| drop_stalled_clients(conn, stall))
         .listen(listener)
         .map_err(|source| StartupError::Bind { bind, source })?
         .run();
@@ -196,6 +200,22 @@ async fn request_cookies(
             .add_cookie(&removal_cookie(FLASH_COOKIE, secure))?;
     }
     Ok(res)
+}
+
+/// A client that stops taking what it asked for (a download it opens and
+/// never reads) is dropped once the kernel has held unacknowledged data, or
+/// a closed receive window, for `stall`: the response, its file and its
+/// export turn are freed. The web server stops polling a body whose client
+/// does not read, so only the connection itself can time this out.
+fn drop_stalled_clients(conn: &dyn std::any::Any, stall: std::time::Duration) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+        if let Err(e) = socket2::SockRef::from(tcp).set_tcp_user_timeout(Some(stall)) {
+            tracing::warn!(error = %e, "cannot set the stalled-client timeout");
+        }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = (conn, stall);
 }
 
 /// The request line as the access log shows it: a one-time setup link's

@@ -28,6 +28,8 @@ pub struct AppState {
     pub facts: Arc<crate::db::report::FactsCache>,
     /// Recently read financial-year totals, while unchanged.
     pub totals: Arc<crate::db::report::TotalsCache>,
+    /// Turns for line-level exports.
+    pub exports: crate::spool::ExportGate,
 }
 
 impl AppState {

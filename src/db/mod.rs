@@ -265,6 +265,32 @@ where
     }
 }
 
+/// Runs `f` in one read-only snapshot: everything it reads agrees with
+/// everything else it reads, whatever commits meanwhile (an export and its
+/// stamp cannot disagree). SQLite in WAL mode keeps the snapshot of the first
+/// read for the whole transaction; PostgreSQL uses `REPEATABLE READ`.
+pub fn read_tx<T, E, F>(conn: &mut DbConn, f: F) -> Result<T, E>
+where
+    F: FnOnce(&mut DbConn) -> Result<T, E>,
+    E: From<DieselError>,
+{
+    type Tm = <DbConn as Connection>::TransactionManager;
+    match conn {
+        DbConn::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN DEFERRED")?,
+        #[cfg(feature = "postgres")]
+        DbConn::Pg(c) => AnsiTransactionManager::begin_transaction_sql(
+            c,
+            "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        )?,
+    }
+    let done = f(conn);
+    // Nothing was written: ending the snapshot either way is the same.
+    if let Err(end) = Tm::rollback_transaction(conn) {
+        tracing::error!(error = %end, "ending a read snapshot failed");
+    }
+    done
+}
+
 /// True when the error is a unique-constraint violation.
 pub fn is_unique_violation(e: &DieselError) -> bool {
     matches!(

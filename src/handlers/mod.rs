@@ -6,7 +6,7 @@ pub mod admin;
 pub mod assets;
 pub mod auth;
 pub mod companies;
-mod csv;
+pub mod csv;
 pub mod health;
 pub mod home;
 pub mod reports;

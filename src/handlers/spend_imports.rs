@@ -121,33 +121,30 @@ pub async fn upload(
     };
     let created = state
         .db(move |c| {
-            let outcome = (|| {
-                institutions::get(c, institution_id)?;
-                let (hash, size) =
-                    spend::hash_file(&path).map_err(|e| AppError::BadRequest(e.to_string()))?;
-                let (layout, settings, _) = match spend::inspect(c, institution_id, &path) {
-                    Ok(found) => found,
-                    Err(SpendImportError::Refused(message)) => return Ok(Err(message)),
-                    Err(e) => return Err(AppError::BadRequest(e.to_string())),
-                };
-                let id = crate::db::write_tx(c, |c| {
-                    let id = imports::create(
-                        c,
-                        &actor,
-                        institution_id,
-                        &name,
-                        &hash,
-                        size,
-                        &layout,
-                        &settings,
-                        status::UPLOADED,
-                    )?;
-                    imports::store_file(c, id, &path)?;
-                    Ok::<_, AppError>(id)
-                })?;
-                Ok(Ok(id))
-            })();
-            outcome
+            institutions::get(c, institution_id)?;
+            let (hash, size) =
+                spend::hash_file(&path).map_err(|e| AppError::BadRequest(e.to_string()))?;
+            let (layout, settings, _) = match spend::inspect(c, institution_id, &path) {
+                Ok(found) => found,
+                Err(SpendImportError::Refused(message)) => return Ok(Err(message)),
+                Err(e) => return Err(AppError::BadRequest(e.to_string())),
+            };
+            let id = crate::db::write_tx(c, |c| {
+                let id = imports::create(
+                    c,
+                    &actor,
+                    institution_id,
+                    &name,
+                    &hash,
+                    size,
+                    &layout,
+                    &settings,
+                    status::UPLOADED,
+                )?;
+                imports::store_file(c, id, &path)?;
+                Ok::<_, AppError>(id)
+            })?;
+            Ok(Ok(id))
         })
         .await?;
     match created {

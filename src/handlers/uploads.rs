@@ -3,7 +3,7 @@
 //! a background thread recorded as a job.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use actix_multipart::Multipart;
 use actix_web::HttpRequest;
@@ -13,8 +13,8 @@ use crate::auth::csrf::verify_token;
 use crate::config::Limits;
 use crate::db::{jobs, DbConn};
 use crate::error::{AppError, AppResult};
+use crate::spool::TempFile;
 use crate::state::{blocking, AppState};
-use crate::tokens::random_token;
 
 /// A received upload: the release name typed, the saved file and its
 /// original name.
@@ -36,28 +36,6 @@ impl Upload {
 
     pub fn path(&self) -> &Path {
         self.file.path()
-    }
-}
-
-/// An upload's temporary file, removed when this is dropped: on every exit
-/// path, refusals and interrupted streams included.
-pub struct TempFile(PathBuf);
-
-impl TempFile {
-    fn new(ext: &str) -> Self {
-        Self(
-            std::env::temp_dir().join(format!("localspend-upload-{}.{ext}", &random_token()[..16])),
-        )
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.0);
     }
 }
 
@@ -274,19 +252,4 @@ where
         },
     )
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn an_uploads_file_is_removed_when_it_is_dropped() {
-        let file = TempFile::new("csv");
-        std::fs::write(file.path(), b"Date,Supplier,Amount\n").unwrap();
-        let path = file.path().to_owned();
-        assert!(path.exists());
-        drop(file);
-        assert!(!path.exists());
-    }
 }

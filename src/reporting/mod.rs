@@ -33,7 +33,7 @@ pub use compute::compute;
 
 /// What a report is asked for, as the query string says it. Every field is
 /// the text as given; [`compute`] reads and checks it.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct ReportQuery {
     pub institution: String,

@@ -418,6 +418,13 @@ async fn a_formula_in_an_identifier_is_refused_at_entry() {
     assert_eq!(count, None, "nothing stored");
 }
 
+/// Whether a spreadsheet would run the cell: a formula start that is not a
+/// plain negative number.
+fn runs_as_formula(cell: &str) -> bool {
+    let number = cell.starts_with('-') && cell.parse::<f64>().is_ok();
+    cell.starts_with(['=', '+', '@', '-']) && !number
+}
+
 /// Every cell of a CSV download, parsed as a spreadsheet would read it.
 fn cells(body: &str) -> Vec<String> {
     let body = body.trim_start_matches('\u{feff}');
@@ -480,8 +487,7 @@ async fn a_formula_already_in_the_database_is_neutralised_in_every_export() {
         assert!(!all.is_empty(), "{path}");
         for cell in &all {
             assert!(
-                !cell.starts_with(['=', '+', '@'])
-                    && !(cell.starts_with('-') && cell.parse::<f64>().is_err()),
+                !runs_as_formula(cell),
                 "{path}: a cell a spreadsheet would run: {cell:?}"
             );
         }
@@ -642,4 +648,78 @@ async fn text_over_its_limit_is_refused_on_every_entry_path() {
         Ok(done) => panic!("a row over the limit was imported: {} lines", done.added),
     }
     assert!(lines_of(&app, preston).is_empty(), "nothing stored");
+}
+
+/// Writes `n` lines for an institution straight into the table, as a big
+/// year of spend would leave them.
+fn many_lines(app: &TestApp, institution: i64, n: u32) {
+    app.with_conn(|c| {
+        diesel::sql_query(format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {n}) \
+             INSERT INTO spend_lines (institution_id, payment_date, amount_pence, supplier_name, \
+             description, fingerprint, created_at, updated_at) \
+             SELECT {institution}, '2024-05-01', 1000 + i, 'Supplier number ' || i, \
+             'A description long enough to make each row of the export a realistic size', \
+             i, '2024-05-02 09:00:00', '2024-05-02 09:00:00' FROM n"
+        ))
+        .execute(c)
+        .unwrap();
+    });
+}
+
+/// Sends a request on a raw connection and never reads the answer.
+fn stalled_get(base: &str, path: &str, cookie: &str) -> std::net::TcpStream {
+    use std::io::Write;
+    let address = base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {address}\r\nCookie: ls_session={cookie}\r\n\r\n"
+    )
+    .unwrap();
+    stream
+}
+
+#[actix_web::test]
+async fn stalled_audit_downloads_do_not_take_the_app_down() {
+    let app = spawn_app_with(|c| c.limits.export_stall_seconds = 2).await;
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    many_lines(&app, preston, 60_000);
+    let (admin, _) = app.signed_in("root", Role::Admin, None).await;
+    app.add_user("other", Role::Admin, None);
+    let cookie = admin.cookie("ls_session").unwrap();
+    let path = format!("/reports/audit.csv?institution={preston}&fy=2024");
+    // As many stalled downloads as the pool has connections, and one more.
+    let stalled: Vec<_> = (0..4)
+        .map(|_| stalled_get(&app.base, &path, &cookie))
+        .collect();
+    actix_web::rt::time::sleep(std::time::Duration::from_millis(500)).await;
+    let started = std::time::Instant::now();
+    let bound = std::time::Duration::from_secs(5);
+    let health = actix_web::rt::time::timeout(bound, app.client().get("/healthz")).await;
+    assert_eq!(health.expect("/healthz answers").status, 200);
+    let signed_in =
+        actix_web::rt::time::timeout(bound, app.client().login("other", PASSWORD)).await;
+    assert_eq!(signed_in.expect("sign-in answers").status, 303);
+    assert!(started.elapsed() < bound);
+    // A stalled download is dropped once it has taken nothing for the stall
+    // time, and gives its turn back: a reader who does read gets the export.
+    let mut fetched = None;
+    for _ in 0..20 {
+        let res = admin.get(&path).await;
+        if res.status == 200 {
+            fetched = Some(res);
+            break;
+        }
+        assert_eq!(res.status, 429, "{}", res.body);
+        actix_web::rt::time::sleep(std::time::Duration::from_millis(1000)).await;
+    }
+    let fetched = fetched.expect("the stalled downloads' turns come back");
+    assert_eq!(fetched.body.matches("Supplier number ").count(), 60_000);
+    drop(stalled);
+    // Each export is in the audit log, with who and what.
+    let exports = app.audit_rows("export");
+    assert!(exports
+        .iter()
+        .any(|r| r.summary.contains("the audit of every line")));
 }

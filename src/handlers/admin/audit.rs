@@ -17,7 +17,7 @@ use crate::views::{html_status, url_encode, AuditPage, FormErrors, Layout};
 const PAGE_SIZE: i64 = 50;
 const EXPORT_BATCH: i64 = 1000;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, serde::Serialize)]
 pub struct AuditQuery {
     #[serde(default)]
     entity_type: String,
@@ -175,8 +175,17 @@ pub async fn export_csv(
     if let Some((_, message)) = errors.iter().next() {
         return Err(AppError::BadRequest(message.clone()));
     }
-    crate::handlers::keyset_csv(state, "audit-log", &CSV_HEADER, move |c, after| {
+    let export = crate::handlers::csv::Export {
+        stem: "audit-log",
+        what: format!(
+            "the audit log ({})",
+            serde_urlencoded::to_string(&*query).unwrap_or_default()
+        ),
+        institution: user.institution_id,
+    };
+    crate::handlers::keyset_csv(state, &user, export, &CSV_HEADER, move |c, after| {
         let rows = audit::batch_after(c, &filter, after, EXPORT_BATCH)?;
         Ok(Page::of(&rows, EXPORT_BATCH, |r| r.id, csv_row))
     })
+    .await
 }

@@ -46,6 +46,10 @@ pub async fn export_csv(
     query: web::Query<LedgerQuery>,
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
+    let what = format!(
+        "spend lines ({})",
+        serde_urlencoded::to_string(&q).unwrap_or_default()
+    );
     let u = user.clone();
     let (filter, names) = state
         .db(move |c| {
@@ -56,24 +60,36 @@ pub async fn export_csv(
             ))
         })
         .await?;
-    crate::handlers::keyset_csv(state, "spend", &TRANSPARENCY_HEADER, move |c, after| {
-        let lines = spend::ledger_batch_after(c, &filter, after, EXPORT_BATCH)?;
-        let mut ids: Vec<i64> = lines.iter().filter_map(|l| l.supplier_id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let suppliers = suppliers::get_many(c, &ids)?;
-        let record = |l: &Line| {
-            let s = l
-                .supplier_id
-                .and_then(|id| suppliers.iter().find(|s| s.id == id));
-            let body = names
-                .iter()
-                .find(|(id, _)| *id == l.institution_id)
-                .map_or("", |(_, n)| n.as_str());
-            transparency_record(l, body, s)
-        };
-        Ok(Page::of(&lines, EXPORT_BATCH, |l| l.id, record))
-    })
+    let export = crate::handlers::csv::Export {
+        stem: "spend",
+        what,
+        institution: user.institution_id,
+    };
+    crate::handlers::keyset_csv(
+        state,
+        &user,
+        export,
+        &TRANSPARENCY_HEADER,
+        move |c, after| {
+            let lines = spend::ledger_batch_after(c, &filter, after, EXPORT_BATCH)?;
+            let mut ids: Vec<i64> = lines.iter().filter_map(|l| l.supplier_id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let suppliers = suppliers::get_many(c, &ids)?;
+            let record = |l: &Line| {
+                let s = l
+                    .supplier_id
+                    .and_then(|id| suppliers.iter().find(|s| s.id == id));
+                let body = names
+                    .iter()
+                    .find(|(id, _)| *id == l.institution_id)
+                    .map_or("", |(_, n)| n.as_str());
+                transparency_record(l, body, s)
+            };
+            Ok(Page::of(&lines, EXPORT_BATCH, |l| l.id, record))
+        },
+    )
+    .await
 }
 
 /// One line in the Transparency Code layout.

@@ -31,7 +31,7 @@ pub use rules::*;
 
 const PAGE_SIZE: i64 = 50;
 
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct LedgerQuery {
     institution: String,

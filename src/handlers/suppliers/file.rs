@@ -11,14 +11,19 @@ use crate::register::supplier_file;
 use crate::state::AppState;
 use crate::views::{html, html_status, Layout, SupplierImportPage};
 
-/// The register as CSV, streamed in batches.
-pub async fn export_csv(state: web::Data<AppState>, _user: CurrentUser) -> AppResult<HttpResponse> {
+/// The register as CSV, read in batches in one snapshot.
+pub async fn export_csv(state: web::Data<AppState>, user: CurrentUser) -> AppResult<HttpResponse> {
     const BATCH: i64 = 1000;
-    let header = supplier_file::COLUMNS;
-    crate::handlers::keyset_csv(state, "suppliers", &header, |c, after| {
+    let export = crate::handlers::csv::Export {
+        stem: "suppliers",
+        what: "the supplier register".into(),
+        institution: None,
+    };
+    crate::handlers::keyset_csv(state, &user, export, &supplier_file::COLUMNS, |c, after| {
         let rows = suppliers::batch_after(c, after, BATCH)?;
         Ok(Page::of(&rows, BATCH, |s| s.id, supplier_file::record))
     })
+    .await
 }
 
 pub async fn import_form(user: CurrentUser, page: PageContext) -> AppResult<HttpResponse> {
