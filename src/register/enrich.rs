@@ -173,29 +173,64 @@ pub fn accept(conn: &mut DbConn, actor: &Actor, supplier_ids: &[i64]) -> Result<
     })
 }
 
-/// Suppliers the recognition rules have something new to say about: a public
-/// body not yet flagged, VCSE flags not yet set, or a redacted payee.
+/// Suppliers read per batch while looking for suggestions.
+const SUGGESTION_BATCH: i64 = 2_000;
+
+/// One bounded look through the register for suggestions.
+pub struct SuggestionScan {
+    pub found: Vec<(Supplier, Suggestion)>,
+    /// Where to look on from (the last supplier id read), when the look
+    /// stopped before the end of the register.
+    pub next: Option<i64>,
+}
+
+/// Suppliers after `after` (by id) that the recognition rules have
+/// something new to say about: a public body not yet flagged, VCSE flags not
+/// yet set, or a redacted payee. The work is bounded: it stops at `limit`
+/// suggestions or after `max_read` suppliers, whichever comes first, and
+/// says where to look on from.
 pub fn rule_suggestions(
     conn: &mut DbConn,
     recogniser: &Recogniser,
-) -> Result<Vec<(Supplier, Suggestion)>, AppError> {
-    let (all, _) = suppliers::search(conn, &Default::default(), i64::MAX, 0)?;
-    Ok(all
-        .into_iter()
-        .filter_map(|s| {
-            let suggestion = recogniser.suggest(&s.name).into_iter().next()?;
-            let new = match &suggestion {
-                Suggestion::PublicBody { .. } => !s.is_public_body,
-                Suggestion::Vcse { flags, .. } => {
-                    (flags.vcse && !s.is_vcse)
-                        || (flags.cic && !s.is_cic)
-                        || (flags.cooperative && !s.is_cooperative)
-                }
-                Suggestion::Redacted => true,
-            };
-            new.then_some((s, suggestion))
-        })
-        .collect())
+    after: i64,
+    limit: usize,
+    max_read: usize,
+) -> Result<SuggestionScan, AppError> {
+    let (mut found, mut cursor, mut read) = (Vec::new(), after, 0);
+    loop {
+        let batch = suppliers::batch_after(conn, cursor, SUGGESTION_BATCH)?;
+        let full = batch.len() as i64 == SUGGESTION_BATCH;
+        for s in batch {
+            cursor = s.id;
+            read += 1;
+            if let Some(suggestion) = new_suggestion(recogniser, &s) {
+                found.push((s, suggestion));
+            }
+            if found.len() >= limit || read >= max_read {
+                return Ok(SuggestionScan {
+                    found,
+                    next: Some(cursor),
+                });
+            }
+        }
+        if !full {
+            return Ok(SuggestionScan { found, next: None });
+        }
+    }
+}
+
+fn new_suggestion(recogniser: &Recogniser, s: &Supplier) -> Option<Suggestion> {
+    let suggestion = recogniser.suggest(&s.name).into_iter().next()?;
+    let new = match &suggestion {
+        Suggestion::PublicBody { .. } => !s.is_public_body,
+        Suggestion::Vcse { flags, .. } => {
+            (flags.vcse && !s.is_vcse)
+                || (flags.cic && !s.is_cic)
+                || (flags.cooperative && !s.is_cooperative)
+        }
+        Suggestion::Redacted => true,
+    };
+    new.then_some(suggestion)
 }
 
 /// Applies the rules' suggestions to the ticked suppliers, recorded with the

@@ -226,6 +226,8 @@ pub struct SuggestionsPage {
     /// (supplier id, name, suggestion, redacted)
     pub rows: Vec<(i64, String, String, bool)>,
     pub total: usize,
+    /// Where the next look starts, when this one stopped early.
+    pub next: Option<i64>,
 }
 
 #[derive(Template)]

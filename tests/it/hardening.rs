@@ -723,3 +723,30 @@ async fn stalled_audit_downloads_do_not_take_the_app_down() {
         .iter()
         .any(|r| r.summary.contains("the audit of every line")));
 }
+
+#[actix_web::test]
+async fn suggestions_are_worked_out_a_bounded_page_at_a_time() {
+    use crate::spend_ledger::add_supplier;
+    let app = spawn_app().await;
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    let (clerk, _) = app.signed_in("clerk1", Role::Clerk, Some(preston)).await;
+    for i in 0..320 {
+        add_supplier(&app, &format!("Community Energy Number {i} CIC"));
+    }
+    let first = clerk.get("/suppliers/suggestions").await;
+    assert_eq!(first.status, 200);
+    assert_eq!(first.body.matches("name=\"supplier\"").count(), 300);
+    let next = first
+        .body
+        .split("href=\"/suppliers/suggestions?after=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a link to look further")
+        .to_owned();
+    let second = clerk
+        .get(&format!("/suppliers/suggestions?after={next}"))
+        .await;
+    assert_eq!(second.body.matches("name=\"supplier\"").count(), 20);
+    assert!(second.body.contains("Community Energy Number 319 CIC"));
+    assert!(!second.body.contains("Community Energy Number 0 CIC"));
+}

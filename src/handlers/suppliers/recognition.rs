@@ -9,23 +9,41 @@ use crate::handlers::redirect_with_flash;
 use crate::state::AppState;
 use crate::views::{html, Layout, SuggestionsPage};
 
-/// Suppliers the recognition rules have suggestions for.
+/// Suggestions shown on one page.
+const SHOWN: usize = 300;
+/// Suppliers read for one page at most, so the page costs the same however
+/// large the register is.
+const READ_PER_PAGE: usize = 50_000;
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct SuggestionsQuery {
+    after: String,
+}
+
+/// Suppliers the recognition rules have suggestions for, a bounded look at
+/// a time.
 pub async fn suggestions(
     state: web::Data<AppState>,
     user: CurrentUser,
     page: PageContext,
+    query: web::Query<SuggestionsQuery>,
 ) -> AppResult<HttpResponse> {
     user.require(user.can_edit_register())?;
+    let after: i64 = query.after.trim().parse().unwrap_or(0).max(0);
     let recogniser = state.recogniser.clone();
-    let found = state
-        .db(move |c| crate::register::enrich::rule_suggestions(c, &recogniser))
+    let scan = state
+        .db(move |c| {
+            crate::register::enrich::rule_suggestions(c, &recogniser, after, SHOWN, READ_PER_PAGE)
+        })
         .await?;
     html(&SuggestionsPage {
         layout: Layout::new("Suggestions from names", Some(&user), &page),
-        total: found.len(),
-        rows: found
+        total: scan.found.len(),
+        next: scan.next,
+        rows: scan
+            .found
             .into_iter()
-            .take(300)
             .map(|(s, g)| {
                 (
                     s.id,
