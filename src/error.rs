@@ -45,6 +45,18 @@ impl AppError {
         Self::Internal(e.to_string())
     }
 
+    /// True when the failure is ours (database, pool, thread, internal), not
+    /// the request's: its own text goes to the log only.
+    pub fn is_internal(&self) -> bool {
+        match self {
+            Self::Db(e) => {
+                !matches!(e, DieselError::NotFound) && !crate::db::is_unique_violation(e)
+            }
+            Self::Pool(_) | Self::Blocking(_) | Self::Internal(_) => true,
+            _ => false,
+        }
+    }
+
     /// The message shown to the user. Internal details stay in the log.
     fn public_message(&self) -> String {
         match self {

@@ -43,7 +43,25 @@ pub struct Tracking<'a> {
     pub id: i64,
 }
 
-pub fn run_tracked<T, E: Display>(
+/// An error a job can end with. Failures of our own (the database, the
+/// machine) are logged in full and shown only as a plain sentence: the
+/// database's own text never reaches a page.
+pub trait JobError: Display {
+    /// True when the failure is ours, not the file's or the user's.
+    fn is_internal(&self) -> bool;
+}
+
+/// What a page shows of a job's failure.
+pub fn shown(e: &impl JobError) -> String {
+    if e.is_internal() {
+        tracing::error!(error = %e, "a background job failed");
+        "A problem on our side stopped it; it has been logged. Nothing was changed: try again, or ask your administrator.".into()
+    } else {
+        e.to_string()
+    }
+}
+
+pub fn run_tracked<T, E: JobError>(
     job: Tracking<'_>,
     to: ProgressTo,
     on_progress: &mut dyn FnMut(u64, u64),
@@ -78,7 +96,7 @@ pub fn run_tracked<T, E: Display>(
     }
     let message = match &result {
         Ok(value) => describe(value),
-        Err(e) => format!("{on_failure} {e}"),
+        Err(e) => format!("{on_failure} {}", shown(e)),
     };
     if let Err(e) = jobs::finish(job_conn, job_id, result.is_ok(), &message) {
         tracing::error!(error = %e, job_id, "could not record the end of an import");

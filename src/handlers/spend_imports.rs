@@ -394,12 +394,10 @@ pub async fn map(
             // run_preview records its own failures; this covers the copy.
             if let Ok(b) = imports::get(conn, bid) {
                 if b.status == status::PREVIEWING {
-                    let _ = imports::finish_preview(
-                        conn,
-                        bid,
-                        Err::<(&Preview, i64, i64), _>(&e.to_string()),
-                    );
-                    let _ = jobs::finish(job_conn, job, false, &e.to_string());
+                    let shown = crate::jobs::shown(&e);
+                    let _ =
+                        imports::finish_preview(conn, bid, Err::<(&Preview, i64, i64), _>(&shown));
+                    let _ = jobs::finish(job_conn, job, false, &shown);
                 }
             }
         }
@@ -468,8 +466,9 @@ pub async fn commit(
             tracing::warn!(error = %e, batch = bid, "spend import failed");
             if let Ok(b) = imports::get(conn, bid) {
                 if b.status == status::COMMITTING {
-                    let _ = imports::commit_failed(conn, bid, &e.to_string());
-                    let _ = jobs::finish(job_conn, job, false, &e.to_string());
+                    let shown = crate::jobs::shown(&e);
+                    let _ = imports::commit_failed(conn, bid, &shown);
+                    let _ = jobs::finish(job_conn, job, false, &shown);
                 }
             }
         }

@@ -12,6 +12,12 @@ use crate::db::companies::{self, CompanyRelease};
 use crate::db::DbConn;
 use crate::domain::reference::CompanyRow;
 
+impl crate::jobs::JobError for CompanyImportError {
+    fn is_internal(&self) -> bool {
+        matches!(self, Self::Db(_))
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum CompanyImportError {
     #[error(transparent)]

@@ -18,6 +18,12 @@ use crate::domain::reference::PostcodeRow;
 const IOD2019_LSOAS: i32 = 32_844;
 const IOD2025_LSOAS: i32 = 33_755;
 
+impl crate::jobs::JobError for PostcodeImportError {
+    fn is_internal(&self) -> bool {
+        matches!(self, Self::Db(_))
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum PostcodeImportError {
     #[error(transparent)]

@@ -26,7 +26,8 @@ pub trait Reference: Sized {
     type Error: From<SourceError>
         + From<ReadError>
         + From<diesel::result::Error>
-        + std::fmt::Display;
+        + std::fmt::Display
+        + crate::jobs::JobError;
 
     /// How messages name the kind: `postcode lookup`.
     const WHAT: &'static str;

@@ -27,7 +27,7 @@ pub(super) fn record_failure(
             batch_id,
             Ok((p.as_ref(), p.lines as i64, p.total_pence)),
         )?,
-        Err(e) => imports::commit_failed(conn, batch_id, &e.to_string())?,
+        Err(e) => imports::commit_failed(conn, batch_id, &crate::jobs::shown(e))?,
         Ok(_) => {}
     }
     Ok(())

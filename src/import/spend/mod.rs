@@ -69,6 +69,16 @@ pub enum SpendImportError {
     Db(#[from] diesel::result::Error),
 }
 
+impl crate::jobs::JobError for SpendImportError {
+    fn is_internal(&self) -> bool {
+        match self {
+            Self::Db(_) => true,
+            Self::App(e) => e.is_internal(),
+            _ => false,
+        }
+    }
+}
+
 impl From<crate::db::Error> for SpendImportError {
     fn from(e: crate::db::Error) -> Self {
         Self::App(e.into())
