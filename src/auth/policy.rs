@@ -3,6 +3,7 @@
 //! and the answer is defined once.
 
 use super::CurrentUser;
+use crate::domain::account::NetworkAccess;
 use crate::domain::Role;
 use crate::error::AppError;
 
@@ -60,6 +61,19 @@ impl CurrentUser {
     /// Managers and admins set local-share targets.
     pub fn can_set_targets(&self) -> bool {
         matches!(self.role, Role::Admin | Role::Manager)
+    }
+
+    /// What the user may see of a network with these members: its aggregate
+    /// tables as a member's staff, its lines too as a network-wide user (the
+    /// rule is [`NetworkAccess::of`], which the report engine applies too).
+    pub fn network_access(&self, member_ids: &[i64]) -> NetworkAccess {
+        NetworkAccess::of(self.institution_id, member_ids)
+    }
+
+    /// Managers and admins set a network's targets, and only network-wide
+    /// ones: a member's manager sets their own institution's.
+    pub fn can_set_network_targets(&self, member_ids: &[i64]) -> bool {
+        self.can_set_targets() && self.network_access(member_ids) == NetworkAccess::Lines
     }
 
     /// Auditors and admins read the audit log and export it.

@@ -62,14 +62,9 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<(Network, Vec<String>)>> {
         .collect())
 }
 
-/// Whether a user of `institution` (none: every institution) may report on
-/// a network: only its members' users may.
-pub fn open_to(member_ids: &[i64], institution: Option<i64>) -> bool {
-    institution.is_none_or(|own| member_ids.contains(&own))
-}
-
 /// The networks, in name order, that a user of `institution` may report
-/// on (see [`open_to`]).
+/// on: members' users see their networks (their aggregate tables, see
+/// [`crate::domain::account::NetworkAccess`]), network-wide users all.
 pub fn visible_to(conn: &mut DbConn, institution: Option<i64>) -> QueryResult<Vec<(i64, String)>> {
     let all = t::table.select((t::id, t::name)).order(t::name.asc());
     match institution {

@@ -287,6 +287,7 @@ diesel::table! {
         set_by -> Text,
         set_at -> Timestamp,
         evidence -> Text,
+        set_by_user_id -> Nullable<BigInt>,
     }
 }
 
@@ -493,6 +494,8 @@ diesel::joinable!(supplier_locations -> suppliers (supplier_id));
 diesel::joinable!(spend_lines -> suppliers (supplier_id));
 diesel::joinable!(spend_lines -> import_batches (import_batch_id));
 diesel::joinable!(import_batches -> institutions (institution_id));
+
+diesel::joinable!(supplier_provenance -> users (set_by_user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     import_batches,

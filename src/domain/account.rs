@@ -1,4 +1,5 @@
-//! Rules for user accounts: usernames, display names and passwords.
+//! Rules for user accounts: usernames, display names and passwords, and
+//! what each user may see of a network.
 
 /// Shortest password accepted. NCSC and OWASP guidance favours long
 /// passphrases over composition rules.
@@ -70,6 +71,21 @@ pub fn check_new_password(password: &str, confirm: &str, username: &str) -> Resu
 }
 
 #[cfg(test)]
+mod network_access_tests {
+    use super::NetworkAccess;
+
+    #[test]
+    fn members_see_aggregates_and_only_network_wide_users_see_lines() {
+        assert_eq!(NetworkAccess::of(None, &[1, 2]), NetworkAccess::Lines);
+        assert_eq!(
+            NetworkAccess::of(Some(2), &[1, 2]),
+            NetworkAccess::Aggregates
+        );
+        assert_eq!(NetworkAccess::of(Some(3), &[1, 2]), NetworkAccess::None);
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
@@ -106,5 +122,35 @@ mod tests {
         assert_eq!(parse_display_name("  Jane Doe ").unwrap(), "Jane Doe");
         assert!(parse_display_name("   ").is_err());
         assert!(parse_display_name(&"a".repeat(101)).is_err());
+    }
+}
+
+/// What a user may see of a network's data.
+///
+/// Staff of a member institution see the network's **aggregate tables**:
+/// pooled and unweighted shares, and totals per member, tier, size, type,
+/// sector, deprivation, category and supplier (figures a network publishes
+/// together). They never see another member's **individual lines** (dates,
+/// references, descriptions, who entered them), its departments and expense
+/// types, or its staff. Users not tied to one institution see everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkAccess {
+    /// Not a member's user: nothing of the network.
+    None,
+    /// A member's user: the aggregate tables.
+    Aggregates,
+    /// Network-wide: the members' lines too.
+    Lines,
+}
+
+impl NetworkAccess {
+    /// The access of a user of `institution` (`None`: network-wide) to a
+    /// network with these members.
+    pub fn of(institution: Option<i64>, member_ids: &[i64]) -> Self {
+        match institution {
+            None => Self::Lines,
+            Some(own) if member_ids.contains(&own) => Self::Aggregates,
+            Some(_) => Self::None,
+        }
     }
 }

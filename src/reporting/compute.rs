@@ -10,6 +10,7 @@ use crate::db::areas::{self, DefinitionVersion, Owner};
 use crate::db::institutions::{self, Institution};
 use crate::db::report::{self, Located, Snapshot};
 use crate::db::{networks, postcodes, spend, suppliers, targets, DbConn};
+use crate::domain::account::NetworkAccess;
 use crate::domain::classify::{Definition, LocationBasis};
 use crate::domain::figures::{pool, Figures, Pooled, SpendCell};
 use crate::domain::period::financial_year;
@@ -25,7 +26,7 @@ pub fn compute(
     q: &ReportQuery,
     detail: Detail,
 ) -> Result<Report> {
-    let (scope_name, members, owner) = scope(c, viewer, q)?;
+    let (scope_name, members, owner, access) = scope(c, viewer, q)?;
     let ids: Vec<i64> = members.iter().map(|i| i.id).collect();
     let definition = definition_for(c, q, owner, &scope_name)?;
     let (first, last) = report::date_range(c, &ids)?;
@@ -61,6 +62,8 @@ pub fn compute(
             &tier_names,
             top_n(q),
         ),
+        // Departments and expense types are each member's own structure.
+        Detail::Categories if access != NetworkAccess::Lines => Vec::new(),
         Detail::Categories => {
             let lines = report::spend_cells(c, &ids, span.from, span.to)?;
             category_tables(&lines, &influenceable, &place)
@@ -83,10 +86,7 @@ pub fn compute(
         }
         None => None,
     };
-    let (targets, targets_version) = match span.fy {
-        Some(y) => (targets::of(c, owner, y)?, targets::version(c, owner, y)?),
-        None => (Vec::new(), 0),
-    };
+    let (targets, targets_version) = targets_of(c, owner, span.fy)?;
     let release = postcodes::active(c)?;
     let locations_pending = crate::db::locations::pending(c)?;
     let sensitivity = if full {
@@ -130,6 +130,7 @@ pub fn compute(
         fy,
         rules: rules.types,
         owner,
+        access,
         trend,
         baseline,
         targets,
@@ -179,22 +180,37 @@ fn year_by_year(
         .collect())
 }
 
-/// The institutions the viewer may report on, and the report's scope.
+/// The targets set for the year shown, and their version.
+fn targets_of(c: &mut DbConn, owner: Owner, fy: Option<i32>) -> Result<(Vec<(i32, i64)>, i64)> {
+    Ok(match fy {
+        Some(y) => (targets::of(c, owner, y)?, targets::version(c, owner, y)?),
+        None => (Vec::new(), 0),
+    })
+}
+
+/// The institutions the viewer may report on, the report's scope, and what
+/// the viewer may see of it ([`NetworkAccess`]: the one rule).
 fn scope(
     c: &mut DbConn,
     viewer: &Viewer,
     q: &ReportQuery,
-) -> Result<(String, Vec<Institution>, Owner)> {
+) -> Result<(String, Vec<Institution>, Owner, NetworkAccess)> {
     if let Ok(network_id) = q.network.parse::<i64>() {
         let net = networks::get(c, network_id)?;
-        if !networks::open_to(&net.member_ids, viewer.institution_id) {
+        let access = NetworkAccess::of(viewer.institution_id, &net.member_ids);
+        if access == NetworkAccess::None {
             return Err(ReportError::Forbidden);
         }
         let members = institutions::list(c, None)?
             .into_iter()
             .filter(|i| net.member_ids.contains(&i.id))
             .collect();
-        return Ok((net.network.name, members, Owner::Network(network_id)));
+        return Ok((
+            net.network.name,
+            members,
+            Owner::Network(network_id),
+            access,
+        ));
     }
     let visible = institutions::list(c, viewer.institution_id)?;
     let chosen = match q.institution.parse::<i64>() {
@@ -211,6 +227,7 @@ fn scope(
         chosen.name.clone(),
         vec![chosen.clone()],
         Owner::Institution(chosen.id),
+        NetworkAccess::Lines,
     ))
 }
 

@@ -210,6 +210,9 @@ pub struct Report {
     /// Institutions' influenceable payment types, for the audit export.
     pub rules: Vec<(i64, Vec<String>)>,
     pub owner: Owner,
+    /// What the viewer may see of the scope: a network's members' staff see
+    /// its aggregate tables, never its lines.
+    pub access: crate::domain::account::NetworkAccess,
     /// Each financial year on record under the same definition, oldest first.
     pub trend: Vec<(i32, Figures)>,
     pub baseline: Option<(i32, Figures)>,

@@ -132,6 +132,8 @@ pub struct CategoriesPage {
     pub stamp: Vec<(String, String)>,
     pub tables: Vec<crate::reporting::Table>,
     pub query: String,
+    /// The tables are members' own structure, withheld from other members.
+    pub withheld: bool,
 }
 
 #[derive(Template)]
@@ -269,6 +271,7 @@ impl CategoriesPage {
         Self {
             layout,
             stamp: report.stamp.rows(),
+            withheld: report.access != crate::domain::account::NetworkAccess::Lines,
             tables: report.tables,
             query: query_string(q),
         }

@@ -750,3 +750,205 @@ async fn suggestions_are_worked_out_a_bounded_page_at_a_time() {
     assert!(second.body.contains("Community Energy Number 319 CIC"));
     assert!(!second.body.contains("Community Energy Number 0 CIC"));
 }
+
+/// Institutions A and B in one network, C in none; a line of A's that only
+/// A's data holds (its description and department), a supplier with A's own
+/// supplier id and a classification by A's clerk.
+struct Network {
+    app: TestApp,
+    a: i64,
+    b: i64,
+    c: i64,
+    network: i64,
+    supplier: i64,
+}
+
+const A_ONLY: &str = "MARKER-OF-A";
+
+async fn network_of_three() -> Network {
+    use crate::spend_ledger::{add_line, add_supplier};
+    let app = spawn_app().await;
+    let a = app.add_institution("Preston City Council", "E07000123");
+    let b = app.add_institution("South Ribble Borough Council", "E07000126");
+    let c = app.add_institution("Manchester City Council", "E08000003");
+    let network = app.with_conn(|conn| {
+        let input = localspend::db::networks::NetworkInput {
+            name: "Preston anchors".into(),
+            description: String::new(),
+            member_ids: vec![a, b],
+        };
+        let actor = localspend::db::audit::Actor::system("test");
+        localspend::db::networks::create(
+            conn,
+            &actor,
+            &input,
+            localspend::domain::geography::shipped_gazetteer(),
+        )
+        .unwrap()
+        .network
+        .id
+    });
+    let supplier = add_supplier(&app, "Acme Ltd");
+    let alice = app.add_user("alice", Role::Clerk, Some(a));
+    let (clerk_a, _) = app.signed_in("clerk-a", Role::Clerk, Some(a)).await;
+    add_line(
+        &clerk_a,
+        a,
+        &[
+            ("payment_date", "01/05/2024"),
+            ("amount", "100"),
+            ("supplier", "Acme Ltd"),
+            ("description", &format!("{A_ONLY} description")),
+            ("department", &format!("{A_ONLY} department")),
+        ],
+    )
+    .await;
+    app.with_conn(|conn| {
+        use localspend::db::suppliers;
+        let actor = localspend::db::audit::Actor {
+            user_id: Some(alice.id),
+            name: "Alice Example (alice)".into(),
+        };
+        suppliers::add_external_id(conn, &actor, supplier, a, &format!("{A_ONLY}-VENDOR")).unwrap();
+        let current = suppliers::get(conn, supplier).unwrap();
+        let mut fields = current.fields();
+        fields.postcode_registered = "PR1 2HE".into();
+        suppliers::update(
+            conn,
+            &actor,
+            supplier,
+            current.version,
+            &fields.parse().unwrap(),
+            localspend::domain::supplier::Source::Clerk,
+            "",
+        )
+        .unwrap();
+    });
+    Network {
+        app,
+        a,
+        b,
+        c,
+        network,
+        supplier,
+    }
+}
+
+#[actix_web::test]
+async fn a_members_staff_see_the_networks_aggregates_never_another_members_lines() {
+    let n = network_of_three().await;
+    let net = n.network;
+    for role in [Role::Clerk, Role::Manager, Role::Auditor, Role::Admin] {
+        let name = format!("b-{}", role.code());
+        let (b, _) = n.app.signed_in(&name, role, Some(n.b)).await;
+        let dashboard = b.get(&format!("/reports?network={net}&fy=2024")).await;
+        assert_eq!(dashboard.status, 200, "{role:?}");
+        assert!(!dashboard.body.contains(A_ONLY), "{role:?}");
+        let audit = b
+            .get(&format!("/reports/audit.csv?network={net}&fy=2024"))
+            .await;
+        assert_eq!(audit.status, 403, "{role:?}: {}", audit.body);
+        assert!(!audit.body.contains(A_ONLY));
+        let categories = b
+            .get(&format!("/reports/categories?network={net}&fy=2024"))
+            .await;
+        assert_eq!(categories.status, 200);
+        assert!(!categories.body.contains(A_ONLY), "{role:?}");
+        assert!(categories
+            .body
+            .contains("each member institution's own structure"));
+        let table = b
+            .get(&format!(
+                "/reports.csv?network={net}&fy=2024&table=department"
+            ))
+            .await;
+        assert_eq!(table.status, 403, "{role:?}");
+        let page = b.get(&format!("/suppliers/{}", n.supplier)).await;
+        assert_eq!(page.status, 200);
+        assert!(
+            !page.body.contains(A_ONLY),
+            "{role:?}: another member's supplier id"
+        );
+        let at = page.body.find("Alice Example").unwrap_or(0);
+        assert!(
+            !page.body.contains("Alice Example"),
+            "{role:?}: another member's staff: {}",
+            &page.body[at.saturating_sub(400)..(at + 100).min(page.body.len())]
+        );
+        assert!(
+            page.body.contains("Preston City Council (clerk)"),
+            "{}",
+            page.body
+        );
+    }
+    // An institution outside the network sees nothing of it.
+    let (c, _) = n.app.signed_in("c-manager", Role::Manager, Some(n.c)).await;
+    assert_eq!(
+        c.get(&format!("/reports?network={net}&fy=2024"))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        c.get(&format!("/reports/audit.csv?network={net}&fy=2024"))
+            .await
+            .status,
+        403
+    );
+    // A's own staff and network-wide users see A's lines.
+    let (a, _) = n.app.signed_in("a-auditor", Role::Auditor, Some(n.a)).await;
+    let own = a
+        .get(&format!("/reports/audit.csv?institution={}&fy=2024", n.a))
+        .await;
+    assert_eq!(own.status, 200);
+    assert!(
+        own.body.contains("Acme Ltd,") && own.body.contains("100.00"),
+        "{}",
+        own.body
+    );
+    let page = a.get(&format!("/suppliers/{}", n.supplier)).await;
+    assert!(page.body.contains(&format!("{A_ONLY}-VENDOR")));
+    assert!(page.body.contains("Alice Example"));
+    let (root, _) = n.app.signed_in("root", Role::Admin, None).await;
+    let all = root
+        .get(&format!("/reports/audit.csv?network={net}&fy=2024"))
+        .await;
+    assert_eq!(all.status, 200);
+    assert!(all.body.contains("Acme Ltd,") && all.body.contains("100.00"));
+    // B's staff never reach A's lines through the ledger either.
+    let (b, _) = n.app.signed_in("b-clerk-2", Role::Clerk, Some(n.b)).await;
+    let ledger = b.get(&format!("/spend?institution={}", n.a)).await;
+    assert!(!ledger.body.contains(A_ONLY));
+    let export = b.get(&format!("/spend.csv?institution={}", n.a)).await;
+    assert!(!export.body.contains(A_ONLY));
+}
+
+#[actix_web::test]
+async fn a_networks_targets_are_set_by_its_network_wide_users_only() {
+    let n = network_of_three().await;
+    let net = n.network.to_string();
+    let fields = |token: &str| {
+        vec![
+            ("csrf_token".to_owned(), token.to_owned()),
+            ("owner_kind".into(), "network".into()),
+            ("owner_id".into(), net.clone()),
+            ("fy".into(), "2024".into()),
+            ("version".into(), "1".into()),
+            ("target_1".into(), "50".into()),
+        ]
+    };
+    let form = format!("/reports?network={net}&fy=2024");
+    let (manager_b, _) = n.app.signed_in("b-manager", Role::Manager, Some(n.b)).await;
+    let page = manager_b.get(&form).await;
+    assert!(
+        !page.body.contains("Set targets for this year"),
+        "no form for a member's manager"
+    );
+    let token = csrf_token(&page.body);
+    let res = crate::spend_ledger::post(&manager_b, "/reports/targets", fields(&token)).await;
+    assert_eq!(res.status, 403);
+    let (root, _) = n.app.signed_in("root", Role::Admin, None).await;
+    let token = root.csrf_from(&form).await;
+    let res = crate::spend_ledger::post(&root, "/reports/targets", fields(&token)).await;
+    assert_eq!(res.status, 303, "{}", res.body);
+}

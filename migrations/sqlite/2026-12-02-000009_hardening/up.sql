@@ -18,3 +18,7 @@ CREATE TABLE edit_versions (
     version BIGINT NOT NULL DEFAULT 0,
     updated_at TIMESTAMP NOT NULL
 );
+
+-- Who set a classification, as an account: pages show another institution's
+-- staff by institution and role, not by name.
+ALTER TABLE supplier_provenance ADD COLUMN set_by_user_id BIGINT REFERENCES users (id);

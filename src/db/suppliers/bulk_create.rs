@@ -160,6 +160,7 @@ pub(super) fn record_created(
                     field,
                     source: source.code(),
                     set_by: &actor.name,
+                    set_by_user_id: actor.user_id,
                     set_at: at,
                     evidence,
                 })

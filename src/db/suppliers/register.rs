@@ -206,6 +206,7 @@ pub(super) struct NewProvenance<'a> {
     pub(super) field: &'a str,
     pub(super) source: &'a str,
     pub(super) set_by: &'a str,
+    pub(super) set_by_user_id: Option<i64>,
     pub(super) set_at: NaiveDateTime,
     pub(super) evidence: &'a str,
 }
@@ -229,6 +230,7 @@ pub(super) fn record_provenance(
             field,
             source: source.code(),
             set_by: &actor.name,
+            set_by_user_id: actor.user_id,
             set_at: at,
             evidence,
         })
@@ -500,14 +502,28 @@ pub struct Provenance {
     pub set_by: String,
     pub set_at: NaiveDateTime,
     pub evidence: String,
+    /// The institution and role of the account that set it, when an account
+    /// did (not the command line or a rule).
+    pub set_by_institution: Option<i64>,
+    pub set_by_role: Option<String>,
 }
 
 /// Provenance rows, newest first: the first row per field is current.
 pub fn provenance(conn: &mut DbConn, id: i64) -> QueryResult<Vec<Provenance>> {
+    use crate::db::schema::users as u;
     p::table
+        .left_join(u::table)
         .filter(p::supplier_id.eq(id))
         .order(p::id.desc())
-        .select((p::field, p::source, p::set_by, p::set_at, p::evidence))
+        .select((
+            p::field,
+            p::source,
+            p::set_by,
+            p::set_at,
+            p::evidence,
+            u::institution_id.nullable(),
+            u::role.nullable(),
+        ))
         .load(conn)
 }
 

@@ -9,6 +9,7 @@ use actix_web::HttpResponse;
 use crate::auth::CurrentUser;
 use crate::db::report::{self, Snapshot};
 use crate::db::{suppliers, DbConn};
+use crate::domain::account::NetworkAccess;
 use crate::error::{AppError, AppResult};
 use crate::handlers::csv::{spooled_csv, Export};
 use crate::reporting::{self, audit, Detail, Report, ReportContext, ReportQuery};
@@ -43,6 +44,10 @@ pub async fn audit_csv(
             ..st.report_context()
         };
         let report = reporting::compute(c, &ctx, &viewer, &q, Detail::Headline)?;
+        // Every line of the scope: only for those who may read them all.
+        if report.access != NetworkAccess::Lines {
+            return Err(AppError::Forbidden);
+        }
         // Where the suppliers are, as the report just placed them.
         let snapshot = st.facts.current(c)?;
         let head = reporting::csv::stamped(&report.stamp, &audit::HEADER, Vec::new())

@@ -8,6 +8,7 @@ use actix_web::{web, HttpResponse};
 
 use crate::auth::{CurrentUser, PageContext};
 use crate::db::{institutions, networks};
+use crate::domain::account::NetworkAccess;
 use crate::error::{AppError, AppResult};
 use crate::reporting::{self, Detail, Report, ReportQuery};
 use crate::state::AppState;
@@ -68,7 +69,7 @@ pub async fn dashboard(
         Some(&user),
         &page,
     );
-    let can_set_targets = user.can_set_targets();
+    let can_set_targets = user.can_set_targets() && report.access == NetworkAccess::Lines;
     html(&ReportPage::new(
         layout,
         report,
@@ -92,6 +93,9 @@ pub async fn table_csv(
         _ => Detail::Page,
     };
     let report = report_for(&state, &user, &q, detail).await?;
+    if detail == Detail::Categories && report.access != NetworkAccess::Lines {
+        return Err(AppError::Forbidden);
+    }
     let (name, body) = reporting::csv::table(&report, &q.table).map_err(AppError::internal)?;
     Ok(super::csv_download(&format!("local-spend-{name}")).body(body))
 }

@@ -82,7 +82,8 @@ pub async fn set_targets(
                 }
                 Owner::Network(n) => {
                     let net = networks::get(c, n)?;
-                    if !networks::open_to(&net.member_ids, u.institution_id) {
+                    // A network's targets are its network-wide users' to set.
+                    if !u.can_set_network_targets(&net.member_ids) {
                         return Err(AppError::Forbidden);
                     }
                 }

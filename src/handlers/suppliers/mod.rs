@@ -196,6 +196,64 @@ pub async fn create(
     ))
 }
 
+/// Where another institution's staff set a classification, the page shows
+/// that institution and the role, not the person.
+fn mask_other_staff(
+    provenance: &mut [suppliers::Provenance],
+    all: &[institutions::Institution],
+    viewer: &CurrentUser,
+) {
+    for p in provenance {
+        let Some(other) = p
+            .set_by_institution
+            .filter(|i| !viewer.covers_institution(Some(*i)))
+        else {
+            continue;
+        };
+        let institution = all
+            .iter()
+            .find(|i| i.id == other)
+            .map_or("another institution", |i| i.name.as_str());
+        let role = p
+            .set_by_role
+            .as_deref()
+            .and_then(crate::domain::Role::from_code);
+        p.set_by = format!(
+            "{institution} ({})",
+            role.map_or("staff".to_owned(), |r| r.label().to_lowercase())
+        );
+    }
+}
+
+/// The supplier's history as the viewer may read it: changes that concern
+/// another institution's data are left out, and another institution's staff
+/// are named by institution and role.
+fn mask_history(
+    c: &mut crate::db::DbConn,
+    rows: Vec<audit::AuditRow>,
+    all: &[institutions::Institution],
+    viewer: &CurrentUser,
+) -> AppResult<Vec<audit::AuditRow>> {
+    let mut shown = Vec::with_capacity(rows.len());
+    for mut row in rows {
+        if row.institution_id.is_some() && !viewer.covers_institution(row.institution_id) {
+            continue;
+        }
+        if let Some(actor) = row.actor_user_id {
+            let who = crate::db::users::get(c, actor)?;
+            if who.institution_id.is_some() && !viewer.covers_institution(who.institution_id) {
+                let institution = all
+                    .iter()
+                    .find(|i| Some(i.id) == who.institution_id)
+                    .map_or("another institution", |i| i.name.as_str());
+                row.actor_name = format!("{institution} ({})", who.role().label().to_lowercase());
+            }
+        }
+        shown.push(row);
+    }
+    Ok(shown)
+}
+
 pub async fn show(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -206,16 +264,18 @@ pub async fn show(
     let institution = user.institution_id;
     // Spend is the institutions' own business: show only what the viewer covers.
     let scope = user.institution_id;
+    let viewer = user.clone();
     let g = state.gazetteer;
     let data = state
         .db(move |c| {
             let supplier = suppliers::get(c, id)?;
-            let provenance = suppliers::provenance(c, id)?;
+            let mut provenance = suppliers::provenance(c, id)?;
+            let all = institutions::list(c, None)?;
+            mask_other_staff(&mut provenance, &all, &viewer);
             let location_by = provenance
                 .iter()
                 .find(|p| p.field == "location")
                 .map(|p| p.set_by.clone());
-            let all = institutions::list(c, None)?;
             // Where it counts for the viewer's institution (or the first one,
             // for network-wide users).
             let institution = match institution {
@@ -234,9 +294,14 @@ pub async fn show(
                 },
                 None => None,
             };
-            let names = all.into_iter().map(|i| (i.id, i.name)).collect::<Vec<_>>();
+            let names = all
+                .iter()
+                .map(|i| (i.id, i.name.clone()))
+                .collect::<Vec<_>>();
+            // Another institution's own supplier ids are its business.
             let external = suppliers::external_ids(c, id)?
                 .into_iter()
+                .filter(|(i, _)| viewer.covers_institution(Some(*i)))
                 .map(|(i, e)| {
                     (
                         names
@@ -272,6 +337,7 @@ pub async fn show(
                 0,
             )?
             .0;
+            let history = mask_history(c, history, &all, &viewer)?;
             Ok((
                 supplier.clone(),
                 suppliers::aliases(c, id)?,
