@@ -952,3 +952,56 @@ async fn a_networks_targets_are_set_by_its_network_wide_users_only() {
     let res = crate::spend_ledger::post(&root, "/reports/targets", fields(&token)).await;
     assert_eq!(res.status, 303, "{}", res.body);
 }
+
+#[actix_web::test]
+async fn a_change_to_the_shared_register_reaches_every_institution_it_touches() {
+    use crate::spend_ledger::add_line;
+    let n = network_of_three().await;
+    let (clerk_b, _) = n.app.signed_in("b-clerk", Role::Clerk, Some(n.b)).await;
+    add_line(
+        &clerk_b,
+        n.b,
+        &[
+            ("payment_date", "02/05/2024"),
+            ("amount", "40"),
+            ("supplier", "Acme Ltd"),
+        ],
+    )
+    .await;
+    let (clerk_a, _) = n.app.signed_in("a-clerk-2", Role::Clerk, Some(n.a)).await;
+    let version = n.app.with_conn(|c| {
+        localspend::db::suppliers::get(c, n.supplier)
+            .unwrap()
+            .version
+    });
+    let res = clerk_a
+        .submit(
+            &format!("/suppliers/{}/edit", n.supplier),
+            &format!("/suppliers/{}", n.supplier),
+            &[
+                ("name", "Acme Ltd"),
+                ("postcode_registered", "PR1 2HE"),
+                ("size_band", "small"),
+                ("size_definition", "employees"),
+                ("version", &version.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let updates: Vec<Option<i64>> = n
+        .app
+        .audit_rows("supplier")
+        .into_iter()
+        .filter(|r| r.action == "update" && r.actor_name.contains("a-clerk-2"))
+        .map(|r| r.institution_id)
+        .collect();
+    assert_eq!(updates, [Some(n.a), Some(n.b)]);
+    let (auditor_b, _) = n.app.signed_in("b-auditor", Role::Auditor, Some(n.b)).await;
+    let log = auditor_b.get("/admin/audit?entity_type=supplier").await;
+    assert_eq!(log.status, 200);
+    assert!(
+        log.body.contains("Updated supplier Acme Ltd"),
+        "{}",
+        log.body
+    );
+}

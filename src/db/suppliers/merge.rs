@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::register::{add_alias, aliases, external_ids, get, Alias, Supplier};
-use crate::db::audit::{self, Actor, Change};
+use crate::db::audit::{Actor, Change};
 use crate::db::schema::{
     supplier_aliases as a, supplier_external_ids as x, supplier_merges as m, suppliers as s,
 };
@@ -82,13 +82,14 @@ pub fn merge(conn: &mut DbConn, actor: &Actor, kept_id: i64, merged_id: i64) -> 
             ))
             .returning(m::id)
             .get_result(conn)?;
-        audit::record(
+        super::audit_touching(
             conn,
             actor,
             Change::new("merge", "supplier", kept_id)
                 .summary(format!("Merged supplier {} ({merged_id}) into {} ({kept_id})", merged.name, kept.name))
                 .before(&serde_json::json!({ "kept": kept, "merged": merged }))
                 .after(&serde_json::json!({ "merge_record": record, "moved": moved, "external_ids": ids })),
+            &[kept_id, merged_id],
         )?;
         Ok(record)
     })
@@ -181,12 +182,13 @@ pub fn undo_merge(conn: &mut DbConn, actor: &Actor, record_id: i64) -> Result<Me
         diesel::update(m::table.find(id))
             .set((m::undone_by.eq(&actor.name), m::undone_at.eq(now())))
             .execute(conn)?;
-        audit::record(
+        super::audit_touching(
             conn,
             actor,
             Change::new("unmerge", "supplier", kept_id).summary(format!(
                 "Undid the merge of supplier {merged_id} into {kept_id}"
             )),
+            &[kept_id, merged_id],
         )?;
         Ok(m::table
             .find(id)
@@ -241,7 +243,7 @@ pub fn split_alias(
             crate::db::spend::line_ids_named(conn, supplier_id, std::slice::from_ref(&alias.name))?;
         crate::db::spend::move_lines(conn, &lines, id)?;
         let created = get(conn, id)?;
-        audit::record(
+        super::audit_touching(
             conn,
             actor,
             Change::new("split", "supplier", supplier_id)
@@ -250,6 +252,7 @@ pub fn split_alias(
                     alias.name, from.name
                 ))
                 .after(&created),
+            &[supplier_id, id],
         )?;
         Ok(created)
     })

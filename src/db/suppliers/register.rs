@@ -371,7 +371,7 @@ pub fn update(
             .map(|(b, _)| b.0)
             .collect();
         record_provenance(conn, id, &changed, source, actor, evidence)?;
-        audit::record(
+        super::audit_touching(
             conn,
             actor,
             Change::new("update", "supplier", id)
@@ -382,6 +382,7 @@ pub fn update(
                 ))
                 .before(&before)
                 .after(&after),
+            &[id],
         )?;
         Ok(after)
     })
@@ -568,13 +569,14 @@ pub fn mark_dissolved(
         .set(s::dissolved.eq(true))
         .execute(conn)?;
     if changed > 0 {
-        audit::record(
+        super::audit_touching(
             conn,
             actor,
             Change::new("mark_dissolved", "supplier", id)
                 .summary(format!("Supplier {id} marked dissolved: {evidence}"))
                 .before(&serde_json::json!({ "dissolved": false }))
                 .after(&serde_json::json!({ "dissolved": true })),
+            &[id],
         )?;
     }
     Ok(())

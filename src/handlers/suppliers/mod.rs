@@ -236,11 +236,20 @@ fn mask_history(
 ) -> AppResult<Vec<audit::AuditRow>> {
     let mut shown = Vec::with_capacity(rows.len());
     for mut row in rows {
-        if row.institution_id.is_some() && !viewer.covers_institution(row.institution_id) {
+        let who = match row.actor_user_id {
+            Some(actor) => Some(crate::db::users::get(c, actor)?),
+            None => None,
+        };
+        let by_own_staff = who.as_ref().is_some_and(|w| {
+            w.institution_id.is_some() && viewer.covers_institution(w.institution_id)
+        });
+        if row.institution_id.is_some()
+            && !viewer.covers_institution(row.institution_id)
+            && !by_own_staff
+        {
             continue;
         }
-        if let Some(actor) = row.actor_user_id {
-            let who = crate::db::users::get(c, actor)?;
+        if let Some(who) = who {
             if who.institution_id.is_some() && !viewer.covers_institution(who.institution_id) {
                 let institution = all
                     .iter()
