@@ -15,6 +15,7 @@ mod postcode_admin;
 mod postcode_import;
 mod reports;
 mod schema_parity;
+mod scope_matrix;
 mod spend_import;
 mod spend_ledger;
 mod suggestions;
