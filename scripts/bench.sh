@@ -69,8 +69,12 @@ reports_bench() {
   ./target/release/localspend migrate >/dev/null
   ./target/release/examples/seed_reports "$work/reports.db" "$report_lines" 50000
   echo "benchmark-password-123" | ./target/release/localspend user add --username bench --name Bench --role admin --password-stdin >/dev/null
-  LOCALSPEND_BIND=127.0.0.1:18093 ./target/release/localspend serve >/dev/null 2>&1 &
+  # Plain HTTP on the loopback: the client must get its cookies back.
+  LOCALSPEND_COOKIE_SECURE=false LOCALSPEND_BIND=127.0.0.1:18093 ./target/release/localspend serve >/dev/null 2>&1 &
   server=$!
+  # Stop the server however the measuring ends, so a failed run leaves no
+  # server holding the port for the next.
+  trap 'kill "$server" 2>/dev/null' EXIT
   python3 - "$server" >> "$results" <<'PY'
 import http.cookiejar, re, sys, time, urllib.parse, urllib.request
 pid = sys.argv[1]

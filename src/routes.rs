@@ -87,6 +87,8 @@ route_table! {
     post "/admin/networks" => admin::networks::create;
     get "/admin/networks/{id}/edit" => admin::networks::edit_form;
     post "/admin/networks/{id}" => admin::networks::update;
+    get "/admin/erasure" => admin::erasure::form;
+    post "/admin/erasure" => admin::erasure::erase;
     get "/admin/users" => admin::users::list;
     get "/admin/users/new" => admin::users::new_form;
     post "/admin/users" => admin::users::create;

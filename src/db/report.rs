@@ -673,6 +673,7 @@ pub struct AuditLine {
     pub import_batch_id: Option<i64>,
     pub import_row: Option<i64>,
     pub entered_by: Option<i64>,
+    pub redacted: bool,
 }
 
 /// One institution's lines in scope in payment date and id order, after

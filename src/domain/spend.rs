@@ -21,6 +21,16 @@ text_enum! {
     }
 }
 
+/// What exports show in place of a person's name.
+pub const REDACTED_NAME: &str = "REDACTED PERSONAL DATA";
+
+/// Whether a line names a person: the payee was redacted or withheld, or
+/// the payment is a benefit or payment to an individual. Exports show
+/// [`REDACTED_NAME`] instead of such a name, to every user.
+pub fn is_personal(payment_type: &str, redacted: bool) -> bool {
+    redacted || payment_type == PaymentType::Individual.code()
+}
+
 impl PaymentType {
     /// The CLES default: payments to other public bodies, tax and payroll,
     /// individuals, refunds and financing are not spend the institution could

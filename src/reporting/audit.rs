@@ -8,6 +8,7 @@ use crate::db::suppliers::Supplier;
 use crate::domain::figures::{IdMap, Place};
 use crate::domain::money::Pence;
 use crate::domain::spend::PaymentType;
+use crate::domain::spend::{is_personal, REDACTED_NAME};
 use crate::export::SafeCsv;
 
 /// The audit export's columns.
@@ -100,9 +101,21 @@ pub fn chunk(
         w.field(text(institution))?;
         put_number(&mut w, Some(l.id))?;
         w.field(l.payment_date.to_string())?;
-        w.field(text(Some(&l.supplier_name)))?;
+        // A person's name is never exported, as paid or as on the register.
+        let personal = is_personal(&l.payment_type, l.redacted);
+        let published = if personal {
+            REDACTED_NAME
+        } else {
+            l.supplier_name.as_str()
+        };
+        w.field(published)?;
         put_number(&mut w, l.supplier_id)?;
-        w.field(text(s.map(|s| s.name.as_str())))?;
+        let register = if personal {
+            Some(REDACTED_NAME)
+        } else {
+            s.map(|s| s.name.as_str())
+        };
+        w.field(text(register))?;
         w.field(text(s.and_then(|s| s.company_number.as_deref())))?;
         w.field(text(s.and_then(|s| s.charity_number.as_deref())))?;
         w.field(text(loc.and_then(|l| l.postcode.as_deref())))?;

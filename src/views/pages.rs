@@ -38,3 +38,12 @@ pub struct PasswordPage {
     pub layout: Layout,
     pub errors: FormErrors,
 }
+
+#[derive(Template)]
+#[template(path = "admin/erasure.html")]
+pub struct ErasurePage {
+    pub layout: Layout,
+    pub name: String,
+    pub network_wide: bool,
+    pub errors: FormErrors,
+}

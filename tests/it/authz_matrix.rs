@@ -263,6 +263,9 @@ const MATRIX: &[Entry] = &[
         200,
     ),
     entry("GET", "/admin/geography", Access::Admins, 200),
+    entry("GET", "/admin/erasure", Access::Admins, 200),
+    // No name given (422).
+    entry("POST", "/admin/erasure", Access::Admins, 422),
     entry("GET", "/admin/postcodes", Access::NetworkAdminOnly, 200),
     // The matrix posts a URL-encoded form: an upload must be multipart (400).
     entry("POST", "/admin/postcodes", Access::NetworkAdminOnly, 400),

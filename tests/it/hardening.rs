@@ -1005,3 +1005,93 @@ async fn a_change_to_the_shared_register_reaches_every_institution_it_touches() 
         log.body
     );
 }
+
+#[actix_web::test]
+async fn a_persons_name_is_redacted_in_every_export_and_an_admin_can_erase_it() {
+    use crate::spend_ledger::{add_line, add_supplier, lines_of};
+    let app = spawn_app().await;
+    let a = app.add_institution("Preston City Council", "E07000123");
+    let b = app.add_institution("South Ribble Borough Council", "E07000126");
+    add_supplier(&app, "Acme Ltd");
+    let (admin_a, _) = app.signed_in("admin-a", Role::Admin, Some(a)).await;
+    let (admin_b, _) = app.signed_in("admin-b", Role::Admin, Some(b)).await;
+    for (client, institution) in [(&admin_a, a), (&admin_b, b)] {
+        let res = add_line(
+            client,
+            institution,
+            &[
+                ("payment_date", "01/05/2024"),
+                ("amount", "250"),
+                ("supplier", "Jane Example"),
+                ("payment_type", "individual"),
+                ("create_supplier", "on"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+    }
+    add_line(
+        &admin_a,
+        a,
+        &[
+            ("payment_date", "02/05/2024"),
+            ("amount", "90"),
+            ("supplier", "Acme Ltd"),
+        ],
+    )
+    .await;
+    // Redacted in every export, to every user, even the paying institution.
+    for path in [
+        "/spend.csv".to_owned(),
+        format!("/reports/audit.csv?institution={a}&fy=2024"),
+    ] {
+        let res = admin_a.get(&path).await;
+        assert_eq!(res.status, 200);
+        assert!(!res.body.contains("Jane Example"), "{path}: {}", res.body);
+        assert!(res.body.contains("REDACTED PERSONAL DATA"), "{path}");
+        assert!(
+            res.body.contains("Acme Ltd"),
+            "{path}: organisations stay named"
+        );
+    }
+    // The name is erased from A's lines; B's are B's admin's to erase.
+    let res = admin_a
+        .submit(
+            "/admin/erasure",
+            "/admin/erasure",
+            &[("name", "jane example")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let a_lines = lines_of(&app, a);
+    let erased: Vec<_> = a_lines
+        .iter()
+        .filter(|l| l.supplier_name == "Name erased")
+        .collect();
+    assert_eq!(erased.len(), 1);
+    assert!(erased[0].redacted);
+    assert_eq!(erased[0].amount_pence, 25_000, "amounts are untouched");
+    assert!(lines_of(&app, b)
+        .iter()
+        .any(|l| l.supplier_name == "Jane Example"));
+    app.assert_totals_agree();
+    // The audit log records the erasure, never the name.
+    let rows = app.audit_rows("personal_data");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].institution_id, Some(a));
+    assert!(rows[0].summary.contains("1 line(s)"));
+    assert!(!rows[0].summary.to_lowercase().contains("jane"));
+    assert!(rows[0].before_json.is_none() && rows[0].after_json.is_none());
+    // A name no line carries is said so, keeping what was typed.
+    let res = admin_a
+        .submit(
+            "/admin/erasure",
+            "/admin/erasure",
+            &[("name", "Nobody Atall")],
+        )
+        .await;
+    assert_eq!(res.status, 422);
+    assert!(res.body.contains("Nobody Atall"));
+    let (clerk, _) = app.signed_in("clerk-a", Role::Clerk, Some(a)).await;
+    assert_eq!(clerk.get("/admin/erasure").await.status, 403);
+}

@@ -4,12 +4,14 @@
 //! (totals per supplier, the work queue's ranking).
 
 mod by_supplier;
+mod erasure;
 mod ledger;
 mod lines;
 mod load;
 mod rules;
 
 pub use by_supplier::*;
+pub use erasure::*;
 pub use ledger::*;
 pub use lines::*;
 pub use load::*;

@@ -2,6 +2,7 @@
 
 pub mod areas;
 pub mod audit;
+pub mod erasure;
 pub mod geography;
 pub mod institutions;
 pub mod networks;

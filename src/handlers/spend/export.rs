@@ -105,8 +105,8 @@ fn transparency_record(l: &Line, body: &str, s: Option<&Supplier>) -> [String; 2
             .map(|p| Pence(p).plain())
             .unwrap_or_default(),
         l.vat_basis.clone(),
-        if l.redacted {
-            "REDACTED PERSONAL DATA".to_owned()
+        if crate::domain::spend::is_personal(&l.payment_type, l.redacted) {
+            crate::domain::spend::REDACTED_NAME.to_owned()
         } else {
             l.supplier_name.to_string()
         },
