@@ -196,6 +196,21 @@ pub async fn create(
     ))
 }
 
+/// Another institution's member of staff as pages name them: the
+/// institution and the role, never the person.
+fn staff_of(
+    all: &[institutions::Institution],
+    institution: i64,
+    role: Option<crate::domain::Role>,
+) -> String {
+    let name = all
+        .iter()
+        .find(|i| i.id == institution)
+        .map_or("another institution", |i| i.name.as_str());
+    let role = role.map_or("staff".to_owned(), |r| r.label().to_lowercase());
+    format!("{name} ({role})")
+}
+
 /// Where another institution's staff set a classification, the page shows
 /// that institution and the role, not the person.
 fn mask_other_staff(
@@ -210,18 +225,11 @@ fn mask_other_staff(
         else {
             continue;
         };
-        let institution = all
-            .iter()
-            .find(|i| i.id == other)
-            .map_or("another institution", |i| i.name.as_str());
         let role = p
             .set_by_role
             .as_deref()
             .and_then(crate::domain::Role::from_code);
-        p.set_by = format!(
-            "{institution} ({})",
-            role.map_or("staff".to_owned(), |r| r.label().to_lowercase())
-        );
+        p.set_by = staff_of(all, other, role);
     }
 }
 
@@ -250,12 +258,11 @@ fn mask_history(
             continue;
         }
         if let Some(who) = who {
-            if who.institution_id.is_some() && !viewer.covers_institution(who.institution_id) {
-                let institution = all
-                    .iter()
-                    .find(|i| Some(i.id) == who.institution_id)
-                    .map_or("another institution", |i| i.name.as_str());
-                row.actor_name = format!("{institution} ({})", who.role().label().to_lowercase());
+            if let Some(other) = who
+                .institution_id
+                .filter(|i| !viewer.covers_institution(Some(*i)))
+            {
+                row.actor_name = staff_of(all, other, Some(who.role()));
             }
         }
         shown.push(row);
