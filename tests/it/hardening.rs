@@ -1095,3 +1095,26 @@ async fn a_persons_name_is_redacted_in_every_export_and_an_admin_can_erase_it() 
     let (clerk, _) = app.signed_in("clerk-a", Role::Clerk, Some(a)).await;
     assert_eq!(clerk.get("/admin/erasure").await.status, 403);
 }
+
+#[actix_web::test]
+async fn the_schema_refuses_register_text_over_its_limit() {
+    let app = spawn_app().await;
+    let acme = crate::spend_ledger::add_supplier(&app, "Acme Ltd");
+    let long = "N".repeat(301);
+    app.with_conn(|c| {
+        let too_long = diesel::sql_query(format!(
+            "UPDATE suppliers SET name = '{long}' WHERE id = {acme}"
+        ))
+        .execute(c);
+        assert!(
+            too_long.is_err(),
+            "a 301-character name is refused by the database"
+        );
+        let at_limit = diesel::sql_query(format!(
+            "UPDATE suppliers SET name = '{}' WHERE id = {acme}",
+            "N".repeat(300)
+        ))
+        .execute(c);
+        assert!(at_limit.is_ok(), "{at_limit:?}");
+    });
+}

@@ -1,0 +1,4 @@
+ALTER TABLE spend_lines DROP CONSTRAINT spend_lines_text_bounds;
+ALTER TABLE supplier_provenance DROP CONSTRAINT supplier_provenance_text_bounds;
+ALTER TABLE supplier_aliases DROP CONSTRAINT supplier_aliases_text_bounds;
+ALTER TABLE suppliers DROP CONSTRAINT suppliers_text_bounds;

@@ -1,0 +1,4 @@
+DROP TRIGGER supplier_provenance_text_bounds;
+DROP TRIGGER supplier_aliases_text_bounds;
+DROP TRIGGER suppliers_text_bounds_update;
+DROP TRIGGER suppliers_text_bounds_insert;
