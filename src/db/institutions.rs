@@ -116,15 +116,6 @@ pub fn update(
 ) -> Result<Institution, Error> {
     write_tx(conn, |conn| {
         let before = get(conn, id)?;
-        if before.version != expected_version {
-            return Err(super::stale_edit(
-                conn,
-                "institution",
-                "institution",
-                id,
-                before.updated_at,
-            ));
-        }
         let after: Option<Institution> =
             diesel::update(t::table.find(id).filter(t::version.eq(expected_version)))
                 .set((
@@ -138,14 +129,8 @@ pub fn update(
                 .get_result(conn)
                 .optional()?;
         let Some(after) = after else {
-            // Saved by someone else between the read and this write.
-            return Err(super::stale_edit(
-                conn,
-                "institution",
-                "institution",
-                id,
-                before.updated_at,
-            ));
+            // Edited from an older version, or saved by someone else since.
+            return Err(super::stale(conn, "institution", id, before.updated_at));
         };
         audit::record(
             conn,

@@ -350,6 +350,12 @@ pub fn with_bulk_load<T, E: From<DieselError>>(
 
 /// The error for an edit made from an out-of-date copy of a record: when it
 /// was saved and, from the audit log, by whom.
+/// [`stale_edit`] for a record whose audit entity type is also its name in
+/// messages (`"supplier"`, `"user"`, `"institution"`, `"network"`).
+pub fn stale(conn: &mut DbConn, entity: &'static str, id: i64, saved_at: NaiveDateTime) -> Error {
+    stale_edit(conn, entity, entity, id, saved_at)
+}
+
 pub fn stale_edit(
     conn: &mut DbConn,
     what: &'static str,

@@ -166,15 +166,6 @@ pub fn update(
 ) -> Result<NetworkWithMembers, Error> {
     write_tx(conn, |conn| {
         let before = get(conn, id)?;
-        if before.network.version != expected_version {
-            return Err(super::stale_edit(
-                conn,
-                "network",
-                "network",
-                id,
-                before.network.updated_at,
-            ));
-        }
         let claimed = diesel::update(t::table.find(id).filter(t::version.eq(expected_version)))
             .set((
                 t::name.eq(&input.name),
@@ -184,14 +175,8 @@ pub fn update(
             ))
             .execute(conn)?;
         if claimed == 0 {
-            // Saved by someone else between the read and this write.
-            return Err(super::stale_edit(
-                conn,
-                "network",
-                "network",
-                id,
-                before.network.updated_at,
-            ));
+            // Edited from an older version, or saved by someone else since.
+            return Err(super::stale(conn, "network", id, before.network.updated_at));
         }
         set_members(conn, id, &input.member_ids)?;
         let after = get(conn, id)?;

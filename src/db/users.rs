@@ -140,14 +140,10 @@ pub fn update(
     write_tx(conn, |conn| {
         super::lock_accounts(conn)?;
         let before = get(conn, id)?;
+        // Checked first, so a stale form is told so before any other refusal;
+        // the versioned UPDATE below catches a save in between.
         if before.version != expected_version {
-            return Err(super::stale_edit(
-                conn,
-                "user",
-                "user",
-                id,
-                before.updated_at,
-            ));
+            return Err(super::stale(conn, "user", id, before.updated_at));
         }
         let still_network_admin =
             changes.role == Role::Admin && changes.institution_id.is_none() && !changes.disabled;
@@ -175,13 +171,7 @@ pub fn update(
                 .optional()?;
         let Some(after) = after else {
             // Saved by someone else between the read and this write.
-            return Err(super::stale_edit(
-                conn,
-                "user",
-                "user",
-                id,
-                before.updated_at,
-            ));
+            return Err(super::stale(conn, "user", id, before.updated_at));
         };
         if after.disabled {
             sessions::delete_for_user(conn, id)?;

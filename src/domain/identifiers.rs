@@ -1,15 +1,19 @@
 //! The identifiers organisations are published under (company, charity and
 //! VAT numbers), each checked against its published pattern.
 
+/// An identifier as typed, without its spaces, upper case.
+fn compact(raw: &str) -> String {
+    raw.chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_uppercase()
+}
+
 /// A Companies House number: eight characters, digits or a two-letter prefix
 /// (`SC`, `NI`, `OC` …) and six digits; shorter all-digit numbers are
 /// zero-padded as published.
 pub fn normalise_company_number(raw: &str) -> Option<String> {
-    let s: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_uppercase();
+    let s = compact(raw);
     if s.is_empty() || s.len() > 8 {
         return None;
     }
@@ -28,11 +32,7 @@ pub fn normalise_company_number(raw: &str) -> Option<String> {
 /// (`1123456`, `1123456-1`); Scotland, `SC` and six digits (`SC012345`);
 /// Northern Ireland, `NIC` and six digits (`NIC100002`).
 pub fn normalise_charity_number(raw: &str) -> Option<String> {
-    let s: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_uppercase();
+    let s = compact(raw);
     let digits = |t: &str, min: usize, max: usize| {
         (min..=max).contains(&t.len()) && t.bytes().all(|b| b.is_ascii_digit())
     };
@@ -52,11 +52,7 @@ pub fn normalise_charity_number(raw: &str) -> Option<String> {
 /// `GD`/`HA` and three digits for government departments and health
 /// authorities. Spaces are dropped; letters kept upper case.
 pub fn normalise_vat_number(raw: &str) -> Option<String> {
-    let s: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .collect::<String>()
-        .to_uppercase();
+    let s = compact(raw);
     let rest = s
         .strip_prefix("GB")
         .or_else(|| s.strip_prefix("XI"))

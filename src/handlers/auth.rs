@@ -97,13 +97,13 @@ pub async fn login(
             .await?
     };
     if !allowed {
-        record_failed_sign_in(&state, user.as_ref(), &address, "throttled").await?;
+        record_failed_sign_in(&state, user.as_ref(), &address, true).await?;
         return failed(SIGN_IN_THROTTLED, StatusCode::TOO_MANY_REQUESTS);
     }
     let stored = user.as_ref().map(|u| u.password_hash.clone());
     let verified = password::verify_gated(password, stored).await?;
     let Some(user) = user.clone().filter(|u| verified && !u.disabled) else {
-        record_failed_sign_in(&state, user.as_ref(), &address, "wrong").await?;
+        record_failed_sign_in(&state, user.as_ref(), &address, false).await?;
         return failed(SIGN_IN_FAILED, StatusCode::UNAUTHORIZED);
     };
 
@@ -161,21 +161,17 @@ async fn record_failed_sign_in(
     state: &AppState,
     user: Option<&users::User>,
     address: &str,
-    why: &'static str,
+    throttled: bool,
 ) -> AppResult<()> {
     let (id, institution) = user.map_or((0, None), |u| (u.id, u.institution_id));
-    let summary = match (why, user) {
-        ("throttled", Some(u)) => format!(
-            "Sign-in as {} refused from {address}: too many failed attempts",
-            u.username
-        ),
-        ("throttled", None) => {
-            format!(
-                "Sign-in with an unknown username refused from {address}: too many failed attempts"
-            )
-        }
-        (_, Some(u)) => format!("Failed sign-in as {} from {address}", u.username),
-        (_, None) => format!("Failed sign-in with an unknown username from {address}"),
+    let who = user.map_or_else(
+        || "with an unknown username".to_owned(),
+        |u| format!("as {}", u.username),
+    );
+    let summary = if throttled {
+        format!("Sign-in {who} refused from {address}: too many failed attempts")
+    } else {
+        format!("Failed sign-in {who} from {address}")
     };
     state
         .db(move |c| {

@@ -771,23 +771,7 @@ async fn network_of_three() -> Network {
     let a = app.add_institution("Preston City Council", "E07000123");
     let b = app.add_institution("South Ribble Borough Council", "E07000126");
     let c = app.add_institution("Manchester City Council", "E08000003");
-    let network = app.with_conn(|conn| {
-        let input = localspend::db::networks::NetworkInput {
-            name: "Preston anchors".into(),
-            description: String::new(),
-            member_ids: vec![a, b],
-        };
-        let actor = localspend::db::audit::Actor::system("test");
-        localspend::db::networks::create(
-            conn,
-            &actor,
-            &input,
-            localspend::domain::geography::shipped_gazetteer(),
-        )
-        .unwrap()
-        .network
-        .id
-    });
+    let network = app.add_network("Preston anchors", &[a, b]);
     let supplier = add_supplier(&app, "Acme Ltd");
     let alice = app.add_user("alice", Role::Clerk, Some(a));
     let (clerk_a, _) = app.signed_in("clerk-a", Role::Clerk, Some(a)).await;

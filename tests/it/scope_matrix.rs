@@ -329,22 +329,7 @@ async fn other_institutions_staff_never_reach_institution_as_data() {
     let a = app.add_institution("Preston City Council", "E07000123");
     let b = app.add_institution("South Ribble Borough Council", "E07000126");
     let c = app.add_institution("Manchester City Council", "E08000003");
-    let network = app.with_conn(|conn| {
-        let input = localspend::db::networks::NetworkInput {
-            name: "Preston anchors".into(),
-            description: String::new(),
-            member_ids: vec![a, b],
-        };
-        localspend::db::networks::create(
-            conn,
-            &localspend::db::audit::Actor::system("test"),
-            &input,
-            localspend::domain::geography::shipped_gazetteer(),
-        )
-        .unwrap()
-        .network
-        .id
-    });
+    let network = app.add_network("Preston anchors", &[a, b]);
     let supplier = add_supplier(&app, "Acme Ltd");
     let (clerk_a, user_a) = app.signed_in("markerperson", Role::Clerk, Some(a)).await;
     add_line(

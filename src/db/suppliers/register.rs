@@ -329,14 +329,10 @@ pub fn update(
 ) -> Result<Supplier, Error> {
     write_tx(conn, |conn| {
         let before = get(conn, id)?;
+        // Checked first, so a stale form is told so before any other refusal;
+        // the versioned UPDATE below catches a save in between.
         if before.version != expected_version {
-            return Err(crate::db::stale_edit(
-                conn,
-                "supplier",
-                "supplier",
-                id,
-                before.updated_at,
-            ));
+            return Err(crate::db::stale(conn, "supplier", id, before.updated_at));
         }
         if before.merged_into.is_some() {
             return Err(Error::Conflict(
@@ -352,13 +348,7 @@ pub fn update(
             .execute(conn)?;
         if claimed == 0 {
             // Saved by someone else between the read and this write.
-            return Err(crate::db::stale_edit(
-                conn,
-                "supplier",
-                "supplier",
-                id,
-                before.updated_at,
-            ));
+            return Err(crate::db::stale(conn, "supplier", id, before.updated_at));
         }
         let after = get(conn, id)?;
         if before.name != after.name {

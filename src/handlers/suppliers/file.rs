@@ -61,25 +61,19 @@ pub async fn import_file(
             message: "Choose the supplier file to import".into(),
         }]);
     };
-    let (actor, name, original) = (
-        user.actor(),
-        upload.original.clone(),
-        upload.original.clone(),
-    );
+    let (actor, original) = (user.actor(), upload.original.clone());
     // Read and applied on the blocking pool; the file is removed when the
     // upload is dropped, whatever the outcome.
     match state
         .db(move |c| {
-            let done = crate::register::supplier_file::import(c, &actor, &name, upload.path());
-            drop(upload);
-            done
+            crate::register::supplier_file::import(c, &actor, &upload.original, upload.path())
         })
         .await?
     {
         Ok(changed) => Ok(redirect_with_flash(
             &state,
             "/suppliers",
-            &format!("Imported {}: {changed} supplier(s) updated.", original),
+            &format!("Imported {original}: {changed} supplier(s) updated."),
         )),
         Err(errors) => rejected(errors),
     }

@@ -243,9 +243,16 @@ fn mask_history(
     viewer: &CurrentUser,
 ) -> AppResult<Vec<audit::AuditRow>> {
     let mut shown = Vec::with_capacity(rows.len());
+    // Each actor read once, however many rows they wrote.
+    let mut actors: std::collections::HashMap<i64, crate::db::users::User> = Default::default();
     for mut row in rows {
         let who = match row.actor_user_id {
-            Some(actor) => Some(crate::db::users::get(c, actor)?),
+            Some(actor) => Some(match actors.entry(actor) {
+                std::collections::hash_map::Entry::Occupied(known) => known.into_mut(),
+                std::collections::hash_map::Entry::Vacant(new) => {
+                    new.insert(crate::db::users::get(c, actor)?)
+                }
+            }),
             None => None,
         };
         let by_own_staff = who.as_ref().is_some_and(|w| {

@@ -175,6 +175,26 @@ impl TestApp {
         })
     }
 
+    /// A network of these member institutions; returns its id.
+    pub fn add_network(&self, name: &str, member_ids: &[i64]) -> i64 {
+        let input = db::networks::NetworkInput {
+            name: name.into(),
+            description: String::new(),
+            member_ids: member_ids.to_vec(),
+        };
+        self.with_conn(|c| {
+            db::networks::create(
+                c,
+                &Actor::system("test"),
+                &input,
+                localspend::domain::geography::shipped_gazetteer(),
+            )
+            .expect("network")
+            .network
+            .id
+        })
+    }
+
     pub fn add_user(&self, username: &str, role: Role, institution_id: Option<i64>) -> User {
         let new = NewUser {
             username: Username::parse(username).unwrap(),
