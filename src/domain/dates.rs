@@ -112,9 +112,72 @@ fn is_time(s: &str) -> bool {
         })
 }
 
+const WEEKDAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// A leading weekday (`Tuesday, `, `Tue `) dropped, commas made spaces and
+/// ordinal suffixes (`26th`) dropped: `Tuesday, April 26th, 2022` →
+/// `April 26 2022`.
+fn without_weekday_and_ordinals(s: &str) -> String {
+    let s = s.replace(',', " ");
+    let mut words = s.split_whitespace().peekable();
+    if let Some(first) = words.peek() {
+        let w = first.trim_end_matches('.').to_ascii_lowercase();
+        if w.len() >= 3 && WEEKDAYS.iter().any(|d| d.starts_with(&w)) {
+            words.next();
+        }
+    }
+    let mut words: Vec<&str> = words
+        .map(|w| {
+            let lower = w.to_ascii_lowercase();
+            match lower.len().checked_sub(2).map(|i| lower.split_at(i)) {
+                Some((digits, "st" | "nd" | "rd" | "th"))
+                    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) =>
+                {
+                    &w[..digits.len()]
+                }
+                _ => w,
+            }
+        })
+        .collect::<Vec<_>>();
+    // A time after a date written in words: `1 September 2022 00:00`.
+    if words.len() >= 3
+        && words
+            .last()
+            .is_some_and(|w| w.eq_ignore_ascii_case("am") || w.eq_ignore_ascii_case("pm"))
+    {
+        words.pop();
+    }
+    if words.len() >= 2 && words.last().is_some_and(|w| is_time(w)) {
+        words.pop();
+    }
+    words.join(" ")
+}
+
+/// A compact ISO date, `20220426`, if it is a real one this century or last.
+fn compact(s: &str) -> Option<NaiveDate> {
+    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let y: i32 = s[..4].parse().ok()?;
+    if !(1900..=2199).contains(&y) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y, s[4..6].parse().ok()?, s[6..].parse().ok()?)
+}
+
 /// Reads a date as published: ISO `2021-04-01`, `01/04/2021`, `1/4/21`,
-/// `01-04-2021`, `01.04.2021`, `04-Jan-17`, `3 Apr 2023`, `3 April 2023`, an
-/// Excel serial number such as `44287`, any of them followed by a time.
+/// `01-04-2021`, `01.04.2021`, `04-Jan-17`, `3 Apr 2023`, `3 April 2023`,
+/// `26th April 2022`, with a weekday (`Tuesday, April 26, 2022`, `Tue
+/// 26/04/2022`), compact `20220426`, an Excel serial number such as `44287`,
+/// any of them followed by a time.
 /// Numeric day/month dates are read in `order`; the evidence they give about
 /// the order is returned alongside.
 pub fn parse_date(raw: &str, order: DateOrder) -> Result<(NaiveDate, OrderEvidence), DateError> {
@@ -137,7 +200,22 @@ pub fn parse_date(raw: &str, order: DateOrder) -> Result<(NaiveDate, OrderEviden
         })
         .unwrap_or(s);
     let none = OrderEvidence::default();
+    // Words (a weekday, an ordinal, a comma) are rare: only they pay for a
+    // copy.
+    let cleaned;
+    let date_part = if date_part
+        .bytes()
+        .any(|b| b.is_ascii_alphabetic() || b == b',')
+    {
+        cleaned = without_weekday_and_ordinals(date_part);
+        cleaned.as_str()
+    } else {
+        date_part
+    };
 
+    if let Some(d) = compact(date_part) {
+        return Ok((d, none));
+    }
     if date_part.bytes().all(|b| b.is_ascii_digit() || b == b'.') && !date_part.contains("..") {
         // An Excel serial day number (1900 date system), possibly with a
         // fraction of a day.
@@ -241,6 +319,25 @@ mod tests {
         assert_eq!(day_first("Jan 4 2017"), d(2017, 1, 4));
         assert_eq!(day_first("44287"), d(2021, 4, 1));
         assert_eq!(day_first("44287.5"), d(2021, 4, 1));
+        assert_eq!(day_first("Tuesday, April 26, 2022"), d(2022, 4, 26));
+        assert_eq!(day_first("Tue 26/04/2022"), d(2022, 4, 26));
+        assert_eq!(day_first("Tues. 26 April 2022"), d(2022, 4, 26));
+        assert_eq!(day_first("Tuesday 26th April 2022"), d(2022, 4, 26));
+        assert_eq!(
+            day_first("Thursday, 1st September 2022 00:00"),
+            d(2022, 9, 1)
+        );
+        assert_eq!(day_first("20220426"), d(2022, 4, 26));
+        assert_eq!(day_first("Tue 26/04/2022 10:30"), d(2022, 4, 26));
+        assert_eq!(day_first("26/04/2022 10:30 AM"), d(2022, 4, 26));
+        assert!(
+            parse_date("20221326", DateOrder::DayFirst).is_err(),
+            "month 13"
+        );
+        assert!(
+            parse_date("12345678", DateOrder::DayFirst).is_err(),
+            "not a year"
+        );
         assert_eq!(
             parse_date("04/05/2021", DateOrder::MonthFirst).unwrap().0,
             d(2021, 4, 5)
