@@ -68,6 +68,7 @@ route_table! {
     post "/spend/imports/{id}/commit" => spend_imports::commit;
     post "/spend/imports/{id}/cancel" => spend_imports::cancel;
     post "/spend/imports/{id}/undo" => spend_imports::undo;
+    get "/spend/imports/{id}/left-out.csv" => spend_imports::left_out_csv;
     get "/spend/{id}/edit" => spend::edit_form;
     post "/spend/{id}" => spend::update;
     post "/spend/{id}/delete" => spend::delete;

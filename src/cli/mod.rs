@@ -84,23 +84,48 @@ pub enum ImportCommand {
         #[arg(long)]
         name: Option<String>,
     },
-    /// Import an institution's spend file (CSV as its finance system or
-    /// transparency page publishes it): detect its layout, map its columns
-    /// (the mapping last confirmed in the browser for the same layout, or by
-    /// header names), preview, and commit it whole or not at all.
-    Spend {
-        file: PathBuf,
-        /// Institution id or exact name.
-        #[arg(long)]
-        institution: String,
-        /// How to read numeric dates such as 04/05/2021 when the file does
-        /// not settle it: day-first or month-first.
-        #[arg(long, value_parser = ["day-first", "month-first"])]
-        dates: Option<String>,
-        /// Preview only: report what would be imported and change nothing.
-        #[arg(long)]
-        dry_run: bool,
-    },
+    /// Import an institution's spend files (CSV as its finance system or
+    /// transparency page publishes them): detect each one's layout, map its
+    /// columns (the mapping last confirmed in the browser for the same
+    /// layout, else by header names and by what the columns hold), preview,
+    /// and commit each whole or not at all. Several files become one batch
+    /// each, in date order; one that fails does not stop the others.
+    Spend(SpendArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SpendArgs {
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Institution id or exact name.
+    #[arg(long)]
+    pub institution: String,
+    /// Which column holds a field, by its header or its number (from 1):
+    /// `--map supplier_name=Vendor`, `--map payment_date=3`. Repeatable.
+    /// Fields: payment_date, invoice_date, amount, irrecoverable_vat,
+    /// supplier_name, supplier_ref, company_number, charity_number,
+    /// vat_number, transaction_ref, invoice_ref, department, expense_type,
+    /// expense_code, category, description, capital_revenue.
+    #[arg(long = "map", value_name = "FIELD=COLUMN")]
+    pub map: Vec<String>,
+    /// How to read numeric dates such as 04/05/2021 when the file does
+    /// not settle it: day-first or month-first.
+    #[arg(long, value_parser = ["day-first", "month-first"])]
+    pub dates: Option<String>,
+    /// Leave out the rows that cannot be read and import the rest; the rows
+    /// left out are written to --rejected.
+    #[arg(long)]
+    pub skip_unreadable: bool,
+    /// Where to write the rows left out (default: FILE.rejected.csv beside
+    /// the file, or in the working directory when that is not writable).
+    #[arg(long, value_name = "PATH")]
+    pub rejected: Option<PathBuf>,
+    /// Preview only: report what would be imported and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Print the preview or result as one JSON object (for scripts).
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,12 +193,7 @@ pub async fn run(cli: Cli, config: Config) -> Result<(), CliError> {
         Command::Import(ImportCommand::Companies { files, name }) => {
             import_companies(&config, &files, name)
         }
-        Command::Import(ImportCommand::Spend {
-            file,
-            institution,
-            dates,
-            dry_run,
-        }) => spend::import_spend(&config, &file, &institution, dates.as_deref(), dry_run),
+        Command::Import(ImportCommand::Spend(args)) => spend::import_spend(&config, &args),
     }
 }
 

@@ -1,22 +1,26 @@
 //! `localspend import spend`: the browser's upload → detect → map → preview
-//! → commit flow at the terminal, through the same code.
+//! → commit flow at the terminal, through the same code, for one file or
+//! many (each its own batch, in date order; one that fails does not stop
+//! the others).
 
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde::Serialize;
 
-use crate::cli::{find_institution, open_database, CliError, CLI_ACTOR};
+use crate::cli::{find_institution, open_database, CliError, SpendArgs, CLI_ACTOR};
 use crate::config::Config;
 use crate::db::{self, audit::Actor, imports, jobs, DbConn};
-use crate::domain::dates::DateOrder;
+use crate::domain::columns::map_hint;
+use crate::domain::dates::{parse_date, DateOrder};
 use crate::domain::money::Pence;
-use crate::domain::spend_file::{Layout, Settings};
-use crate::import::spend::{self, Preview, SpendImportError};
+use crate::domain::spend_file::{normalise_header, Field, Layout, Settings};
+use crate::import::spend::{self, Committed, Preview, SpendImportError};
 use crate::jobs::Tracking;
 
-fn bar(what: &str) -> Result<ProgressBar, CliError> {
+fn bar(what: &str, quiet: bool) -> Result<ProgressBar, CliError> {
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template(
             "{msg} [{bar:40}] {percent:>3}% {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
@@ -24,6 +28,9 @@ fn bar(what: &str) -> Result<ProgressBar, CliError> {
         .map_err(CliError::from_display)?
         .progress_chars("=> "),
     );
+    if quiet {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
     bar.set_message(what.to_owned());
     Ok(bar)
 }
@@ -44,12 +51,22 @@ fn print_preview(p: &Preview) {
         "Suppliers: {} on the register ({} lines), {} new; {} lines to redacted payees.",
         p.suppliers_matched, p.lines_matched, p.suppliers_new, p.redacted_lines
     );
-    if !p.footer_rows.is_empty() || p.blank_rows > 0 {
-        println!(
-            "Skipped {} total or footer rows and {} blank rows.",
-            p.footer_rows.len(),
-            p.blank_rows
-        );
+    if p.skipped_count > 0 {
+        println!("Skipped {} rows that are not payments:", p.skipped_count);
+        for r in p.skipped.iter().take(20) {
+            println!("  {}: {}", r.place(), r.message);
+        }
+        if p.skipped_count > 20 {
+            println!("  … and {} more", p.skipped_count - 20);
+        }
+    }
+    if let Some((row, pence)) = p.file_total {
+        if pence == p.total_pence {
+            println!(
+                "The file's own total on row {row}, {}, equals the sum of its payments.",
+                Pence(pence)
+            );
+        }
     }
     if p.already_recorded > 0 {
         println!(
@@ -70,13 +87,21 @@ fn print_preview(p: &Preview) {
     if p.warning_count > 0 {
         println!("{} warnings:", p.warning_count);
         for w in p.warnings.iter().take(20) {
-            println!("  row {}: {}", w.row, w.message);
+            println!("  {}: {}", w.place(), w.message);
         }
     }
     if p.rejected_count > 0 {
-        println!("{} rows cannot be read:", p.rejected_count);
+        println!(
+            "{} rows cannot be read{}:",
+            p.rejected_count,
+            if p.rejected_pence != 0 {
+                format!(" ({} readable in them)", Pence(p.rejected_pence))
+            } else {
+                String::new()
+            }
+        );
         for r in p.rejected.iter().take(50) {
-            println!("  row {}: {}", r.row, r.message);
+            println!("  {}: {}", r.place(), r.message);
         }
         if p.rejected_count > 50 {
             println!("  … and {} more", p.rejected_count - 50);
@@ -84,66 +109,459 @@ fn print_preview(p: &Preview) {
     }
 }
 
-pub fn import_spend(
-    config: &Config,
-    file: &Path,
-    institution: &str,
-    dates: Option<&str>,
-    dry_run: bool,
-) -> Result<(), CliError> {
-    let started = Instant::now();
+/// One column of a file and what it was mapped to, as `--json` reports it.
+#[derive(Debug, Serialize)]
+struct MappedColumn {
+    column: usize,
+    header: String,
+    field: Option<&'static str>,
+    evidence: String,
+}
+
+impl MappedColumn {
+    fn all(layout: &Layout, settings: &Settings) -> Vec<Self> {
+        layout
+            .headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| MappedColumn {
+                column: i + 1,
+                header: h.clone(),
+                field: settings.columns.get(i).copied().flatten().map(Field::code),
+                evidence: layout.evidence(i),
+            })
+            .collect()
+    }
+}
+
+/// What became of one file.
+#[derive(Debug, Serialize)]
+struct FileOutcome {
+    file: String,
+    /// imported, previewed (a dry run), or refused.
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    batch: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<String>,
+    /// For a file whose columns could not all be told: the `--map` each
+    /// missing field needs.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    needs: Vec<String>,
+    mapping: Vec<MappedColumn>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    preview: Option<Preview>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    committed: Option<Committed>,
+    /// Where the rows left out were written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rejected_file: Option<String>,
+}
+
+impl FileOutcome {
+    fn new(file: &Path) -> Self {
+        Self {
+            file: file.display().to_string(),
+            status: "refused",
+            batch: None,
+            message: None,
+            needs: Vec::new(),
+            mapping: Vec::new(),
+            preview: None,
+            committed: None,
+            rejected_file: None,
+        }
+    }
+
+    fn refused(mut self, message: String) -> Self {
+        self.status = "refused";
+        self.message = Some(message);
+        self
+    }
+}
+
+/// A file with what detection found, ready to import.
+struct Inspected {
+    path: PathBuf,
+    layout: Layout,
+    settings: Settings,
+    from_profile: bool,
+}
+
+impl Inspected {
+    /// The earliest payment date among the sample rows, to put files in
+    /// date order.
+    fn first_date(&self) -> Option<chrono::NaiveDate> {
+        let col = self.settings.column_of(Field::PaymentDate)?;
+        let order = self.settings.date_order.unwrap_or(DateOrder::DayFirst);
+        self.layout
+            .samples
+            .iter()
+            .filter_map(|r| r.get(col))
+            .filter_map(|c| parse_date(c, order).ok().map(|(d, _)| d))
+            .min()
+    }
+}
+
+/// Applies `--map FIELD=COLUMN` choices to a proposed mapping.
+fn apply_map(layout: &Layout, settings: &mut Settings, map: &[String]) -> Result<(), String> {
+    for choice in map {
+        let (field, column) = choice
+            .split_once('=')
+            .ok_or_else(|| format!("--map {choice}: write it as FIELD=COLUMN"))?;
+        let code = field.trim().replace('-', "_");
+        let field = Field::from_code(&code).ok_or_else(|| {
+            format!(
+                "--map {choice}: no field `{code}` (fields: {})",
+                Field::ALL
+                    .iter()
+                    .map(|f| f.code())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?;
+        let column = column.trim();
+        let index = match column.parse::<usize>() {
+            Ok(n) if (1..=layout.headers.len()).contains(&n) => n - 1,
+            Ok(n) => {
+                return Err(format!(
+                    "--map {choice}: the file has {} columns, not {n}",
+                    layout.headers.len()
+                ))
+            }
+            Err(_) => layout
+                .headers
+                .iter()
+                .position(|h| {
+                    h.eq_ignore_ascii_case(column)
+                        || normalise_header(h) == normalise_header(column)
+                })
+                .ok_or_else(|| {
+                    format!(
+                        "--map {choice}: no column is headed `{column}` (columns: {})",
+                        layout.headers.join(", ")
+                    )
+                })?,
+        };
+        for c in settings.columns.iter_mut() {
+            if *c == Some(field) {
+                *c = None;
+            }
+        }
+        if settings.columns.len() < layout.headers.len() {
+            settings.columns.resize(layout.headers.len(), None);
+        }
+        settings.columns[index] = Some(field);
+    }
+    Ok(())
+}
+
+pub fn import_spend(config: &Config, args: &SpendArgs) -> Result<(), CliError> {
     let mut conn = open_database(config)?;
     let mut job_conn = db::connect(&config.database_url).map_err(CliError::from_display)?;
-    let institution_id = find_institution(&mut conn, institution)?;
+    let institution_id = find_institution(&mut conn, &args.institution)?;
     let actor = Actor::system(CLI_ACTOR);
-    let (layout, mut settings, from_profile) =
-        spend::inspect(&mut conn, institution_id, file).map_err(CliError::from_display)?;
-    if let Some(d) = dates {
+    let quiet = args.json;
+    let mut outcomes: Vec<FileOutcome> = Vec::new();
+    let mut ready: Vec<Inspected> = Vec::new();
+    for path in &args.files {
+        match spend::inspect(&mut conn, institution_id, path) {
+            Ok((layout, settings, from_profile)) => ready.push(Inspected {
+                path: path.clone(),
+                layout,
+                settings,
+                from_profile,
+            }),
+            Err(e) => {
+                if !quiet {
+                    eprintln!("{}: {e}", path.display());
+                }
+                outcomes.push(FileOutcome::new(path).refused(e.to_string()));
+            }
+        }
+    }
+    // A year of monthly files goes in month by month.
+    ready.sort_by(|a, b| {
+        (a.first_date().is_none(), a.first_date(), &a.path).cmp(&(
+            b.first_date().is_none(),
+            b.first_date(),
+            &b.path,
+        ))
+    });
+    for file in ready {
+        let outcome = import_one(&mut conn, &mut job_conn, &actor, institution_id, file, args);
+        outcomes.push(outcome);
+    }
+    let imported = outcomes
+        .iter()
+        .filter(|o| matches!(o.status, "imported" | "previewed"))
+        .count();
+    let refused: Vec<&FileOutcome> = outcomes.iter().filter(|o| o.status == "refused").collect();
+    if args.json {
+        #[derive(Serialize)]
+        struct Summary<'a> {
+            files: &'a [FileOutcome],
+            imported: usize,
+            refused: usize,
+        }
+        let summary = Summary {
+            files: &outcomes,
+            imported,
+            refused: refused.len(),
+        };
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&summary).map_err(CliError::from_display)?
+        );
+    } else if outcomes.len() > 1 {
+        println!();
+        println!(
+            "{} of {} files {}:",
+            imported,
+            outcomes.len(),
+            if args.dry_run {
+                "could be imported"
+            } else {
+                "went in"
+            }
+        );
+        for o in &outcomes {
+            let what = match (&o.committed, &o.preview) {
+                (Some(c), _) => format!(
+                    "batch {}: {} lines added ({})",
+                    o.batch.unwrap_or(0),
+                    c.added,
+                    Pence(c.total_pence)
+                ),
+                (None, Some(p)) if o.status == "previewed" => {
+                    format!("{} payments ({})", p.lines, Pence(p.total_pence))
+                }
+                _ => format!(
+                    "not imported: {}",
+                    o.message.as_deref().unwrap_or("refused")
+                ),
+            };
+            println!("  {}: {what}", o.file);
+        }
+    }
+    match refused.as_slice() {
+        [] => Ok(()),
+        [one] if outcomes.len() == 1 => Err(CliError(
+            one.message.clone().unwrap_or_else(|| "refused".into()),
+        )),
+        many => Err(CliError(format!(
+            "{} of {} files were not imported",
+            many.len(),
+            outcomes.len()
+        ))),
+    }
+}
+
+/// Maps, previews or commits one file, as the options say.
+fn import_one(
+    conn: &mut DbConn,
+    job_conn: &mut DbConn,
+    actor: &Actor,
+    institution_id: i64,
+    file: Inspected,
+    args: &SpendArgs,
+) -> FileOutcome {
+    let started = Instant::now();
+    let quiet = args.json;
+    let Inspected {
+        path,
+        layout,
+        mut settings,
+        from_profile,
+    } = file;
+    let mut outcome = FileOutcome::new(&path);
+    if let Err(e) = apply_map(&layout, &mut settings, &args.map) {
+        return outcome.refused(e);
+    }
+    if let Some(d) = &args.dates {
         settings.date_order = Some(if d == "month-first" {
             DateOrder::MonthFirst
         } else {
             DateOrder::DayFirst
         });
     }
-    print_layout(file, &layout, &settings, from_profile);
-    let missing = settings.missing();
-    if !missing.is_empty() {
-        return Err(CliError(format!(
-            "no column holds the {}; map the file once in the browser (Spend → Import) and the mapping is saved for next time",
-            missing.iter().map(|f| f.label().to_lowercase()).collect::<Vec<_>>().join(", the ")
-        )));
+    settings.skip_unreadable = args.skip_unreadable;
+    outcome.mapping = MappedColumn::all(&layout, &settings);
+    if !quiet {
+        print_layout(
+            &path,
+            &layout,
+            &settings,
+            from_profile,
+            !args.map.is_empty(),
+        );
+    }
+    if let Some(needs) = needed_maps(&layout, &settings) {
+        let message = format!(
+            "no column could be told to hold the {}; say which with {}",
+            settings
+                .missing()
+                .iter()
+                .map(|f| f.label().to_lowercase())
+                .collect::<Vec<_>>()
+                .join(", the "),
+            needs.join(" and ")
+        );
+        if !quiet {
+            eprintln!("{message}");
+        }
+        outcome.needs = needs;
+        return outcome.refused(message);
     }
     let (batch_id, name) =
-        spend::register_file(&mut conn, &actor, institution_id, file, &layout, &settings)
-            .map_err(CliError::from_display)?;
+        match spend::register_file(conn, actor, institution_id, &path, &layout, &settings) {
+            Ok(b) => b,
+            Err(e) => return outcome.refused(e.to_string()),
+        };
+    outcome.batch = Some(batch_id);
     let mut run = Run {
-        conn: &mut conn,
-        job_conn: &mut job_conn,
-        actor: &actor,
-        file,
+        conn,
+        job_conn,
+        actor,
+        file: &path,
         settings: &settings,
         batch_id,
         name: &name,
+        quiet,
     };
-    if dry_run {
-        return run.preview_only();
+    if args.dry_run {
+        match run.preview_only() {
+            Ok(p) => {
+                outcome.status = "previewed";
+                outcome.preview = Some(p);
+            }
+            Err((p, e)) => {
+                outcome.preview = p;
+                outcome = outcome.refused(e.0);
+            }
+        }
+        return outcome;
     }
-    let (committed, preview) = run.commit_checked()?;
+    let (committed, preview) = match run.commit_checked() {
+        Ok(done) => done,
+        Err((p, e)) => {
+            outcome.preview = p;
+            return outcome.refused(e.0);
+        }
+    };
     let secs = started.elapsed().as_secs_f64();
-    println!(
-        "Imported batch {batch_id}: {} lines added ({}), {} already on record skipped, {} new suppliers, in {:.1} s ({:.0} lines/s).",
-        committed.added,
-        Pence(committed.total_pence),
-        committed.skipped,
-        committed.suppliers_created,
-        secs,
-        preview.lines as f64 / secs.max(0.001)
-    );
-    Ok(())
+    if committed_left_out(&preview) {
+        report_left_out(conn, &mut outcome, &layout, &path, args);
+    }
+    if !quiet {
+        println!(
+            "Imported batch {batch_id}: {} lines added ({}), {} already on record skipped, {} new suppliers, in {:.1} s ({:.0} lines/s).",
+            committed.added,
+            Pence(committed.total_pence),
+            committed.skipped,
+            committed.suppliers_created,
+            secs,
+            preview.lines as f64 / secs.max(0.001)
+        );
+    }
+    outcome.status = "imported";
+    outcome.committed = Some(committed);
+    outcome.preview = Some(preview);
+    outcome
+}
+
+/// The `--map` each needed field the mapping lacks would take, if any.
+fn needed_maps(layout: &Layout, settings: &Settings) -> Option<Vec<String>> {
+    let missing = settings.missing();
+    (!missing.is_empty()).then(|| {
+        missing
+            .iter()
+            .map(|f| map_hint(*f, &layout.headers, &layout.profiles))
+            .collect()
+    })
+}
+
+/// Writes the rows a commit left out to `--rejected` (or beside the file)
+/// and says where.
+fn report_left_out(
+    conn: &mut DbConn,
+    outcome: &mut FileOutcome,
+    layout: &Layout,
+    path: &Path,
+    args: &SpendArgs,
+) {
+    let batch_id = outcome.batch.unwrap_or(0);
+    match write_rejected(conn, batch_id, layout, path, args.rejected.as_deref()) {
+        Ok((written, n)) => {
+            if !args.json {
+                println!(
+                    "{n} rows that cannot be read were left out and written to {} (laid out like the file: correct them and import that file).",
+                    written.display()
+                );
+            }
+            outcome.rejected_file = Some(written.display().to_string());
+        }
+        Err(e) => {
+            let message = format!("the rows left out are kept with batch {batch_id} (download them from its page), but could not be written here: {e}");
+            if !args.json {
+                eprintln!("{message}");
+            }
+            outcome.message = Some(message);
+        }
+    }
+}
+
+fn committed_left_out(p: &Preview) -> bool {
+    p.leaving_out && p.rejected_count > 0
+}
+
+/// Writes the rows left out of a batch beside the file (or where asked, or
+/// in the working directory when beside the file is not writable).
+fn write_rejected(
+    conn: &mut DbConn,
+    batch_id: i64,
+    layout: &Layout,
+    file: &Path,
+    asked: Option<&Path>,
+) -> Result<(PathBuf, u64), String> {
+    let beside = {
+        let mut name = file.file_name().unwrap_or_default().to_os_string();
+        name.push(".rejected.csv");
+        file.with_file_name(name)
+    };
+    let candidates: Vec<PathBuf> = match asked {
+        Some(p) => vec![p.to_path_buf()],
+        None => vec![
+            beside.clone(),
+            std::env::current_dir()
+                .map_err(|e| e.to_string())?
+                .join(beside.file_name().unwrap_or_default()),
+        ],
+    };
+    let mut last = String::new();
+    for path in candidates {
+        match std::fs::File::create(&path) {
+            Ok(f) => {
+                let mut out = std::io::BufWriter::new(f);
+                let n = spend::write_rows_left_out(conn, batch_id, layout, &mut out)
+                    .map_err(|e| e.to_string())?;
+                out.flush().map_err(|e| e.to_string())?;
+                return Ok((path, n));
+            }
+            Err(e) => last = format!("{}: {e}", path.display()),
+        }
+    }
+    Err(last)
 }
 
 /// What detection found and how the columns are mapped.
-fn print_layout(file: &Path, layout: &Layout, settings: &Settings, from_profile: bool) {
+fn print_layout(
+    file: &Path,
+    layout: &Layout,
+    settings: &Settings,
+    from_profile: bool,
+    mapped: bool,
+) {
     println!(
         "{}: {}, {} line endings, {}-separated, {}.",
         file.display(),
@@ -151,22 +569,28 @@ fn print_layout(file: &Path, layout: &Layout, settings: &Settings, from_profile:
         layout.line_ending,
         layout.delimiter_label(),
         match layout.header_row {
+            Some(row) if layout.data_above_header =>
+                format!("header on row {row}, with payments above it too"),
             Some(row) => format!("header on row {row}"),
             None => "no header row".into(),
         }
     );
     println!(
         "Columns ({}):",
-        if from_profile {
+        if mapped {
+            "as mapped with --map, the rest as proposed"
+        } else if from_profile {
             "the mapping saved for this layout"
         } else {
-            "mapped by their names"
+            "mapped by their names and what they hold"
         }
     );
-    for (header, field) in layout.headers.iter().zip(&settings.columns) {
+    for (i, (header, field)) in layout.headers.iter().zip(&settings.columns).enumerate() {
         println!(
-            "  {header:<40} → {}",
-            field.map_or("(not used)", |f| f.label())
+            "  {:>2} {header:<40} → {:<28} {}",
+            i + 1,
+            field.map_or("(not used)", |f| f.label()),
+            layout.evidence(i)
         );
     }
 }
@@ -180,16 +604,24 @@ struct Run<'a> {
     settings: &'a Settings,
     batch_id: i64,
     name: &'a str,
+    quiet: bool,
+}
+
+/// A file that did not go in: its preview if it got that far, and why.
+type NotIn = (Option<Preview>, CliError);
+
+fn not_in(e: impl std::fmt::Display) -> NotIn {
+    (None, CliError::from_display(e))
 }
 
 impl Run<'_> {
     /// `--dry-run`: the preview, then the batch is cancelled.
-    fn preview_only(&mut self) -> Result<(), CliError> {
+    fn preview_only(&mut self) -> Result<Preview, NotIn> {
         let job = self.job("spend_preview", &format!("Preview of {}", self.name))?;
         imports::start_preview(self.conn, self.actor, self.batch_id, 1, self.settings, job)
-            .map_err(CliError::from_display)?;
-        let batch = imports::get(self.conn, self.batch_id).map_err(CliError::from_display)?;
-        let progress = bar("reading")?;
+            .map_err(not_in)?;
+        let batch = imports::get(self.conn, self.batch_id).map_err(not_in)?;
+        let progress = bar("reading", self.quiet).map_err(|e| (None, e))?;
         let tracking = Tracking {
             conn: self.job_conn,
             id: job,
@@ -199,19 +631,26 @@ impl Run<'_> {
             progress.set_position(d);
         });
         progress.finish_and_clear();
-        let preview = preview.map_err(CliError::from_display)?;
-        print_preview(&preview);
-        if !preview.can_commit() {
-            return Err(refusal(&preview));
+        let mut preview = preview.map_err(not_in)?;
+        preview.leaving_out = self.settings.skip_unreadable;
+        if !self.quiet {
+            print_preview(&preview);
         }
-        imports::cancel(self.conn, self.actor, self.batch_id).map_err(CliError::from_display)?;
-        println!("Dry run: nothing was imported.");
-        Ok(())
+        let cancelled = imports::cancel(self.conn, self.actor, self.batch_id).map_err(not_in);
+        if !preview.can_commit() {
+            let e = refusal(&preview);
+            return Err((Some(preview), e));
+        }
+        cancelled?;
+        if !self.quiet {
+            println!("Dry run: nothing was imported.");
+        }
+        Ok(preview)
     }
 
     /// One reading: the file is checked as it is written, and nothing is
-    /// kept unless all of it can be.
-    fn commit_checked(&mut self) -> Result<(spend::Committed, Preview), CliError> {
+    /// kept unless all of it can be (less the rows left out, if asked).
+    fn commit_checked(&mut self) -> Result<(Committed, Preview), NotIn> {
         let job = self.job("spend_import", &format!("Import of {}", self.name))?;
         let batch = imports::start_checked_commit(
             self.conn,
@@ -221,10 +660,12 @@ impl Run<'_> {
             self.settings,
             Some(job),
         )
-        .map_err(CliError::from_display)?;
-        println!("Committing {} in one transaction, checking every row as it is written: nothing is kept unless the whole file can be read…", self.name);
-        let _ = std::io::stdout().flush();
-        let progress = bar("importing")?;
+        .map_err(not_in)?;
+        if !self.quiet {
+            println!("Committing {} in one transaction, checking every row as it is written: nothing is kept unless the whole file can be read…", self.name);
+            let _ = std::io::stdout().flush();
+        }
+        let progress = bar("importing", self.quiet).map_err(|e| (None, e))?;
         let tracking = Tracking {
             conn: self.job_conn,
             id: job,
@@ -244,17 +685,22 @@ impl Run<'_> {
         let (committed, preview) = match result {
             Ok(done) => done,
             Err(SpendImportError::Blocked(preview)) => {
-                print_preview(&preview);
-                return Err(refusal(&preview));
+                if !self.quiet {
+                    print_preview(&preview);
+                }
+                let e = refusal(&preview);
+                return Err((Some(*preview), e));
             }
-            Err(e) => return Err(CliError::from_display(e)),
+            Err(e) => return Err(not_in(e)),
         };
-        print_preview(&preview);
+        if !self.quiet {
+            print_preview(&preview);
+        }
         Ok((committed, preview))
     }
 
-    fn job(&mut self, kind: &str, description: &str) -> Result<i64, CliError> {
-        jobs::create(self.job_conn, kind, description, None, None).map_err(CliError::from_display)
+    fn job(&mut self, kind: &str, description: &str) -> Result<i64, NotIn> {
+        jobs::create(self.job_conn, kind, description, None, None).map_err(not_in)
     }
 }
 
@@ -265,8 +711,9 @@ fn refusal(preview: &Preview) -> CliError {
             "every date in this file reads either day first or month first: say which with --dates day-first or --dates month-first; nothing was imported".into(),
         );
     }
-    CliError(format!(
-        "{} Nothing was imported.",
-        preview.blockers().join(" ")
-    ))
+    let mut out = preview.blockers().join(" ");
+    if preview.can_commit_leaving_out() && !preview.leaving_out {
+        out.push_str(" Or leave them out with --skip-unreadable (they are written to a file to correct and import later).");
+    }
+    CliError(format!("{out} Nothing was imported."))
 }

@@ -355,6 +355,7 @@ pub fn start_commit(
     id: i64,
     expected_version: i64,
     job_id: Option<i64>,
+    leave_out: bool,
 ) -> Result<Batch, Error> {
     write_tx(conn, |conn| {
         let batch = get(conn, id)?;
@@ -364,8 +365,15 @@ pub fn start_commit(
         if batch.status != status::PREVIEWED {
             return Err(refused(ImportStep::Commit, &batch));
         }
+        // The clerk's choice to leave unreadable rows out is part of how
+        // the file is read, kept with the mapping.
+        let mut settings = batch
+            .settings()
+            .ok_or_else(|| Error::internal(format!("batch {id} was previewed with no mapping")))?;
+        settings.skip_unreadable = leave_out;
         diesel::update(b::table.find(id))
             .set((
+                b::settings.eq(to_json(&settings)?),
                 b::status.eq(status::COMMITTING),
                 b::job_id.eq(job_id.or(batch.job_id)),
                 b::version.eq(b::version + 1),
@@ -547,4 +555,54 @@ pub fn save_profile(
         }
         Ok(())
     })
+}
+
+/// A row left out of a committed import, as kept with its batch.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable)]
+pub struct RowLeftOut {
+    pub row_number: i64,
+    pub line_number: i64,
+    pub reason: String,
+    /// The row's cells, as a JSON array.
+    pub cells: String,
+}
+
+impl RowLeftOut {
+    pub fn cells(&self) -> Vec<String> {
+        serde_json::from_str(&self.cells).unwrap_or_default()
+    }
+}
+
+/// Within the commit's transaction: keeps the rows the clerk chose to leave
+/// out, with why, for the batch.
+pub fn keep_rows_left_out(
+    conn: &mut DbConn,
+    batch_id: i64,
+    rows: &[(u64, u64, &str, &[String])],
+) -> Result<(), Error> {
+    use super::schema::import_rows_left_out as l;
+    // Rows left out are few (a file mostly of broken rows is fixed, not
+    // imported), so one insert each.
+    for (row, line, reason, cells) in rows {
+        diesel::insert_into(l::table)
+            .values((
+                l::batch_id.eq(batch_id),
+                l::row_number.eq(*row as i64),
+                l::line_number.eq(*line as i64),
+                l::reason.eq(*reason),
+                l::cells.eq(to_json(cells)?),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+/// The rows left out of a batch, in file order.
+pub fn rows_left_out(conn: &mut DbConn, batch_id: i64) -> Result<Vec<RowLeftOut>, Error> {
+    use super::schema::import_rows_left_out as l;
+    Ok(l::table
+        .filter(l::batch_id.eq(batch_id))
+        .order(l::row_number)
+        .select((l::row_number, l::line_number, l::reason, l::cells))
+        .load(conn)?)
 }

@@ -413,6 +413,16 @@ diesel::table! {
 }
 
 diesel::table! {
+    import_rows_left_out (batch_id, row_number) {
+        batch_id -> BigInt,
+        row_number -> BigInt,
+        line_number -> BigInt,
+        reason -> Text,
+        cells -> Text,
+    }
+}
+
+diesel::table! {
     import_file_chunks (batch_id, seq) {
         batch_id -> BigInt,
         seq -> BigInt,
@@ -494,12 +504,14 @@ diesel::joinable!(supplier_locations -> suppliers (supplier_id));
 diesel::joinable!(spend_lines -> suppliers (supplier_id));
 diesel::joinable!(spend_lines -> import_batches (import_batch_id));
 diesel::joinable!(import_batches -> institutions (institution_id));
+diesel::joinable!(import_rows_left_out -> import_batches (batch_id));
 
 diesel::joinable!(supplier_provenance -> users (set_by_user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     import_batches,
     import_file_chunks,
+    import_rows_left_out,
     import_profiles,
     institutions,
     report_targets,

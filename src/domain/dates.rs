@@ -137,7 +137,12 @@ fn without_weekday_and_ordinals(s: &str) -> String {
     let mut words: Vec<&str> = words
         .map(|w| {
             let lower = w.to_ascii_lowercase();
-            match lower.len().checked_sub(2).map(|i| lower.split_at(i)) {
+            let split = lower
+                .len()
+                .checked_sub(2)
+                .filter(|i| lower.is_char_boundary(*i))
+                .map(|i| lower.split_at(i));
+            match split {
                 Some((digits, "st" | "nd" | "rd" | "th"))
                     if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) =>
                 {
@@ -328,6 +333,7 @@ mod tests {
             d(2022, 9, 1)
         );
         assert_eq!(day_first("20220426"), d(2022, 4, 26));
+        assert!(parse_date("£1", DateOrder::DayFirst).is_err());
         assert_eq!(day_first("Tue 26/04/2022 10:30"), d(2022, 4, 26));
         assert_eq!(day_first("26/04/2022 10:30 AM"), d(2022, 4, 26));
         assert!(

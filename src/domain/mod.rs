@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod classify;
+pub mod columns;
 pub mod dates;
 pub mod encoding;
 pub mod figures;

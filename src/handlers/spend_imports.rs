@@ -180,16 +180,18 @@ async fn batch_page(
     let (bid, iid, job_id) = (batch.id, batch.institution_id, batch.job_id);
     let file = batch.layout()?;
     let signature = file.signature();
-    let (institution, job, from_profile) = state
+    let (institution, job, from_profile, left_out) = state
         .db(move |c| {
-            let _ = bid;
             Ok((
                 institutions::get(c, iid)?.name,
                 job_id.map(|j| jobs::get(c, j)).transpose()?,
                 imports::profile(c, iid, &signature)?.is_some(),
+                imports::rows_left_out(c, bid)?,
             ))
         })
         .await?;
+    let left_out_count = left_out.len();
+    let left_out: Vec<_> = left_out.into_iter().take(50).collect();
     let settings = typed
         .or_else(|| batch.settings())
         .unwrap_or_else(|| crate::import::spend_file::propose(&file));
@@ -224,8 +226,19 @@ async fn batch_page(
                 .filter(|v| !v.trim().is_empty())
                 .collect(),
             field: settings.columns.get(index).copied().flatten(),
+            evidence: file.evidence(index),
+            by_values: settings
+                .columns
+                .get(index)
+                .copied()
+                .flatten()
+                .is_some_and(|f| {
+                    file.header_row.is_none()
+                        || crate::domain::spend_file::field_for_header(header) != Some(f)
+                }),
         })
         .collect();
+    let missing = settings.missing();
     let (period_from, period_to) = settings
         .period
         .map(|(a, b)| {
@@ -251,6 +264,9 @@ async fn batch_page(
         errors,
         period_from,
         period_to,
+        missing,
+        left_out,
+        left_out_count,
         batch,
     })
 }
@@ -279,13 +295,25 @@ pub struct MapForm {
 /// The mapping as submitted, and what is wrong with it.
 fn settings_of(form: &CsrfForm<MapForm>, columns: usize) -> (Settings, FormErrors) {
     let mut errors = FormErrors::default();
-    let mapped: Vec<Option<Field>> = (0..columns)
+    let mut mapped: Vec<Option<Field>> = (0..columns)
         .map(|i| {
             let name = format!("col_{i}");
             let field = form.all(&name).next().and_then(Field::from_code);
             field
         })
         .collect();
+    // An answer to "which column holds the …?" maps that column.
+    for field in Field::ALL {
+        let answer = form
+            .all(&format!("q_{}", field.code()))
+            .next()
+            .and_then(|c| c.parse::<usize>().ok());
+        if let Some(i) = answer.filter(|i| *i < columns) {
+            if !mapped.contains(&Some(*field)) {
+                mapped[i] = Some(*field);
+            }
+        }
+    }
     let mut seen: Vec<Field> = Vec::new();
     for f in mapped.iter().flatten() {
         if seen.contains(f) {
@@ -314,6 +342,7 @@ fn settings_of(form: &CsrfForm<MapForm>, columns: usize) -> (Settings, FormError
             .code()
             .to_owned(),
         period: from.zip(to),
+        skip_unreadable: false,
     };
     for f in settings.missing() {
         errors.add(
@@ -405,16 +434,26 @@ pub async fn map(
     Ok(redirect(&format!("/spend/imports/{bid}")))
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct CommitForm {
+    version: String,
+    /// "Leave these rows out and import the rest".
+    leave_out: Option<String>,
+}
+
 pub async fn commit(
     state: web::Data<AppState>,
     user: CurrentUser,
     id: web::Path<i64>,
-    form: CsrfForm<VersionForm>,
+    form: CsrfForm<CommitForm>,
 ) -> AppResult<HttpResponse> {
     let batch = batch_for(&state, &user, id.into_inner()).await?;
     let preview: Option<Preview> = serde_json::from_str(&batch.preview).ok();
+    let leave_out = form.data.leave_out.is_some();
     match preview {
         Some(p) if p.can_commit() => {}
+        Some(p) if leave_out && p.can_commit_leaving_out() => {}
         Some(p) => return Err(AppError::BadRequest(p.blockers().join(" "))),
         None => {
             return Err(AppError::BadRequest(
@@ -438,7 +477,7 @@ pub async fn commit(
                 Some(uid),
                 Some(iid),
             )?;
-            imports::start_commit(c, bid, version, Some(job))?;
+            imports::start_commit(c, bid, version, Some(job), leave_out)?;
             Ok(job)
         })
         .await?;
@@ -519,4 +558,28 @@ pub async fn undo(
             batch.file_name
         ),
     ))
+}
+
+/// The rows left out of a committed import, as a CSV file laid out like the
+/// original (its header, then the rows as read), to correct and import.
+pub async fn left_out_csv(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+) -> AppResult<HttpResponse> {
+    let batch = batch_for(&state, &user, id.into_inner()).await?;
+    let layout = batch.layout()?;
+    let (bid, name) = (batch.id, batch.file_name.clone());
+    let export = super::csv::Export {
+        stem: "rows-left-out",
+        what: format!("the rows left out of the import of {name}"),
+        institution: Some(batch.institution_id),
+    };
+    super::csv::spooled_csv(&state, &user, export, move |c, mut out| {
+        spend::write_rows_left_out(c, bid, &layout, &mut out).map_err(|e| match e {
+            SpendImportError::App(e) => e,
+            e => AppError::internal(e),
+        })
+    })
+    .await
 }

@@ -133,6 +133,10 @@ pub struct ColumnRow {
     pub header: String,
     pub samples: Vec<String>,
     pub field: Option<Field>,
+    /// What the column's values look like ("all 2,074 values are dates").
+    pub evidence: String,
+    /// The field was proposed from the values, not the header's name.
+    pub by_values: bool,
 }
 
 impl ColumnRow {
@@ -160,6 +164,11 @@ pub struct BatchPage {
     pub errors: FormErrors,
     pub period_from: String,
     pub period_to: String,
+    /// Needed fields no column is mapped to: one question each.
+    pub missing: Vec<Field>,
+    /// Rows left out of a committed import (the first few), and how many.
+    pub left_out: Vec<crate::db::imports::RowLeftOut>,
+    pub left_out_count: usize,
 }
 
 impl BatchPage {

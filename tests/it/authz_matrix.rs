@@ -169,6 +169,13 @@ const MATRIX: &[Entry] = &[
         400,
     ),
     entry("POST", "/spend/imports/{id}/undo", Access::AdminsOfA, 400),
+    // The rows left out of it (none: a header-only CSV).
+    entry(
+        "GET",
+        "/spend/imports/{id}/left-out.csv",
+        Access::EditorsOfA,
+        200,
+    ),
     // `{id}` is a spend line of A.
     entry("GET", "/spend/{id}/edit", Access::EditorsOfA, 200),
     entry("POST", "/spend/{id}", Access::EditorsOfA, 422),

@@ -91,10 +91,9 @@ pub fn run_commit(
         .ok_or_else(|| SpendImportError::Refused("The column mapping has not been set.".into()))?;
     let preview: Preview = serde_json::from_str(&batch.preview)
         .map_err(|_| SpendImportError::Refused("Preview the file before committing it.".into()))?;
-    let order = match (
-        preview.can_commit(),
-        preview.date_order.or(settings.date_order),
-    ) {
+    let committable =
+        preview.can_commit() || (settings.skip_unreadable && preview.can_commit_leaving_out());
+    let order = match (committable, preview.date_order.or(settings.date_order)) {
         (true, Some(order)) => order,
         (true, None) => DateOrder::DayFirst,
         (false, _) => return Err(SpendImportError::Refused(preview.blockers().join(" "))),

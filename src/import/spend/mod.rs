@@ -16,7 +16,7 @@ use crate::db::DbConn;
 use crate::domain::dates::DateOrder;
 use crate::domain::spend_file::{Layout, Settings};
 use crate::error::AppError;
-use crate::import::spend_file::{detect, propose, ReadError, SAMPLE_BYTES};
+use crate::import::spend_file::{detect, propose, At, ReadError, SAMPLE_BYTES};
 
 mod fingerprint;
 mod jobs;
@@ -87,18 +87,51 @@ impl From<crate::db::Error> for SpendImportError {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowIssue {
+    /// The row as a spreadsheet numbers it (the header is row 1).
     pub row: u64,
+    /// The text line it starts on, where that differs (a quoted field
+    /// spanning lines above it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
     pub message: String,
+}
+
+impl RowIssue {
+    pub fn at(at: At, message: String) -> Self {
+        Self {
+            row: at.row,
+            line: (at.line != at.row).then_some(at.line),
+            message,
+        }
+    }
+
+    /// "row 12" or "row 12 (text line 14)".
+    pub fn place(&self) -> String {
+        match self.line {
+            Some(line) => format!("row {} (text line {line})", self.row),
+            None => format!("row {}", self.row),
+        }
+    }
 }
 
 /// What committing a file would do.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct Preview {
     pub lines: u64,
     pub blank_rows: u64,
-    pub footer_rows: Vec<u64>,
+    /// Rows that are not payments (the header again, notes, totals, runs
+    /// of blank rows), each with why.
+    pub skipped: Vec<RowIssue>,
+    pub skipped_count: u64,
+    /// The file's own grand total (its row and amount), where it states one.
+    pub file_total: Option<(u64, i64)>,
     pub rejected: Vec<RowIssue>,
     pub rejected_count: u64,
+    /// The amounts that could be read in the rows that cannot be.
+    pub rejected_pence: i64,
+    /// The rows that cannot be read are left out (the clerk chose so).
+    pub leaving_out: bool,
     pub warnings: Vec<RowIssue>,
     pub warning_count: u64,
     pub total_pence: i64,
@@ -134,7 +167,7 @@ impl Preview {
             out.push("Every payment date in this file is a time with no date (such as 00:00:00): the dates were lost when the file was exported. Ask for the file again with its dates; nothing can be imported from this one.".into());
             return out;
         }
-        if self.rejected_count > 0 {
+        if self.rejected_count > 0 && !self.leaving_out {
             out.push(format!(
                 "{} row{} cannot be read (listed below). Correct the file and upload it again: an import commits whole or not at all.",
                 self.rejected_count,
@@ -152,6 +185,18 @@ impl Preview {
 
     pub fn can_commit(&self) -> bool {
         self.blockers().is_empty()
+    }
+
+    /// Whether leaving the rows that cannot be read out would let the rest
+    /// be imported.
+    pub fn can_commit_leaving_out(&self) -> bool {
+        self.rejected_count > 0
+            && self.lines > 0
+            && Preview {
+                leaving_out: true,
+                ..self.clone()
+            }
+            .can_commit()
     }
 
     pub fn lines_to_add(&self) -> u64 {
@@ -275,4 +320,34 @@ pub fn inspect(
             Ok((layout, proposed, false))
         }
     }
+}
+
+/// Writes the rows left out of a committed batch as a CSV file laid out like
+/// the original (its header, then each row's cells as read), every cell
+/// formula-safe; the importer reads such a file back, protective prefixes
+/// included. Returns how many rows it wrote.
+pub fn write_rows_left_out(
+    conn: &mut DbConn,
+    batch_id: i64,
+    layout: &Layout,
+    out: &mut dyn std::io::Write,
+) -> Result<u64, SpendImportError> {
+    let rows = imports::rows_left_out(conn, batch_id)?;
+    let mut csv = crate::export::SafeCsv::new(out);
+    let failed = |e: csv::Error| SpendImportError::Read(ReadError::Io(e.to_string()));
+    if layout.header_row.is_some() {
+        csv.record(layout.headers.iter().map(|h| {
+            if h.starts_with("(blank column ") {
+                ""
+            } else {
+                h.as_str()
+            }
+        }))
+        .map_err(failed)?;
+    }
+    for r in &rows {
+        csv.record(r.cells()).map_err(failed)?;
+    }
+    csv.into_inner().map_err(failed)?;
+    Ok(rows.len() as u64)
 }

@@ -106,7 +106,7 @@ pub(super) fn stage(
             };
             // Once a row cannot be read nothing more is written; the rest
             // of the file is still read, to list every such row.
-            let refused = tally.p.rejected_count > 0;
+            let refused = tally.p.rejected_count > 0 && !settings.skip_unreadable;
             let (supplier, payee) = if line.redacted {
                 (None, Payee::Withheld)
             } else {
@@ -141,7 +141,7 @@ pub(super) fn stage(
                 line,
                 supplier,
                 payment_type,
-                row,
+                row.row,
                 fingerprint,
             ));
             if lines.len() == INSERT_BATCH {
@@ -358,10 +358,11 @@ fn finish(
 ) -> Result<(Committed, Preview), SpendImportError> {
     let import = req.batch;
     let Staged {
-        tally,
+        mut tally,
         created,
         last,
     } = staged;
+    let left_out = tally.left_out.take().unwrap_or_default();
     let (mut p, evidence) = tally.finish();
     match order {
         Some(order) => p.date_order = Some(order),
@@ -392,6 +393,11 @@ fn finish(
     } = writer;
     out.suppliers_created = created as i64;
     pending.write(conn)?;
+    let kept: Vec<(u64, u64, &str, &[String])> = left_out
+        .iter()
+        .map(|r| (r.at.row, r.at.line, r.reason.as_str(), r.cells.as_slice()))
+        .collect();
+    imports::keep_rows_left_out(conn, import.id, &kept)?;
     p.already_recorded = out.skipped as u64;
     out.total_pence = match summed {
         Some(total) => total,
@@ -412,12 +418,21 @@ fn finish(
         Change::new("commit", "import_batch", import.id)
             .institution(Some(import.institution_id))
             .summary(format!(
-                "Imported {}: {} lines added ({}), {} already on record skipped, {} new suppliers",
+                "Imported {}: {} lines added ({}), {} already on record skipped, {} new suppliers{}",
                 import.file_name,
                 out.added,
                 Pence(out.total_pence),
                 out.skipped,
-                out.suppliers_created
+                out.suppliers_created,
+                if left_out.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; {} rows that cannot be read left out ({} readable in them)",
+                        left_out.len(),
+                        Pence(p.rejected_pence)
+                    )
+                }
             ))
             .after(&out),
     )?;

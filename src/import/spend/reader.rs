@@ -8,7 +8,7 @@ use std::path::Path;
 use super::fingerprint::Fingerprints;
 use crate::domain::dates::{DateOrder, OrderEvidence};
 use crate::domain::spend_file::{Layout, Settings};
-use crate::import::spend_file::{read_rows, ReadError, Row};
+use crate::import::spend_file::{read_rows, At, ReadError, Row};
 
 pub(super) fn open(path: &Path) -> Result<BufReader<File>, ReadError> {
     File::open(path)
@@ -19,7 +19,7 @@ pub(super) fn open(path: &Path) -> Result<BufReader<File>, ReadError> {
 /// Rows handed from the reading thread to the writing one at a time.
 pub(super) const HAND_OVER: usize = 1_000;
 
-pub(super) type Handed = Result<(Vec<(u64, Row, OrderEvidence, i64)>, u64), ReadError>;
+pub(super) type Handed = Result<(Vec<(At, Row, OrderEvidence, i64)>, u64), ReadError>;
 
 /// Reads and parses a file's rows on a thread of its own and hands them to
 /// `on_row` in file order, each line with its fingerprint (0 for other
@@ -31,7 +31,7 @@ pub(super) fn read_rows_alongside<E: From<ReadError>>(
     layout: &Layout,
     settings: &Settings,
     order: DateOrder,
-    on_row: &mut dyn FnMut(u64, Row, OrderEvidence, i64) -> Result<(), E>,
+    on_row: &mut dyn FnMut(At, Row, OrderEvidence, i64) -> Result<(), E>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), E> {
     let (tx, rx) = std::sync::mpsc::sync_channel::<Handed>(8);

@@ -9,7 +9,7 @@ use crate::domain::dates::OrderEvidence;
 use crate::domain::money::Pence;
 use crate::domain::spend_file::infer_payment_type;
 use crate::domain::spend_file::{ParsedLine, Settings};
-use crate::import::spend_file::Row;
+use crate::import::spend_file::{At, Rejection, Row, Skip};
 
 /// Payment types inferred once per distinct combination of what decides them.
 #[derive(Default)]
@@ -51,10 +51,94 @@ impl PaymentTypes {
     }
 }
 
-pub(super) fn note(list: &mut Vec<RowIssue>, count: &mut u64, row: u64, message: String) {
+pub(super) fn note(list: &mut Vec<RowIssue>, count: &mut u64, at: At, message: String) {
     *count += 1;
     if list.len() < LISTED {
-        list.push(RowIssue { row, message });
+        list.push(RowIssue::at(at, message));
+    }
+}
+
+/// A row left out of a commit (it cannot be read): kept with the batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeftOut {
+    pub at: At,
+    pub reason: String,
+    pub cells: Vec<String>,
+}
+
+/// Lines per month, with the first rows of each, to find lines dated far
+/// from the rest of the file.
+#[derive(Default)]
+struct Months(HashMap<i32, (u64, Vec<At>)>);
+
+impl Months {
+    fn add(&mut self, date: NaiveDate, at: At) {
+        use chrono::Datelike;
+        let key = date.year() * 12 + date.month0() as i32;
+        let e = self.0.entry(key).or_default();
+        e.0 += 1;
+        if e.1.len() < 5 {
+            e.1.push(at);
+        }
+    }
+
+    /// One warning per year of lines dated more than six months outside the
+    /// span holding the middle 90% of the file's lines.
+    fn outliers(&self) -> Vec<(At, String)> {
+        let mut months: Vec<(i32, u64)> = self.0.iter().map(|(k, v)| (*k, v.0)).collect();
+        months.sort_unstable();
+        let total: u64 = months.iter().map(|m| m.1).sum();
+        if total < 10 {
+            return Vec::new();
+        }
+        let quantile = |q: u64| {
+            let mut seen = 0;
+            for (m, n) in &months {
+                seen += n;
+                if seen * 100 >= total * q {
+                    return *m;
+                }
+            }
+            months.last().map_or(0, |m| m.0)
+        };
+        let (low, high) = (quantile(5), quantile(95));
+        let name = |m: i32| {
+            NaiveDate::from_ymd_opt(m.div_euclid(12), m.rem_euclid(12) as u32 + 1, 1)
+                .map_or_else(String::new, |d| d.format("%B %Y").to_string())
+        };
+        let span = if low == high {
+            name(low)
+        } else {
+            format!("{} to {}", name(low), name(high))
+        };
+        let mut by_year: std::collections::BTreeMap<i32, (u64, Vec<At>)> = Default::default();
+        for (m, n) in &months {
+            if *m < low - 6 || *m > high + 6 {
+                let e = by_year.entry(m.div_euclid(12)).or_default();
+                e.0 += n;
+                if let Some((_, rows)) = self.0.get(m) {
+                    e.1.extend(rows.iter().copied());
+                }
+            }
+        }
+        by_year
+            .into_iter()
+            .map(|(year, (n, mut rows))| {
+                rows.sort_by_key(|a| a.row);
+                let first = rows.first().copied().unwrap_or_default();
+                let listed: Vec<String> = rows.iter().take(5).map(|a| a.row.to_string()).collect();
+                (
+                    first,
+                    format!(
+                        "{n} line{} dated {year} in a file whose other lines are dated {span} (row{} {}{}): check the dates",
+                        if n == 1 { " is" } else { "s are" },
+                        if listed.len() == 1 { "" } else { "s" },
+                        listed.join(", "),
+                        if n as usize > listed.len() { ", …" } else { "" }
+                    ),
+                )
+            })
+            .collect()
     }
 }
 
@@ -79,6 +163,13 @@ pub(super) struct Tally {
     by_type: HashMap<&'static str, (u64, i64)>,
     today: NaiveDate,
     period: Option<(NaiveDate, NaiveDate)>,
+    months: Months,
+    /// The current run of blank rows: its first and last.
+    blanks: Option<(At, At)>,
+    /// Total rows with the amounts they state: (row, pence, grand).
+    totals: Vec<(u64, i64, bool)>,
+    /// Rows that cannot be read, kept when they are to be left out.
+    pub(super) left_out: Option<Vec<LeftOut>>,
 }
 
 impl Tally {
@@ -90,6 +181,10 @@ impl Tally {
             by_type: HashMap::default(),
             today: chrono::Utc::now().date_naive(),
             period: settings.period,
+            months: Months::default(),
+            blanks: None,
+            totals: Vec::new(),
+            left_out: settings.skip_unreadable.then(Vec::new),
         }
     }
 
@@ -97,33 +192,74 @@ impl Tally {
     /// one (to be counted with [`Tally::line`] once its payee is known).
     pub(super) fn take(
         &mut self,
-        row: u64,
+        at: At,
         parsed: Row,
         evidence: OrderEvidence,
     ) -> Option<ParsedLine> {
         self.evidence.add(evidence);
+        if parsed == Row::Blank {
+            self.p.blank_rows += 1;
+            self.blanks = Some(self.blanks.map_or((at, at), |(first, _)| (first, at)));
+            return None;
+        }
+        self.end_blank_run();
         let p = &mut self.p;
         match parsed {
             Row::Line(line) => return Some(line),
-            Row::Blank => p.blank_rows += 1,
-            Row::Footer => p.footer_rows.push(row),
-            Row::Rejected(reason) => {
+            Row::Blank => {}
+            Row::Skipped(skip) => {
+                if let Skip::Total {
+                    pence: Some(pence),
+                    grand,
+                } = skip
+                {
+                    self.totals.push((at.row, pence, grand));
+                }
+                note(&mut p.skipped, &mut p.skipped_count, at, skip.reason());
+            }
+            Row::Rejected(Rejection {
+                reason,
+                cells,
+                pence,
+            }) => {
                 if reason.contains("is a time with no date") {
                     p.time_only_dates += 1;
                 }
-                note(&mut p.rejected, &mut p.rejected_count, row, reason);
+                p.rejected_pence += pence.unwrap_or(0);
+                if let Some(kept) = &mut self.left_out {
+                    kept.push(LeftOut {
+                        at,
+                        reason: reason.clone(),
+                        cells,
+                    });
+                }
+                note(&mut p.rejected, &mut p.rejected_count, at, reason);
             }
         }
         None
     }
 
+    /// A run of blank rows is listed once.
+    fn end_blank_run(&mut self) {
+        if let Some((first, last)) = self.blanks.take() {
+            let p = &mut self.p;
+            let message = if first.row == last.row {
+                "a blank row".to_owned()
+            } else {
+                format!("blank rows {} to {}", first.row, last.row)
+            };
+            note(&mut p.skipped, &mut p.skipped_count, first, message);
+        }
+    }
+
     pub(super) fn line(
         &mut self,
-        row: u64,
+        row: At,
         line: &ParsedLine,
         payee: Payee,
         payment_type: &'static str,
     ) {
+        self.months.add(line.payment_date, row);
         let p = &mut self.p;
         p.lines += 1;
         p.total_pence += line.amount;
@@ -214,8 +350,14 @@ impl Tally {
         }
     }
 
-    pub(super) fn finish(self) -> (Preview, OrderEvidence) {
+    pub(super) fn finish(mut self) -> (Preview, OrderEvidence) {
+        self.end_blank_run();
+        for (at, message) in self.months.outliers() {
+            note(&mut self.p.warnings, &mut self.p.warning_count, at, message);
+        }
+        self.check_file_total();
         let mut p = self.p;
+        p.leaving_out = self.left_out.is_some();
         p.suppliers_matched = self.matched.len() as u64;
         let mut types: Vec<(String, u64, i64)> = self
             .by_type
@@ -225,5 +367,41 @@ impl Tally {
         types.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
         p.by_payment_type = types;
         (p, self.evidence)
+    }
+
+    /// A file's own grand total (or its one total row) checked against the
+    /// sum of its payments: a mismatch is a warning.
+    fn check_file_total(&mut self) {
+        let stated = self
+            .totals
+            .iter()
+            .rev()
+            .find(|t| t.2)
+            .or_else(|| (self.totals.len() == 1).then(|| &self.totals[0]))
+            .copied();
+        let Some((row, pence, _)) = stated else {
+            return;
+        };
+        let p = &mut self.p;
+        p.file_total = Some((row, pence));
+        if pence == p.total_pence {
+            return;
+        }
+        let with_rejected = p.total_pence + p.rejected_pence;
+        let message = if p.rejected_count > 0 && pence == with_rejected {
+            format!(
+                "the file's own total, {}, is the sum of its payments only with the {} rows that cannot be read",
+                Pence(pence),
+                p.rejected_count
+            )
+        } else {
+            format!(
+                "the file's own total is {} but its payments sum to {} (a difference of {}): check the file is complete",
+                Pence(pence),
+                Pence(p.total_pence),
+                Pence(pence - p.total_pence)
+            )
+        };
+        note(&mut p.warnings, &mut p.warning_count, At::row(row), message);
     }
 }

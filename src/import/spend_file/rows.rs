@@ -1,295 +1,72 @@
-//! Reading a spend file as published: detect its layout (encoding, line
-//! endings, delimiter, the header row below any preamble, or no header),
-//! propose a column mapping, and read its rows into lines, rejections,
-//! blanks and footers with row numbers. Pure reading: nothing here touches
-//! the database.
+//! A spend file's rows, one at a time: each a payment, a row that cannot be
+//! read (with why, and its cells as read), a row that is not a payment (the
+//! header again, a note, a total) or a blank; numbered as a spreadsheet
+//! numbers them.
 
 use std::io::Read;
 
 use csv::{ByteRecord, ReaderBuilder};
+use serde::{Deserialize, Serialize};
 
-use super::text::{self, Encoding, UTF8_BOM};
+use super::UTF8_BOM;
 use crate::domain::dates::{parse_date, DateError, DateOrder, OrderEvidence};
 use crate::domain::money::Pence;
 use crate::domain::spend::line_text_limits;
 use crate::domain::spend_file::{
-    field_for_header, is_total_or_footer, normalise_header, propose_mapping, vat_basis_of_header,
+    field_for_header, is_note, is_total_or_footer, normalise_header, says_grand_total, says_total,
     Field, Layout, ParsedLine, Settings,
 };
 use crate::domain::supplier::{is_redacted, CheckedIdentifiers};
 use crate::import::lines::{Lines, RecordCap};
 
-/// How much of a file detection looks at.
-pub const SAMPLE_BYTES: usize = 256 * 1024;
-const HEADER_SEARCH_ROWS: usize = 30;
-const SAMPLE_ROWS: usize = 6;
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum LayoutError {
-    #[error("the file is empty")]
-    Empty,
-    #[error("the file does not look like a table of payments (no column of dates and amounts was found)")]
-    NotATable,
+/// Where a row is: its number as a spreadsheet shows it (the record's
+/// number, the header being row 1), and the text line it starts on, which
+/// differs after a quoted field spanning lines.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct At {
+    pub row: u64,
+    pub line: u64,
 }
 
-/// Detects the layout from the start of a file. `complete` says whether the
-/// sample is the whole file (otherwise its last, possibly cut, line is
-/// ignored).
-pub fn detect(sample: &[u8], complete: bool) -> Result<Layout, LayoutError> {
-    let has_bom = sample.starts_with(UTF8_BOM);
-    let body = if has_bom { &sample[3..] } else { sample };
-    let body = if complete {
-        body
-    } else {
-        match body.iter().rposition(|&b| b == b'\n' || b == b'\r') {
-            Some(end) => &body[..=end],
-            None => body,
-        }
-    };
-    if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(LayoutError::Empty);
-    }
-    let encoding = text::detect(sample);
-    let line_ending = line_ending_of(body).to_owned();
-    let delimiter = [b',', b';', b'\t', b'|']
-        .into_iter()
-        .max_by_key(|d| delimiter_score(body, *d))
-        .unwrap_or(b',');
-    let numbered = sample_records(body, delimiter, encoding, 60);
-    let records: Vec<Vec<String>> = numbered.iter().map(|(_, r)| r.clone()).collect();
-    let width = records.iter().map(Vec::len).max().unwrap_or(0);
-    if width < 2 {
-        return Err(LayoutError::NotATable);
-    }
-    let header_at = records
-        .iter()
-        .take(HEADER_SEARCH_ROWS)
-        .enumerate()
-        .map(|(i, r)| {
-            let mut fields: Vec<Field> = r.iter().filter_map(|c| field_for_header(c)).collect();
-            fields.sort_by_key(|f| f.code());
-            fields.dedup();
-            (i, fields.len())
-        })
-        .filter(|(_, n)| *n >= 2)
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-        .map(|(i, _)| i);
-    let (headers, data_from) = match header_at {
-        Some(i) => {
-            let mut h = records[i].clone();
-            h.resize(width, String::new());
-            let h = h
-                .into_iter()
-                .enumerate()
-                .map(|(n, t)| {
-                    let t = t.trim().to_owned();
-                    if t.is_empty() {
-                        format!("(blank column {})", n + 1)
-                    } else {
-                        t
-                    }
-                })
-                .collect();
-            (h, i + 1)
-        }
-        None => ((1..=width).map(|n| format!("Column {n}")).collect(), 0),
-    };
-    let samples: Vec<Vec<String>> = records[data_from..]
-        .iter()
-        .filter(|r| r.iter().any(|c| !c.trim().is_empty()))
-        .take(SAMPLE_ROWS)
-        .map(|r| {
-            let mut r = r.clone();
-            r.resize(width, String::new());
-            r
-        })
-        .collect();
-    let layout = Layout {
-        encoding,
-        has_bom,
-        line_ending,
-        delimiter,
-        header_row: header_at.map(|i| numbered[i].0),
-        headers,
-        samples,
-    };
-    if layout.header_row.is_none() {
-        let missing = infer_headerless(&layout.samples, width).missing();
-        if missing.contains(&Field::PaymentDate) || missing.contains(&Field::Amount) {
-            return Err(LayoutError::NotATable);
-        }
-    }
-    Ok(layout)
-}
-
-fn line_ending_of(body: &[u8]) -> &'static str {
-    let crlf = body.windows(2).filter(|w| w == b"\r\n").count();
-    let cr = body.iter().filter(|&&b| b == b'\r').count() - crlf;
-    let lf = body.iter().filter(|&&b| b == b'\n').count() - crlf;
-    if crlf >= cr.max(lf) && crlf > 0 {
-        "CRLF"
-    } else if cr > lf {
-        "CR"
-    } else {
-        "LF"
+impl At {
+    /// A row whose record and text line agree.
+    pub fn row(row: u64) -> Self {
+        Self { row, line: row }
     }
 }
 
-/// How well a delimiter splits the sample: the number of rows sharing the
-/// most common field count, if that count is above one.
-fn delimiter_score(body: &[u8], delimiter: u8) -> usize {
-    let mut counts = std::collections::HashMap::<usize, usize>::new();
-    let mut csv = ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(body);
-    let mut record = ByteRecord::new();
-    let mut n = 0;
-    while n < 60 && csv.read_byte_record(&mut record).unwrap_or(false) {
-        if record.iter().any(|f| !f.is_empty()) {
-            *counts.entry(record.len()).or_default() += 1;
-        }
-        n += 1;
-    }
-    counts
-        .into_iter()
-        .filter(|(width, _)| *width > 1)
-        .map(|(width, rows)| rows * 1000 + width)
-        .max()
-        .unwrap_or(0)
+/// Why a row that is not a payment was skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Skip {
+    /// The header row again (files joined together, or a report's page
+    /// headings).
+    Header,
+    /// A title, copyright, "report produced by" or other note line.
+    Note,
+    /// A total or subtotal, with the amount it states if it states one.
+    Total { pence: Option<i64>, grand: bool },
 }
 
-/// The first records with the line each starts on.
-fn sample_records(
-    body: &[u8],
-    delimiter: u8,
-    encoding: Encoding,
-    limit: usize,
-) -> Vec<(u64, Vec<String>)> {
-    let mut csv = ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(Lines::new(body));
-    let mut out = Vec::new();
-    let mut record = ByteRecord::new();
-    while out.len() < limit && csv.read_byte_record(&mut record).unwrap_or(false) {
-        let start = record.position().map_or(0, csv::Position::byte);
-        let line = csv.get_mut().line_at(start);
-        out.push((
-            line,
-            record
-                .iter()
-                .map(|f| encoding.decode(f).into_owned())
-                .collect(),
-        ));
-    }
-    out
-}
-
-/// A mapping for a file with no header, from what its values look like: the
-/// column that reads as dates, the one that reads as money with pence, and
-/// the one with the most words.
-fn infer_headerless(samples: &[Vec<String>], width: usize) -> Settings {
-    let mut columns: Vec<Option<Field>> = vec![None; width];
-    let share = |col: usize, test: &dyn Fn(&str) -> bool| {
-        samples
-            .iter()
-            .filter(|r| r.get(col).is_some_and(|c| test(c.trim())))
-            .count()
-    };
-    let enough = samples.len().div_ceil(2).max(1);
-    let is_date = |c: &str| {
-        !c.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-            && parse_date(c, DateOrder::DayFirst).is_ok()
-    };
-    let is_money =
-        |c: &str| (c.contains('.') || c.contains('£')) && Pence::parse(c).is_ok() && !is_date(c);
-    let letters = |c: &str| c.chars().filter(|ch| ch.is_alphabetic()).count();
-    let best = |columns: &[Option<Field>], test: &dyn Fn(&str) -> bool| {
-        (0..width)
-            .filter(|c| columns[*c].is_none())
-            .map(|c| (c, share(c, test)))
-            .filter(|(_, n)| *n >= enough)
-            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-            .map(|(c, _)| c)
-    };
-    if let Some(c) = best(&columns, &is_date) {
-        columns[c] = Some(Field::PaymentDate);
-    }
-    if let Some(c) = best(&columns, &is_money) {
-        columns[c] = Some(Field::Amount);
-    }
-    if let Some(c) = (0..width)
-        .filter(|c| columns[*c].is_none())
-        .map(|c| {
-            (
-                c,
-                samples
-                    .iter()
-                    .map(|r| r.get(c).map_or(0, |v| letters(v)))
-                    .sum::<usize>(),
-            )
-        })
-        .filter(|(_, n)| *n > 0)
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-        .map(|(c, _)| c)
-    {
-        columns[c] = Some(Field::SupplierName);
-    }
-    Settings {
-        columns,
-        date_order: None,
-        purchase_card: false,
-        vat_basis: "unknown".into(),
-        period: None,
-    }
-}
-
-/// The mapping the app proposes for a layout: by header synonyms, or by
-/// content for a file with no header; the date order if the sample proves it.
-pub fn propose(layout: &Layout) -> Settings {
-    let mut settings = if layout.header_row.is_some() {
-        let columns = propose_mapping(&layout.headers);
-        let amount_header = columns
-            .iter()
-            .position(|c| *c == Some(Field::Amount))
-            .map_or("", |i| layout.headers[i].as_str());
-        let purchase_card = layout
-            .headers
-            .iter()
-            .any(|h| normalise_header(h).contains("merchant"));
-        Settings {
-            columns,
-            date_order: None,
-            purchase_card,
-            vat_basis: vat_basis_of_header(amount_header).to_owned(),
-            period: None,
-        }
-    } else {
-        infer_headerless(&layout.samples, layout.headers.len())
-    };
-    settings.date_order = sample_evidence(layout, &settings).proven();
-    settings
-}
-
-/// What the sample's dates say about day/month order.
-pub fn sample_evidence(layout: &Layout, settings: &Settings) -> OrderEvidence {
-    let mut evidence = OrderEvidence::default();
-    for field in [Field::PaymentDate, Field::InvoiceDate] {
-        if let Some(col) = settings.column_of(field) {
-            for row in &layout.samples {
-                if let Some(c) = row.get(col) {
-                    evidence.add(match parse_date(c, DateOrder::DayFirst) {
-                        Ok((_, e)) => e,
-                        Err(_) => evidence_of(c, DateOrder::DayFirst),
-                    });
-                }
+impl Skip {
+    pub fn reason(&self) -> String {
+        match self {
+            Skip::Header => "the header row again".into(),
+            Skip::Note => "a title or note line, not a payment".into(),
+            Skip::Total { pence: Some(p), .. } => {
+                format!("a total row ({}), not a payment", Pence(*p))
             }
+            Skip::Total { pence: None, .. } => "a total or footer row, not a payment".into(),
         }
     }
-    evidence
+}
+
+/// A row that holds a payment that cannot be read: why, its cells as they
+/// are in the file, and the amount if that much could be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub reason: String,
+    pub cells: Vec<String>,
+    pub pence: Option<i64>,
 }
 
 /// What one row of a file turned out to be. Rows pass through one at a
@@ -298,11 +75,59 @@ pub fn sample_evidence(layout: &Layout, settings: &Settings) -> OrderEvidence {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Row {
     Line(ParsedLine),
-    Rejected(String),
-    /// A total, subtotal or footer line (no date and no supplier, or saying
-    /// it is a total).
-    Footer,
+    Rejected(Rejection),
+    /// A row that is not a payment (a header again, a note, a total).
+    Skipped(Skip),
     Blank,
+}
+
+impl Row {
+    fn rejected(reason: String, cells: &[String], pence: Option<i64>) -> Self {
+        Row::Rejected(Rejection {
+            reason,
+            cells: cells.to_vec(),
+            pence,
+        })
+    }
+}
+
+/// What a row that is not a payment is, if it is one of the kinds a
+/// published file carries: the header again, a note, a total.
+fn not_a_payment(cells: &[String], header_keys: &[String], settings: &Settings) -> Option<Skip> {
+    let filled: Vec<&str> = cells
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .collect();
+    if !header_keys.is_empty() {
+        let same = cells
+            .iter()
+            .zip(header_keys)
+            .filter(|(c, h)| !h.is_empty() && normalise_header(c) == **h)
+            .count();
+        if same * 2 > header_keys.iter().filter(|h| !h.is_empty()).count() {
+            return Some(Skip::Header);
+        }
+    }
+    let mut fields: Vec<Field> = filled.iter().filter_map(|c| field_for_header(c)).collect();
+    fields.sort_by_key(|f| f.code());
+    fields.dedup();
+    if fields.len() >= 2 && filled.iter().all(|c| Pence::parse(c).is_err()) {
+        return Some(Skip::Header);
+    }
+    if filled.iter().any(|c| says_total(c)) {
+        let pence = settings
+            .column_of(Field::Amount)
+            .and_then(|i| cells.get(i))
+            .and_then(|c| Pence::parse(crate::export::unprotect(c.trim())).ok())
+            .map(|p| p.0);
+        let grand = filled.iter().any(|c| says_grand_total(c));
+        return Some(Skip::Total { pence, grand });
+    }
+    if filled.iter().any(|c| is_note(c)) || filled.len() == 1 {
+        return Some(Skip::Note);
+    }
+    None
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -352,7 +177,7 @@ fn capital_revenue(raw: &str) -> Option<&'static str> {
 }
 
 /// What a date that failed in one order says when read in the other.
-fn evidence_of(raw: &str, failed: DateOrder) -> OrderEvidence {
+pub(super) fn evidence_of(raw: &str, failed: DateOrder) -> OrderEvidence {
     let other = match failed {
         DateOrder::DayFirst => DateOrder::MonthFirst,
         DateOrder::MonthFirst => DateOrder::DayFirst,
@@ -360,8 +185,46 @@ fn evidence_of(raw: &str, failed: DateOrder) -> OrderEvidence {
     parse_date(raw, other).map(|(_, e)| e).unwrap_or_default()
 }
 
-/// Reads one record with the clerk's settings.
-pub fn parse_row(cells: &[String], settings: &Settings, order: DateOrder) -> (Row, OrderEvidence) {
+/// What a row whose payment date cannot be read is, when that settles it:
+/// a row that is not a payment, or one with no date at all.
+fn without_date(
+    cells: &[String],
+    header_keys: &[String],
+    settings: &Settings,
+    supplier: &str,
+    date_raw: &str,
+) -> Option<Row> {
+    if let Some(skip) = not_a_payment(cells, header_keys, settings) {
+        return Some(Row::Skipped(skip));
+    }
+    if !date_raw.is_empty() {
+        return None;
+    }
+    let pence = settings
+        .column_of(Field::Amount)
+        .and_then(|i| cells.get(i))
+        .and_then(|c| Pence::parse(crate::export::unprotect(c.trim())).ok())
+        .map(|p| p.0);
+    let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
+    Some(if is_total_or_footer(&refs, supplier) {
+        Row::Skipped(Skip::Total {
+            pence,
+            grand: false,
+        })
+    } else {
+        Row::rejected("no payment date".into(), cells, pence)
+    })
+}
+
+/// Reads one record with the clerk's settings. `header_keys` are the
+/// file's header names, normalised (empty for a file without a header), to
+/// recognise the header row repeated.
+pub fn parse_row(
+    cells: &[String],
+    header_keys: &[String],
+    settings: &Settings,
+    order: DateOrder,
+) -> (Row, OrderEvidence) {
     let mut evidence = OrderEvidence::default();
     if cells.iter().all(|c| c.trim().is_empty()) {
         return (Row::Blank, evidence);
@@ -378,12 +241,10 @@ pub fn parse_row(cells: &[String], settings: &Settings, order: DateOrder) -> (Ro
     };
     let supplier = get(Field::SupplierName);
     let date_raw = get(Field::PaymentDate);
-    if date_raw.is_empty() {
-        let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
-        if is_total_or_footer(&refs, supplier) {
-            return (Row::Footer, evidence);
-        }
-        return (Row::Rejected("no payment date".into()), evidence);
+    if says_total(supplier) {
+        let pence = Pence::parse(get(Field::Amount)).ok().map(|p| p.0);
+        let grand = says_grand_total(supplier);
+        return (Row::Skipped(Skip::Total { pence, grand }), evidence);
     }
     let mut reasons = Vec::new();
     let payment_date = match parse_date(date_raw, order) {
@@ -392,6 +253,9 @@ pub fn parse_row(cells: &[String], settings: &Settings, order: DateOrder) -> (Ro
             Some(d)
         }
         Err(e) => {
+            if let Some(row) = without_date(cells, header_keys, settings, supplier, date_raw) {
+                return (row, evidence);
+            }
             evidence.add(evidence_of(date_raw, order));
             reasons.push(date_reason("payment date", &e, order));
             None
@@ -438,7 +302,7 @@ pub fn parse_row(cells: &[String], settings: &Settings, order: DateOrder) -> (Ro
     }
     let (Some(payment_date), Some(amount), true) = (payment_date, amount, reasons.is_empty())
     else {
-        return (Row::Rejected(reasons.join("; ")), evidence);
+        return (Row::rejected(reasons.join("; "), cells, amount), evidence);
     };
     let ids = CheckedIdentifiers::of(
         text(Field::CompanyNumber),
@@ -472,14 +336,28 @@ pub fn parse_row(cells: &[String], settings: &Settings, order: DateOrder) -> (Ro
     )
 }
 
-/// Streams a file's data rows (after the header) through `on_row` with their
-/// row numbers, reporting bytes read to `progress`. Memory stays flat.
+/// Line breaks inside a record's fields (quoted fields spanning lines), a
+/// CRLF counting once.
+fn breaks_within(record: &ByteRecord) -> u64 {
+    record
+        .iter()
+        .filter(|f| f.contains(&b'\n') || f.contains(&b'\r'))
+        .map(|f| {
+            let crlf = f.windows(2).filter(|w| w == b"\r\n").count();
+            let breaks = f.iter().filter(|&&b| b == b'\n' || b == b'\r').count();
+            (breaks - crlf) as u64
+        })
+        .sum()
+}
+
+/// Streams a file's data rows (after the header) through `on_row` with
+/// where each is, reporting bytes read to `progress`. Memory stays flat.
 pub fn read_rows<E: From<ReadError>>(
     reader: &mut dyn Read,
     layout: &Layout,
     settings: &Settings,
     order: DateOrder,
-    on_row: &mut dyn FnMut(u64, Row, OrderEvidence) -> Result<(), E>,
+    on_row: &mut dyn FnMut(At, Row, OrderEvidence) -> Result<(), E>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), E> {
     let mut csv = ReaderBuilder::new()
@@ -492,30 +370,42 @@ pub fn read_rows<E: From<ReadError>>(
             crate::domain::limits::RECORD_BYTES,
         )));
     let expected = layout.headers.len();
-    let skip = layout.header_row.unwrap_or(0);
+    let skip = layout.skipped_above();
+    let header_keys: Vec<String> = if layout.header_row.is_some() {
+        layout.headers.iter().map(|h| normalise_header(h)).collect()
+    } else {
+        Vec::new()
+    };
     let mut record = ByteRecord::new();
     let mut cells: Vec<String> = Vec::with_capacity(expected);
-    let mut row: u64 = 0;
+    let mut at = At::default();
+    // Text lines taken by line breaks inside earlier records' fields.
+    let mut extra_lines: u64 = 0;
     let mut read: u64 = 0;
     // The last row is held back until the next is read, to tell whether a
     // short final row was cut off.
-    let mut pending: Option<(u64, usize, Row, OrderEvidence)> = None;
+    let mut pending: Option<(At, usize, Row, OrderEvidence)> = None;
     loop {
         let more = csv
             .read_byte_record(&mut record)
             .map_err(|e| ReadError::Damaged {
-                row: row + 1,
+                row: at.row + 1,
                 message: e.to_string(),
             })?;
         if !more {
             break;
         }
         let start = record.position().map_or(0, csv::Position::byte);
-        row = csv.get_mut().line_at(start);
-        if row <= skip {
+        let line = csv.get_mut().line_at(start);
+        at = At {
+            row: line - extra_lines,
+            line,
+        };
+        extra_lines += breaks_within(&record);
+        if line <= skip {
             continue;
         }
-        if row == 1 && layout.has_bom {
+        if line == 1 && layout.has_bom {
             // The reader skips nothing itself; the BOM is in the first field.
             if let Some(first) = record.get(0) {
                 if first.starts_with(UTF8_BOM) {
@@ -534,16 +424,15 @@ pub fn read_rows<E: From<ReadError>>(
             cell.clear();
             cell.push_str(&layout.encoding.decode(field));
         }
-        cells.extend(
-            record
-                .iter()
-                .map(|f| layout.encoding.decode(f).into_owned()),
-        );
-        let (parsed, evidence) = parse_row(&cells, settings, order);
+        let (parsed, evidence) = if Some(line) == layout.header_row {
+            (Row::Skipped(Skip::Header), OrderEvidence::default())
+        } else {
+            parse_row(&cells, &header_keys, settings, order)
+        };
         if let Some((r, _, p, e)) = pending.take() {
             on_row(r, p, e)?;
         }
-        pending = Some((row, record.len(), parsed, evidence));
+        pending = Some((at, record.len(), parsed, evidence));
         read += 1;
         if read.is_multiple_of(4096) {
             progress(csv.position().byte());
@@ -553,7 +442,7 @@ pub fn read_rows<E: From<ReadError>>(
         let ends_with_break = matches!(csv.get_ref().last, Some(b'\n' | b'\r'));
         if found < expected && !ends_with_break && p != Row::Blank {
             return Err(ReadError::CutOff {
-                row: r,
+                row: r.row,
                 found,
                 expected,
             }
@@ -567,7 +456,9 @@ pub fn read_rows<E: From<ReadError>>(
 
 #[cfg(test)]
 mod tests {
+    use super::super::{detect, propose};
     use super::*;
+    use crate::domain::encoding::Encoding;
 
     fn read_all(bytes: &[u8]) -> (Layout, Settings, Vec<(u64, Row)>) {
         let layout = detect(bytes, true).unwrap();
@@ -579,8 +470,8 @@ mod tests {
             &layout,
             &settings,
             settings.date_order.unwrap(),
-            &mut |n, r, _| {
-                rows.push((n, r));
+            &mut |at: At, r, _| {
+                rows.push((at.row, r));
                 Ok(())
             },
             &mut |_| {},
@@ -622,7 +513,16 @@ Payment Date,,Supplier Name,Net Amount(\xA3),Service Area\r\n\
         );
         assert_eq!(amounts(&rows), [123_400, -1_050]);
         assert_eq!(rows[2], (7, Row::Blank));
-        assert_eq!(rows[3], (8, Row::Footer));
+        assert_eq!(
+            rows[3],
+            (
+                8,
+                Row::Skipped(Skip::Total {
+                    pence: Some(122_350),
+                    grand: false
+                })
+            )
+        );
     }
 
     #[test]
@@ -692,13 +592,24 @@ Payment Date,,Supplier Name,Net Amount(\xA3),Service Area\r\n\
             panic!("a blank payee is a withheld name, not a bad row: {rows:?}")
         };
         assert!(withheld.redacted && withheld.supplier_name.is_empty());
+        let reasons: Vec<(u64, &str, Option<i64>)> = rows[..2]
+            .iter()
+            .map(|(n, r)| match r {
+                Row::Rejected(r) => (*n, r.reason.as_str(), r.pence),
+                other => panic!("{other:?}"),
+            })
+            .collect();
         assert_eq!(
-            rows[..2],
+            reasons,
             [
-                (2, Row::Rejected("payment date: `00:00:00` is a time with no date (the dates were probably lost when the file was exported)".into())),
-                (3, Row::Rejected("payment date: `31/02/2021` is not a real date when read day first; amount: `x` is not an amount of money".into())),
+                (2, "payment date: `00:00:00` is a time with no date (the dates were probably lost when the file was exported)", Some(100)),
+                (3, "payment date: `31/02/2021` is not a real date when read day first; amount: `x` is not an amount of money", None),
             ]
         );
+        let Row::Rejected(kept) = &rows[0].1 else {
+            unreachable!()
+        };
+        assert_eq!(kept.cells, ["00:00:00", "A", "1.00"], "the row as read");
         let cut = b"Date,Supplier,Amount,Dept\n01/04/2021,A,1.00,X\n02/04/2021,B";
         let layout = detect(cut, true).unwrap();
         let settings = propose(&layout);
