@@ -436,7 +436,7 @@ fn import_one(
                 outcome.preview = Some(p);
             }
             Err((p, e)) => {
-                outcome.preview = p;
+                outcome.preview = p.map(|p| *p);
                 outcome = outcome.refused(e.0);
             }
         }
@@ -445,7 +445,7 @@ fn import_one(
     let (committed, preview) = match run.commit_checked() {
         Ok(done) => done,
         Err((p, e)) => {
-            outcome.preview = p;
+            outcome.preview = p.map(|p| *p);
             return outcome.refused(e.0);
         }
     };
@@ -608,7 +608,7 @@ struct Run<'a> {
 }
 
 /// A file that did not go in: its preview if it got that far, and why.
-type NotIn = (Option<Preview>, CliError);
+type NotIn = (Option<Box<Preview>>, CliError);
 
 fn not_in(e: impl std::fmt::Display) -> NotIn {
     (None, CliError::from_display(e))
@@ -639,7 +639,7 @@ impl Run<'_> {
         let cancelled = imports::cancel(self.conn, self.actor, self.batch_id).map_err(not_in);
         if !preview.can_commit() {
             let e = refusal(&preview);
-            return Err((Some(preview), e));
+            return Err((Some(Box::new(preview)), e));
         }
         cancelled?;
         if !self.quiet {
@@ -689,7 +689,7 @@ impl Run<'_> {
                     print_preview(&preview);
                 }
                 let e = refusal(&preview);
-                return Err((Some(*preview), e));
+                return Err((Some(preview), e));
             }
             Err(e) => return Err(not_in(e)),
         };

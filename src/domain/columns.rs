@@ -59,12 +59,10 @@ impl ColumnProfile {
         } else if is_date && v.len() == 5 {
             self.serials += 1;
         }
-        if !is_date || bare_number {
-            if Pence::parse(v).is_ok() {
-                self.money += 1;
-                if v.contains('.') || v.contains('£') || v.contains(',') {
-                    self.money_shaped += 1;
-                }
+        if (!is_date || bare_number) && Pence::parse(v).is_ok() {
+            self.money += 1;
+            if v.contains('.') || v.contains('£') || v.contains(',') {
+                self.money_shaped += 1;
             }
         }
         if v.chars().any(char::is_alphabetic) {

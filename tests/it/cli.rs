@@ -7,7 +7,11 @@ use localspend::db;
 
 use crate::common::{add_preston, fresh_database, spawn_app, TestClient};
 
-fn localspend(db_url: &str, args: &[&str], stdin: Option<&str>) -> (bool, String, String) {
+pub(crate) fn localspend(
+    db_url: &str,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> (bool, String, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_localspend"))
         .args(args)
         .env("LOCALSPEND_DATABASE_URL", db_url)

@@ -16,6 +16,7 @@ mod postcode_import;
 mod reports;
 mod schema_parity;
 mod scope_matrix;
+mod spend_files;
 mod spend_import;
 mod spend_ledger;
 mod suggestions;

@@ -13,7 +13,12 @@ use crate::common::{shared_data, spawn_app, Resp, TestApp, TestClient};
 
 /// Uploads a file for an institution; returns the response (a redirect to
 /// the batch page when accepted).
-async fn upload(client: &TestClient, institution: i64, name: &str, bytes: &[u8]) -> Resp {
+pub(crate) async fn upload(
+    client: &TestClient,
+    institution: i64,
+    name: &str,
+    bytes: &[u8],
+) -> Resp {
     let token = client.csrf_from("/spend/imports").await;
     client
         .post_multipart(
@@ -27,7 +32,7 @@ async fn upload(client: &TestClient, institution: i64, name: &str, bytes: &[u8])
         .await
 }
 
-fn batch_id(res: &Resp) -> i64 {
+pub(crate) fn batch_id(res: &Resp) -> i64 {
     assert_eq!(res.status, 303, "upload accepted: {}", res.body);
     res.location()
         .and_then(|l| l.strip_prefix("/spend/imports/"))
@@ -35,7 +40,7 @@ fn batch_id(res: &Resp) -> i64 {
         .expect("redirect to the batch")
 }
 
-async fn wait_for(app: &TestApp, id: i64) -> Batch {
+pub(crate) async fn wait_for(app: &TestApp, id: i64) -> Batch {
     for _ in 0..600 {
         let batch = app.with_conn(|c| imports::get(c, id).unwrap());
         if batch.status != status::PREVIEWING && batch.status != status::COMMITTING {
@@ -48,7 +53,7 @@ async fn wait_for(app: &TestApp, id: i64) -> Batch {
 
 /// Confirms the mapping the app proposed (as the clerk does by pressing the
 /// button), with optional extra fields such as the date order.
-async fn confirm_mapping(
+pub(crate) async fn confirm_mapping(
     app: &TestApp,
     client: &TestClient,
     id: i64,
@@ -82,7 +87,7 @@ async fn confirm_mapping(
     (res, batch)
 }
 
-fn preview_of(batch: &Batch) -> Preview {
+pub(crate) fn preview_of(batch: &Batch) -> Preview {
     serde_json::from_str(&batch.preview).expect("a stored preview")
 }
 

@@ -82,8 +82,9 @@ impl Months {
         }
     }
 
-    /// One warning per year of lines dated more than six months outside the
-    /// span holding the middle 90% of the file's lines.
+    /// One warning per year of lines dated apart from the file's main run
+    /// of months (months more than six apart start a new run), when that
+    /// run holds at least four lines in five.
     fn outliers(&self) -> Vec<(At, String)> {
         let mut months: Vec<(i32, u64)> = self.0.iter().map(|(k, v)| (*k, v.0)).collect();
         months.sort_unstable();
@@ -91,17 +92,22 @@ impl Months {
         if total < 10 {
             return Vec::new();
         }
-        let quantile = |q: u64| {
-            let mut seen = 0;
-            for (m, n) in &months {
-                seen += n;
-                if seen * 100 >= total * q {
-                    return *m;
+        let mut runs: Vec<(i32, i32, u64)> = Vec::new();
+        for (m, n) in &months {
+            match runs.last_mut() {
+                Some(run) if *m - run.1 <= 6 => {
+                    run.1 = *m;
+                    run.2 += n;
                 }
+                _ => runs.push((*m, *m, *n)),
             }
-            months.last().map_or(0, |m| m.0)
+        }
+        let Some(&(low, high, main)) = runs.iter().max_by_key(|r| r.2) else {
+            return Vec::new();
         };
-        let (low, high) = (quantile(5), quantile(95));
+        if runs.len() < 2 || main * 5 < total * 4 {
+            return Vec::new();
+        }
         let name = |m: i32| {
             NaiveDate::from_ymd_opt(m.div_euclid(12), m.rem_euclid(12) as u32 + 1, 1)
                 .map_or_else(String::new, |d| d.format("%B %Y").to_string())
@@ -113,7 +119,7 @@ impl Months {
         };
         let mut by_year: std::collections::BTreeMap<i32, (u64, Vec<At>)> = Default::default();
         for (m, n) in &months {
-            if *m < low - 6 || *m > high + 6 {
+            if *m < low || *m > high {
                 let e = by_year.entry(m.div_euclid(12)).or_default();
                 e.0 += n;
                 if let Some((_, rows)) = self.0.get(m) {
@@ -170,6 +176,7 @@ pub(super) struct Tally {
     totals: Vec<(u64, i64, bool)>,
     /// Rows that cannot be read, kept when they are to be left out.
     pub(super) left_out: Option<Vec<LeftOut>>,
+    leaving_out: bool,
 }
 
 impl Tally {
@@ -185,6 +192,7 @@ impl Tally {
             blanks: None,
             totals: Vec::new(),
             left_out: settings.skip_unreadable.then(Vec::new),
+            leaving_out: settings.skip_unreadable,
         }
     }
 
@@ -357,7 +365,7 @@ impl Tally {
         }
         self.check_file_total();
         let mut p = self.p;
-        p.leaving_out = self.left_out.is_some();
+        p.leaving_out = self.leaving_out;
         p.suppliers_matched = self.matched.len() as u64;
         let mut types: Vec<(String, u64, i64)> = self
             .by_type

@@ -1,0 +1,604 @@
+//! Spend files as councils publish them, through the command line (the
+//! browser proposes the same mapping from the same code; its own journeys
+//! are at the end): columns found by their values, rows that are not
+//! payments, spreadsheet row numbers, unreadable rows left out and imported
+//! later, far-dated lines, several files at once. Every file is generated
+//! here and its figures are summed here, independently of the importer.
+
+use diesel::prelude::*;
+use localspend::db;
+use localspend::db::schema::spend_lines as l;
+
+use crate::cli::localspend;
+use crate::common::{add_preston, fresh_database, FreshDb};
+
+/// A migrated database with one institution; its id as text.
+fn ready() -> (FreshDb, String, tempfile::TempDir) {
+    let db = fresh_database();
+    let (ok, _, err) = localspend(&db.url, &["migrate"], None);
+    assert!(ok, "{err}");
+    let inst = add_preston(&db.url).to_string();
+    (db, inst, tempfile::tempdir().unwrap())
+}
+
+/// Live lines on record: how many and their total in pence.
+fn live(url: &str) -> (i64, i64) {
+    let pool = db::build_pool(
+        &localspend::config::DatabaseUrl::parse(url).unwrap(),
+        Some(1),
+    )
+    .unwrap();
+    let mut c = pool.get().unwrap();
+    let amounts: Vec<i64> = l::table
+        .filter(l::deleted_at.is_null())
+        .select(l::amount_pence)
+        .load(&mut c)
+        .unwrap();
+    (amounts.len() as i64, amounts.iter().sum())
+}
+
+/// `import spend` with `args` after the file and institution, `--json`.
+fn import_json(
+    db: &FreshDb,
+    inst: &str,
+    files: &[&std::path::Path],
+    args: &[&str],
+) -> (bool, serde_json::Value, String) {
+    let mut all: Vec<&str> = vec!["import", "spend"];
+    all.extend(files.iter().map(|f| f.to_str().unwrap()));
+    all.extend(["--institution", inst, "--json"]);
+    all.extend_from_slice(args);
+    let (ok, out, err) = localspend(&db.url, &all, None);
+    let json = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out} {err}"));
+    (ok, json, err)
+}
+
+/// The mapping a file was read with: field code per column header.
+fn mapping(file: &serde_json::Value) -> Vec<(String, Option<String>)> {
+    file["mapping"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["header"].as_str().unwrap().to_owned(),
+                c["field"].as_str().map(str::to_owned),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn columns_with_names_nobody_listed_are_mapped_by_their_values() {
+    let (db, inst, dir) = ready();
+    let mut text = String::from(
+        "Invoice Created,Posted,Date Received,Payable To,Line Value (net of VAT),Gross Val,Ref\n",
+    );
+    let mut expected = 0_i64;
+    for i in 0..40_i64 {
+        let net = 10_000 + i * 137;
+        expected += net;
+        text.push_str(&format!(
+            "{:02}/03/2021,{:02}/04/2021,{:02}/03/2021,Supplier {} Ltd,{}.{:02},{}.{:02},{}\n",
+            i % 28 + 1,
+            i % 28 + 1,
+            i % 28 + 1,
+            i % 7,
+            net / 100,
+            net % 100,
+            net * 6 / 5 / 100,
+            net * 6 / 5 % 100,
+            90_000 + i
+        ));
+    }
+    let file = dir.path().join("ledger.csv");
+    std::fs::write(&file, &text).unwrap();
+    let (ok, json, err) = import_json(&db, &inst, &[&file], &["--dates", "day-first"]);
+    assert!(ok, "{err} {json}");
+    let f = &json["files"][0];
+    let field = |h: &str| {
+        mapping(f)
+            .into_iter()
+            .find(|(header, _)| header == h)
+            .and_then(|(_, f)| f)
+    };
+    assert_eq!(field("Posted").as_deref(), Some("payment_date"));
+    assert_eq!(field("Invoice Created").as_deref(), Some("invoice_date"));
+    assert_eq!(
+        field("Date Received"),
+        None,
+        "a received date is not the payment date"
+    );
+    assert_eq!(field("Line Value (net of VAT)").as_deref(), Some("amount"));
+    assert_eq!(field("Gross Val"), None, "net wins over gross");
+    assert_eq!(field("Payable To").as_deref(), Some("supplier_name"));
+    assert_eq!(
+        f["mapping"][1]["evidence"], "all 40 values are dates",
+        "the reason is given"
+    );
+    assert_eq!(f["committed"]["added"], 40);
+    assert_eq!(live(&db.url), (40, expected));
+}
+
+#[test]
+fn a_file_whose_columns_cannot_be_told_gets_the_exact_map_it_needs() {
+    let (db, inst, dir) = ready();
+    // The payees are published as numbers only: nothing says which column
+    // names them.
+    let text = "Paid,Value,Payee code\n01/04/2021,10.00,30001\n02/04/2021,20.50,30002\n";
+    let file = dir.path().join("codes.csv");
+    std::fs::write(&file, text).unwrap();
+    let (ok, json, _) = import_json(&db, &inst, &[&file], &["--dates", "day-first"]);
+    assert!(!ok);
+    let needs = json["files"][0]["needs"][0].as_str().unwrap();
+    assert!(needs.starts_with("--map supplier_name="), "{needs}");
+    assert_eq!(live(&db.url), (0, 0));
+    let (ok, json, err) = import_json(
+        &db,
+        &inst,
+        &[&file],
+        &["--dates", "day-first", "--map", "supplier_name=Payee code"],
+    );
+    assert!(ok, "{err} {json}");
+    assert_eq!(live(&db.url), (2, 3_050));
+    // By number too, and a wrong one is named.
+    let (ok, json, _) = import_json(&db, &inst, &[&file], &["--map", "supplier_name=9"]);
+    assert!(!ok);
+    assert!(
+        json["files"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the file has 3 columns, not 9"),
+        "{json}"
+    );
+}
+
+#[test]
+fn rows_that_are_not_payments_are_skipped_each_with_its_row_and_why() {
+    let (db, inst, dir) = ready();
+    let mut text =
+        String::from("Payments over £500: April 2021\n\nDate,Supplier,Amount,Department\n");
+    let mut expected = 0_i64;
+    let mut row = 3; // the header is row 3 of the text
+    let mut add = |text: &mut String, row: &mut i64, i: i64| {
+        let pence = 50_000 + i * 1_001;
+        expected += pence;
+        text.push_str(&format!(
+            "{:02}/04/2021,Supplier {i} Ltd,\"{},{:03}.{:02}\",Highways\n",
+            i % 28 + 1,
+            pence / 100_000,
+            pence / 100 % 1000,
+            pence % 100
+        ));
+        *row += 1;
+    };
+    for i in 0..10 {
+        add(&mut text, &mut row, i);
+    }
+    // Rows 14 and 15: the header again (a second report page) and a
+    // page-break note.
+    text.push_str("Date,Supplier,Amount,Department\nPage 2 of 3,,,\n");
+    row += 2;
+    for i in 10..20 {
+        add(&mut text, &mut row, i);
+    }
+    // Two blank rows (26, 27), a note (28), the grand total (29), a copyright line (30).
+    let total_pounds = format!("{}.{:02}", expected / 100, expected % 100);
+    text.push_str(",,,\n,,,\nReport produced by Agresso on 01/05/2021,,,\n");
+    text.push_str(&format!(",Grand Total,{total_pounds},\n"));
+    text.push_str("© Preston City Council 2021,,,\n");
+    let file = dir.path().join("april.csv");
+    std::fs::write(&file, &text).unwrap();
+    let (ok, json, err) = import_json(&db, &inst, &[&file], &["--dates", "day-first"]);
+    assert!(ok, "{err} {json}");
+    let p = &json["files"][0]["preview"];
+    let skipped: Vec<(u64, String)> = p["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["row"].as_u64().unwrap(),
+                r["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            (14, "the header row again".to_owned()),
+            (15, "a title or note line, not a payment".to_owned()),
+            (26, "blank rows 26 to 27".to_owned()),
+            (28, "a title or note line, not a payment".to_owned()),
+            (
+                29,
+                format!(
+                    "a total row ({}), not a payment",
+                    localspend::domain::money::Pence(expected)
+                )
+            ),
+            (30, "a title or note line, not a payment".to_owned()),
+        ]
+    );
+    assert_eq!(p["file_total"], serde_json::json!([29, expected]));
+    assert_eq!(p["warning_count"], 0, "the total agrees: {p}");
+    assert_eq!(p["rejected_count"], 0);
+    assert_eq!(live(&db.url), (20, expected));
+
+    // A total that does not agree is a warning, not a refusal.
+    let short = text.replace(&total_pounds, "1.00");
+    let file = dir.path().join("april-short.csv");
+    std::fs::write(&file, short.replace("Highways", "Schools")).unwrap();
+    let (ok, json, err) = import_json(&db, &inst, &[&file], &["--dates", "day-first", "--dry-run"]);
+    assert!(ok, "{err}");
+    let warning = json["files"][0]["preview"]["warnings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        warning.starts_with("the file's own total is £1.00 but its payments sum to"),
+        "{warning}"
+    );
+}
+
+#[test]
+fn a_file_without_a_header_at_the_top_keeps_the_payments_above_one_part_way_down() {
+    let (db, inst, dir) = ready();
+    let mut text = String::new();
+    let mut expected = 0;
+    for i in 0..5_i64 {
+        expected += 1_000 + i;
+        text.push_str(&format!(
+            "0{}/04/2021,Early {i} Ltd,{}.{:02}\n",
+            i + 1,
+            (1_000 + i) / 100,
+            (1_000 + i) % 100
+        ));
+    }
+    text.push_str("Payment Date,Supplier Name,Amount\n");
+    for i in 0..5_i64 {
+        expected += 2_000 + i;
+        text.push_str(&format!(
+            "1{}/04/2021,Late {i} Ltd,{}.{:02}\n",
+            i + 1,
+            (2_000 + i) / 100,
+            (2_000 + i) % 100
+        ));
+    }
+    let file = dir.path().join("joined.csv");
+    std::fs::write(&file, &text).unwrap();
+    let (ok, json, err) = import_json(&db, &inst, &[&file], &[]);
+    assert!(ok, "{err} {json}");
+    let p = &json["files"][0]["preview"];
+    assert_eq!(p["lines"], 10);
+    assert_eq!(p["skipped"][0]["row"], 6);
+    assert_eq!(p["skipped"][0]["message"], "the header row again");
+    assert_eq!(live(&db.url), (10, expected));
+}
+
+#[test]
+fn rows_are_numbered_as_a_spreadsheet_shows_them_with_the_text_line_where_it_differs() {
+    let (db, inst, dir) = ready();
+    let text = "Date,Supplier,Amount,Description\n\
+01/04/2021,A Ltd,1.00,\"Two lines\nof description\"\n\
+02/04/2021,B Ltd,2.00,One line\n\
+31/02/2021,C Ltd,3.00,Bad date\n";
+    let file = dir.path().join("multi.csv");
+    std::fs::write(&file, text).unwrap();
+    let (ok, json, _) = import_json(&db, &inst, &[&file], &["--dry-run"]);
+    assert!(!ok);
+    let rejected = &json["files"][0]["preview"]["rejected"][0];
+    assert_eq!(rejected["row"], 4, "{rejected}");
+    assert_eq!(rejected["line"], 5, "{rejected}");
+}
+
+#[test]
+fn a_few_broken_rows_are_left_out_then_imported_fixed_without_duplicates() {
+    let (db, inst, dir) = ready();
+    let mut text = String::from("Payment Date,Supplier Name,Net Amount,Description\n");
+    let mut good = 0_i64;
+    for i in 0..10_i64 {
+        let pence = 12_345 + i;
+        match i {
+            3 => text.push_str("31/02/2021,Broken Date Ltd,45.00,\"=HYPERLINK(\"\"x\"\")\"\n"),
+            7 => text.push_str("15/04/2021,Broken Amount Ltd,12.3.4,Typo\n"),
+            _ => {
+                good += pence;
+                text.push_str(&format!(
+                    "{:02}/04/2021,Supplier {i} Ltd,{}.{:02},Goods\n",
+                    i + 10,
+                    pence / 100,
+                    pence % 100
+                ));
+            }
+        }
+    }
+    let file = dir.path().join("may.csv");
+    std::fs::write(&file, &text).unwrap();
+    let (ok, json, err) = import_json(&db, &inst, &[&file], &[]);
+    assert!(!ok);
+    assert!(err.contains("--skip-unreadable"), "{err}");
+    assert_eq!(json["files"][0]["preview"]["rejected_pence"], 4_500);
+    assert_eq!(live(&db.url), (0, 0), "all or nothing by default");
+
+    let rejected = dir.path().join("to-fix.csv");
+    let (ok, json, err) = import_json(
+        &db,
+        &inst,
+        &[&file],
+        &[
+            "--skip-unreadable",
+            "--rejected",
+            rejected.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err} {json}");
+    assert_eq!(json["files"][0]["committed"]["added"], 8);
+    assert_eq!(
+        json["files"][0]["rejected_file"],
+        rejected.to_str().unwrap()
+    );
+    assert_eq!(live(&db.url), (8, good));
+    let written = std::fs::read_to_string(&rejected).unwrap();
+    assert_eq!(
+        written.trim_start_matches('\u{feff}'),
+        "Payment Date,Supplier Name,Net Amount,Description\n\
+31/02/2021,Broken Date Ltd,45.00,\"'=HYPERLINK(\"\"x\"\")\"\n\
+15/04/2021,Broken Amount Ltd,12.3.4,Typo\n",
+        "the rows as read, formula-safe"
+    );
+    // The clerk corrects the two rows and imports them: they go in once,
+    // the formula guard is read back off.
+    let fixed = written
+        .replace("31/02/2021", "28/02/2021")
+        .replace("12.3.4", "12.34");
+    std::fs::write(&rejected, fixed).unwrap();
+    let (ok, json, err) = import_json(&db, &inst, &[&rejected], &[]);
+    assert!(ok, "{err} {json}");
+    assert_eq!(json["files"][0]["committed"]["added"], 2);
+    assert_eq!(live(&db.url), (10, good + 4_500 + 1_234));
+    // The original again, leaving out its broken rows: nothing twice.
+    let (ok, json, err) = import_json(&db, &inst, &[&file], &["--skip-unreadable"]);
+    assert!(ok, "{err} {json}");
+    assert_eq!(json["files"][0]["committed"]["added"], 0);
+    assert_eq!(json["files"][0]["committed"]["skipped"], 8);
+    assert!(
+        std::path::Path::new(&format!("{}.rejected.csv", file.display())).exists(),
+        "the default place is beside the file"
+    );
+    assert_eq!(live(&db.url), (10, good + 4_500 + 1_234));
+    let pool = db::build_pool(
+        &localspend::config::DatabaseUrl::parse(&db.url).unwrap(),
+        Some(1),
+    )
+    .unwrap();
+    let descriptions: Vec<Option<String>> = l::table
+        .filter(l::amount_pence.eq(4_500))
+        .select(l::description)
+        .load(&mut pool.get().unwrap())
+        .unwrap();
+    assert_eq!(descriptions, [Some("=HYPERLINK(\"x\")".to_owned())]);
+}
+
+#[test]
+fn lines_dated_far_outside_the_files_own_period_are_a_warning() {
+    let (db, inst, dir) = ready();
+    let mut text = String::from("Date,Supplier,Amount\n");
+    for i in 0..30 {
+        text.push_str(&format!("{:02}/06/2012,Supplier {i},10.00\n", i % 28 + 1));
+    }
+    for i in 0..3 {
+        text.push_str(&format!("{:02}/06/2010,Old {i},10.00\n", i + 1));
+    }
+    let file = dir.path().join("june.csv");
+    std::fs::write(&file, &text).unwrap();
+    let (ok, json, err) = import_json(&db, &inst, &[&file], &["--dry-run", "--dates", "day-first"]);
+    assert!(ok, "{err}");
+    let p = &json["files"][0]["preview"];
+    let messages: Vec<&str> = p["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        messages,
+        ["3 lines are dated 2010 in a file whose other lines are dated June 2012 (rows 32, 33, 34): check the dates"]
+    );
+}
+
+#[test]
+fn a_years_files_go_in_together_in_date_order_and_one_that_fails_stops_none() {
+    let (db, inst, dir) = ready();
+    let month = |m: u32, n: i64| {
+        let mut t = String::from("Date,Supplier,Amount\n");
+        for i in 0..n {
+            t.push_str(&format!(
+                "{:02}/{m:02}/2021,Supplier {i},{}.00\n",
+                i % 28 + 1,
+                100 + i
+            ));
+        }
+        t
+    };
+    let may = dir.path().join("b-may.csv");
+    let april = dir.path().join("c-april.csv");
+    let broken = dir.path().join("a-broken.csv");
+    std::fs::write(&may, month(5, 15)).unwrap();
+    std::fs::write(&april, month(4, 20)).unwrap();
+    std::fs::write(&broken, "Date,Supplier,Amount\n13/06/2021,X,lots\n").unwrap();
+    let (ok, json, _) = import_json(
+        &db,
+        &inst,
+        &[&may, &broken, &april],
+        &["--dates", "day-first"],
+    );
+    assert!(!ok, "one file was refused");
+    assert_eq!(json["imported"], 2);
+    assert_eq!(json["refused"], 1);
+    let files: Vec<(&str, &str, i64)> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().rsplit('/').next().unwrap(),
+                f["status"].as_str().unwrap(),
+                f["batch"].as_i64().unwrap_or(0),
+            )
+        })
+        .collect();
+    assert_eq!(files[0].0, "c-april.csv", "April first: {files:?}");
+    assert_eq!(files[1].0, "b-may.csv");
+    assert_eq!(files[2].0, "a-broken.csv");
+    assert!(files[0].2 < files[1].2, "April's batch before May's");
+    assert_eq!(files[2].1, "refused");
+    let expected: i64 = (0..20).map(|i| (100 + i) * 100).sum::<i64>()
+        + (0..15).map(|i| (100 + i) * 100).sum::<i64>();
+    assert_eq!(live(&db.url), (35, expected));
+}
+
+#[test]
+fn every_date_form_a_council_uses_is_read() {
+    let (db, inst, dir) = ready();
+    let text = "Date,Supplier,Amount\n\
+\"Tuesday, April 26, 2022\",A,1.00\n\
+Tue 26/04/2022,B,2.00\n\
+20220426,C,3.00\n\
+26th April 2022,D,4.00\n\
+2022-04-26 10:30:00,E,5.00\n\
+26-Apr-22,F,6.00\n\
+26.04.2022,G,7.00\n\
+44677,H,8.00\n";
+    let file = dir.path().join("dates.csv");
+    std::fs::write(&file, text).unwrap();
+    let (ok, json, err) = import_json(&db, &inst, &[&file], &["--dates", "day-first"]);
+    assert!(ok, "{err} {json}");
+    let pool = db::build_pool(
+        &localspend::config::DatabaseUrl::parse(&db.url).unwrap(),
+        Some(1),
+    )
+    .unwrap();
+    let dates: Vec<chrono::NaiveDate> = l::table
+        .select(l::payment_date)
+        .load(&mut pool.get().unwrap())
+        .unwrap();
+    assert_eq!(dates.len(), 8);
+    assert!(
+        dates
+            .iter()
+            .all(|d| *d == chrono::NaiveDate::from_ymd_opt(2022, 4, 26).unwrap()),
+        "{dates:?}"
+    );
+    assert_eq!(live(&db.url), (8, 3_600));
+}
+
+mod in_the_browser {
+    use localspend::db::imports::status;
+    use localspend::domain::Role;
+
+    use crate::common::spawn_app;
+    use crate::spend_import::{batch_id, confirm_mapping, preview_of, upload, wait_for};
+
+    #[actix_web::test]
+    async fn the_mapping_page_says_why_and_asks_one_question_per_missing_field() {
+        let app = spawn_app().await;
+        let inst = app.add_institution("Preston City Council", "E07000123");
+        let (client, _) = app.signed_in("clerk", Role::Clerk, Some(inst)).await;
+        let file = "Paid,Value,Payee code\n01/04/2021,10.00,30001\n13/04/2021,20.50,30002\n";
+        let id = batch_id(&upload(&client, inst, "codes.csv", file.as_bytes()).await);
+        let page = client.get(&format!("/spend/imports/{id}")).await;
+        assert!(
+            page.body
+                .contains("all 2 values are dates: proposed from its values"),
+            "{}",
+            page.body
+        );
+        assert!(page.body.contains(
+            "<label for=\"q_supplier_name\">Which column holds the supplier name?</label>"
+        ));
+        // Answering the question maps the column.
+        let (_, batch) = confirm_mapping(&app, &client, id, &[("q_supplier_name", "2")]).await;
+        assert_eq!(batch.status, status::PREVIEWED, "{}", batch.message);
+        let settings = batch.settings().unwrap();
+        assert_eq!(
+            settings.column_of(localspend::domain::spend_file::Field::SupplierName),
+            Some(2)
+        );
+        assert_eq!(preview_of(&batch).total_pence, 3_050);
+    }
+
+    #[actix_web::test]
+    async fn a_clerk_leaves_broken_rows_out_downloads_them_fixes_them_and_imports_them() {
+        let app = spawn_app().await;
+        let inst = app.add_institution("Preston City Council", "E07000123");
+        let (client, _) = app.signed_in("clerk", Role::Clerk, Some(inst)).await;
+        let file = "Payment Date,Supplier Name,Net Amount\n\
+01/04/2021,A Ltd,10.00\n\
+31/04/2021,B Ltd,20.00\n\
+13/04/2021,C Ltd,30.00\n";
+        let id = batch_id(&upload(&client, inst, "april.csv", file.as_bytes()).await);
+        let (_, batch) = confirm_mapping(&app, &client, id, &[]).await;
+        let p = preview_of(&batch);
+        assert_eq!((p.lines, p.rejected_count, p.rejected_pence), (2, 1, 2_000));
+        assert!(!p.can_commit() && p.can_commit_leaving_out());
+        let page = client.get(&format!("/spend/imports/{id}")).await;
+        assert!(
+            page.body
+                .contains("Leave these 1 rows out and import the rest"),
+            "{}",
+            page.body
+        );
+        // Without the choice the commit is refused; with it the rest go in.
+        let version = batch.version.to_string();
+        let refused = client
+            .submit(
+                &format!("/spend/imports/{id}"),
+                &format!("/spend/imports/{id}/commit"),
+                &[("version", &version)],
+            )
+            .await;
+        assert_eq!(refused.status, 400);
+        let res = client
+            .submit(
+                &format!("/spend/imports/{id}"),
+                &format!("/spend/imports/{id}/commit"),
+                &[("version", &version), ("leave_out", "on")],
+            )
+            .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        let batch = wait_for(&app, id).await;
+        assert_eq!(batch.status, status::COMMITTED, "{}", batch.message);
+        assert_eq!((batch.line_count, batch.total_pence), (2, 4_000));
+        let page = client.get(&format!("/spend/imports/{id}")).await;
+        assert!(page.body.contains("Rows left out (1)"), "{}", page.body);
+        assert!(page.body.contains("`31/04/2021` is not a real date"));
+        let csv = client
+            .get(&format!("/spend/imports/{id}/left-out.csv"))
+            .await;
+        assert_eq!(csv.status, 200);
+        assert_eq!(
+            csv.body.trim_start_matches('\u{feff}'),
+            "Payment Date,Supplier Name,Net Amount\n31/04/2021,B Ltd,20.00\n"
+        );
+        let fixed = csv.body.replace("31/04/2021", "30/04/2021");
+        let again = batch_id(&upload(&client, inst, "april-fixed.csv", fixed.as_bytes()).await);
+        let (_, batch) = confirm_mapping(&app, &client, again, &[]).await;
+        assert_eq!(preview_of(&batch).lines, 1);
+        let version = batch.version.to_string();
+        client
+            .submit(
+                &format!("/spend/imports/{again}"),
+                &format!("/spend/imports/{again}/commit"),
+                &[("version", &version)],
+            )
+            .await;
+        let batch = wait_for(&app, again).await;
+        assert_eq!((batch.line_count, batch.total_pence), (1, 2_000));
+        // The choice is in the audit log with the import.
+        let audit = app.audit_rows("import_batch");
+        assert!(audit.iter().any(|r| r
+            .summary
+            .contains("1 rows that cannot be read left out (£20.00 readable in them)")));
+    }
+}
