@@ -112,6 +112,12 @@ pub struct SpendArgs {
     /// not settle it: day-first or month-first.
     #[arg(long, value_parser = ["day-first", "month-first"])]
     pub dates: Option<String>,
+    /// The file holds totals per supplier for a period, not dated payments
+    /// (or its dates were lost): a month `2021-04`, months
+    /// `2021-04..2022-03` or a financial year `2021/22`. Each total is kept
+    /// as one line for that period, dated at its last day.
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Option<String>,
     /// Leave out the rows that cannot be read and import the rest; the rows
     /// left out are written to --rejected.
     #[arg(long)]

@@ -386,6 +386,12 @@ fn import_one(
         });
     }
     settings.skip_unreadable = args.skip_unreadable;
+    if let Some(period) = &args.period {
+        match crate::domain::period::parse_totals_period(period) {
+            Ok(p) => settings.totals_period = Some(p),
+            Err(e) => return outcome.refused(format!("--period {period}: {e}")),
+        }
+    }
     outcome.mapping = MappedColumn::all(&layout, &settings);
     if !quiet {
         print_layout(
@@ -470,13 +476,23 @@ fn import_one(
     outcome
 }
 
+/// What a file with no column of dates is told.
+const TOTALS_HINT: &str = "--period (no column holds dates: if the file holds totals per supplier for a period, state it as a month such as 2021-04, months such as 2021-04..2022-03 or a financial year such as 2021/22)";
+
 /// The `--map` each needed field the mapping lacks would take, if any.
 fn needed_maps(layout: &Layout, settings: &Settings) -> Option<Vec<String>> {
     let missing = settings.missing();
+    let no_dates = !layout
+        .profiles
+        .iter()
+        .any(|p| p.is_dates() || p.serials > 0);
     (!missing.is_empty()).then(|| {
         missing
             .iter()
-            .map(|f| map_hint(*f, &layout.headers, &layout.profiles))
+            .map(|f| match f {
+                Field::PaymentDate if no_dates => TOTALS_HINT.to_owned(),
+                f => map_hint(*f, &layout.headers, &layout.profiles),
+            })
             .collect()
     })
 }

@@ -634,6 +634,32 @@ pub fn place_of(
 
 /// The first and last payment dates on record for the institutions. One
 /// institution at a time, so that each is two steps down the index.
+/// Lines dated in `from..=to` that are suppliers' totals for a period not
+/// wholly inside it (a quarter's view holding a year's totals), and their
+/// sum in pence.
+pub fn period_totals_beyond(
+    conn: &mut DbConn,
+    institutions: &[i64],
+    from: NaiveDate,
+    to: NaiveDate,
+) -> QueryResult<(i64, i64)> {
+    let rows: Vec<(Option<String>, i64)> = l::table
+        .filter(l::institution_id.eq_any(institutions))
+        .filter(l::deleted_at.is_null())
+        .filter(l::payment_date.between(from, to))
+        .filter(l::period.is_not_null())
+        .select((l::period, l::amount_pence))
+        .load(conn)?;
+    Ok(rows
+        .iter()
+        .filter(|(p, _)| {
+            p.as_deref()
+                .and_then(crate::domain::period::parse_interval)
+                .is_none_or(|(a, b)| a < from || b > to)
+        })
+        .fold((0, 0), |(n, sum), (_, pence)| (n + 1, sum + pence)))
+}
+
 pub fn date_range(
     conn: &mut DbConn,
     institutions: &[i64],
@@ -674,6 +700,8 @@ pub struct AuditLine {
     pub import_row: Option<i64>,
     pub entered_by: Option<i64>,
     pub redacted: bool,
+    /// For a supplier's total for a period, the period (ISO 8601 interval).
+    pub period: Option<String>,
 }
 
 /// One institution's lines in scope in payment date and id order, after

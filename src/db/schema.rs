@@ -383,6 +383,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         fingerprint -> Nullable<BigInt>,
+        period -> Nullable<Text>,
     }
 }
 

@@ -48,9 +48,106 @@ pub fn year_part(start: NaiveDate, part: &str) -> Option<(NaiveDate, NaiveDate, 
     Some((a, b, name))
 }
 
+/// The period a file of totals covers, as a clerk states it: a month
+/// (`2011-03`), a run of months (`2021-04..2022-03`) or a financial year
+/// (`2021/22`); first and last day. A period lies within one financial
+/// year, so its totals count in one year's figures.
+pub fn parse_totals_period(raw: &str) -> Result<(NaiveDate, NaiveDate), String> {
+    let t = raw.trim();
+    let month = |m: &str| -> Result<NaiveDate, String> {
+        let (y, mo) = m
+            .trim()
+            .split_once('-')
+            .ok_or_else(|| format!("`{m}` is not a month such as 2021-04"))?;
+        let (y, mo) = (y.parse::<i32>(), mo.parse::<u32>());
+        match (y, mo) {
+            (Ok(y), Ok(mo)) => NaiveDate::from_ymd_opt(y, mo, 1)
+                .ok_or_else(|| format!("`{m}` is not a month such as 2021-04")),
+            _ => Err(format!("`{m}` is not a month such as 2021-04")),
+        }
+    };
+    let end_of = |first: NaiveDate| {
+        first
+            .checked_add_months(chrono::Months::new(1))
+            .and_then(|d| d.pred_opt())
+            .ok_or_else(|| "the period is out of range".to_owned())
+    };
+    let (from, to) = if let Some((y, next)) = t.split_once('/') {
+        let y: i32 = y
+            .parse()
+            .map_err(|_| format!("`{t}` is not a financial year such as 2021/22"))?;
+        if next != format!("{:02}", (y + 1) % 100) {
+            return Err(format!("`{t}` is not a financial year such as 2021/22"));
+        }
+        financial_year_bounds(y).ok_or_else(|| "the period is out of range".to_owned())?
+    } else if let Some((a, b)) = t.split_once("..") {
+        (month(a)?, end_of(month(b)?)?)
+    } else {
+        let m = month(t)?;
+        (m, end_of(m)?)
+    };
+    if from > to {
+        return Err(format!("the period {t} ends before it starts"));
+    }
+    if financial_year(from) != financial_year(to) {
+        return Err(format!(
+            "the period {t} runs over two financial years: import each year's totals as its own period"
+        ));
+    }
+    Ok((from, to))
+}
+
+/// A period as an ISO 8601 interval: `2021-04-01/2022-03-31`.
+pub fn interval(period: (NaiveDate, NaiveDate)) -> String {
+    format!("{}/{}", period.0, period.1)
+}
+
+/// A period as people read it: `April 2021`, `April 2021 to March 2022`.
+pub fn period_label(period: (NaiveDate, NaiveDate)) -> String {
+    let (from, to) = period;
+    if from.year() == to.year() && from.month() == to.month() {
+        from.format("%B %Y").to_string()
+    } else {
+        format!("{} to {}", from.format("%B %Y"), to.format("%B %Y"))
+    }
+}
+
+/// Reads back an interval written by [`interval`].
+pub fn parse_interval(raw: &str) -> Option<(NaiveDate, NaiveDate)> {
+    let (a, b) = raw.split_once('/')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_totals_period_is_a_month_a_run_of_months_or_a_year() {
+        assert_eq!(
+            parse_totals_period("2011-03"),
+            Ok((d(2011, 3, 1), d(2011, 3, 31)))
+        );
+        assert_eq!(
+            parse_totals_period("2021-04..2022-03"),
+            Ok((d(2021, 4, 1), d(2022, 3, 31)))
+        );
+        assert_eq!(
+            parse_totals_period("2024/25"),
+            Ok((d(2024, 4, 1), d(2025, 3, 31)))
+        );
+        assert!(parse_totals_period("2021-01..2021-06")
+            .unwrap_err()
+            .contains("two financial years"));
+        assert!(parse_totals_period("2021-13").is_err());
+        assert!(parse_totals_period("2021/23").is_err());
+        assert!(parse_totals_period("2021-05..2021-04").is_err());
+        let p = (d(2021, 4, 1), d(2022, 3, 31));
+        assert_eq!(interval(p), "2021-04-01/2022-03-31");
+        assert_eq!(parse_interval(&interval(p)), Some(p));
+        assert_eq!(period_label(p), "April 2021 to March 2022");
+        assert_eq!(period_label((d(2011, 3, 1), d(2011, 3, 31))), "March 2011");
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -401,6 +401,11 @@ pub struct Settings {
     /// left-out row is kept with the batch, to be fixed and imported later).
     #[serde(default)]
     pub skip_unreadable: bool,
+    /// Every row is a supplier's total for this period (first and last
+    /// day), not a dated payment: a file of totals per supplier, or a line
+    /// file whose dates were lost. Payment dates are not read.
+    #[serde(default)]
+    pub totals_period: Option<(NaiveDate, NaiveDate)>,
 }
 
 impl Settings {
@@ -408,12 +413,19 @@ impl Settings {
         self.columns.iter().position(|c| *c == Some(field))
     }
 
-    /// What the mapping lacks before the file can be read.
+    /// What the mapping lacks before the file can be read (a file of
+    /// totals for a period needs no payment date).
     pub fn missing(&self) -> Vec<Field> {
         [Field::PaymentDate, Field::Amount, Field::SupplierName]
             .into_iter()
+            .filter(|f| !(*f == Field::PaymentDate && self.totals_period.is_some()))
             .filter(|f| self.column_of(*f).is_none())
             .collect()
+    }
+
+    /// The totals period as an ISO 8601 interval, stored on each line.
+    pub fn totals_interval(&self) -> Option<String> {
+        self.totals_period.map(super::period::interval)
     }
 }
 

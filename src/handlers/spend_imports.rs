@@ -239,6 +239,12 @@ async fn batch_page(
         })
         .collect();
     let missing = settings.missing();
+    let month = |d: chrono::NaiveDate| d.format("%Y-%m").to_string();
+    let (totals_from, totals_to) = settings
+        .totals_period
+        .map(|(a, b)| (month(a), month(b)))
+        .unwrap_or_default();
+    let no_dates = !file.profiles.iter().any(|p| p.is_dates() || p.serials > 0);
     let (period_from, period_to) = settings
         .period
         .map(|(a, b)| {
@@ -267,6 +273,9 @@ async fn batch_page(
         missing,
         left_out,
         left_out_count,
+        totals_from,
+        totals_to,
+        no_dates,
         batch,
     })
 }
@@ -290,6 +299,9 @@ pub struct MapForm {
     purchase_card: Option<String>,
     period_from: String,
     period_to: String,
+    /// A file of totals per supplier: the months they cover (YYYY-MM).
+    totals_from: String,
+    totals_to: String,
 }
 
 /// The mapping as submitted, and what is wrong with it.
@@ -333,6 +345,18 @@ fn settings_of(form: &CsrfForm<MapForm>, columns: usize) -> (Settings, FormError
     };
     let from = date(&d.period_from, "period_from", &mut errors);
     let to = date(&d.period_to, "period_to", &mut errors);
+    let totals_period = match (d.totals_from.trim(), d.totals_to.trim()) {
+        ("", "") => None,
+        (a, b) => {
+            let (a, b) = (
+                if a.is_empty() { b } else { a },
+                if b.is_empty() { a } else { b },
+            );
+            crate::domain::period::parse_totals_period(&format!("{a}..{b}"))
+                .map_err(|e| errors.add("totals_from", format!("Totals period: {e}")))
+                .ok()
+        }
+    };
     let settings = Settings {
         columns: mapped,
         date_order: DateOrder::from_code(&d.date_order),
@@ -343,14 +367,19 @@ fn settings_of(form: &CsrfForm<MapForm>, columns: usize) -> (Settings, FormError
             .to_owned(),
         period: from.zip(to),
         skip_unreadable: false,
+        totals_period,
     };
     for f in settings.missing() {
         errors.add(
             "col_0",
-            format!(
-                "Choose the column that holds the {}",
-                f.label().to_lowercase()
-            ),
+            if f == Field::PaymentDate {
+                "Choose the column that holds the payment date or, for a file of totals per supplier, give the months it covers".to_owned()
+            } else {
+                format!(
+                    "Choose the column that holds the {}",
+                    f.label().to_lowercase()
+                )
+            },
         );
     }
     (settings, errors)

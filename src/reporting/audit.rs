@@ -12,7 +12,7 @@ use crate::domain::spend::{is_personal, REDACTED_NAME};
 use crate::export::SafeCsv;
 
 /// The audit export's columns.
-pub const HEADER: [&str; 26] = [
+pub const HEADER: [&str; 27] = [
     "Institution",
     "Line ID",
     "Payment date",
@@ -39,6 +39,9 @@ pub const HEADER: [&str; 26] = [
     "Import batch",
     "Import row",
     "Entered by user",
+    // Empty for a dated payment; for a supplier's total for a period (dated
+    // at its last day), the period.
+    "Total for period",
 ];
 
 /// The audit export's rows for a batch of lines, written straight into a
@@ -140,6 +143,7 @@ pub fn chunk(
         put_number(&mut w, l.import_batch_id)?;
         put_number(&mut w, l.import_row)?;
         put_number(&mut w, l.entered_by)?;
+        w.field(text(l.period.as_deref()))?;
         w.end_record()?;
     }
     w.into_inner()

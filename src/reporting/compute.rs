@@ -107,7 +107,7 @@ pub fn compute(
     } else {
         (Vec::new(), None)
     };
-    let fy = span.fy;
+    let (fy, period_totals) = (span.fy, period_totals_cut(c, &ids, &span)?);
     let stamp = stamp(
         Scope {
             name: scope_name,
@@ -118,7 +118,7 @@ pub fn compute(
         definition,
         release,
         locations_pending,
-        vat_bases,
+        (vat_bases, period_totals),
         viewer,
     );
     Ok(Report {
@@ -415,6 +415,20 @@ fn own_cells(cells: &[SpendCell], institution: i64) -> &[SpendCell] {
     }
 }
 
+/// Suppliers' totals for longer periods that a part of a year holds: (lines,
+/// pence). Totals for a period lie within one financial year, so only a part
+/// of a year (or typed dates) can cut one.
+fn period_totals_cut(c: &mut DbConn, ids: &[i64], span: &period::Span) -> Result<(i64, i64)> {
+    let whole_year = span
+        .fy
+        .and_then(crate::domain::period::financial_year_bounds)
+        .is_some_and(|(a, b)| (a, b) == (span.from, span.to));
+    if whole_year {
+        return Ok((0, 0));
+    }
+    Ok(report::period_totals_beyond(c, ids, span.from, span.to)?)
+}
+
 /// What a report covers: its name, institutions and owner.
 struct Scope {
     name: String,
@@ -429,7 +443,7 @@ fn stamp(
     definition: DefinitionVersion,
     release: Option<postcodes::Release>,
     locations_pending: i64,
-    vat_bases: &[String],
+    (vat_bases, period_totals): (&[String], (i64, i64)),
     viewer: &Viewer,
 ) -> Stamp {
     Stamp {
@@ -455,6 +469,7 @@ fn stamp(
             1 => vat_bases[0].clone(),
             _ => format!("mixed ({})", vat_bases.join(", ")),
         },
+        period_totals,
         generated_at: crate::db::now().format("%d/%m/%Y %H:%M").to_string(),
         generated_by: viewer.name.clone(),
     }

@@ -143,6 +143,9 @@ pub struct Stamp {
     pub locations_pending: i64,
     pub coverage: String,
     pub vat_basis: String,
+    /// Suppliers' totals for longer periods dated inside this one: (lines,
+    /// pence). Counted whole on the day their period ends.
+    pub period_totals: (i64, i64),
     pub generated_at: String,
     pub generated_by: String,
 }
@@ -183,6 +186,24 @@ impl Stamp {
                     "being worked out again through the postcode lookup now in use \
                      ({} suppliers to go): figures may change until this is done",
                     self.locations_pending
+                ),
+            ));
+        }
+        if self.period_totals.0 > 0 {
+            rows.push((
+                "Totals for longer periods".into(),
+                format!(
+                    "{} line{} ({}) {} a supplier's total for a period longer than this one, \
+                     counted whole on the last day of its period: a month or quarter view \
+                     shows them all in the month their period ends",
+                    self.period_totals.0,
+                    if self.period_totals.0 == 1 { "" } else { "s" },
+                    crate::domain::money::Pence(self.period_totals.1),
+                    if self.period_totals.0 == 1 {
+                        "is"
+                    } else {
+                        "are each"
+                    }
                 ),
             ));
         }

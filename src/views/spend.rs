@@ -169,6 +169,11 @@ pub struct BatchPage {
     /// Rows left out of a committed import (the first few), and how many.
     pub left_out: Vec<crate::db::imports::RowLeftOut>,
     pub left_out_count: usize,
+    /// The totals period as typed (YYYY-MM), for a file of totals.
+    pub totals_from: String,
+    pub totals_to: String,
+    /// No column of the file holds dates: perhaps a file of totals.
+    pub no_dates: bool,
 }
 
 impl BatchPage {
@@ -211,4 +216,10 @@ pub struct PaymentRulesPage {
     pub version: i64,
     /// (type, influenceable by default, influenceable here)
     pub rows: Vec<(PaymentType, bool, bool)>,
+}
+
+/// A stored period (`2021-04-01/2022-03-31`) as people read it.
+pub fn period_text(interval: &str) -> String {
+    crate::domain::period::parse_interval(interval)
+        .map_or_else(|| interval.to_owned(), crate::domain::period::period_label)
 }

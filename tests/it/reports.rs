@@ -1088,6 +1088,7 @@ async fn a_network_audit_export_over_many_batches_has_every_line_once() {
                 created_at: at,
                 updated_at: at,
                 fingerprint: Some(i),
+                period: None,
             })
             .collect();
         let sqlite = localspend::db::Backend::of(c) == localspend::db::Backend::Sqlite;

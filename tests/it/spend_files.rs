@@ -602,3 +602,178 @@ mod in_the_browser {
             .contains("1 rows that cannot be read left out (£20.00 readable in them)")));
     }
 }
+
+#[test]
+fn a_file_of_supplier_totals_goes_in_for_the_period_the_clerk_states() {
+    let (db, inst, dir) = ready();
+    let mut text = String::from(
+        "\"Payments to suppliers over £500, March 2011\",,\n,,\n  Supplier  ,  Total Paid  ,Count\n",
+    );
+    let mut expected = 0_i64;
+    for i in 0..12_i64 {
+        let pence = 1_000_000 + i * 12_345;
+        expected += pence;
+        text.push_str(&format!(
+            "\"Supplier {i} Ltd        \",\"  {},{:03}.{:02} \",{}\n",
+            pence / 100_000,
+            pence / 100 % 1000,
+            pence % 100,
+            i + 1
+        ));
+    }
+    text.push_str(&format!(
+        "Grand Total,\"{}.{:02}\",\n",
+        expected / 100,
+        expected % 100
+    ));
+    let file = dir.path().join("totals-2011-03.csv");
+    std::fs::write(&file, &text).unwrap();
+    // Without a period it is refused, saying how to import it.
+    let (ok, json, _) = import_json(&db, &inst, &[&file], &[]);
+    assert!(!ok);
+    let needs = json["files"][0]["needs"][0].as_str().unwrap();
+    assert!(
+        needs.starts_with("--period (no column holds dates"),
+        "{needs}"
+    );
+    assert_eq!(live(&db.url), (0, 0));
+    let (ok, json, err) = import_json(&db, &inst, &[&file], &["--period", "2011-03"]);
+    assert!(ok, "{err} {json}");
+    let p = &json["files"][0]["preview"];
+    assert_eq!(p["lines"], 12);
+    assert_eq!(
+        p["file_total"][1], expected,
+        "the grand total is recognised"
+    );
+    assert_eq!(p["warning_count"], 0, "and agrees: {p}");
+    assert_eq!(live(&db.url), (12, expected));
+    let pool = db::build_pool(
+        &localspend::config::DatabaseUrl::parse(&db.url).unwrap(),
+        Some(1),
+    )
+    .unwrap();
+    let marks: Vec<(chrono::NaiveDate, Option<String>, String)> = l::table
+        .select((l::payment_date, l::period, l::supplier_name))
+        .order(l::id)
+        .load(&mut pool.get().unwrap())
+        .unwrap();
+    assert!(marks.iter().all(|(d, p, _)| *d
+        == chrono::NaiveDate::from_ymd_opt(2011, 3, 31).unwrap()
+        && p.as_deref() == Some("2011-03-01/2011-03-31")));
+    assert_eq!(marks[0].2, "Supplier 0 Ltd", "padding trimmed");
+    // A period over two financial years is refused with the reason.
+    let (ok, json, _) = import_json(&db, &inst, &[&file], &["--period", "2011-01..2011-06"]);
+    assert!(!ok);
+    assert!(json["files"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("runs over two financial years"));
+}
+
+#[test]
+fn a_line_file_whose_dates_were_lost_goes_in_only_for_a_stated_period() {
+    let (db, inst, dir) = ready();
+    let mut text = String::from("Paid Date,Supplier Name,Amount\n");
+    for i in 0..5 {
+        text.push_str(&format!("00:00:00,Supplier {i},{}.00\n", 100 + i));
+    }
+    let file = dir.path().join("lost.csv");
+    std::fs::write(&file, &text).unwrap();
+    let (ok, _, err) = import_json(&db, &inst, &[&file], &[]);
+    assert!(!ok);
+    assert!(err.contains("the dates were lost"), "{err}");
+    let (ok, json, err) = import_json(&db, &inst, &[&file], &["--period", "2014-04..2014-06"]);
+    assert!(ok, "{err} {json}");
+    assert_eq!(live(&db.url), (5, 51_000));
+}
+
+mod totals_in_the_browser {
+    use localspend::db::imports::status;
+    use localspend::domain::Role;
+
+    use crate::common::spawn_app;
+    use crate::spend_import::{batch_id, confirm_mapping, preview_of, upload, wait_for};
+
+    #[actix_web::test]
+    async fn a_years_supplier_totals_are_marked_in_the_ledger_the_audit_and_a_quarters_report() {
+        let app = spawn_app().await;
+        let inst = app.add_institution("Preston City Council", "E07000123");
+        let (client, _) = app.signed_in("manager", Role::Manager, Some(inst)).await;
+        let (clerk, _) = app.signed_in("clerk", Role::Clerk, Some(inst)).await;
+        let file =
+            "Supplier,Total Paid\nACME LTD,\"1,000.00\"\nBOB'S BAKERY,250.50\nTotal,\"1,250.50\"\n";
+        let id = batch_id(&upload(&clerk, inst, "totals.csv", file.as_bytes()).await);
+        let page = clerk.get(&format!("/spend/imports/{id}")).await;
+        assert!(
+            page.body.contains("<details id=\"totals\" open>"),
+            "no dates: the totals route is offered open: {}",
+            page.body
+        );
+        let (res, batch) = confirm_mapping(&app, &clerk, id, &[]).await;
+        assert_eq!(res.status, 422, "no date and no period");
+        assert!(
+            res.body.contains("give the months it covers"),
+            "{}",
+            res.body
+        );
+        assert_eq!(batch.status, status::UPLOADED);
+        let (_, batch) = confirm_mapping(
+            &app,
+            &clerk,
+            id,
+            &[("totals_from", "2021-04"), ("totals_to", "2022-03")],
+        )
+        .await;
+        assert_eq!(batch.status, status::PREVIEWED, "{}", batch.message);
+        let p = preview_of(&batch);
+        assert_eq!((p.lines, p.total_pence), (2, 125_050));
+        assert_eq!(p.file_total, Some((4, 125_050)));
+        let version = batch.version.to_string();
+        clerk
+            .submit(
+                &format!("/spend/imports/{id}"),
+                &format!("/spend/imports/{id}/commit"),
+                &[("version", &version)],
+            )
+            .await;
+        assert_eq!(wait_for(&app, id).await.status, status::COMMITTED);
+        let ledger = clerk.get("/spend").await;
+        assert!(
+            ledger
+                .body
+                .contains("Total</span> for April 2021 to March 2022"),
+            "{}",
+            ledger.body
+        );
+        // Counted in 2021/22 whole; a quarter's view says what it holds.
+        let year = client
+            .get(&format!("/reports?institution={inst}&fy=2021"))
+            .await;
+        assert!(!year.body.contains("Totals for longer periods"));
+        let quarter = client
+            .get(&format!("/reports?institution={inst}&fy=2021&part=q4"))
+            .await;
+        assert!(
+            quarter
+                .body
+                .contains("2 lines (£1,250.50) are each a supplier&#39;s total"),
+            "{}",
+            quarter.body
+        );
+        let (auditor, _) = app.signed_in("auditor", Role::Auditor, Some(inst)).await;
+        let audit = auditor
+            .get(&format!("/reports/audit.csv?institution={inst}&fy=2021"))
+            .await;
+        let rows: Vec<&str> = audit
+            .body
+            .lines()
+            .filter(|l| l.contains("ACME LTD"))
+            .collect();
+        assert_eq!(rows.len(), 1, "{}", audit.body);
+        assert!(rows[0].ends_with(",2021-04-01/2022-03-31"), "{}", rows[0]);
+        assert!(
+            rows[0].contains(",2022-03-31,"),
+            "dated at the period's end"
+        );
+    }
+}

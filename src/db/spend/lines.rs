@@ -45,6 +45,8 @@ pub struct Line {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// For a supplier's total for a period, the period (`2021-04-01/2022-03-31`).
+    pub period: Option<String>,
 }
 
 impl Line {

@@ -38,16 +38,21 @@ pub struct LineRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub fingerprint: Option<i64>,
+    /// The period of a supplier's total for a period, as an ISO 8601
+    /// interval; `None` for a dated payment.
+    pub period: Option<String>,
 }
 
 /// What every line of an import batch shares.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct BatchShared {
     pub institution_id: i64,
     pub batch_id: i64,
     pub vat_basis: &'static str,
     pub purchase_card: bool,
     pub at: NaiveDateTime,
+    /// Every line is a total for this period (an ISO 8601 interval).
+    pub period: Option<String>,
 }
 
 impl LineRow {
@@ -86,6 +91,7 @@ impl LineRow {
             created_at: batch.at,
             updated_at: batch.at,
             fingerprint: Some(fingerprint),
+            period: batch.period.clone(),
         }
     }
 }
@@ -251,6 +257,7 @@ mod bulk {
                 && r.entered_by == first.entered_by
                 && r.created_at == first.created_at
                 && r.updated_at == first.updated_at
+                && r.period == first.period
         };
         if !rows.iter().all(shared) {
             return None;
@@ -311,7 +318,7 @@ mod bulk {
         let sql = format!(
             "WITH r(v) AS MATERIALIZED (SELECT jsonb(value) FROM json_each(?)) \
              INSERT INTO spend_lines ({}, institution_id, vat_basis, purchase_card, import_batch_id, \
-             entered_by, created_at, updated_at) SELECT {}, ?, ?, ?, ?, ?, ?, ? FROM r WHERE true \
+             entered_by, created_at, updated_at, period) SELECT {}, ?, ?, ?, ?, ?, ?, ?, ? FROM r WHERE true \
              ON CONFLICT DO NOTHING",
             VARYING.join(", "),
             select.join(", ")
@@ -335,6 +342,7 @@ mod bulk {
             .bind::<Nullable<BigInt>, _>(shared.entered_by)
             .bind::<Timestamp, _>(shared.created_at)
             .bind::<Timestamp, _>(shared.updated_at)
+            .bind::<Nullable<Text>, _>(shared.period.as_deref())
             .execute(c)
     }
 }

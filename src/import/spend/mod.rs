@@ -164,7 +164,7 @@ impl Preview {
             && self.time_only_dates == self.rejected_count
             && self.lines == 0
         {
-            out.push("Every payment date in this file is a time with no date (such as 00:00:00): the dates were lost when the file was exported. Ask for the file again with its dates; nothing can be imported from this one.".into());
+            out.push("Every payment date in this file is a time with no date (such as 00:00:00): the dates were lost when the file was exported. Ask for the file again with its dates; or, if you know the period it covers, state it (the totals period in the form, --period on the command line) to keep each line as a total for that period.".into());
             return out;
         }
         if self.rejected_count > 0 && !self.leaving_out {

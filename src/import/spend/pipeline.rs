@@ -282,6 +282,7 @@ fn commit_in(
         // To the second: every line carries it twice, and the fraction
         // made the table about 6% larger.
         at: now().trunc_subsecs(0),
+        period: req.file.settings.totals_interval(),
     };
     let (spent_tx, spent_rx) = std::sync::mpsc::channel::<Vec<LineRow>>();
     let mut writer = Writer {

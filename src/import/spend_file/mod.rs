@@ -156,7 +156,7 @@ fn known_fields(row: &[String]) -> usize {
 
 /// A header whose names the synonym table does not know, found by its
 /// shape: a row of two or more words and no dates or amounts, above rows
-/// that hold dates and amounts in its named columns.
+/// that hold amounts, and dates or names, in its named columns.
 fn header_by_shape(records: &[Vec<String>], width: usize) -> Option<usize> {
     (0..records.len().min(HEADER_SEARCH_ROWS)).find(|&i| {
         let row = &records[i];
@@ -183,7 +183,12 @@ fn header_by_shape(records: &[Vec<String>], width: usize) -> Option<usize> {
             return false;
         }
         let p = ColumnProfile::of_rows(&below, width);
-        named.iter().any(|&c| p[c].is_dates()) && named.iter().any(|&c| p[c].is_money())
+        // Dates and amounts below it; or names and amounts (a file of
+        // totals per supplier).
+        named.iter().any(|&c| p[c].is_money())
+            && named
+                .iter()
+                .any(|&c| p[c].is_dates() || (p[c].is_text() && p[c].distinct > 1))
     })
 }
 
@@ -279,6 +284,7 @@ fn propose_fresh(layout: &Layout) -> Settings {
         vat_basis: vat_basis_of_header(amount_header).to_owned(),
         period: None,
         skip_unreadable: false,
+        totals_period: None,
     }
 }
 

@@ -216,6 +216,52 @@ fn without_date(
     })
 }
 
+/// In a file of totals for a period, what a row that holds no total is:
+/// the header again, a note, or (no supplier named) an unlabelled total.
+fn totals_row_skipped(
+    cells: &[String],
+    header_keys: &[String],
+    settings: &Settings,
+    supplier: &str,
+    amount: &str,
+) -> Option<Row> {
+    settings.totals_period?;
+    if Pence::parse(amount).is_ok() && !supplier.is_empty() {
+        return None;
+    }
+    if let Some(skip) = not_a_payment(cells, header_keys, settings) {
+        return Some(Row::Skipped(skip));
+    }
+    let pence = Pence::parse(amount).ok().map(|p| p.0);
+    supplier.is_empty().then_some(Row::Skipped(Skip::Total {
+        pence,
+        grand: false,
+    }))
+}
+
+/// A date a row may leave blank; a reason if it is given and unreadable.
+fn optional_date(
+    raw: &str,
+    field: &str,
+    order: DateOrder,
+    evidence: &mut OrderEvidence,
+    reasons: &mut Vec<String>,
+) -> Option<chrono::NaiveDate> {
+    if raw.is_empty() {
+        return None;
+    }
+    match parse_date(raw, order) {
+        Ok((d, e)) => {
+            evidence.add(e);
+            Some(d)
+        }
+        Err(e) => {
+            reasons.push(date_reason(field, &e, order));
+            None
+        }
+    }
+}
+
 /// Reads one record with the clerk's settings. `header_keys` are the
 /// file's header names, normalised (empty for a file without a header), to
 /// recognise the header row repeated.
@@ -247,33 +293,36 @@ pub fn parse_row(
         return (Row::Skipped(Skip::Total { pence, grand }), evidence);
     }
     let mut reasons = Vec::new();
-    let payment_date = match parse_date(date_raw, order) {
-        Ok((d, e)) => {
-            evidence.add(e);
-            Some(d)
-        }
-        Err(e) => {
-            if let Some(row) = without_date(cells, header_keys, settings, supplier, date_raw) {
-                return (row, evidence);
-            }
-            evidence.add(evidence_of(date_raw, order));
-            reasons.push(date_reason("payment date", &e, order));
-            None
-        }
-    };
-    let invoice_date = match get(Field::InvoiceDate) {
-        "" => None,
-        raw => match parse_date(raw, order) {
+    if let Some(row) =
+        totals_row_skipped(cells, header_keys, settings, supplier, get(Field::Amount))
+    {
+        return (row, evidence);
+    }
+    let payment_date = match settings.totals_period {
+        // A total for a period is dated at the period's end.
+        Some((_, end)) => Some(end),
+        None => match parse_date(date_raw, order) {
             Ok((d, e)) => {
                 evidence.add(e);
                 Some(d)
             }
             Err(e) => {
-                reasons.push(date_reason("invoice date", &e, order));
+                if let Some(row) = without_date(cells, header_keys, settings, supplier, date_raw) {
+                    return (row, evidence);
+                }
+                evidence.add(evidence_of(date_raw, order));
+                reasons.push(date_reason("payment date", &e, order));
                 None
             }
         },
     };
+    let invoice_date = optional_date(
+        get(Field::InvoiceDate),
+        "invoice date",
+        order,
+        &mut evidence,
+        &mut reasons,
+    );
     let amount = match Pence::parse(get(Field::Amount)) {
         Ok(p) => Some(p.0),
         Err(e) => {
