@@ -84,8 +84,9 @@ pub enum ImportCommand {
         #[arg(long)]
         name: Option<String>,
     },
-    /// Import an institution's spend files (CSV as its finance system or
-    /// transparency page publishes them): detect each one's layout, map its
+    /// Import an institution's spend files (CSV, .xlsx, .ods or .xls as its
+    /// finance system or transparency page publishes them, or a zip of
+    /// them): detect each one's layout, map its
     /// columns (the mapping last confirmed in the browser for the same
     /// layout, else by header names and by what the columns hold), preview,
     /// and commit each whole or not at all. Several files become one batch
@@ -118,6 +119,10 @@ pub struct SpendArgs {
     /// as one line for that period, dated at its last day.
     #[arg(long, value_name = "PERIOD")]
     pub period: Option<String>,
+    /// Which sheet of a spreadsheet to read (default: the first that looks
+    /// like a table of payments).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
     /// Leave out the rows that cannot be read and import the rest; the rows
     /// left out are written to --rejected.
     #[arg(long)]

@@ -14,9 +14,10 @@ use crate::cli::{find_institution, open_database, CliError, SpendArgs, CLI_ACTOR
 use crate::config::Config;
 use crate::db::{self, audit::Actor, imports, jobs, DbConn};
 use crate::domain::columns::map_hint;
-use crate::domain::dates::{parse_date, DateOrder};
+use crate::domain::dates::DateOrder;
 use crate::domain::money::Pence;
 use crate::domain::spend_file::{normalise_header, Field, Layout, Settings};
+use crate::import::sheets::{readable, Readable};
 use crate::import::spend::{self, Committed, Preview, SpendImportError};
 use crate::jobs::Tracking;
 
@@ -148,6 +149,9 @@ struct FileOutcome {
     /// missing field needs.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     needs: Vec<String>,
+    /// The header's row (1 is the first), if the file has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    header_row: Option<u64>,
     mapping: Vec<MappedColumn>,
     #[serde(skip_serializing_if = "Option::is_none")]
     preview: Option<Preview>,
@@ -159,13 +163,14 @@ struct FileOutcome {
 }
 
 impl FileOutcome {
-    fn new(file: &Path) -> Self {
+    fn new(file: &str) -> Self {
         Self {
-            file: file.display().to_string(),
+            file: file.to_owned(),
             status: "refused",
             batch: None,
             message: None,
             needs: Vec::new(),
+            header_row: None,
             mapping: Vec::new(),
             preview: None,
             committed: None,
@@ -182,7 +187,7 @@ impl FileOutcome {
 
 /// A file with what detection found, ready to import.
 struct Inspected {
-    path: PathBuf,
+    file: Readable,
     layout: Layout,
     settings: Settings,
     from_profile: bool,
@@ -192,15 +197,28 @@ impl Inspected {
     /// The earliest payment date among the sample rows, to put files in
     /// date order.
     fn first_date(&self) -> Option<chrono::NaiveDate> {
-        let col = self.settings.column_of(Field::PaymentDate)?;
-        let order = self.settings.date_order.unwrap_or(DateOrder::DayFirst);
-        self.layout
-            .samples
-            .iter()
-            .filter_map(|r| r.get(col))
-            .filter_map(|c| parse_date(c, order).ok().map(|(d, _)| d))
-            .min()
+        spend::first_sample_date(&self.layout, &self.settings)
     }
+}
+
+/// Applies the command's choices (`--map`, `--dates`, `--skip-unreadable`,
+/// `--period`) to the proposed mapping.
+fn apply_options(layout: &Layout, settings: &mut Settings, args: &SpendArgs) -> Result<(), String> {
+    apply_map(layout, settings, &args.map)?;
+    if let Some(d) = &args.dates {
+        settings.date_order = Some(if d == "month-first" {
+            DateOrder::MonthFirst
+        } else {
+            DateOrder::DayFirst
+        });
+    }
+    settings.skip_unreadable = args.skip_unreadable;
+    if let Some(period) = &args.period {
+        let p = crate::domain::period::parse_totals_period(period)
+            .map_err(|e| format!("--period {period}: {e}"))?;
+        settings.totals_period = Some(p);
+    }
+    Ok(())
 }
 
 /// Applies `--map FIELD=COLUMN` choices to a proposed mapping.
@@ -264,28 +282,43 @@ pub fn import_spend(config: &Config, args: &SpendArgs) -> Result<(), CliError> {
     let quiet = args.json;
     let mut outcomes: Vec<FileOutcome> = Vec::new();
     let mut ready: Vec<Inspected> = Vec::new();
-    for path in &args.files {
-        match spend::inspect(&mut conn, institution_id, path) {
+    let files = args
+        .files
+        .iter()
+        .flat_map(|path| readable(path, args.sheet.as_deref()));
+    for file in files {
+        let refused = |name: &str, e: String| {
+            if !quiet {
+                eprintln!("{name}: {e}");
+            }
+            FileOutcome::new(name).refused(e)
+        };
+        let file = match file {
+            Ok(f) => f,
+            Err((name, e)) => {
+                outcomes.push(refused(
+                    &name,
+                    format!("This file cannot be imported: {e}."),
+                ));
+                continue;
+            }
+        };
+        match spend::inspect(&mut conn, institution_id, &file.path) {
             Ok((layout, settings, from_profile)) => ready.push(Inspected {
-                path: path.clone(),
+                file,
                 layout,
                 settings,
                 from_profile,
             }),
-            Err(e) => {
-                if !quiet {
-                    eprintln!("{}: {e}", path.display());
-                }
-                outcomes.push(FileOutcome::new(path).refused(e.to_string()));
-            }
+            Err(e) => outcomes.push(refused(&file.name, e.to_string())),
         }
     }
     // A year of monthly files goes in month by month.
     ready.sort_by(|a, b| {
-        (a.first_date().is_none(), a.first_date(), &a.path).cmp(&(
+        (a.first_date().is_none(), a.first_date(), &a.file.name).cmp(&(
             b.first_date().is_none(),
             b.first_date(),
-            &b.path,
+            &b.file.name,
         ))
     });
     for file in ready {
@@ -369,30 +402,18 @@ fn import_one(
     let started = Instant::now();
     let quiet = args.json;
     let Inspected {
-        path,
+        file,
         layout,
         mut settings,
         from_profile,
     } = file;
-    let mut outcome = FileOutcome::new(&path);
-    if let Err(e) = apply_map(&layout, &mut settings, &args.map) {
+    let path = file.path.clone();
+    let mut outcome = FileOutcome::new(&file.name);
+    if let Err(e) = apply_options(&layout, &mut settings, args) {
         return outcome.refused(e);
     }
-    if let Some(d) = &args.dates {
-        settings.date_order = Some(if d == "month-first" {
-            DateOrder::MonthFirst
-        } else {
-            DateOrder::DayFirst
-        });
-    }
-    settings.skip_unreadable = args.skip_unreadable;
-    if let Some(period) = &args.period {
-        match crate::domain::period::parse_totals_period(period) {
-            Ok(p) => settings.totals_period = Some(p),
-            Err(e) => return outcome.refused(format!("--period {period}: {e}")),
-        }
-    }
     outcome.mapping = MappedColumn::all(&layout, &settings);
+    outcome.header_row = layout.header_row;
     if !quiet {
         print_layout(
             &path,
@@ -419,11 +440,17 @@ fn import_one(
         outcome.needs = needs;
         return outcome.refused(message);
     }
-    let (batch_id, name) =
-        match spend::register_file(conn, actor, institution_id, &path, &layout, &settings) {
-            Ok(b) => b,
-            Err(e) => return outcome.refused(e.to_string()),
-        };
+    let (batch_id, name) = match spend::register_file(
+        conn,
+        actor,
+        institution_id,
+        (&path, Some(&file.name)),
+        &layout,
+        &settings,
+    ) {
+        Ok(b) => b,
+        Err(e) => return outcome.refused(e.to_string()),
+    };
     outcome.batch = Some(batch_id);
     let mut run = Run {
         conn,
@@ -457,7 +484,13 @@ fn import_one(
     };
     let secs = started.elapsed().as_secs_f64();
     if committed_left_out(&preview) {
-        report_left_out(conn, &mut outcome, &layout, &path, args);
+        report_left_out(
+            conn,
+            &mut outcome,
+            &layout,
+            (&file.source, &file.name),
+            args,
+        );
     }
     if !quiet {
         println!(
@@ -503,11 +536,17 @@ fn report_left_out(
     conn: &mut DbConn,
     outcome: &mut FileOutcome,
     layout: &Layout,
-    path: &Path,
+    (path, name): (&Path, &str),
     args: &SpendArgs,
 ) {
     let batch_id = outcome.batch.unwrap_or(0);
-    match write_rejected(conn, batch_id, layout, path, args.rejected.as_deref()) {
+    match write_rejected(
+        conn,
+        batch_id,
+        layout,
+        (path, name),
+        args.rejected.as_deref(),
+    ) {
         Ok((written, n)) => {
             if !args.json {
                 println!(
@@ -537,14 +576,21 @@ fn write_rejected(
     conn: &mut DbConn,
     batch_id: i64,
     layout: &Layout,
-    file: &Path,
+    (file, name): (&Path, &str),
     asked: Option<&Path>,
 ) -> Result<(PathBuf, u64), String> {
-    let beside = {
-        let mut name = file.file_name().unwrap_or_default().to_os_string();
-        name.push(".rejected.csv");
-        file.with_file_name(name)
-    };
+    // Named after the batch: a zip's or a workbook's files each get their own.
+    let safe: String = name
+        .chars()
+        .map(|c| {
+            if matches!(c, '/' | '\\' | ':') {
+                '-'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let beside = file.with_file_name(format!("{safe}.rejected.csv"));
     let candidates: Vec<PathBuf> = match asked {
         Some(p) => vec![p.to_path_buf()],
         None => vec![

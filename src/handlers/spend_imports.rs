@@ -119,34 +119,37 @@ pub async fn upload(
     } else {
         upload.original.clone()
     };
+    let sheet = upload
+        .field("sheet")
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned);
     let created = state
         .db(move |c| {
             institutions::get(c, institution_id)?;
-            let (hash, size) =
-                spend::hash_file(&path).map_err(|e| AppError::BadRequest(e.to_string()))?;
-            let (layout, settings, _) = match spend::inspect(c, institution_id, &path) {
-                Ok(found) => found,
-                Err(SpendImportError::Refused(message)) => return Ok(Err(message)),
-                Err(e) => return Err(AppError::BadRequest(e.to_string())),
-            };
-            let id = crate::db::write_tx(c, |c| {
-                let id = imports::create(
-                    c,
-                    &actor,
-                    institution_id,
-                    &name,
-                    &hash,
-                    size,
-                    &layout,
-                    &settings,
-                    status::UPLOADED,
-                )?;
-                imports::store_file(c, id, &path)?;
-                Ok::<_, AppError>(id)
-            })?;
-            Ok(Ok(id))
+            // Keeps the upload (and any copies made from it) until read.
+            let _upload = upload;
+            batches_from(c, &actor, institution_id, (&path, &name), sheet.as_deref())
         })
         .await?;
+    let created = match created {
+        (made, refused) if made.len() == 1 && refused.is_empty() => Ok(made[0].0),
+        (made, refused) if made.is_empty() => Err(refused.join(" ")),
+        (made, refused) => {
+            let mut message = format!(
+                "Uploaded {} files as imports {}, oldest first: map and check each below.",
+                made.len(),
+                made.iter()
+                    .map(|(id, n)| format!("{id} ({n})"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            if !refused.is_empty() {
+                message.push_str(&format!(" Not uploaded: {}", refused.join("; ")));
+            }
+            return Ok(redirect_with_flash(&state, "/spend/imports", &message));
+        }
+    };
     match created {
         Ok(id) => Ok(redirect(&format!("/spend/imports/{id}"))),
         Err(message) => {
@@ -157,6 +160,90 @@ pub async fn upload(
             )
         }
     }
+}
+
+/// The batches an upload made (id, name), and each file it held that could
+/// not be read, with why.
+type Uploaded = (Vec<(i64, String)>, Vec<String>);
+
+/// The batches an upload makes: one for a CSV file or a spreadsheet's
+/// sheet, one per file of a zip archive (oldest first); and each file that
+/// could not be read, with why.
+fn batches_from(
+    c: &mut crate::db::DbConn,
+    actor: &crate::db::audit::Actor,
+    institution_id: i64,
+    (path, name): (&std::path::Path, &str),
+    sheet: Option<&str>,
+) -> AppResult<Uploaded> {
+    let files = crate::import::sheets::readable(path, sheet);
+    // The upload is stored under a name of its own: its batches are named
+    // after the file the clerk chose.
+    let stored = path
+        .file_name()
+        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
+    let named = |n: &str| n.replacen(&stored, name, 1);
+    let mut found = Vec::new();
+    let mut refused = Vec::new();
+    for file in files {
+        match file {
+            Ok(f) => match spend::inspect(c, institution_id, &f.path) {
+                Ok((layout, settings, _)) => found.push((f, layout, settings)),
+                Err(SpendImportError::Refused(m)) => {
+                    refused.push(format!("{}: {m}", named(&f.name)))
+                }
+                Err(e) => return Err(AppError::BadRequest(e.to_string())),
+            },
+            Err((entry, e)) => refused.push(format!("{}: {e}", named(&entry))),
+        }
+    }
+    // A year of monthly files, oldest first.
+    found.sort_by_key(|(f, layout, settings)| {
+        let first = spend::first_sample_date(layout, settings);
+        (first.is_none(), first, f.name.clone())
+    });
+    let mut made = Vec::new();
+    for (file, layout, settings) in found {
+        let entry = named(&file.name);
+        let id = new_batch(
+            c,
+            actor,
+            institution_id,
+            &file.path,
+            &entry,
+            (&layout, &settings),
+        )?;
+        made.push((id, entry));
+    }
+    Ok((made, refused))
+}
+
+/// Records one readable file, its layout detected, as an uploaded batch
+/// with its file stored.
+fn new_batch(
+    c: &mut crate::db::DbConn,
+    actor: &crate::db::audit::Actor,
+    institution_id: i64,
+    path: &std::path::Path,
+    name: &str,
+    (layout, settings): (&crate::domain::spend_file::Layout, &Settings),
+) -> AppResult<i64> {
+    let (hash, size) = spend::hash_file(path).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    crate::db::write_tx(c, |c| {
+        let id = imports::create(
+            c,
+            actor,
+            institution_id,
+            name,
+            &hash,
+            size,
+            layout,
+            settings,
+            status::UPLOADED,
+        )?;
+        imports::store_file(c, id, path)?;
+        Ok::<_, AppError>(id)
+    })
 }
 
 /// A batch the user may work on: an editor covering its institution.

@@ -8,6 +8,7 @@ pub mod lines;
 pub mod postcode_release;
 pub mod postcodes;
 pub mod release;
+pub mod sheets;
 pub mod sources;
 pub mod spend;
 pub mod spend_file;

@@ -29,7 +29,7 @@ pub const MAX_COMPRESSION_RATIO: u64 = 100;
 
 /// Refuses an archive entry that is too large for its stored size, or that
 /// would take the archive past [`MAX_UNZIPPED_BYTES`].
-fn check_entry(
+pub(super) fn check_entry(
     shown: &str,
     name: &str,
     size: u64,
@@ -59,9 +59,9 @@ fn check_entry(
 
 /// Reads at most the size an entry declared, so an entry that lies about its
 /// size cannot unpack further than it was checked for.
-struct Declared<R> {
-    inner: R,
-    left: u64,
+pub(super) struct Declared<R> {
+    pub(super) inner: R,
+    pub(super) left: u64,
 }
 
 impl<R: Read> Read for Declared<R> {

@@ -777,3 +777,350 @@ mod totals_in_the_browser {
         );
     }
 }
+
+/// A cell of a generated spreadsheet.
+enum Cell {
+    Text(&'static str),
+    Owned(String),
+    Number(f64),
+    /// A date cell: an Excel serial with a date format, or an ODS date.
+    Date(i64),
+}
+
+fn zip_of(parts: &[(&str, String)]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let stored =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for (name, body) in parts {
+        out.start_file(*name, stored).unwrap();
+        out.write_all(body.as_bytes()).unwrap();
+    }
+    out.finish().unwrap().into_inner()
+}
+
+fn xml_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// An .xlsx workbook of named sheets (inline strings, a date style).
+fn xlsx(sheets: &[(&str, Vec<Vec<Cell>>)]) -> Vec<u8> {
+    let ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    let rel = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let mut parts = vec![
+        (
+            "[Content_Types].xml",
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">\
+<Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>\
+<Default Extension=\"xml\" ContentType=\"application/xml\"/>\
+<Override PartName=\"/xl/workbook.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml\"/>\
+<Override PartName=\"/xl/styles.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml\"/>{}</Types>",
+                (1..=sheets.len())
+                    .map(|i| format!("<Override PartName=\"/xl/worksheets/sheet{i}.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml\"/>"))
+                    .collect::<String>()
+            ),
+        ),
+        (
+            "_rels/.rels",
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"rId1\" Type=\"{rel}/officeDocument\" Target=\"xl/workbook.xml\"/></Relationships>"),
+        ),
+        (
+            "xl/workbook.xml",
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><workbook xmlns=\"{ns}\" xmlns:r=\"{rel}\"><sheets>{}</sheets></workbook>",
+                sheets
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (name, _))| format!("<sheet name=\"{name}\" sheetId=\"{}\" r:id=\"rId{}\"/>", i + 1, i + 1))
+                    .collect::<String>()
+            ),
+        ),
+        (
+            "xl/_rels/workbook.xml.rels",
+            format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\">{}<Relationship Id=\"rIdS\" Type=\"{rel}/styles\" Target=\"styles.xml\"/></Relationships>",
+                (1..=sheets.len())
+                    .map(|i| format!("<Relationship Id=\"rId{i}\" Type=\"{rel}/worksheet\" Target=\"worksheets/sheet{i}.xml\"/>"))
+                    .collect::<String>()
+            ),
+        ),
+        (
+            "xl/styles.xml",
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><styleSheet xmlns=\"{ns}\"><fonts count=\"1\"><font/></fonts><fills count=\"1\"><fill/></fills><borders count=\"1\"><border/></borders><cellStyleXfs count=\"1\"><xf/></cellStyleXfs><cellXfs count=\"2\"><xf numFmtId=\"0\"/><xf numFmtId=\"14\" applyNumberFormat=\"1\"/></cellXfs></styleSheet>"),
+        ),
+    ];
+    let names: Vec<String> = (1..=sheets.len())
+        .map(|i| format!("xl/worksheets/sheet{i}.xml"))
+        .collect();
+    for (i, (_, rows)) in sheets.iter().enumerate() {
+        let mut body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><worksheet xmlns=\"{ns}\"><sheetData>"
+        );
+        for (r, row) in rows.iter().enumerate() {
+            body.push_str(&format!("<row r=\"{}\">", r + 1));
+            for (c, cell) in row.iter().enumerate() {
+                let at = format!("{}{}", (b'A' + c as u8) as char, r + 1);
+                body.push_str(&match cell {
+                    Cell::Text(t) => format!(
+                        "<c r=\"{at}\" t=\"inlineStr\"><is><t>{}</t></is></c>",
+                        xml_escape(t)
+                    ),
+                    Cell::Owned(t) => format!(
+                        "<c r=\"{at}\" t=\"inlineStr\"><is><t>{}</t></is></c>",
+                        xml_escape(t)
+                    ),
+                    Cell::Number(n) => format!("<c r=\"{at}\"><v>{n}</v></c>"),
+                    Cell::Date(serial) => format!("<c r=\"{at}\" s=\"1\"><v>{serial}</v></c>"),
+                });
+            }
+            body.push_str("</row>");
+        }
+        body.push_str("</sheetData></worksheet>");
+        parts.push((names[i].as_str(), body));
+    }
+    zip_of(&parts)
+}
+
+/// An .ods workbook of one sheet.
+fn ods(rows: &[Vec<Cell>]) -> Vec<u8> {
+    let mut table = String::new();
+    for row in rows {
+        table.push_str("<table:table-row>");
+        for cell in row {
+            table.push_str(&match cell {
+                Cell::Text(t) => format!("<table:table-cell office:value-type=\"string\"><text:p>{}</text:p></table:table-cell>", xml_escape(t)),
+                Cell::Owned(t) => format!("<table:table-cell office:value-type=\"string\"><text:p>{}</text:p></table:table-cell>", xml_escape(t)),
+                Cell::Number(n) => format!("<table:table-cell office:value-type=\"float\" office:value=\"{n}\"><text:p>{n}</text:p></table:table-cell>"),
+                Cell::Date(serial) => {
+                    let d = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).unwrap()
+                        + chrono::Duration::days(*serial);
+                    format!("<table:table-cell office:value-type=\"date\" office:date-value=\"{d}\"><text:p>{}</text:p></table:table-cell>", d.format("%d/%m/%Y"))
+                }
+            });
+        }
+        table.push_str("</table:table-row>");
+    }
+    zip_of(&[
+        ("mimetype", "application/vnd.oasis.opendocument.spreadsheet".to_owned()),
+        (
+            "META-INF/manifest.xml",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><manifest:manifest xmlns:manifest=\"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0\" manifest:version=\"1.2\"><manifest:file-entry manifest:full-path=\"/\" manifest:media-type=\"application/vnd.oasis.opendocument.spreadsheet\"/><manifest:file-entry manifest:full-path=\"content.xml\" manifest:media-type=\"text/xml\"/></manifest:manifest>".to_owned(),
+        ),
+        (
+            "content.xml",
+            format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><office:document-content xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" office:version=\"1.2\"><office:body><office:spreadsheet><table:table table:name=\"Spend\">{table}</table:table></office:spreadsheet></office:body></office:document-content>"),
+        ),
+    ])
+}
+
+/// Rows of payments: a header, then dates as date cells on even rows and
+/// as bare serial numbers on odd ones, a title above. Returns the rows and
+/// their total in pence.
+fn payments_sheet(n: i64) -> (Vec<Vec<Cell>>, i64) {
+    let mut rows = vec![
+        vec![Cell::Text("Payments over £500, April 2021")],
+        vec![],
+        vec![
+            Cell::Text("Payment Date"),
+            Cell::Text("Supplier Name"),
+            Cell::Text("Amount"),
+        ],
+    ];
+    let mut total = 0;
+    for i in 0..n {
+        let pence = 10_000 + i * 1_234 + 5;
+        total += pence;
+        let serial = 44_287 + i % 28; // 1 April 2021 onwards
+        rows.push(vec![
+            if i % 2 == 0 {
+                Cell::Date(serial)
+            } else {
+                Cell::Owned(serial.to_string())
+            },
+            Cell::Owned(format!("Supplier {i} Ltd")),
+            Cell::Number(pence as f64 / 100.0),
+        ]);
+    }
+    (rows, total)
+}
+
+#[test]
+fn xlsx_and_ods_files_go_in_like_csv_with_date_cells_and_serials() {
+    let (db, inst, dir) = ready();
+    let (rows, total) = payments_sheet(20);
+    let notes = vec![vec![Cell::Text("About this workbook")]];
+    let book = dir.path().join("april.xlsx");
+    std::fs::write(&book, xlsx(&[("Notes", notes), ("Payments", rows)])).unwrap();
+    let (ok, json, err) = import_json(&db, &inst, &[&book], &[]);
+    assert!(ok, "{err} {json}");
+    let f = &json["files"][0];
+    assert_eq!(
+        f["file"], "april.xlsx (sheet Payments)",
+        "the sheet that is a table"
+    );
+    assert_eq!(f["preview"]["lines"], 20);
+    assert_eq!(f["preview"]["first_date"], "2021-04-01");
+    assert_eq!(
+        f["header_row"], 3,
+        "below the title, as the sheet numbers it"
+    );
+    assert_eq!(live(&db.url), (20, total));
+
+    // Asking for a sheet that does not exist names those that do.
+    let (ok, json, _) = import_json(&db, &inst, &[&book], &["--sheet", "Summary"]);
+    assert!(!ok);
+    assert!(json["files"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("no sheet called `Summary` (its sheets: Notes, Payments)"));
+
+    let (rows, more) = payments_sheet(7);
+    let rows: Vec<Vec<Cell>> = rows
+        .into_iter()
+        .map(|r| {
+            r.into_iter()
+                .map(|c| match c {
+                    // Other suppliers, so nothing is already on record.
+                    Cell::Owned(s) if s.starts_with("Supplier") => {
+                        Cell::Owned(s.replace("Supplier", "Vendor"))
+                    }
+                    c => c,
+                })
+                .collect()
+        })
+        .collect();
+    let sheet = dir.path().join("april.ods");
+    std::fs::write(&sheet, ods(&rows)).unwrap();
+    let (ok, json, err) = import_json(&db, &inst, &[&sheet], &[]);
+    assert!(ok, "{err} {json}");
+    assert_eq!(json["files"][0]["committed"]["added"], 7);
+    assert_eq!(live(&db.url), (27, total + more));
+}
+
+#[test]
+fn a_zip_of_monthly_files_goes_in_one_batch_each() {
+    let (db, inst, dir) = ready();
+    let month = |m: u32| {
+        let mut t = String::from("Date,Supplier,Amount\n");
+        for i in 0..5 {
+            t.push_str(&format!(
+                "{:02}/{m:02}/2021,Supplier {m}-{i},{}.00\n",
+                i + 10,
+                10 + i
+            ));
+        }
+        t
+    };
+    let (rows, book_total) = payments_sheet(4);
+    let archive = zip_of(&[
+        ("2021/may.csv", month(5)),
+        ("2021/april.csv", month(4)),
+        ("README.txt", "Spend over £500 for 2021.".to_owned()),
+    ]);
+    let mut bytes = archive;
+    // An .xlsx inside the zip too.
+    let book = xlsx(&[("Sheet1", rows)]);
+    {
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes.clone())).unwrap();
+        let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for i in 0..archive.len() {
+            out.raw_copy_file(archive.by_index(i).unwrap()).unwrap();
+        }
+        out.start_file(
+            "2021/june.xlsx",
+            zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Stored),
+        )
+        .unwrap();
+        std::io::Write::write_all(&mut out, &book).unwrap();
+        bytes = out.finish().unwrap().into_inner();
+    }
+    let file = dir.path().join("2021.zip");
+    std::fs::write(&file, bytes).unwrap();
+    let (ok, json, _) = import_json(&db, &inst, &[&file], &["--dates", "day-first"]);
+    assert!(!ok, "the README is not a spend file");
+    let files: Vec<(&str, &str)> = json["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["file"].as_str().unwrap(), f["status"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        files,
+        [
+            ("2021.zip: README.txt", "refused"),
+            ("2021.zip: june.xlsx", "imported"),
+            ("2021.zip: april.csv", "imported"),
+            ("2021.zip: may.csv", "imported"),
+        ],
+        "refused first (it could not be read), then in date order"
+    );
+    let months: i64 = (0..5).map(|i| (10 + i) * 100).sum();
+    assert_eq!(live(&db.url), (14, 2 * months + book_total));
+}
+
+mod spreadsheets_in_the_browser {
+    use localspend::db::imports;
+    use localspend::domain::Role;
+
+    use super::{payments_sheet, xlsx, zip_of, Cell};
+    use crate::common::spawn_app;
+    use crate::spend_import::{batch_id, confirm_mapping, preview_of, upload};
+
+    #[actix_web::test]
+    async fn a_workbook_and_a_zip_of_files_are_uploaded_as_batches() {
+        let app = spawn_app().await;
+        let inst = app.add_institution("Preston City Council", "E07000123");
+        let (client, _) = app.signed_in("clerk", Role::Clerk, Some(inst)).await;
+        let (rows, total) = payments_sheet(6);
+        let book = xlsx(&[
+            ("Notes", vec![vec![Cell::Text("Read me")]]),
+            ("Payments", rows),
+        ]);
+        let id = batch_id(&upload(&client, inst, "april.xlsx", &book).await);
+        let batch = app.with_conn(|c| imports::get(c, id).unwrap());
+        assert_eq!(batch.file_name, "april.xlsx (sheet Payments)");
+        let (_, batch) = confirm_mapping(&app, &client, id, &[]).await;
+        let p = preview_of(&batch);
+        assert_eq!((p.lines, p.total_pence), (6, total));
+
+        let month = |m: u32| format!("Date,Supplier,Amount\n13/{m:02}/2021,Supplier {m},5.00\n");
+        let archive = zip_of(&[
+            ("may.csv", month(5)),
+            ("april.csv", month(4)),
+            ("notes.txt", "nothing here".to_owned()),
+        ]);
+        let res = upload(&client, inst, "2021.zip", &archive).await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        assert_eq!(res.location(), Some("/spend/imports"));
+        let page = client.get("/spend/imports").await;
+        assert!(
+            page.body.contains("Uploaded 2 files as imports"),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains("Not uploaded: 2021.zip: notes.txt"),
+            "{}",
+            page.body
+        );
+        let names: Vec<String> = app.with_conn(|c| {
+            use diesel::prelude::*;
+            use localspend::db::schema::import_batches as b;
+            b::table
+                .filter(b::id.gt(id))
+                .order(b::id)
+                .select(b::file_name)
+                .load(c)
+                .unwrap()
+        });
+        assert_eq!(
+            names,
+            ["2021.zip: april.csv", "2021.zip: may.csv"],
+            "oldest first"
+        );
+    }
+}

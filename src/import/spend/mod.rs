@@ -240,20 +240,24 @@ pub struct Committed {
 }
 
 /// Records a file on disk as an uploaded batch of the institution, named
-/// after the file and identified by its hash; returns the batch's id and
-/// name.
+/// `name` (by default after the file) and identified by its hash; returns
+/// the batch's id and name.
 pub fn register_file(
     conn: &mut DbConn,
     actor: &Actor,
     institution: i64,
-    path: &Path,
+    (path, name): (&Path, Option<&str>),
     layout: &Layout,
     settings: &Settings,
 ) -> Result<(i64, String), SpendImportError> {
     let (hash, size) = hash_file(path)?;
-    let name = path
-        .file_name()
-        .map_or_else(|| "spend.csv".into(), |n| n.to_string_lossy().into_owned());
+    let name = name.map_or_else(
+        || {
+            path.file_name()
+                .map_or_else(|| "spend.csv".into(), |n| n.to_string_lossy().into_owned())
+        },
+        str::to_owned,
+    );
     let id = imports::create(
         conn,
         actor,
@@ -280,7 +284,7 @@ pub fn import_whole(
 ) -> Result<Committed, SpendImportError> {
     let (layout, mut settings, _) = inspect(conn, institution, path)?;
     settings.date_order = Some(order);
-    let (batch, _) = register_file(conn, actor, institution, path, &layout, &settings)?;
+    let (batch, _) = register_file(conn, actor, institution, (path, None), &layout, &settings)?;
     let batch = imports::start_checked_commit(conn, actor, batch, 1, &settings, None)?;
     let req = CommitRequest {
         actor,
@@ -350,4 +354,21 @@ pub fn write_rows_left_out(
     }
     csv.into_inner().map_err(failed)?;
     Ok(rows.len() as u64)
+}
+
+/// The earliest payment date among a file's sample rows, to put a year of
+/// files in date order.
+pub fn first_sample_date(layout: &Layout, settings: &Settings) -> Option<NaiveDate> {
+    let col = settings.column_of(crate::domain::spend_file::Field::PaymentDate)?;
+    let order = settings.date_order.unwrap_or(DateOrder::DayFirst);
+    layout
+        .samples
+        .iter()
+        .filter_map(|r| r.get(col))
+        .filter_map(|c| {
+            crate::domain::dates::parse_date(c, order)
+                .ok()
+                .map(|(d, _)| d)
+        })
+        .min()
 }
