@@ -384,6 +384,7 @@ diesel::table! {
         updated_at -> Timestamp,
         fingerprint -> Nullable<BigInt>,
         period -> Nullable<Text>,
+        received_date -> Nullable<Date>,
     }
 }
 

@@ -278,6 +278,13 @@ pub fn complete_by_values(
             columns[i] = Some(Field::PaymentDate);
         }
     }
+    if !has(&columns, Field::ReceivedDate) {
+        if let Some(i) = (0..width).find(|&i| {
+            free(&columns, i) && profiles[i].is_dates() && payment_date_rank(key(i)) == 0
+        }) {
+            columns[i] = Some(Field::ReceivedDate);
+        }
+    }
     if !has(&columns, Field::InvoiceDate) {
         if let Some(i) = (0..width).find(|&i| {
             free(&columns, i) && profiles[i].is_dates() && payment_date_rank(key(i)) == 1
@@ -450,7 +457,7 @@ mod tests {
         let rows = strings(&[&["01/04/2021", "1.00", "A"], &["02/04/2021", "2.00", "B"]]);
         let profiles = ColumnProfile::of_rows(&rows, 3);
         let mapped = complete_by_values(&headers, &profiles, vec![None; 3]);
-        assert_eq!(mapped[0], None);
+        assert_eq!(mapped[0], Some(Field::ReceivedDate), "its own field");
         assert_eq!(mapped[1], Some(Field::Amount));
         assert!(map_hint(Field::PaymentDate, &headers, &profiles)
             .starts_with("--map payment_date=1 (candidates: column 1 “Date Received”"));

@@ -17,6 +17,7 @@ text_enum! {
     pub enum Field {
         PaymentDate => ("payment_date", "Payment date"),
         InvoiceDate => ("invoice_date", "Invoice date"),
+        ReceivedDate => ("received_date", "Date received (of the invoice)"),
         Amount => ("amount", "Amount"),
         IrrecoverableVat => ("irrecoverable_vat", "Irrecoverable VAT"),
         SupplierName => ("supplier_name", "Supplier name"),
@@ -57,6 +58,16 @@ const SYNONYMS: &[(Field, &[&str])] = &[
         ],
     ),
     (Field::InvoiceDate, &["invoicedate", "dateofinvoice"]),
+    (
+        Field::ReceivedDate,
+        &[
+            "datereceived",
+            "receiveddate",
+            "invoicereceiveddate",
+            "invoicedatereceived",
+            "datereceivedbyinstitution",
+        ],
+    ),
     (
         Field::Amount,
         &[
@@ -434,6 +445,7 @@ impl Settings {
 pub struct ParsedLine {
     pub payment_date: NaiveDate,
     pub invoice_date: Option<NaiveDate>,
+    pub received_date: Option<NaiveDate>,
     pub amount: i64,
     pub irrecoverable_vat: Option<i64>,
     pub supplier_name: String,

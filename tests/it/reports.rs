@@ -1089,6 +1089,7 @@ async fn a_network_audit_export_over_many_batches_has_every_line_once() {
                 updated_at: at,
                 fingerprint: Some(i),
                 period: None,
+                received_date: None,
             })
             .collect();
         let sqlite = localspend::db::Backend::of(c) == localspend::db::Backend::Sqlite;

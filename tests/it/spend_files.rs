@@ -105,9 +105,9 @@ fn columns_with_names_nobody_listed_are_mapped_by_their_values() {
     assert_eq!(field("Posted").as_deref(), Some("payment_date"));
     assert_eq!(field("Invoice Created").as_deref(), Some("invoice_date"));
     assert_eq!(
-        field("Date Received"),
-        None,
-        "a received date is not the payment date"
+        field("Date Received").as_deref(),
+        Some("received_date"),
+        "a received date is its own field, never the payment date"
     );
     assert_eq!(field("Line Value (net of VAT)").as_deref(), Some("amount"));
     assert_eq!(field("Gross Val"), None, "net wins over gross");
@@ -118,6 +118,23 @@ fn columns_with_names_nobody_listed_are_mapped_by_their_values() {
     );
     assert_eq!(f["committed"]["added"], 40);
     assert_eq!(live(&db.url), (40, expected));
+    let pool = db::build_pool(
+        &localspend::config::DatabaseUrl::parse(&db.url).unwrap(),
+        Some(1),
+    )
+    .unwrap();
+    let dates: Vec<(
+        chrono::NaiveDate,
+        Option<chrono::NaiveDate>,
+        Option<chrono::NaiveDate>,
+    )> = l::table
+        .select((l::payment_date, l::invoice_date, l::received_date))
+        .order(l::import_row)
+        .limit(1)
+        .load(&mut pool.get().unwrap())
+        .unwrap();
+    let d = |m, day| chrono::NaiveDate::from_ymd_opt(2021, m, day).unwrap();
+    assert_eq!(dates, [(d(4, 1), Some(d(3, 1)), Some(d(3, 1)))]);
 }
 
 #[test]

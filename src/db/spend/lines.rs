@@ -21,6 +21,8 @@ pub struct Line {
     pub institution_id: i64,
     pub payment_date: NaiveDate,
     pub invoice_date: Option<NaiveDate>,
+    /// When the invoice was received, where the file gives it.
+    pub received_date: Option<NaiveDate>,
     pub amount_pence: i64,
     pub irrecoverable_vat_pence: Option<i64>,
     pub vat_basis: String,

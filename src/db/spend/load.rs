@@ -16,6 +16,7 @@ pub struct LineRow {
     pub institution_id: i64,
     pub payment_date: NaiveDate,
     pub invoice_date: Option<NaiveDate>,
+    pub received_date: Option<NaiveDate>,
     pub amount_pence: i64,
     pub irrecoverable_vat_pence: Option<i64>,
     pub vat_basis: &'static str,
@@ -69,6 +70,7 @@ impl LineRow {
             institution_id: batch.institution_id,
             payment_date: line.payment_date,
             invoice_date: line.invoice_date,
+            received_date: line.received_date,
             amount_pence: line.amount,
             irrecoverable_vat_pence: line.irrecoverable_vat,
             vat_basis: batch.vat_basis,
@@ -174,9 +176,10 @@ mod bulk {
     use super::LineRow;
 
     /// The columns of a line that vary from row to row, in JSON order.
-    const VARYING: [&str; 18] = [
+    const VARYING: [&str; 19] = [
         "payment_date",
         "invoice_date",
+        "received_date",
         "amount_pence",
         "irrecoverable_vat_pence",
         "supplier_id",
@@ -210,10 +213,11 @@ mod bulk {
         v.as_deref().map_or(Value::Null, Value::Text)
     }
 
-    fn values(r: &LineRow) -> [Value<'_>; 18] {
+    fn values(r: &LineRow) -> [Value<'_>; 19] {
         [
             Value::Date(r.payment_date),
             r.invoice_date.map_or(Value::Null, Value::Date),
+            r.received_date.map_or(Value::Null, Value::Date),
             Value::Int(r.amount_pence),
             int(r.irrecoverable_vat_pence),
             int(r.supplier_id),
@@ -265,8 +269,8 @@ mod bulk {
         // Per column: whether any row has a value, and the integer every
         // row has, if they all have the same one (a flag, say), which is
         // written into the statement instead of read from each row.
-        let mut used = [false; 18];
-        let mut same: [Option<i64>; 18] = [None; 18];
+        let mut used = [false; 19];
+        let mut same: [Option<i64>; 19] = [None; 19];
         for (c, v) in values(first).iter().enumerate() {
             if let Value::Int(n) = v {
                 same[c] = Some(*n);
@@ -303,7 +307,7 @@ mod bulk {
         out.push(b']');
         // Each row is turned into binary JSON once (the materialised CTE),
         // not parsed again for each of its values.
-        let mut select = Vec::with_capacity(18);
+        let mut select = Vec::with_capacity(19);
         let mut k = 0;
         for (u, s) in used.into_iter().zip(same) {
             select.push(match (u, s) {

@@ -316,13 +316,11 @@ pub fn parse_row(
             }
         },
     };
-    let invoice_date = optional_date(
-        get(Field::InvoiceDate),
-        "invoice date",
-        order,
-        &mut evidence,
-        &mut reasons,
-    );
+    let [invoice_date, received_date] = [
+        (Field::InvoiceDate, "invoice date"),
+        (Field::ReceivedDate, "date received"),
+    ]
+    .map(|(f, label)| optional_date(get(f), label, order, &mut evidence, &mut reasons));
     let amount = match Pence::parse(get(Field::Amount)) {
         Ok(p) => Some(p.0),
         Err(e) => {
@@ -362,6 +360,7 @@ pub fn parse_row(
         Row::Line(ParsedLine {
             payment_date,
             invoice_date,
+            received_date,
             amount,
             irrecoverable_vat: vat,
             supplier_name: supplier.to_owned(),
