@@ -483,7 +483,13 @@ pub async fn map(
     let layout = batch.layout()?;
     let (settings, errors) = settings_of(&form, layout.headers.len());
     if !errors.is_empty() {
-        let p = batch_page(&state, &user, &page, batch, Some(settings), errors).await?;
+        let mut p = batch_page(&state, &user, &page, batch, Some(settings), errors).await?;
+        // What was typed, even where it could not be read.
+        let d = &form.data;
+        p.totals_from.clone_from(&d.totals_from);
+        p.totals_to.clone_from(&d.totals_to);
+        p.period_from.clone_from(&d.period_from);
+        p.period_to.clone_from(&d.period_to);
         return html_status(StatusCode::UNPROCESSABLE_ENTITY, &p);
     }
     let (actor, version, bid, iid) = (

@@ -561,8 +561,7 @@ mod in_the_browser {
         assert!(!p.can_commit() && p.can_commit_leaving_out());
         let page = client.get(&format!("/spend/imports/{id}")).await;
         assert!(
-            page.body
-                .contains("Leave these 1 rows out and import the rest"),
+            page.body.contains("Leave this row out and import the rest"),
             "{}",
             page.body
         );
@@ -734,6 +733,23 @@ mod totals_in_the_browser {
             res.body
         );
         assert_eq!(batch.status, status::UPLOADED);
+        let (res, _) = confirm_mapping(
+            &app,
+            &clerk,
+            id,
+            &[("totals_from", "2021-01"), ("totals_to", "2021-06")],
+        )
+        .await;
+        assert_eq!(res.status, 422, "over two financial years");
+        assert!(
+            res.body.contains("runs over two financial years"),
+            "{}",
+            res.body
+        );
+        assert!(
+            res.body.contains("value=\"2021-01\"") && res.body.contains("value=\"2021-06\""),
+            "what was typed is kept"
+        );
         let (_, batch) = confirm_mapping(
             &app,
             &clerk,
