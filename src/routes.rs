@@ -4,7 +4,8 @@
 use actix_web::web;
 
 use crate::handlers::{
-    account, admin, assets, auth, companies, health, home, reports, spend, spend_imports, suppliers,
+    account, admin, assets, auth, companies, health, home, reports, spend, spend_imports,
+    spend_uploads, suppliers,
 };
 
 macro_rules! route_table {
@@ -62,7 +63,8 @@ route_table! {
     get "/spend/new" => spend::new_form;
     post "/spend" => spend::create;
     get "/spend/imports" => spend_imports::list;
-    post "/spend/imports" => spend_imports::upload;
+    post "/spend/imports" => spend_uploads::upload;
+    post "/spend/imports/all" => spend_uploads::import_set;
     get "/spend/imports/{id}" => spend_imports::show;
     post "/spend/imports/{id}/map" => spend_imports::map;
     post "/spend/imports/{id}/commit" => spend_imports::commit;

@@ -12,6 +12,7 @@ pub mod home;
 pub mod reports;
 pub mod spend;
 pub mod spend_imports;
+pub mod spend_uploads;
 pub mod suppliers;
 pub mod uploads;
 

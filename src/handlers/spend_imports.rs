@@ -3,12 +3,11 @@
 //! with their progress shown; the file is held in the database between steps
 //! so any app instance can take the next one.
 
-use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
-use super::{form_version, redirect, redirect_with_flash, uploads, VersionForm};
+use super::{form_version, redirect, redirect_with_flash, VersionForm};
 use crate::auth::{CsrfForm, CurrentUser, PageContext};
 use crate::db::imports::{self, status, Batch};
 use crate::db::{institutions, jobs};
@@ -19,21 +18,38 @@ use crate::domain::spend_file::Settings;
 use crate::error::{AppError, AppResult};
 use crate::import::spend::{self, Preview, SpendImportError};
 use crate::state::AppState;
-use crate::views::spend::{BatchPage, BatchRow, ColumnRow, ImportsPage};
+use crate::views::spend::{BatchPage, BatchRow, ColumnRow, ImportsPage, SetRow};
 use crate::views::{html, html_status, FormErrors, Layout};
 
 pub const PREVIEW_JOB: &str = "spend_preview";
 pub const COMMIT_JOB: &str = "spend_import";
 
-async fn imports_page(
+pub(super) async fn imports_page(
     state: &AppState,
     user: &CurrentUser,
     page: &PageContext,
     errors: FormErrors,
 ) -> AppResult<ImportsPage> {
+    imports_page_with(state, user, page, errors, Vec::new()).await
+}
+
+async fn imports_page_with(
+    state: &AppState,
+    user: &CurrentUser,
+    page: &PageContext,
+    errors: FormErrors,
+    set_ids: Vec<i64>,
+) -> AppResult<ImportsPage> {
     let scope = user.institution_id;
-    let (batches, all, jobs_of) = state
+    let ids = set_ids.clone();
+    let (batches, all, jobs_of, set) = state
         .db(move |c| {
+            let mut set = Vec::new();
+            for id in ids {
+                if let Ok(b) = imports::get(c, id) {
+                    set.push(b);
+                }
+            }
             let batches = imports::recent(c, scope, 50)?;
             let mut job_state = Vec::new();
             for b in &batches {
@@ -44,9 +60,19 @@ async fn imports_page(
                     job_state.push((b.id, jobs::get(c, j)?));
                 }
             }
-            Ok((batches, institutions::list(c, scope)?, job_state))
+            Ok((batches, institutions::list(c, scope)?, job_state, set))
         })
         .await?;
+    let set: Vec<SetRow> = set
+        .into_iter()
+        .filter(|b| user.covers_institution(Some(b.institution_id)))
+        .map(super::spend_uploads::set_row)
+        .collect();
+    let set_ids = set
+        .iter()
+        .map(|r| r.batch.id.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
     let now = crate::db::now();
     Ok(ImportsPage {
         layout: Layout::new("Import a spend file", Some(user), page),
@@ -67,6 +93,8 @@ async fn imports_page(
             .collect(),
         institutions: all.into_iter().map(|i| (i.id, i.name)).collect(),
         errors,
+        set,
+        set_ids,
     })
 }
 
@@ -74,180 +102,15 @@ pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
     page: PageContext,
+    q: web::Query<super::spend_uploads::SetQuery>,
 ) -> AppResult<HttpResponse> {
     user.require(user.can_edit_spend())?;
-    html(&imports_page(&state, &user, &page, FormErrors::default()).await?)
-}
-
-pub async fn upload(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: CurrentUser,
-    page: PageContext,
-    form: Multipart,
-) -> AppResult<HttpResponse> {
-    user.require(user.can_edit_spend())?;
-    let upload = uploads::receive(&req, form, uploads::UploadKind::Data).await?;
-    let mut errors = FormErrors::default();
-    let institution_id = upload
-        .as_ref()
-        .and_then(|u| u.field("institution_id"))
-        .and_then(|v| v.parse::<i64>().ok())
-        .or(user.institution_id);
-    match institution_id {
-        None => errors.add("institution_id", "Choose whose spend this is"),
-        Some(i) if !user.covers_institution(Some(i)) => return Err(AppError::Forbidden),
-        Some(_) => {}
-    }
-    let Some(upload) = upload else {
-        errors.add("file", "Choose the spend file to upload");
-        return html_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &imports_page(&state, &user, &page, errors).await?,
-        );
-    };
-    let Some(institution_id) = institution_id.filter(|_| errors.is_empty()) else {
-        return html_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &imports_page(&state, &user, &page, errors).await?,
-        );
-    };
-    let actor = user.actor();
-    let path = upload.path().to_owned();
-    let name = if upload.original.is_empty() {
-        "spend.csv".to_owned()
-    } else {
-        upload.original.clone()
-    };
-    let sheet = upload
-        .field("sheet")
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned);
-    let created = state
-        .db(move |c| {
-            institutions::get(c, institution_id)?;
-            // Keeps the upload (and any copies made from it) until read.
-            let _upload = upload;
-            batches_from(c, &actor, institution_id, (&path, &name), sheet.as_deref())
-        })
-        .await?;
-    let created = match created {
-        (made, refused) if made.len() == 1 && refused.is_empty() => Ok(made[0].0),
-        (made, refused) if made.is_empty() => Err(refused.join(" ")),
-        (made, refused) => {
-            let mut message = format!(
-                "Uploaded {} files as imports {}, oldest first: map and check each below.",
-                made.len(),
-                made.iter()
-                    .map(|(id, n)| format!("{id} ({n})"))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            if !refused.is_empty() {
-                message.push_str(&format!(" Not uploaded: {}", refused.join("; ")));
-            }
-            return Ok(redirect_with_flash(&state, "/spend/imports", &message));
-        }
-    };
-    match created {
-        Ok(id) => Ok(redirect(&format!("/spend/imports/{id}"))),
-        Err(message) => {
-            errors.add("file", message);
-            html_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &imports_page(&state, &user, &page, errors).await?,
-            )
-        }
-    }
-}
-
-/// The batches an upload made (id, name), and each file it held that could
-/// not be read, with why.
-type Uploaded = (Vec<(i64, String)>, Vec<String>);
-
-/// The batches an upload makes: one for a CSV file or a spreadsheet's
-/// sheet, one per file of a zip archive (oldest first); and each file that
-/// could not be read, with why.
-fn batches_from(
-    c: &mut crate::db::DbConn,
-    actor: &crate::db::audit::Actor,
-    institution_id: i64,
-    (path, name): (&std::path::Path, &str),
-    sheet: Option<&str>,
-) -> AppResult<Uploaded> {
-    let files = crate::import::sheets::readable(path, sheet);
-    // The upload is stored under a name of its own: its batches are named
-    // after the file the clerk chose.
-    let stored = path
-        .file_name()
-        .map_or(String::new(), |n| n.to_string_lossy().into_owned());
-    let named = |n: &str| n.replacen(&stored, name, 1);
-    let mut found = Vec::new();
-    let mut refused = Vec::new();
-    for file in files {
-        match file {
-            Ok(f) => match spend::inspect(c, institution_id, &f.path) {
-                Ok((layout, settings, _)) => found.push((f, layout, settings)),
-                Err(SpendImportError::Refused(m)) => {
-                    refused.push(format!("{}: {m}", named(&f.name)))
-                }
-                Err(e) => return Err(AppError::BadRequest(e.to_string())),
-            },
-            Err((entry, e)) => refused.push(format!("{}: {e}", named(&entry))),
-        }
-    }
-    // A year of monthly files, oldest first.
-    found.sort_by_key(|(f, layout, settings)| {
-        let first = spend::first_sample_date(layout, settings);
-        (first.is_none(), first, f.name.clone())
-    });
-    let mut made = Vec::new();
-    for (file, layout, settings) in found {
-        let entry = named(&file.name);
-        let id = new_batch(
-            c,
-            actor,
-            institution_id,
-            &file.path,
-            &entry,
-            (&layout, &settings),
-        )?;
-        made.push((id, entry));
-    }
-    Ok((made, refused))
-}
-
-/// Records one readable file, its layout detected, as an uploaded batch
-/// with its file stored.
-fn new_batch(
-    c: &mut crate::db::DbConn,
-    actor: &crate::db::audit::Actor,
-    institution_id: i64,
-    path: &std::path::Path,
-    name: &str,
-    (layout, settings): (&crate::domain::spend_file::Layout, &Settings),
-) -> AppResult<i64> {
-    let (hash, size) = spend::hash_file(path).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    crate::db::write_tx(c, |c| {
-        let id = imports::create(
-            c,
-            actor,
-            institution_id,
-            name,
-            &hash,
-            size,
-            layout,
-            settings,
-            status::UPLOADED,
-        )?;
-        imports::store_file(c, id, path)?;
-        Ok::<_, AppError>(id)
-    })
+    let set = q.ids();
+    html(&imports_page_with(&state, &user, &page, FormErrors::default(), set).await?)
 }
 
 /// A batch the user may work on: an editor covering its institution.
-async fn batch_for(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Batch> {
+pub(super) async fn batch_for(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Batch> {
     user.require(user.can_edit_spend())?;
     let batch = state.db(move |c| Ok(imports::get(c, id)?)).await?;
     if !user.covers_institution(Some(batch.institution_id)) {

@@ -125,6 +125,30 @@ pub struct ImportsPage {
     pub batches: Vec<BatchRow>,
     pub institutions: Vec<(i64, String)>,
     pub errors: FormErrors,
+    /// The files of one upload (a zip), oldest first, with what became of
+    /// each: the summary of what went in and what did not.
+    pub set: Vec<SetRow>,
+    /// The set's ids, for the form that imports them all.
+    pub set_ids: String,
+}
+
+/// One file of an uploaded set and what became of it.
+pub struct SetRow {
+    pub batch: Batch,
+    /// "went in", "being imported", "not imported: …", "to map".
+    pub outcome: String,
+    /// Its mapping is complete and it is waiting: "import all" takes it.
+    pub ready: bool,
+}
+
+impl ImportsPage {
+    pub fn set_ready(&self) -> usize {
+        self.set.iter().filter(|r| r.ready).count()
+    }
+
+    pub fn set_running(&self) -> bool {
+        self.set.iter().any(|r| r.batch.status == "committing")
+    }
 }
 
 /// One column of the mapping form.

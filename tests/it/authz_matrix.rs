@@ -151,6 +151,8 @@ const MATRIX: &[Entry] = &[
     entry("GET", "/spend/imports", Access::Editors, 200),
     // URL-encoded instead of multipart (400).
     entry("POST", "/spend/imports", Access::Editors, 400),
+    // No set named: nothing waiting to import (400).
+    entry("POST", "/spend/imports/all", Access::Editors, 400),
     // `{id}` is an import batch of A that was committed and then undone.
     entry("GET", "/spend/imports/{id}", Access::EditorsOfA, 200),
     // An empty mapping names no columns (422).

@@ -1124,14 +1124,24 @@ mod spreadsheets_in_the_browser {
         let archive = zip_of(&[
             ("may.csv", month(5)),
             ("april.csv", month(4)),
+            (
+                "march.csv",
+                "Date,Supplier,Amount\n13/03/2021,Broken Ltd,lots\n".to_owned(),
+            ),
             ("notes.txt", "nothing here".to_owned()),
         ]);
         let res = upload(&client, inst, "2021.zip", &archive).await;
         assert_eq!(res.status, 303, "{}", res.body);
-        assert_eq!(res.location(), Some("/spend/imports"));
-        let page = client.get("/spend/imports").await;
+        let location = res.location().unwrap().to_owned();
+        assert!(location.starts_with("/spend/imports?set="), "{location}");
+        let page = client.get(&location).await;
         assert!(
-            page.body.contains("Uploaded 2 files as imports"),
+            page.body.contains("The files of this upload"),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body.contains("Uploaded 3 files as imports"),
             "{}",
             page.body
         );
@@ -1152,8 +1162,74 @@ mod spreadsheets_in_the_browser {
         });
         assert_eq!(
             names,
-            ["2021.zip: april.csv", "2021.zip: may.csv"],
+            [
+                "2021.zip: march.csv",
+                "2021.zip: april.csv",
+                "2021.zip: may.csv"
+            ],
             "oldest first"
+        );
+        // One go imports them all, each whole or not at all; a file that
+        // cannot be imported is left with why and the others go on.
+        let ids: Vec<i64> = app.with_conn(|c| {
+            use diesel::prelude::*;
+            use localspend::db::schema::import_batches as b;
+            b::table
+                .filter(b::id.gt(id))
+                .order(b::id)
+                .select(b::id)
+                .load(c)
+                .unwrap()
+        });
+        let set = format!("{},{},{}", ids[0], ids[1], ids[2]);
+        let page = client.get(&format!("/spend/imports?set={set}")).await;
+        assert!(
+            page.body.contains("Check and import 3 files"),
+            "{}",
+            page.body
+        );
+        let res = client
+            .submit(
+                &format!("/spend/imports?set={set}"),
+                "/spend/imports/all",
+                &[("set", &set)],
+            )
+            .await;
+        assert_eq!(res.status, 303, "{}", res.body);
+        for id in &ids {
+            crate::spend_import::wait_for(&app, *id).await;
+        }
+        // Each waits its turn: the second may still be waiting when the
+        // first is done.
+        for _ in 0..100 {
+            let done = app.with_conn(|c| {
+                ids.iter()
+                    .all(|i| imports::get(c, *i).unwrap().status != "uploaded")
+            });
+            if done {
+                break;
+            }
+            actix_web::rt::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        for id in &ids {
+            crate::spend_import::wait_for(&app, *id).await;
+        }
+        let summary = client.get(&format!("/spend/imports?set={set}")).await;
+        assert!(
+            summary.body.contains("went in: 1 lines, £5.00"),
+            "{}",
+            summary.body
+        );
+        let statuses: Vec<String> = app.with_conn(|c| {
+            ids.iter()
+                .map(|i| imports::get(c, *i).unwrap().status)
+                .collect()
+        });
+        assert_eq!(statuses, ["previewed", "committed", "committed"]);
+        assert!(
+            summary.body.contains("not imported: 1 row cannot be read"),
+            "{}",
+            summary.body
         );
     }
 }
