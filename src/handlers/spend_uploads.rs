@@ -33,7 +33,12 @@ pub(super) fn set_row(batch: Batch) -> SetRow {
         status::UPLOADED if ready => "waiting: its columns are mapped".to_owned(),
         status::UPLOADED => "not imported: map its columns first".to_owned(),
         status::PREVIEWED => match serde_json::from_str::<Preview>(&batch.preview) {
-            Ok(p) if !p.can_commit() => format!("not imported: {}", p.blockers().join(" ")),
+            Ok(p) if !p.can_commit() => format!(
+                "not imported: {}",
+                p.blockers()
+                    .join(" ")
+                    .replace("(listed below)", "(listed on its page)")
+            ),
             _ => "checked: ready to import".to_owned(),
         },
         other if !batch.message.is_empty() => format!("{other}: {}", batch.message),

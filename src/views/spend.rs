@@ -247,3 +247,14 @@ pub fn period_text(interval: &str) -> String {
     crate::domain::period::parse_interval(interval)
         .map_or_else(|| interval.to_owned(), crate::domain::period::period_label)
 }
+
+/// For a file of totals for a period: what its lines are, for the preview.
+pub fn totals_text(settings: &Settings) -> Option<String> {
+    settings.totals_period.map(|p| {
+        format!(
+            "Totals for {}, each dated at its last day ({})",
+            crate::domain::period::period_label(p),
+            p.1.format("%d/%m/%Y")
+        )
+    })
+}

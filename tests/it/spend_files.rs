@@ -761,6 +761,14 @@ mod totals_in_the_browser {
         let p = preview_of(&batch);
         assert_eq!((p.lines, p.total_pence), (2, 125_050));
         assert_eq!(p.file_total, Some((4, 125_050)));
+        let page = clerk.get(&format!("/spend/imports/{id}")).await;
+        assert!(
+            page.body.contains(
+                "Totals for April 2021 to March 2022, each dated at its last day (31/03/2022)"
+            ),
+            "{}",
+            page.body
+        );
         let version = batch.version.to_string();
         clerk
             .submit(
