@@ -467,6 +467,20 @@ pub struct ParsedLine {
     pub dropped: Vec<String>,
 }
 
+/// Whether a finance system's supplier id is a placeholder that names no
+/// one supplier: all zeros, all nines, or a blank-like word.
+pub fn is_placeholder_ref(raw: &str) -> bool {
+    let t = raw.trim();
+    let digits: String = t.chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    digits.is_empty()
+        || digits.bytes().all(|b| b == b'0')
+        || (digits.len() >= 3 && digits.bytes().all(|b| b == b'9'))
+        || matches!(
+            digits.to_ascii_lowercase().as_str(),
+            "na" | "none" | "null" | "nil" | "unknown" | "tbc" | "various" | "misc" | "sundry"
+        )
+}
+
 /// Whether a cell says its row is a total: `Total`, `Grand Total`,
 /// `Sub total`, `Total for April`, `April total`.
 pub fn says_total(cell: &str) -> bool {
@@ -631,6 +645,18 @@ mod tests {
         assert_eq!(vat_basis_of_header("Net Amount"), "net");
         assert_eq!(vat_basis_of_header("Gross Amount"), "gross");
         assert_eq!(vat_basis_of_header("Amount"), "unknown");
+    }
+
+    #[test]
+    fn placeholder_supplier_ids_name_nobody() {
+        for p in [
+            "0", "0000000", "999999", "N/A", "-", "none", "  ", "Unknown",
+        ] {
+            assert!(is_placeholder_ref(p), "{p}");
+        }
+        for real in ["15050001", "9", "V00123", "90001"] {
+            assert!(!is_placeholder_ref(real), "{real}");
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ use crate::domain::spend_file::ParsedLine;
 use crate::domain::supplier::{
     match_key, normalise_company_number, normalise_name, SupplierFields,
 };
+use crate::import::spend_file::At;
 
 /// The supplier register as an import needs it: every way a published name
 /// can be recognised.
@@ -26,6 +27,14 @@ pub(super) struct SupplierIndex {
     memo: HashMap<String, Option<i64>>,
     /// Stand-in ids handed out so far (see [`SupplierIndex::stand_in`]).
     stand_ins: i64,
+    /// Each supplier's match key, to tell whether a line naming it by the
+    /// institution's supplier id is the same organisation.
+    key_of: HashMap<i64, String>,
+    /// Published name → its match key, worked out once per name.
+    name_keys: HashMap<String, String>,
+    /// Supplier ids used for plainly different organisations: the row first
+    /// seen, and the match keys of the names met beyond the id's own.
+    ref_conflicts: HashMap<String, (At, HashSet<String>)>,
 }
 
 impl SupplierIndex {
@@ -52,8 +61,12 @@ impl SupplierIndex {
             public_bodies: HashSet::default(),
             memo: HashMap::default(),
             stand_ins: 0,
+            key_of: HashMap::default(),
+            name_keys: HashMap::default(),
+            ref_conflicts: HashMap::default(),
         };
         for (id, key, company, public) in live {
+            index.key_of.insert(id, key.clone());
             index.by_key.entry(key).or_insert(id);
             if let Some(c) = company {
                 index.by_company.entry(c).or_insert(id);
@@ -68,9 +81,23 @@ impl SupplierIndex {
         Ok(index)
     }
 
-    pub(super) fn resolve(&mut self, line: &ParsedLine) -> Option<i64> {
-        if let Some(id) = line.supplier_ref.as_ref().and_then(|r| self.by_ref.get(r)) {
-            return Some(*id);
+    /// The supplier a line names: by the institution's supplier id when
+    /// the line's name is that supplier's (one id used for plainly different
+    /// organisations is not trusted: those lines match by name, and the id
+    /// is reported), else by company number, else by name.
+    pub(super) fn resolve(&mut self, line: &ParsedLine, at: At) -> Option<i64> {
+        if let Some(r) = &line.supplier_ref {
+            if let Some(&id) = self.by_ref.get(r) {
+                if self.is_same_organisation(id, &line.supplier_name) {
+                    return Some(id);
+                }
+                let key = self.key_of_name(&line.supplier_name);
+                self.ref_conflicts
+                    .entry(r.clone())
+                    .or_insert_with(|| (at, HashSet::default()))
+                    .1
+                    .insert(key);
+            }
         }
         if let Some(id) = line
             .company_number
@@ -92,6 +119,47 @@ impl SupplierIndex {
         found
     }
 
+    fn key_of_name(&mut self, name: &str) -> String {
+        if let Some(k) = self.name_keys.get(name) {
+            return k.clone();
+        }
+        let k = match_key(name);
+        self.name_keys.insert(name.to_owned(), k.clone());
+        k
+    }
+
+    /// Whether a published name is the supplier's own: its match key, or a
+    /// name it is known by.
+    fn is_same_organisation(&mut self, id: i64, name: &str) -> bool {
+        let key = self.key_of_name(name);
+        self.key_of.get(&id) == Some(&key) || self.by_name.get(&normalise_name(name)) == Some(&id)
+    }
+
+    /// Whether a supplier id already names a supplier (so a new supplier
+    /// cannot take it).
+    pub(super) fn knows_ref(&self, r: &str) -> bool {
+        self.by_ref.contains_key(r)
+    }
+
+    /// One warning per supplier id used for several organisations.
+    pub(super) fn ref_warnings(&self) -> Vec<(At, String)> {
+        let mut out: Vec<(At, String)> = self
+            .ref_conflicts
+            .iter()
+            .map(|(r, (at, keys))| {
+                (
+                    *at,
+                    format!(
+                        "supplier id {r} is used for {} different names: matched by name instead",
+                        keys.len() + 1
+                    ),
+                )
+            })
+            .collect();
+        out.sort_by_key(|(at, _)| at.row);
+        out
+    }
+
     /// Learns the supplier a line names under a stand-in id (negative) when
     /// nothing is to be written (a preview, or a commit that has met a row
     /// it cannot read), so that names a commit would recognise as one
@@ -103,12 +171,15 @@ impl SupplierIndex {
 
     pub(super) fn learn(&mut self, line: &ParsedLine, id: i64) {
         self.by_name.insert(normalise_name(&line.supplier_name), id);
+        let key = self.key_of_name(&line.supplier_name);
+        self.key_of.insert(id, key);
         self.by_key
             .entry(match_key(&line.supplier_name))
             .or_insert(id);
         self.memo.insert(line.supplier_name.clone(), Some(id));
         if let Some(r) = &line.supplier_ref {
-            self.by_ref.insert(r.clone(), id);
+            // The first supplier named by an id keeps it.
+            self.by_ref.entry(r.clone()).or_insert(id);
         }
     }
 }
@@ -119,6 +190,7 @@ pub(super) fn new_supplier(
     id: i64,
     line: &ParsedLine,
     institution_id: i64,
+    ref_taken: bool,
 ) -> Result<NewSupplier, SpendImportError> {
     let fields = SupplierFields {
         name: line.supplier_name.clone(),
@@ -149,7 +221,11 @@ pub(super) fn new_supplier(
     Ok(NewSupplier {
         id,
         input,
-        // A reference the index knew would have resolved the line, so it is new.
-        external_id: line.supplier_ref.clone().map(|r| (institution_id, r)),
+        // An id another supplier holds stays that supplier's.
+        external_id: line
+            .supplier_ref
+            .clone()
+            .filter(|_| !ref_taken)
+            .map(|r| (institution_id, r)),
     })
 }

@@ -110,7 +110,7 @@ pub(super) fn stage(
             let (supplier, payee) = if line.redacted {
                 (None, Payee::Withheld)
             } else {
-                match index.resolve(&line) {
+                match index.resolve(&line, row) {
                     Some(id) if id < 0 => (None, Payee::NewAgain),
                     Some(id) if created.contains(&id) => (Some(id), Payee::NewAgain),
                     Some(id) => (Some(id), Payee::Known(id)),
@@ -124,7 +124,11 @@ pub(super) fn stage(
                             free_ids.extend(ids.recv().map_err(|_| stopped())?);
                         }
                         let id = free_ids.pop_front().ok_or_else(stopped)?;
-                        new_suppliers.push(new_supplier(id, &line, shared.institution_id)?);
+                        let taken = line
+                            .supplier_ref
+                            .as_deref()
+                            .is_some_and(|r| index.knows_ref(r));
+                        new_suppliers.push(new_supplier(id, &line, shared.institution_id, taken)?);
                         created.insert(id);
                         index.learn(&line, id);
                         (Some(id), Payee::New)
@@ -166,6 +170,9 @@ pub(super) fn stage(
             let _ = to_writer.send(Handoff::Read(bytes));
         },
     )?;
+    for (at, message) in index.ref_warnings() {
+        tally.warn(at, message);
+    }
     Ok(Staged {
         tally,
         created: created.len(),

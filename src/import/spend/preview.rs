@@ -86,7 +86,7 @@ fn preview_pass(
             let (supplier, payee) = if line.redacted {
                 (None, Payee::Withheld)
             } else {
-                match index.resolve(&line) {
+                match index.resolve(&line, row) {
                     Some(id) if id > 0 => (Some(id), Payee::Known(id)),
                     Some(_) => (None, Payee::NewAgain),
                     None => {
@@ -110,6 +110,9 @@ fn preview_pass(
     )?;
     if !pending.is_empty() {
         already_recorded += spend::count_fingerprints(conn, institution_id, &pending)?;
+    }
+    for (at, message) in index.ref_warnings() {
+        tally.warn(at, message);
     }
     let (mut p, evidence) = tally.finish();
     p.already_recorded = already_recorded;

@@ -247,6 +247,11 @@ impl Tally {
         None
     }
 
+    /// A warning about the file as a whole, placed at a row.
+    pub(super) fn warn(&mut self, at: At, message: String) {
+        note(&mut self.p.warnings, &mut self.p.warning_count, at, message);
+    }
+
     /// A run of blank rows is listed once.
     fn end_blank_run(&mut self) {
         if let Some((first, last)) = self.blanks.take() {

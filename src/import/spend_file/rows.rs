@@ -13,8 +13,8 @@ use crate::domain::dates::{parse_date, DateError, DateOrder, OrderEvidence};
 use crate::domain::money::Pence;
 use crate::domain::spend::line_text_limits;
 use crate::domain::spend_file::{
-    field_for_header, is_note, is_total_or_footer, normalise_header, says_grand_total, says_total,
-    Field, Layout, ParsedLine, Settings,
+    field_for_header, is_note, is_placeholder_ref, is_total_or_footer, normalise_header,
+    says_grand_total, says_total, Field, Layout, ParsedLine, Settings,
 };
 use crate::domain::supplier::{is_redacted, CheckedIdentifiers};
 use crate::import::lines::{Lines, RecordCap};
@@ -366,7 +366,8 @@ pub fn parse_row(
             supplier_name: supplier.to_owned(),
             // Councils leave the name blank when they withhold it.
             redacted: supplier.is_empty() || is_redacted(supplier),
-            supplier_ref: text(Field::SupplierRef),
+            // A placeholder id (all zeros, all nines, "n/a") names nobody.
+            supplier_ref: text(Field::SupplierRef).filter(|r| !is_placeholder_ref(r)),
             company_number: ids.company_number,
             charity_number: ids.charity_number,
             vat_number: ids.vat_number,
