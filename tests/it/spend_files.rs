@@ -1272,7 +1272,9 @@ fn one_supplier_id_for_many_payees_merges_none_of_them() {
         text.push_str(&format!("0{}/04/2021,15050001,{p},{}.00\n", i + 1, 100 + i));
     }
     // The same organisation under its own id, twice, and placeholder ids.
-    text.push_str("10/04/2021,20001,BOB'S BAKERY LTD,10.00\n11/04/2021,20001,Bob's Bakery Limited,11.00\n");
+    text.push_str(
+        "10/04/2021,20001,BOB'S BAKERY LTD,10.00\n11/04/2021,20001,Bob's Bakery Limited,11.00\n",
+    );
     text.push_str("12/04/2021,00000,CAFE ONE,12.00\n13/04/2021,00000,CAFE TWO,13.00\n");
     let file = dir.path().join("shared-id.csv");
     std::fs::write(&file, &text).unwrap();
