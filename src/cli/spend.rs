@@ -515,10 +515,7 @@ const TOTALS_HINT: &str = "--period (no column holds dates: if the file holds to
 /// The `--map` each needed field the mapping lacks would take, if any.
 fn needed_maps(layout: &Layout, settings: &Settings) -> Option<Vec<String>> {
     let missing = settings.missing();
-    let no_dates = !layout
-        .profiles
-        .iter()
-        .any(|p| p.is_dates() || p.serials > 0);
+    let no_dates = !layout.has_date_column();
     (!missing.is_empty()).then(|| {
         missing
             .iter()

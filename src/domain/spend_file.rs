@@ -365,6 +365,12 @@ impl Layout {
         }
     }
 
+    /// Whether any column holds dates (as dates or spreadsheet serials): a
+    /// file with none may be a file of totals for a period.
+    pub fn has_date_column(&self) -> bool {
+        self.profiles.iter().any(|p| p.is_dates() || p.serials > 0)
+    }
+
     /// Why a column looks as it does ("all 2,074 values are dates").
     pub fn evidence(&self, column: usize) -> String {
         self.profiles

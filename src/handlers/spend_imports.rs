@@ -95,6 +95,7 @@ async fn imports_page_with(
         errors,
         set,
         set_ids,
+        sheet: String::new(),
     })
 }
 
@@ -194,7 +195,7 @@ async fn batch_page(
         .totals_period
         .map(|(a, b)| (month(a), month(b)))
         .unwrap_or_default();
-    let no_dates = !file.profiles.iter().any(|p| p.is_dates() || p.serials > 0);
+    let no_dates = !file.has_date_column();
     let (period_from, period_to) = settings
         .period
         .map(|(a, b)| {
@@ -255,7 +256,11 @@ pub struct MapForm {
 }
 
 /// The mapping as submitted, and what is wrong with it.
-fn settings_of(form: &CsrfForm<MapForm>, columns: usize) -> (Settings, FormErrors) {
+fn settings_of(
+    form: &CsrfForm<MapForm>,
+    layout: &crate::domain::spend_file::Layout,
+) -> (Settings, FormErrors) {
+    let columns = layout.headers.len();
     let mut errors = FormErrors::default();
     let mut mapped: Vec<Option<Field>> = (0..columns)
         .map(|i| {
@@ -319,18 +324,23 @@ fn settings_of(form: &CsrfForm<MapForm>, columns: usize) -> (Settings, FormError
         skip_unreadable: false,
         totals_period,
     };
+    // Each missing field's error lands on the question that answers it
+    // (for a file with no dates, the months of its totals).
     for f in settings.missing() {
-        errors.add(
-            "col_0",
-            if f == Field::PaymentDate {
-                "Choose the column that holds the payment date or, for a file of totals per supplier, give the months it covers".to_owned()
-            } else {
+        if f == Field::PaymentDate && !layout.has_date_column() {
+            errors.add(
+                "totals_from",
+                "Choose the column that holds the payment date or, for a file of totals per supplier, give the months it covers",
+            );
+        } else {
+            errors.add(
+                crate::views::spend::question_id(&f),
                 format!(
                     "Choose the column that holds the {}",
                     f.label().to_lowercase()
-                )
-            },
-        );
+                ),
+            );
+        }
     }
     (settings, errors)
 }
@@ -344,7 +354,7 @@ pub async fn map(
 ) -> AppResult<HttpResponse> {
     let batch = batch_for(&state, &user, id.into_inner()).await?;
     let layout = batch.layout()?;
-    let (settings, errors) = settings_of(&form, layout.headers.len());
+    let (settings, errors) = settings_of(&form, &layout);
     if !errors.is_empty() {
         let mut p = batch_page(&state, &user, &page, batch, Some(settings), errors).await?;
         // What was typed, even where it could not be read.

@@ -192,6 +192,7 @@ pub async fn upload(
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned);
+    let typed_sheet = sheet.clone().unwrap_or_default();
     let created = state
         .db(move |c| {
             institutions::get(c, institution_id)?;
@@ -231,10 +232,9 @@ pub async fn upload(
         Ok(id) => Ok(redirect(&format!("/spend/imports/{id}"))),
         Err(message) => {
             errors.add("file", message);
-            html_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &imports_page(&state, &user, &page, errors).await?,
-            )
+            let mut p = imports_page(&state, &user, &page, errors).await?;
+            p.sheet = typed_sheet;
+            html_status(StatusCode::UNPROCESSABLE_ENTITY, &p)
         }
     }
 }

@@ -130,6 +130,8 @@ pub struct ImportsPage {
     pub set: Vec<SetRow>,
     /// The set's ids, for the form that imports them all.
     pub set_ids: String,
+    /// The sheet typed on a failed upload.
+    pub sheet: String,
 }
 
 /// One file of an uploaded set and what became of it.
@@ -257,4 +259,14 @@ pub fn totals_text(settings: &Settings) -> Option<String> {
             p.1.format("%d/%m/%Y")
         )
     })
+}
+
+/// The id (and form name) of the question "Which column holds the …?" for
+/// a needed field, where its error lands.
+pub fn question_id(f: &Field) -> &'static str {
+    match f {
+        Field::PaymentDate => "q_payment_date",
+        Field::Amount => "q_amount",
+        _ => "q_supplier_name",
+    }
 }

@@ -703,6 +703,78 @@ fn a_line_file_whose_dates_were_lost_goes_in_only_for_a_stated_period() {
     assert_eq!(live(&db.url), (5, 51_000));
 }
 
+mod form_errors_land {
+    use localspend::domain::Role;
+
+    use crate::common::spawn_app;
+    use crate::spend_import::{batch_id, upload};
+
+    #[actix_web::test]
+    async fn a_missing_field_error_links_to_its_question_and_a_bad_sheet_is_kept() {
+        let app = spawn_app().await;
+        let inst = app.add_institution("Preston City Council", "E07000123");
+        let (client, _) = app.signed_in("clerk", Role::Clerk, Some(inst)).await;
+        let file = "Paid,Value,Payee code\n01/04/2021,10.00,30001\n13/04/2021,20.50,30002\n";
+        let id = batch_id(&upload(&client, inst, "codes.csv", file.as_bytes()).await);
+        let version = app.with_conn(|c| {
+            localspend::db::imports::get(c, id)
+                .unwrap()
+                .version
+                .to_string()
+        });
+        let page = format!("/spend/imports/{id}");
+        let res = client
+            .submit(
+                &page,
+                &format!("/spend/imports/{id}/map"),
+                &[
+                    ("version", &version),
+                    ("col_0", "payment_date"),
+                    ("col_1", "amount"),
+                ],
+            )
+            .await;
+        assert_eq!(res.status, 422);
+        assert!(
+            res.body.contains("<a href=\"#q_supplier_name\">"),
+            "{}",
+            res.body
+        );
+        assert!(
+            res.body.contains("id=\"q_supplier_name\""),
+            "the link lands"
+        );
+
+        let token = client.csrf_from("/spend/imports").await;
+        let res = client
+            .post_multipart(
+                "/spend/imports",
+                &[
+                    ("csrf_token", &token),
+                    ("institution_id", &inst.to_string()),
+                    ("sheet", "Summary"),
+                ],
+                (
+                    "file",
+                    "april.xlsx",
+                    &super::xlsx(&[("Payments", vec![vec![super::Cell::Text("x")]])]),
+                ),
+            )
+            .await;
+        assert_eq!(res.status, 422, "{}", res.body);
+        assert!(
+            res.body.contains("no sheet called `Summary`"),
+            "{}",
+            res.body
+        );
+        assert!(
+            res.body.contains("value=\"Summary\""),
+            "what was typed is kept"
+        );
+        assert!(res.body.contains("<a href=\"#file\">"));
+    }
+}
+
 mod totals_in_the_browser {
     use localspend::db::imports::status;
     use localspend::domain::Role;
