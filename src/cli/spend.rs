@@ -49,8 +49,8 @@ fn print_preview(p: &Preview) {
             .map_or("-".into(), |d| d.format("%d/%m/%Y").to_string()),
     );
     println!(
-        "Suppliers: {} on the register ({} lines), {} new; {} lines to redacted payees.",
-        p.suppliers_matched, p.lines_matched, p.suppliers_new, p.redacted_lines
+        "Suppliers: {} on the register ({} lines), {} new; {} lines to redacted payees; {} lines to a class of payee (no supplier).",
+        p.suppliers_matched, p.lines_matched, p.suppliers_new, p.redacted_lines, p.class_lines
     );
     if p.skipped_count > 0 {
         println!("Skipped {} rows that are not payments:", p.skipped_count);

@@ -28,6 +28,134 @@ impl Suggestion {
     }
 }
 
+/// A class of payee that finance systems name in place of an organisation:
+/// its lines are never one supplier per name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PayeeClass {
+    /// Personal budgets, direct payments, sundry or various payees:
+    /// payments to individuals.
+    Individuals,
+    /// A payment card's statement: card spend whose merchant is not
+    /// published.
+    Card,
+}
+
+/// Words that say what kind of account a class name is, dropped before the
+/// class is looked up ("Sundry Creditors" is "Sundry").
+const CLASS_TAILS: &[&str] = &[
+    "ACCOUNT",
+    "ACCOUNTS",
+    "CREDITOR",
+    "CREDITORS",
+    "PAYEE",
+    "PAYEES",
+    "PAYMENT",
+    "PAYMENTS",
+    "RECIPIENT",
+    "RECIPIENTS",
+    "SUPPLIER",
+    "SUPPLIERS",
+    "TRANSACTION",
+    "TRANSACTIONS",
+    "VENDOR",
+    "VENDORS",
+];
+
+/// Names of payments to people: personal budgets and direct payments.
+const PEOPLE: &[&str] = &[
+    "PERSONAL BUDGET",
+    "PERSONAL BUDGETS",
+    "DIRECT",
+    "FOSTER CARER",
+    "FOSTER CARERS",
+    "SERVICE USER",
+    "SERVICE USERS",
+    "INDIVIDUAL",
+    "INDIVIDUALS",
+    "PRIVATE INDIVIDUAL",
+    "PRIVATE INDIVIDUALS",
+];
+
+/// Names that say nobody in particular: as a payee's name they are
+/// payments to individuals; as a supplier id, only a placeholder.
+const ANYONE: &[&str] = &[
+    "SUNDRY",
+    "SUNDRIES",
+    "VARIOUS",
+    "MISC",
+    "MISCELLANEOUS",
+    "ONE OFF",
+];
+
+const CARDS: &[&str] = &[
+    "CARD",
+    "CARDS",
+    "PURCHASE CARD",
+    "PURCHASE CARDS",
+    "PURCHASING CARD",
+    "PURCHASING CARDS",
+    "PROCUREMENT CARD",
+    "PROCUREMENT CARDS",
+    "GOVERNMENT PROCUREMENT CARD",
+    "GPC",
+    "P CARD",
+    "PCARD",
+    "CREDIT CARD",
+    "CORPORATE CARD",
+];
+
+/// A name or id with its account words dropped: "Purchase Card Supplier"
+/// is "PURCHASE CARD".
+fn class_phrase(raw: &str) -> String {
+    let n = normalise_name(raw);
+    let mut words: Vec<&str> = n.split(' ').filter(|w| !w.is_empty()).collect();
+    while words.len() > 1 && words.last().is_some_and(|w| CLASS_TAILS.contains(w)) {
+        words.pop();
+    }
+    words.join(" ")
+}
+
+impl PayeeClass {
+    /// The class a payee's published name denotes, if it names a class
+    /// rather than an organisation.
+    pub fn of_name(raw: &str) -> Option<Self> {
+        let phrase = class_phrase(raw);
+        let p = phrase.as_str();
+        if PEOPLE.contains(&p) || ANYONE.contains(&p) {
+            Some(Self::Individuals)
+        } else if CARDS.contains(&p) {
+            Some(Self::Card)
+        } else {
+            None
+        }
+    }
+
+    /// The class a finance system's supplier id denotes. A sundry or
+    /// various id is only a placeholder: the line's own name says who was
+    /// paid.
+    pub fn of_ref(raw: &str) -> Option<Self> {
+        let phrase = class_phrase(raw);
+        let p = phrase.as_str();
+        if PEOPLE.contains(&p) {
+            Some(Self::Individuals)
+        } else if CARDS.contains(&p) {
+            Some(Self::Card)
+        } else {
+            None
+        }
+    }
+
+    /// What becomes of the class's lines, as the preview says it.
+    pub fn outcome(self) -> &'static str {
+        match self {
+            Self::Individuals => {
+                "recorded as payments to individuals (withheld in exports), with no supplier"
+            }
+            Self::Card => "recorded as card spend whose merchant is not published (location unknown), with no supplier",
+        }
+    }
+}
+
 pub struct Recogniser {
     councils: HashSet<String>,
 }
@@ -206,6 +334,36 @@ mod tests {
             "a company is not a council"
         );
         assert_eq!(kind(&r, "Preston Driving School Ltd"), None);
+    }
+
+    #[test]
+    fn classes_of_payee_are_not_organisations() {
+        use PayeeClass::*;
+        for (name, class) in [
+            ("Personal Budgets", Some(Individuals)),
+            ("PERSONAL BUDGET PAYMENTS", Some(Individuals)),
+            ("Direct Payments", Some(Individuals)),
+            ("Sundry Creditors", Some(Individuals)),
+            ("Various", Some(Individuals)),
+            ("Purchase Card Supplier", Some(Card)),
+            ("P-Card Transactions", Some(Card)),
+            ("GPC", Some(Card)),
+            ("Payments", None),
+            ("Supplier", None),
+            ("Direct Line Insurance", None),
+            ("Sundry Hire Ltd", None),
+            ("Card Factory Ltd", None),
+        ] {
+            assert_eq!(PayeeClass::of_name(name), class, "{name}");
+        }
+        assert_eq!(PayeeClass::of_ref("Personal Budgets"), Some(Individuals));
+        assert_eq!(PayeeClass::of_ref("PURCHASE CARD"), Some(Card));
+        assert_eq!(
+            PayeeClass::of_ref("SUNDRY"),
+            None,
+            "a sundry id is a placeholder: the line's name says who was paid"
+        );
+        assert_eq!(PayeeClass::of_ref("S113120"), None);
     }
 
     #[test]

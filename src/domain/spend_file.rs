@@ -471,6 +471,9 @@ pub struct ParsedLine {
     /// Identifiers the row gave that fail their published pattern, left out
     /// (a warning each in the preview; the line still imports).
     pub dropped: Vec<String>,
+    /// The class of payee the line's name or supplier id denotes, if it is
+    /// not an organisation (set when the line is matched).
+    pub payee_class: Option<super::recognise::PayeeClass>,
 }
 
 /// Whether a finance system's supplier id is a placeholder that names no

@@ -21,4 +21,5 @@ mod spend_import;
 mod spend_ledger;
 mod suggestions;
 mod supplier_file;
+mod supplier_identity;
 mod suppliers;

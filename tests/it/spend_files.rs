@@ -13,7 +13,7 @@ use crate::cli::localspend;
 use crate::common::{add_preston, fresh_database, FreshDb};
 
 /// A migrated database with one institution; its id as text.
-fn ready() -> (FreshDb, String, tempfile::TempDir) {
+pub(crate) fn ready() -> (FreshDb, String, tempfile::TempDir) {
     let db = fresh_database();
     let (ok, _, err) = localspend(&db.url, &["migrate"], None);
     assert!(ok, "{err}");
@@ -38,7 +38,7 @@ fn live(url: &str) -> (i64, i64) {
 }
 
 /// `import spend` with `args` after the file and institution, `--json`.
-fn import_json(
+pub(crate) fn import_json(
     db: &FreshDb,
     inst: &str,
     files: &[&std::path::Path],
@@ -1312,86 +1312,4 @@ mod spreadsheets_in_the_browser {
             summary.body
         );
     }
-}
-
-/// Suppliers on record with the names of their lines.
-fn suppliers_of_lines(url: &str) -> Vec<(i64, String)> {
-    let pool = db::build_pool(
-        &localspend::config::DatabaseUrl::parse(url).unwrap(),
-        Some(1),
-    )
-    .unwrap();
-    let mut rows: Vec<(Option<i64>, String)> = l::table
-        .select((l::supplier_id, l::supplier_name))
-        .load(&mut pool.get().unwrap())
-        .unwrap();
-    rows.sort();
-    rows.dedup();
-    rows.into_iter().map(|(s, n)| (s.unwrap_or(0), n)).collect()
-}
-
-#[test]
-fn one_supplier_id_for_many_payees_merges_none_of_them() {
-    let (db, inst, dir) = ready();
-    let payees = [
-        "ANNA SMITH ARTIST",
-        "ST MARY'S HIGH SCHOOL",
-        "GREEN FUTURES CIC",
-        "ACME PLUMBING LTD",
-    ];
-    let mut text = String::from("Payment Date,Supplier ID,Supplier Name,Amount\n");
-    for (i, p) in payees.iter().enumerate() {
-        text.push_str(&format!("0{}/04/2021,15050001,{p},{}.00\n", i + 1, 100 + i));
-    }
-    // The same organisation under its own id, twice, and placeholder ids.
-    text.push_str(
-        "10/04/2021,20001,BOB'S BAKERY LTD,10.00\n11/04/2021,20001,Bob's Bakery Limited,11.00\n",
-    );
-    text.push_str("12/04/2021,00000,CAFE ONE,12.00\n13/04/2021,00000,CAFE TWO,13.00\n");
-    let file = dir.path().join("shared-id.csv");
-    std::fs::write(&file, &text).unwrap();
-    let (ok, json, err) = import_json(&db, &inst, &[&file], &["--dates", "day-first"]);
-    assert!(ok, "{err} {json}");
-    let warnings: Vec<&str> = json["files"][0]["preview"]["warnings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|w| w["message"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        warnings,
-        ["supplier id 15050001 is used for 4 different names: matched by name instead"]
-    );
-    let lines = suppliers_of_lines(&db.url);
-    let ids: std::collections::BTreeSet<i64> = lines.iter().map(|(s, _)| *s).collect();
-    // Four payees, one bakery under two spellings, two cafés: seven suppliers.
-    assert_eq!(ids.len(), 7, "{lines:?}");
-    let bakery: Vec<i64> = lines
-        .iter()
-        .filter(|(_, n)| n.to_lowercase().starts_with("bob"))
-        .map(|(s, _)| *s)
-        .collect();
-    assert_eq!(bakery.len(), 2);
-    assert_eq!(bakery[0], bakery[1], "one organisation under its own id");
-    // A second file with the shared id again matches each payee by name.
-    let again = dir.path().join("shared-id-may.csv");
-    std::fs::write(
-        &again,
-        "Payment Date,Supplier ID,Supplier Name,Amount\n01/05/2021,15050001,GREEN FUTURES CIC,5.00\n02/05/2021,15050001,ANNA SMITH ARTIST,6.00\n",
-    )
-    .unwrap();
-    let (ok, json, err) = import_json(&db, &inst, &[&again], &["--dates", "day-first"]);
-    assert!(ok, "{err} {json}");
-    assert_eq!(json["files"][0]["preview"]["suppliers_new"], 0);
-    let lines = suppliers_of_lines(&db.url);
-    let of = |name: &str| {
-        lines
-            .iter()
-            .filter(|(_, n)| n == name)
-            .map(|(s, _)| *s)
-            .collect::<std::collections::BTreeSet<_>>()
-    };
-    assert_eq!(of("GREEN FUTURES CIC").len(), 1);
-    assert_eq!(of("ANNA SMITH ARTIST").len(), 1);
-    assert_ne!(of("GREEN FUTURES CIC"), of("ANNA SMITH ARTIST"));
 }

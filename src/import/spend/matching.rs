@@ -8,6 +8,7 @@ use super::{HashMap, HashSet, SpendImportError};
 use crate::db::schema::{supplier_aliases as a, supplier_external_ids as x, suppliers as s};
 use crate::db::suppliers::NewSupplier;
 use crate::db::DbConn;
+use crate::domain::recognise::PayeeClass;
 use crate::domain::spend_file::ParsedLine;
 use crate::domain::supplier::{
     match_key, normalise_company_number, normalise_name, SupplierFields,
@@ -35,6 +36,12 @@ pub(super) struct SupplierIndex {
     /// Supplier ids used for plainly different organisations: the row first
     /// seen, and the match keys of the names met beyond the id's own.
     ref_conflicts: HashMap<String, (At, HashSet<String>)>,
+    /// Published name, or supplier id, → the class of payee it denotes.
+    name_classes: HashMap<String, Option<PayeeClass>>,
+    ref_classes: HashMap<String, Option<PayeeClass>>,
+    /// What each class label met so far covers: its class, first row,
+    /// lines and pence.
+    class_uses: HashMap<String, (PayeeClass, At, u64, i64)>,
 }
 
 impl SupplierIndex {
@@ -64,6 +71,9 @@ impl SupplierIndex {
             key_of: HashMap::default(),
             name_keys: HashMap::default(),
             ref_conflicts: HashMap::default(),
+            name_classes: HashMap::default(),
+            ref_classes: HashMap::default(),
+            class_uses: HashMap::default(),
         };
         for (id, key, company, public) in live {
             index.key_of.insert(id, key.clone());
@@ -119,6 +129,72 @@ impl SupplierIndex {
         found
     }
 
+    /// Marks a line whose name or supplier id denotes a class of payee
+    /// rather than an organisation; payments to individuals are withheld
+    /// as a redacted payee's are.
+    pub(super) fn classify(&mut self, line: &mut ParsedLine, at: At) {
+        if line.redacted {
+            return;
+        }
+        let by_name = match self.name_classes.get(&line.supplier_name) {
+            Some(c) => *c,
+            None => {
+                let c = PayeeClass::of_name(&line.supplier_name);
+                self.name_classes.insert(line.supplier_name.clone(), c);
+                c
+            }
+        };
+        let (class, label) = match (by_name, line.supplier_ref.as_deref()) {
+            (Some(c), _) => (c, format!("the name ‘{}’", line.supplier_name)),
+            (None, Some(r)) => {
+                let c = match self.ref_classes.get(r) {
+                    Some(c) => *c,
+                    None => {
+                        let c = PayeeClass::of_ref(r);
+                        self.ref_classes.insert(r.to_owned(), c);
+                        c
+                    }
+                };
+                match c {
+                    Some(c) => (c, format!("the supplier id ‘{r}’")),
+                    None => return,
+                }
+            }
+            (None, None) => return,
+        };
+        let used = self
+            .class_uses
+            .entry(label)
+            .or_insert((class, at, 0, 0));
+        used.2 += 1;
+        used.3 += line.amount;
+        line.redacted = class == PayeeClass::Individuals;
+        line.payee_class = Some(class);
+    }
+
+    /// One warning per name or id that denotes a class of payee, with what
+    /// became of its lines.
+    fn class_warnings(&self) -> Vec<(At, String)> {
+        let mut out: Vec<(At, String)> = self
+            .class_uses
+            .iter()
+            .map(|(label, (class, at, lines, pence))| {
+                (
+                    *at,
+                    format!(
+                        "{label} denotes a class of payee, not an organisation: its {lines} line{} ({}) {} {}",
+                        if *lines == 1 { "" } else { "s" },
+                        crate::domain::money::Pence(*pence),
+                        if *lines == 1 { "is" } else { "are" },
+                        class.outcome()
+                    ),
+                )
+            })
+            .collect();
+        out.sort_by_key(|(at, _)| at.row);
+        out
+    }
+
     fn key_of_name(&mut self, name: &str) -> String {
         if let Some(k) = self.name_keys.get(name) {
             return k.clone();
@@ -141,8 +217,9 @@ impl SupplierIndex {
         self.by_ref.contains_key(r)
     }
 
-    /// One warning per supplier id used for several organisations.
-    pub(super) fn ref_warnings(&self) -> Vec<(At, String)> {
+    /// One warning per supplier id used for several organisations, and per
+    /// name or id that denotes a class of payee.
+    pub(super) fn warnings(&self) -> Vec<(At, String)> {
         let mut out: Vec<(At, String)> = self
             .ref_conflicts
             .iter()
@@ -156,6 +233,7 @@ impl SupplierIndex {
                 )
             })
             .collect();
+        out.extend(self.class_warnings());
         out.sort_by_key(|(at, _)| at.row);
         out
     }

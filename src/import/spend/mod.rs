@@ -144,6 +144,9 @@ pub struct Preview {
     pub suppliers_new: u64,
     pub new_supplier_names: Vec<String>,
     pub redacted_lines: u64,
+    /// Lines whose name or supplier id denotes a class of payee (personal
+    /// budgets, a purchase card), recorded with no supplier.
+    pub class_lines: u64,
     /// (payment type code, lines, pence)
     pub by_payment_type: Vec<(String, u64, i64)>,
     /// Lines already on record from an earlier import; they will be skipped.

@@ -101,13 +101,16 @@ pub(super) fn stage(
         order,
         &mut |row, parsed, e| {
             let fingerprint = fingerprints.of(&parsed);
-            let Some(line) = tally.take(row, parsed, e) else {
+            let Some(mut line) = tally.take(row, parsed, e) else {
                 return Ok(());
             };
             // Once a row cannot be read nothing more is written; the rest
             // of the file is still read, to list every such row.
             let refused = tally.p.rejected_count > 0 && !settings.skip_unreadable;
-            let (supplier, payee) = if line.redacted {
+            index.classify(&mut line, row);
+            let (supplier, payee) = if line.payee_class.is_some() {
+                (None, Payee::Class)
+            } else if line.redacted {
                 (None, Payee::Withheld)
             } else {
                 match index.resolve(&line, row) {
@@ -170,7 +173,7 @@ pub(super) fn stage(
             let _ = to_writer.send(Handoff::Read(bytes));
         },
     )?;
-    for (at, message) in index.ref_warnings() {
+    for (at, message) in index.warnings() {
         tally.warn(at, message);
     }
     Ok(Staged {

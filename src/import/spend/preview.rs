@@ -80,10 +80,13 @@ fn preview_pass(
         settings,
         order,
         &mut |row, parsed, e, fingerprint| {
-            let Some(line) = tally.take(row, parsed, e) else {
+            let Some(mut line) = tally.take(row, parsed, e) else {
                 return Ok(());
             };
-            let (supplier, payee) = if line.redacted {
+            index.classify(&mut line, row);
+            let (supplier, payee) = if line.payee_class.is_some() {
+                (None, Payee::Class)
+            } else if line.redacted {
                 (None, Payee::Withheld)
             } else {
                 match index.resolve(&line, row) {
@@ -111,7 +114,7 @@ fn preview_pass(
     if !pending.is_empty() {
         already_recorded += spend::count_fingerprints(conn, institution_id, &pending)?;
     }
-    for (at, message) in index.ref_warnings() {
+    for (at, message) in index.warnings() {
         tally.warn(at, message);
     }
     let (mut p, evidence) = tally.finish();

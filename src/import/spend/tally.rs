@@ -158,6 +158,8 @@ pub(super) enum Payee {
     New,
     /// A supplier the file introduces, met again.
     NewAgain,
+    /// A class of payee rather than an organisation: no supplier.
+    Class,
 }
 
 /// A preview's figures, gathered row by row: by a preview, and by a commit
@@ -311,6 +313,7 @@ impl Tally {
                 }
             }
             Payee::NewAgain => {}
+            Payee::Class => p.class_lines += 1,
         }
         for message in &line.dropped {
             note(&mut p.warnings, &mut p.warning_count, row, message.clone());

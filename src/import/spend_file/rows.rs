@@ -380,6 +380,7 @@ pub fn parse_row(
             description: text(Field::Description),
             capital_revenue: capital_revenue(get(Field::CapitalRevenue)),
             dropped: ids.dropped,
+            payee_class: None,
         }),
         evidence,
     )
