@@ -50,6 +50,7 @@ route_table! {
     post "/suppliers/{id}/merge" => suppliers::merge;
     post "/suppliers/{id}/quick" => suppliers::quick_edit;
     post "/suppliers/{id}/aliases/{alias}/split" => suppliers::split;
+    post "/suppliers/{id}/split" => suppliers::split_name;
     post "/suppliers/{id}/external-ids" => suppliers::add_external_id;
     post "/supplier-merges/{id}/undo" => suppliers::undo_merge;
     get "/reports" => reports::dashboard;

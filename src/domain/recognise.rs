@@ -144,16 +144,6 @@ impl PayeeClass {
             None
         }
     }
-
-    /// What becomes of the class's lines, as the preview says it.
-    pub fn outcome(self) -> &'static str {
-        match self {
-            Self::Individuals => {
-                "recorded as payments to individuals (withheld in exports), with no supplier"
-            }
-            Self::Card => "recorded as card spend whose merchant is not published (location unknown), with no supplier",
-        }
-    }
 }
 
 pub struct Recogniser {

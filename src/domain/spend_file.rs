@@ -471,9 +471,12 @@ pub struct ParsedLine {
     /// Identifiers the row gave that fail their published pattern, left out
     /// (a warning each in the preview; the line still imports).
     pub dropped: Vec<String>,
-    /// The class of payee the line's name or supplier id denotes, if it is
-    /// not an organisation (set when the line is matched).
+    /// The class of payee the line's name or supplier id denotes when it
+    /// names no organisation (set when the line is matched): no supplier.
     pub payee_class: Option<super::recognise::PayeeClass>,
+    /// A card payment, as its supplier id or name says ("Purchase Card
+    /// Supplier"), whatever the batch is.
+    pub card: bool,
 }
 
 /// Whether a finance system's supplier id is a placeholder that names no

@@ -69,7 +69,11 @@ pub struct SupplierFormPage {
 pub struct SupplierPage {
     pub layout: Layout,
     pub supplier: Supplier,
-    pub aliases: Vec<Alias>,
+    /// Every name its lines (those the viewer may see) are published
+    /// under, and every name the register knows it by.
+    pub names: Vec<NameSeen>,
+    /// The names count only the viewer's institution's lines.
+    pub own_ledger_only: bool,
     /// (institution name, its id for the supplier)
     pub external_ids: Vec<(String, String)>,
     pub provenance: Vec<Provenance>,
@@ -81,6 +85,52 @@ pub struct SupplierPage {
     pub spend: Vec<(String, i64, i64)>,
     pub can_edit: bool,
     pub can_undo: bool,
+}
+
+/// A name a supplier is seen under: in lines, on the register, or both.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameSeen {
+    pub name: String,
+    pub lines: i64,
+    pub pence: i64,
+    /// A name the register knows the supplier by (an alias).
+    pub known: bool,
+    /// The supplier's own name, which cannot be split off.
+    pub own: bool,
+}
+
+impl NameSeen {
+    /// The names in lines (most lines first), then known names no line
+    /// the viewer sees carries.
+    pub fn gather(
+        supplier: &Supplier,
+        in_lines: Vec<(String, i64, i64)>,
+        aliases: &[Alias],
+    ) -> Vec<Self> {
+        let own = |n: &str| crate::domain::supplier::normalise_name(n) == supplier.normalised_name;
+        let mut out: Vec<Self> = in_lines
+            .into_iter()
+            .map(|(name, lines, pence)| Self {
+                known: aliases.iter().any(|a| a.name == name),
+                own: own(&name),
+                name,
+                lines,
+                pence,
+            })
+            .collect();
+        for a in aliases {
+            if !out.iter().any(|n| n.name == a.name) {
+                out.push(Self {
+                    name: a.name.clone(),
+                    lines: 0,
+                    pence: 0,
+                    known: true,
+                    own: a.normalised_name == supplier.normalised_name,
+                });
+            }
+        }
+        out
+    }
 }
 
 /// One line of the classification table: a value and where it came from.

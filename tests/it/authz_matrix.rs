@@ -130,6 +130,8 @@ const MATRIX: &[Entry] = &[
         Access::Editors,
         409,
     ),
+    // No name chosen to split off (400).
+    entry("POST", "/suppliers/{id}/split", Access::Editors, 400),
     // An empty id is refused (400); the network admin has no institution (400 too).
     entry("POST", "/suppliers/{id}/external-ids", Access::Editors, 400),
     // Undoing a merge that is already undone (409): admins only.

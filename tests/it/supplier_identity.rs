@@ -101,7 +101,12 @@ fn lines_of(url: &str) -> Vec<(String, Option<i64>, String, bool)> {
     .unwrap();
     l::table
         .order(l::import_row)
-        .select((l::supplier_name, l::supplier_id, l::payment_type, l::purchase_card))
+        .select((
+            l::supplier_name,
+            l::supplier_id,
+            l::payment_type,
+            l::purchase_card,
+        ))
         .load(&mut pool.get().unwrap())
         .unwrap()
 }
@@ -111,7 +116,8 @@ fn personal_budgets_and_card_statements_make_no_supplier_per_line_name() {
     let (db, inst, dir) = ready();
     // Calderdale's shape: the supplier id column holds "Personal Budgets"
     // and the name column a client group; a card statement's payee is "the
-    // purchase card supplier"; a sundry id with an organisation's name is
+    // purchase card supplier" (or, in Calderdale's, the id is and the name
+    // is the merchant's); a sundry id with an organisation's name is
     // that organisation.
     let text = "Payment Date,Supplier ID,Supplier Name,Expense Type,Amount\n\
         13/04/2021,Personal Budgets,2021:01D  Dementia,Transfer Payments,3756.20\n\
@@ -121,7 +127,9 @@ fn personal_budgets_and_card_statements_make_no_supplier_per_line_name() {
         15/04/2021,S900001,Purchase Card Supplier,Catering,80.50\n\
         16/04/2021,,Sundry Creditors,Refunds,12.00\n\
         17/04/2021,SUNDRY,Preston Scout Group,Room hire,45.00\n\
-        18/04/2021,S113120,Planning Inspectorate,Fees,920.81\n";
+        18/04/2021,S113120,Planning Inspectorate,Fees,920.81\n\
+        19/04/2021,Purchase Card Supplier,APPLIANCE WORLD,Equipment,99.00\n\
+        20/04/2021,Purchase Card Supplier,APPLIANCE WORLD,Equipment,1.00\n";
     let file = dir.path().join("classes.csv");
     std::fs::write(&file, text).unwrap();
     let (ok, json, err) = import_json(&db, &inst, &[&file], &["--dates", "day-first"]);
@@ -139,20 +147,35 @@ fn personal_budgets_and_card_statements_make_no_supplier_per_line_name() {
             "the supplier id ‘Personal Budgets’ denotes a class of payee, not an organisation: its 3 lines (£117,664.65) are recorded as payments to individuals (withheld in exports), with no supplier",
             "the name ‘Purchase Card Supplier’ denotes a class of payee, not an organisation: its 2 lines (£200.50) are recorded as card spend whose merchant is not published (location unknown), with no supplier",
             "the name ‘Sundry Creditors’ denotes a class of payee, not an organisation: its 1 line (£12.00) is recorded as payments to individuals (withheld in exports), with no supplier",
+            "the supplier id ‘Purchase Card Supplier’ denotes a class of payee, not an organisation: its 2 lines (£100.00) are recorded as card spend, each matched to its merchant by name",
         ]
     );
     assert_eq!(preview["class_lines"], 6);
-    assert_eq!(preview["suppliers_new"], 2, "the scouts and the inspectorate");
+    assert_eq!(
+        preview["suppliers_new"], 3,
+        "the scouts, the inspectorate and the card merchant"
+    );
     let lines = lines_of(&db.url);
-    assert_eq!(lines.len(), 8);
+    assert_eq!(lines.len(), 10);
     let with_supplier: Vec<&str> = lines
         .iter()
         .filter(|l| l.1.is_some())
         .map(|l| l.0.as_str())
         .collect();
-    assert_eq!(with_supplier, ["Preston Scout Group", "Planning Inspectorate"]);
+    assert_eq!(
+        with_supplier,
+        [
+            "Preston Scout Group",
+            "Planning Inspectorate",
+            "APPLIANCE WORLD",
+            "APPLIANCE WORLD"
+        ]
+    );
     let individuals = lines.iter().filter(|l| l.2 == "individual").count();
-    assert_eq!(individuals, 4, "three personal budgets and the sundry creditor");
+    assert_eq!(
+        individuals, 4,
+        "three personal budgets and the sundry creditor"
+    );
     let card: Vec<(&str, &str)> = lines
         .iter()
         .filter(|l| l.3)
@@ -162,7 +185,142 @@ fn personal_budgets_and_card_statements_make_no_supplier_per_line_name() {
         card,
         [
             ("Purchase Card Supplier", "procurement"),
-            ("Purchase Card Supplier", "procurement")
+            ("Purchase Card Supplier", "procurement"),
+            ("APPLIANCE WORLD", "procurement"),
+            ("APPLIANCE WORLD", "procurement")
         ]
     );
+}
+
+#[actix_web::test]
+async fn a_wrong_merge_shows_every_name_in_its_lines_and_splits_by_name() {
+    use localspend::domain::spend::PaymentType::Procurement;
+    use localspend::domain::Role;
+
+    use crate::common::spawn_app;
+    use crate::suppliers::{add, spend};
+
+    let app = spawn_app().await;
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    let blackpool = app.add_institution("Blackpool Council", "E06000009");
+    let (clerk, _) = app.signed_in("clerk", Role::Clerk, Some(preston)).await;
+    let acme = add(&clerk, &[("name", "Acme Plumbing Ltd")]).await;
+    // What one shared finance-system id made of several payees before:
+    // their lines on one supplier, under their own names, with no alias.
+    for (inst, name, pounds) in [
+        (preston, "ACME PLUMBING LTD", 100),
+        (preston, "ACME PLUMBING LTD", 100),
+        (preston, "ANNA SMITH ARTIST", 50),
+        (preston, "ANNA SMITH ARTIST", 50),
+        (preston, "ANNA SMITH ARTIST", 50),
+        (preston, "ST MARY'S HIGH SCHOOL", 300),
+        (blackpool, "ANNA SMITH ARTIST", 70),
+        (blackpool, "BLACKPOOL ZOO", 999),
+    ] {
+        spend(&app, inst, acme, name, pounds, Procurement);
+    }
+    let page = clerk.get(&format!("/suppliers/{acme}")).await;
+    assert_eq!(page.status, 200);
+    let rows = names_table(&page.body);
+    assert_eq!(
+        rows,
+        [
+            vec!["ANNA SMITH ARTIST", "3", "£150.00", "in lines only"],
+            vec!["ACME PLUMBING LTD", "2", "£200.00", "its own name"],
+            vec!["ST MARY&#39;S HIGH SCHOOL", "1", "£300.00", "in lines only"],
+            vec!["Acme Plumbing Ltd", "0", "£0.00", "its own name"],
+        ],
+        "Preston's clerk sees Preston's lines only"
+    );
+    // The own name cannot be split off.
+    let token = clerk.csrf_from(&format!("/suppliers/{acme}")).await;
+    let own = clerk
+        .post_form(
+            &format!("/suppliers/{acme}/split"),
+            &[("csrf_token", &token), ("name", "ACME PLUMBING LTD")],
+        )
+        .await;
+    assert_eq!(own.status, 409, "{}", own.body);
+    let res = clerk
+        .post_form(
+            &format!("/suppliers/{acme}/split"),
+            &[("csrf_token", &token), ("name", "ANNA SMITH ARTIST")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let anna: i64 = res
+        .location()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_ne!(anna, acme);
+    let lines = suppliers_of_lines(&app.db.url);
+    let of = |id: i64| {
+        lines
+            .iter()
+            .filter(|(s, _)| *s == id)
+            .map(|(_, n)| n.as_str())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(of(anna), ["ANNA SMITH ARTIST"]);
+    assert_eq!(
+        of(acme),
+        [
+            "ACME PLUMBING LTD",
+            "BLACKPOOL ZOO",
+            "ST MARY'S HIGH SCHOOL"
+        ]
+    );
+    let moved = app.with_conn(|c| localspend::db::spend::names_of(c, anna, None).unwrap());
+    assert_eq!(
+        moved,
+        [("ANNA SMITH ARTIST".to_owned(), 4, 22_000)],
+        "Blackpool's line under the name went with it"
+    );
+    app.assert_totals_agree();
+    let mut splits: Vec<(Option<i64>, String)> = app
+        .audit_rows("supplier")
+        .into_iter()
+        .filter(|r| r.action == "split")
+        .map(|r| (r.institution_id, r.summary))
+        .collect();
+    splits.sort();
+    let summary = format!(
+        "Split the name ANNA SMITH ARTIST (4 lines) out of supplier Acme Plumbing Ltd into new supplier {anna}"
+    );
+    assert_eq!(
+        splits,
+        [(Some(preston), summary.clone()), (Some(blackpool), summary)],
+        "recorded for each institution whose lines it moved"
+    );
+    // The new supplier is known by the name, so the next file finds it.
+    let page = clerk.get(&format!("/suppliers/{anna}")).await;
+    assert_eq!(
+        names_table(&page.body),
+        [vec!["ANNA SMITH ARTIST", "3", "£150.00", "its own name"]]
+    );
+}
+
+/// The cells of the supplier page's "Names seen in ledgers" table, less its
+/// action column.
+fn names_table(html: &str) -> Vec<Vec<String>> {
+    let start = html.find("id=\"names\"").expect("the names table");
+    let table = &html[start..];
+    let body = &table[table.find("<tbody>").unwrap()..table.find("</tbody>").unwrap()];
+    body.split("<tr>")
+        .skip(1)
+        .map(|row| {
+            row.split("<td")
+                .skip(1)
+                .take(4)
+                .map(|cell| {
+                    let inner = &cell[cell.find('>').unwrap() + 1..];
+                    inner[..inner.find("</td>").unwrap()].trim().to_owned()
+                })
+                .collect()
+        })
+        .collect()
 }

@@ -20,7 +20,7 @@ fn load_pr_postcodes(app: &TestApp) {
     .unwrap();
 }
 
-async fn add(client: &TestClient, fields: &[(&str, &str)]) -> i64 {
+pub(crate) async fn add(client: &TestClient, fields: &[(&str, &str)]) -> i64 {
     let res = client.submit("/suppliers/new", "/suppliers", fields).await;
     assert_eq!(res.status, 303, "{}", res.body);
     res.location()
@@ -574,7 +574,7 @@ async fn the_list_filters_by_tier_and_a_reclassification_shows_at_once() {
     let _ = in_preston;
 }
 
-fn spend(
+pub(crate) fn spend(
     app: &TestApp,
     institution: i64,
     supplier: i64,

@@ -52,6 +52,52 @@ pub fn supplier_spend(conn: &mut DbConn, supplier_id: i64) -> QueryResult<Vec<(i
         .collect())
 }
 
+/// Every name a supplier's live lines are published under, with their
+/// lines and spend, most lines first; only `institution`'s lines when one
+/// is given (the lines its staff may see).
+pub fn names_of(
+    conn: &mut DbConn,
+    supplier_id: i64,
+    institution: Option<i64>,
+) -> QueryResult<Vec<(String, i64, i64)>> {
+    let rows: Vec<(i64, String, i64, Option<i64>)> = l::table
+        .filter(l::supplier_id.eq(supplier_id))
+        .filter(l::deleted_at.is_null())
+        .group_by((l::institution_id, l::supplier_name))
+        .select((
+            l::institution_id,
+            l::supplier_name,
+            diesel::dsl::count_star(),
+            diesel::dsl::sql::<diesel::sql_types::Nullable<diesel::sql_types::BigInt>>(
+                "CAST(SUM(amount_pence) AS BIGINT)",
+            ),
+        ))
+        .load(conn)?;
+    let mut by_name: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
+    for (inst, name, lines, pence) in rows {
+        if institution.is_none_or(|i| i == inst) {
+            let e = by_name.entry(name).or_default();
+            e.0 += lines;
+            e.1 += pence.unwrap_or(0);
+        }
+    }
+    let mut names: Vec<(String, i64, i64)> = by_name
+        .into_iter()
+        .map(|(n, (lines, pence))| (n, lines, pence))
+        .collect();
+    names.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(names)
+}
+
+/// The distinct names a supplier's lines (live or not) are published under.
+pub fn published_names(conn: &mut DbConn, supplier_id: i64) -> QueryResult<Vec<String>> {
+    l::table
+        .filter(l::supplier_id.eq(supplier_id))
+        .select(l::supplier_name)
+        .distinct()
+        .load(conn)
+}
+
 /// Lines of a supplier, for moving them on merge and split.
 pub fn line_ids_of(conn: &mut DbConn, supplier_id: i64) -> QueryResult<Vec<i64>> {
     l::table

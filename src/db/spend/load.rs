@@ -85,8 +85,7 @@ impl LineRow {
             category: line.category,
             description: line.description,
             capital_revenue: line.capital_revenue,
-            purchase_card: batch.purchase_card
-                || line.payee_class == Some(crate::domain::recognise::PayeeClass::Card),
+            purchase_card: batch.purchase_card || line.card,
             payment_type,
             import_batch_id: Some(batch.batch_id),
             import_row: Some(row as i64),

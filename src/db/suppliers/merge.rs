@@ -12,7 +12,7 @@ use crate::db::schema::{
 };
 use crate::db::Error;
 use crate::db::{now, write_tx, DbConn};
-use crate::domain::supplier::match_key;
+use crate::domain::supplier::{match_key, normalise_name};
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize, Default)]
 pub(super) struct Moved {
@@ -211,36 +211,64 @@ pub fn split_alias(
     supplier_id: i64,
     alias_id: i64,
 ) -> Result<Supplier, Error> {
+    let name: String = a::table
+        .find(alias_id)
+        .filter(a::supplier_id.eq(supplier_id))
+        .select(a::name)
+        .first(conn)?;
+    split_name(conn, actor, supplier_id, &name)
+}
+
+/// Splits a name out of a supplier into a supplier of its own: every line
+/// published under it, or under a spelling of it that reads the same, and
+/// the names the register knows it by, whichever institution's lines they
+/// are. The supplier's own name cannot be split off.
+pub fn split_name(
+    conn: &mut DbConn,
+    actor: &Actor,
+    supplier_id: i64,
+    name: &str,
+) -> Result<Supplier, Error> {
+    let normalised = normalise_name(name);
     write_tx(conn, |conn| {
         let from = get(conn, supplier_id)?;
-        let alias: Alias = a::table
-            .find(alias_id)
-            .filter(a::supplier_id.eq(supplier_id))
-            .select((a::id, a::name, a::normalised_name))
-            .first(conn)?;
-        if alias.normalised_name == from.normalised_name {
+        if normalised == from.normalised_name {
             return Err(Error::Conflict(
                 "That is this supplier's own name: it cannot be split off.".into(),
             ));
         }
+        let published: Vec<String> = crate::db::spend::published_names(conn, supplier_id)?
+            .into_iter()
+            .filter(|n| normalise_name(n) == normalised)
+            .collect();
+        let known: Vec<Alias> = aliases(conn, supplier_id)?
+            .into_iter()
+            .filter(|al| al.normalised_name == normalised)
+            .collect();
+        if published.is_empty() && known.is_empty() {
+            return Err(Error::Conflict(format!(
+                "No line or known name of this supplier reads {name}."
+            )));
+        }
         let at = now();
         let id: i64 = diesel::insert_into(s::table)
             .values((
-                s::name.eq(&alias.name),
-                s::normalised_name.eq(&alias.normalised_name),
-                s::match_key.eq(match_key(&alias.name)),
+                s::name.eq(name),
+                s::normalised_name.eq(&normalised),
+                s::match_key.eq(match_key(name)),
                 s::version.eq(1),
                 s::created_at.eq(at),
                 s::updated_at.eq(at),
             ))
             .returning(s::id)
             .get_result(conn)?;
-        diesel::update(a::table.find(alias_id))
+        let alias_ids: Vec<i64> = known.iter().map(|al| al.id).collect();
+        diesel::update(a::table.filter(a::id.eq_any(&alias_ids)))
             .set(a::supplier_id.eq(id))
             .execute(conn)?;
-        // The lines published under that name go with it.
-        let lines =
-            crate::db::spend::line_ids_named(conn, supplier_id, std::slice::from_ref(&alias.name))?;
+        // Future files that publish the name find it here.
+        add_alias(conn, id, name)?;
+        let lines = crate::db::spend::line_ids_named(conn, supplier_id, &published)?;
         crate::db::spend::move_lines(conn, &lines, id)?;
         let created = get(conn, id)?;
         super::audit_touching(
@@ -248,8 +276,10 @@ pub fn split_alias(
             actor,
             Change::new("split", "supplier", supplier_id)
                 .summary(format!(
-                    "Split alias {} out of supplier {} into new supplier {id}",
-                    alias.name, from.name
+                    "Split the name {name} ({} line{}) out of supplier {} into new supplier {id}",
+                    lines.len(),
+                    if lines.len() == 1 { "" } else { "s" },
+                    from.name
                 ))
                 .after(&created),
             &[supplier_id, id],

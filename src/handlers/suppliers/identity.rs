@@ -88,6 +88,38 @@ pub async fn split(
 }
 
 #[derive(Deserialize)]
+pub struct SplitNameForm {
+    #[serde(default)]
+    name: String,
+}
+
+/// Splits the lines published under one name out into a supplier of its own.
+pub async fn split_name(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    id: web::Path<i64>,
+    form: CsrfForm<SplitNameForm>,
+) -> AppResult<HttpResponse> {
+    let supplier_id = editable(&state, &user, id.into_inner()).await?.id;
+    let name = form.data.name.trim().to_owned();
+    if name.is_empty() {
+        return Err(AppError::BadRequest("Choose the name to split off.".into()));
+    }
+    let actor = user.actor();
+    let created = state
+        .db(move |c| Ok(suppliers::split_name(c, &actor, supplier_id, &name)?))
+        .await?;
+    Ok(redirect_with_flash(
+        &state,
+        &format!("/suppliers/{}", created.id),
+        &format!(
+            "Split {} out as a supplier of its own, with its lines.",
+            created.name
+        ),
+    ))
+}
+
+#[derive(Deserialize)]
 pub struct ExternalIdForm {
     #[serde(default)]
     external_id: String,

@@ -361,9 +361,14 @@ pub async fn show(
             )?
             .0;
             let history = mask_history(c, history, &all, &viewer)?;
+            let names = crate::views::suppliers::NameSeen::gather(
+                &supplier,
+                crate::db::spend::names_of(c, id, scope)?,
+                &suppliers::aliases(c, id)?,
+            );
             Ok((
                 supplier.clone(),
-                suppliers::aliases(c, id)?,
+                names,
                 external,
                 provenance,
                 located,
@@ -373,13 +378,14 @@ pub async fn show(
             ))
         })
         .await?;
-    let (supplier, aliases, external_ids, provenance, located, merges, history, spend) = data;
+    let (supplier, names, external_ids, provenance, located, merges, history, spend) = data;
     html(&SupplierPage {
         layout: Layout::new(supplier.name.clone(), Some(&user), &page),
         can_edit: user.can_edit_register(),
         can_undo: user.is_admin(),
+        own_ledger_only: user.institution_id.is_some(),
         supplier,
-        aliases,
+        names,
         external_ids,
         provenance,
         located,

@@ -41,7 +41,7 @@ pub(super) struct SupplierIndex {
     ref_classes: HashMap<String, Option<PayeeClass>>,
     /// What each class label met so far covers: its class, first row,
     /// lines and pence.
-    class_uses: HashMap<String, (PayeeClass, At, u64, i64)>,
+    class_uses: HashMap<String, (&'static str, At, u64, i64)>,
 }
 
 impl SupplierIndex {
@@ -144,32 +144,46 @@ impl SupplierIndex {
                 c
             }
         };
-        let (class, label) = match (by_name, line.supplier_ref.as_deref()) {
-            (Some(c), _) => (c, format!("the name ‘{}’", line.supplier_name)),
-            (None, Some(r)) => {
-                let c = match self.ref_classes.get(r) {
-                    Some(c) => *c,
-                    None => {
-                        let c = PayeeClass::of_ref(r);
-                        self.ref_classes.insert(r.to_owned(), c);
-                        c
-                    }
-                };
-                match c {
-                    Some(c) => (c, format!("the supplier id ‘{r}’")),
-                    None => return,
+        let ref_class = match (by_name, line.supplier_ref.as_deref()) {
+            (None, Some(r)) => match self.ref_classes.get(r) {
+                Some(c) => *c,
+                None => {
+                    let c = PayeeClass::of_ref(r);
+                    self.ref_classes.insert(r.to_owned(), c);
+                    c
+                }
+            },
+            _ => None,
+        };
+        let (label, outcome) = match (by_name, ref_class) {
+            (Some(c), _) => {
+                line.payee_class = Some(c);
+                (format!("the name ‘{}’", line.supplier_name), outcome(c))
+            }
+            (None, Some(c)) => {
+                let label = format!(
+                    "the supplier id ‘{}’",
+                    line.supplier_ref.take().unwrap_or_default()
+                );
+                if c == PayeeClass::Card {
+                    // The merchant is published as the name: matched by it.
+                    (
+                        label,
+                        "recorded as card spend, each matched to its merchant by name",
+                    )
+                } else {
+                    line.payee_class = Some(c);
+                    (label, outcome(c))
                 }
             }
             (None, None) => return,
         };
-        let used = self
-            .class_uses
-            .entry(label)
-            .or_insert((class, at, 0, 0));
+        let class = by_name.or(ref_class);
+        line.card = class == Some(PayeeClass::Card);
+        line.redacted = class == Some(PayeeClass::Individuals);
+        let used = self.class_uses.entry(label).or_insert((outcome, at, 0, 0));
         used.2 += 1;
         used.3 += line.amount;
-        line.redacted = class == PayeeClass::Individuals;
-        line.payee_class = Some(class);
     }
 
     /// One warning per name or id that denotes a class of payee, with what
@@ -178,7 +192,7 @@ impl SupplierIndex {
         let mut out: Vec<(At, String)> = self
             .class_uses
             .iter()
-            .map(|(label, (class, at, lines, pence))| {
+            .map(|(label, (outcome, at, lines, pence))| {
                 (
                     *at,
                     format!(
@@ -186,7 +200,7 @@ impl SupplierIndex {
                         if *lines == 1 { "" } else { "s" },
                         crate::domain::money::Pence(*pence),
                         if *lines == 1 { "is" } else { "are" },
-                        class.outcome()
+                        outcome
                     ),
                 )
             })
@@ -258,6 +272,18 @@ impl SupplierIndex {
         if let Some(r) = &line.supplier_ref {
             // The first supplier named by an id keeps it.
             self.by_ref.entry(r.clone()).or_insert(id);
+        }
+    }
+}
+
+/// What becomes of the lines of a class of payee that names no supplier.
+fn outcome(class: PayeeClass) -> &'static str {
+    match class {
+        PayeeClass::Individuals => {
+            "recorded as payments to individuals (withheld in exports), with no supplier"
+        }
+        PayeeClass::Card => {
+            "recorded as card spend whose merchant is not published (location unknown), with no supplier"
         }
     }
 }

@@ -381,6 +381,7 @@ pub fn parse_row(
             capital_revenue: capital_revenue(get(Field::CapitalRevenue)),
             dropped: ids.dropped,
             payee_class: None,
+            card: false,
         }),
         evidence,
     )
