@@ -324,3 +324,34 @@ fn names_table(html: &str) -> Vec<Vec<String>> {
         })
         .collect()
 }
+
+#[test]
+fn no_supplier_of_the_real_council_files_carries_unrelated_names() {
+    use crate::common::shared_data;
+    use localspend::domain::supplier::match_key;
+    let (db, inst, _dir) = ready();
+    let files: Vec<std::path::PathBuf> = [
+        "manchester/2021-04.csv",
+        "manchester/2021-05.csv",
+        "calderdale/2021-04.csv",
+        "calderdale/2021-04-card.csv",
+        "oxford-city-council/expenditure-over-500-jan-mar-2014.csv",
+        "oxford-city-council/expenditure-over-500-jul-sep-2016.csv",
+        "oxford-city-council/expenditure-over-500-jan-mar-2017.csv",
+    ]
+    .iter()
+    .map(|f| shared_data(&format!("spend/{f}")))
+    .collect();
+    let paths: Vec<&std::path::Path> = files.iter().map(|p| p.as_path()).collect();
+    let (ok, json, err) = import_json(&db, &inst, &paths, &["--dates", "day-first"]);
+    assert!(ok, "{err} {json}");
+    let mut keys: std::collections::BTreeMap<i64, std::collections::BTreeSet<String>> =
+        Default::default();
+    for (supplier, name) in suppliers_of_lines(&db.url) {
+        if supplier != 0 {
+            keys.entry(supplier).or_default().insert(match_key(&name));
+        }
+    }
+    let mixed: Vec<_> = keys.iter().filter(|(_, k)| k.len() > 1).collect();
+    assert!(mixed.is_empty(), "{} suppliers carry unrelated names: {mixed:?}", mixed.len());
+}
