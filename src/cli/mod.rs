@@ -127,6 +127,11 @@ pub struct SpendArgs {
     /// left out are written to --rejected.
     #[arg(long)]
     pub skip_unreadable: bool,
+    /// Rows (as a preview lists them) already on record to import all the
+    /// same, each a payment of its own: two identical card payments on two
+    /// statements, say.
+    #[arg(long, value_name = "ROWS", value_delimiter = ',')]
+    pub keep_rows: Vec<u64>,
     /// Where to write the rows left out (default: FILE.rejected.csv beside
     /// the file, or in the working directory when that is not writable).
     #[arg(long, value_name = "PATH")]

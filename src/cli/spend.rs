@@ -213,6 +213,7 @@ fn apply_options(layout: &Layout, settings: &mut Settings, args: &SpendArgs) -> 
         });
     }
     settings.skip_unreadable = args.skip_unreadable;
+    settings.keep_rows.clone_from(&args.keep_rows);
     if let Some(period) = &args.period {
         let p = crate::domain::period::parse_totals_period(period)
             .map_err(|e| format!("--period {period}: {e}"))?;

@@ -356,6 +356,7 @@ pub fn start_commit(
     expected_version: i64,
     job_id: Option<i64>,
     leave_out: bool,
+    keep_rows: Vec<u64>,
 ) -> Result<Batch, Error> {
     write_tx(conn, |conn| {
         let batch = get(conn, id)?;
@@ -365,12 +366,14 @@ pub fn start_commit(
         if batch.status != status::PREVIEWED {
             return Err(refused(ImportStep::Commit, &batch));
         }
-        // The clerk's choice to leave unreadable rows out is part of how
-        // the file is read, kept with the mapping.
+        // The clerk's choices to leave unreadable rows out and to keep
+        // lines already on record are part of how the file is read, kept
+        // with the mapping.
         let mut settings = batch
             .settings()
             .ok_or_else(|| Error::internal(format!("batch {id} was previewed with no mapping")))?;
         settings.skip_unreadable = leave_out;
+        settings.keep_rows = keep_rows;
         diesel::update(b::table.find(id))
             .set((
                 b::settings.eq(to_json(&settings)?),

@@ -385,6 +385,7 @@ diesel::table! {
         fingerprint -> Nullable<BigInt>,
         period -> Nullable<Text>,
         received_date -> Nullable<Date>,
+        statement_ref -> Nullable<Text>,
     }
 }
 

@@ -27,6 +27,8 @@ text_enum! {
         VatNumber => ("vat_number", "VAT registration number"),
         TransactionRef => ("transaction_ref", "Transaction number"),
         InvoiceRef => ("invoice_ref", "Invoice number"),
+        LineRef => ("line_ref", "Line number (of the invoice or transaction)"),
+        StatementRef => ("statement_ref", "Card statement reference"),
         Department => ("department", "Department or service area"),
         ExpenseType => ("expense_type", "Expense type"),
         ExpenseCode => ("expense_code", "Expense code"),
@@ -187,6 +189,32 @@ const SYNONYMS: &[(Field, &[&str])] = &[
             "invoiceref",
             "invoicereference",
             "invoiceid",
+        ],
+    ),
+    (
+        Field::LineRef,
+        &[
+            "linenumber",
+            "lineno",
+            "lineref",
+            "linereference",
+            "lineid",
+            "invoicelinenumber",
+            "invoicelineno",
+            "transactionlinenumber",
+        ],
+    ),
+    (
+        Field::StatementRef,
+        &[
+            "statementnumber",
+            "statementno",
+            "statementref",
+            "statementreference",
+            "statementid",
+            "cardstatement",
+            "cardstatementnumber",
+            "cardstatementreference",
         ],
     ),
     (
@@ -423,6 +451,11 @@ pub struct Settings {
     /// file whose dates were lost. Payment dates are not read.
     #[serde(default)]
     pub totals_period: Option<(NaiveDate, NaiveDate)>,
+    /// Rows the preview found already on record that the clerk keeps as
+    /// payments of their own (two identical card payments on two
+    /// statements are two payments).
+    #[serde(default)]
+    pub keep_rows: Vec<u64>,
 }
 
 impl Settings {
@@ -462,6 +495,8 @@ pub struct ParsedLine {
     pub vat_number: Option<String>,
     pub transaction_ref: Option<String>,
     pub invoice_ref: Option<String>,
+    pub line_ref: Option<String>,
+    pub statement_ref: Option<String>,
     pub department: Option<String>,
     pub expense_type: Option<String>,
     pub expense_code: Option<String>,

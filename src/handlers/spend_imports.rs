@@ -322,6 +322,7 @@ fn settings_of(
             .to_owned(),
         period: from.zip(to),
         skip_unreadable: false,
+        keep_rows: Vec::new(),
         totals_period,
     };
     // Each missing field's error lands on the question that answers it
@@ -435,6 +436,8 @@ pub struct CommitForm {
     version: String,
     /// "Leave these rows out and import the rest".
     leave_out: Option<String>,
+    /// "Keep the lines already on record: they are payments of their own".
+    keep_recorded: Option<String>,
 }
 
 pub async fn commit(
@@ -446,6 +449,12 @@ pub async fn commit(
     let batch = batch_for(&state, &user, id.into_inner()).await?;
     let preview: Option<Preview> = serde_json::from_str(&batch.preview).ok();
     let leave_out = form.data.leave_out.is_some();
+    let keep_rows: Vec<u64> = match &preview {
+        Some(p) if form.data.keep_recorded.is_some() && p.can_keep_recorded() => {
+            p.recorded.iter().map(|r| r.row).collect()
+        }
+        _ => Vec::new(),
+    };
     match preview {
         Some(p) if p.can_commit() => {}
         Some(p) if leave_out && p.can_commit_leaving_out() => {}
@@ -472,7 +481,7 @@ pub async fn commit(
                 Some(uid),
                 Some(iid),
             )?;
-            imports::start_commit(c, bid, version, Some(job), leave_out)?;
+            imports::start_commit(c, bid, version, Some(job), leave_out, keep_rows)?;
             Ok(job)
         })
         .await?;

@@ -1074,6 +1074,8 @@ async fn a_network_audit_export_over_many_batches_has_every_line_once() {
                 redacted: false,
                 transaction_ref: Some(format!("T{i}")),
                 invoice_ref: None,
+                line_ref: None,
+                statement_ref: None,
                 department: None,
                 expense_type: None,
                 expense_code: None,

@@ -353,5 +353,84 @@ fn no_supplier_of_the_real_council_files_carries_unrelated_names() {
         }
     }
     let mixed: Vec<_> = keys.iter().filter(|(_, k)| k.len() > 1).collect();
-    assert!(mixed.is_empty(), "{} suppliers carry unrelated names: {mixed:?}", mixed.len());
+    assert!(
+        mixed.is_empty(),
+        "{} suppliers carry unrelated names: {mixed:?}",
+        mixed.len()
+    );
+}
+
+#[test]
+fn lines_already_on_record_are_listed_with_their_import_and_kept_when_the_clerk_says() {
+    let (db, inst, dir) = ready();
+    let march = dir.path().join("card-march.csv");
+    std::fs::write(
+        &march,
+        "Transaction Date,Supplier Name,Amount\n01/04/2021,Tesco Stores,12.50\n02/04/2021,Greggs,3.10\n",
+    )
+    .unwrap();
+    let (ok, json, err) = import_json(&db, &inst, &[&march], &["--dates", "day-first"]);
+    assert!(ok, "{err} {json}");
+    let first = json["files"][0]["batch"].as_i64().unwrap();
+    // April's statement holds an identical payment: a second coffee run.
+    let april = dir.path().join("card-april.csv");
+    std::fs::write(
+        &april,
+        "Transaction Date,Supplier Name,Amount\n01/04/2021,TESCO STORES,12.50\n03/04/2021,Greggs,4.20\n",
+    )
+    .unwrap();
+    let (ok, json, err) = import_json(
+        &db,
+        &inst,
+        &[&april],
+        &["--dates", "day-first", "--dry-run"],
+    );
+    assert!(ok, "{err} {json}");
+    let preview = &json["files"][0]["preview"];
+    assert_eq!(preview["already_recorded"], 1);
+    assert_eq!(
+        preview["recorded"],
+        serde_json::json!([{
+            "row": 2,
+            "message": format!("£12.50 to TESCO STORES on 01/04/2021: already on record by import {first} (card-march.csv)")
+        }])
+    );
+    // Without the clerk's word it is skipped; with it, kept.
+    let (ok, json, err) = import_json(
+        &db,
+        &inst,
+        &[&april],
+        &["--dates", "day-first", "--keep-rows", "2"],
+    );
+    assert!(ok, "{err} {json}");
+    assert_eq!(json["files"][0]["committed"]["added"], 2);
+    assert_eq!(json["files"][0]["committed"]["skipped"], 0);
+    let tesco = suppliers_of_lines(&db.url)
+        .into_iter()
+        .filter(|(_, n)| n.eq_ignore_ascii_case("tesco stores"))
+        .count();
+    assert_eq!(tesco, 2, "two payments on record");
+    // A card statement reference tells the two apart with no word needed,
+    // and the same statement again adds nothing.
+    let may = dir.path().join("card-may.csv");
+    std::fs::write(
+        &may,
+        "Statement Number,Transaction Date,Supplier Name,Amount\nST-05,05/05/2021,Tesco Stores,9.99\nST-06,05/05/2021,Tesco Stores,9.99\n",
+    )
+    .unwrap();
+    let (ok, json, err) = import_json(&db, &inst, &[&may], &["--dates", "day-first"]);
+    assert!(ok, "{err} {json}");
+    assert_eq!(json["files"][0]["committed"]["added"], 2);
+    let mapped = json["files"][0]["mapping"][0]["field"].clone();
+    assert_eq!(mapped, "statement_ref");
+    let again = dir.path().join("card-may-again.csv");
+    std::fs::write(
+        &again,
+        "Statement Number,Transaction Date,Supplier Name,Amount\nST-06,05/05/2021,Tesco Stores,9.99\n",
+    )
+    .unwrap();
+    let (ok, json, err) = import_json(&db, &inst, &[&again], &["--dates", "day-first"]);
+    assert!(ok, "{err} {json}");
+    assert_eq!(json["files"][0]["committed"]["added"], 0);
+    assert_eq!(json["files"][0]["committed"]["skipped"], 1);
 }

@@ -25,6 +25,8 @@ pub struct LineRow {
     pub redacted: bool,
     pub transaction_ref: Option<String>,
     pub invoice_ref: Option<String>,
+    pub line_ref: Option<String>,
+    pub statement_ref: Option<String>,
     pub department: Option<String>,
     pub expense_type: Option<String>,
     pub expense_code: Option<String>,
@@ -79,6 +81,8 @@ impl LineRow {
             redacted: line.redacted,
             transaction_ref: line.transaction_ref,
             invoice_ref: line.invoice_ref,
+            line_ref: line.line_ref,
+            statement_ref: line.statement_ref,
             department: line.department,
             expense_type: line.expense_type,
             expense_code: line.expense_code,
@@ -176,7 +180,7 @@ mod bulk {
     use super::LineRow;
 
     /// The columns of a line that vary from row to row, in JSON order.
-    const VARYING: [&str; 19] = [
+    const VARYING: [&str; 21] = [
         "payment_date",
         "invoice_date",
         "received_date",
@@ -187,6 +191,8 @@ mod bulk {
         "redacted",
         "transaction_ref",
         "invoice_ref",
+        "line_ref",
+        "statement_ref",
         "department",
         "expense_type",
         "expense_code",
@@ -213,7 +219,7 @@ mod bulk {
         v.as_deref().map_or(Value::Null, Value::Text)
     }
 
-    fn values(r: &LineRow) -> [Value<'_>; 19] {
+    fn values(r: &LineRow) -> [Value<'_>; 21] {
         [
             Value::Date(r.payment_date),
             r.invoice_date.map_or(Value::Null, Value::Date),
@@ -225,6 +231,8 @@ mod bulk {
             Value::Int(i64::from(r.redacted)),
             text(&r.transaction_ref),
             text(&r.invoice_ref),
+            text(&r.line_ref),
+            text(&r.statement_ref),
             text(&r.department),
             text(&r.expense_type),
             text(&r.expense_code),
@@ -269,8 +277,8 @@ mod bulk {
         // Per column: whether any row has a value, and the integer every
         // row has, if they all have the same one (a flag, say), which is
         // written into the statement instead of read from each row.
-        let mut used = [false; 19];
-        let mut same: [Option<i64>; 19] = [None; 19];
+        let mut used = [false; VARYING.len()];
+        let mut same: [Option<i64>; VARYING.len()] = [None; VARYING.len()];
         for (c, v) in values(first).iter().enumerate() {
             if let Value::Int(n) = v {
                 same[c] = Some(*n);
@@ -307,7 +315,7 @@ mod bulk {
         out.push(b']');
         // Each row is turned into binary JSON once (the materialised CTE),
         // not parsed again for each of its values.
-        let mut select = Vec::with_capacity(19);
+        let mut select = Vec::with_capacity(VARYING.len());
         let mut k = 0;
         for (u, s) in used.into_iter().zip(same) {
             select.push(match (u, s) {
@@ -419,28 +427,30 @@ pub fn has_live_lines(conn: &mut DbConn, institution_id: i64) -> QueryResult<boo
     .get_result(conn)
 }
 
-/// How many of these (payment date, fingerprint) pairs live lines of the
-/// institution already have.
-pub fn count_fingerprints(
+/// Which of these (payment date, fingerprint) pairs live lines of the
+/// institution already have, each with the import batch of the line on
+/// record (`None` for a line entered by hand).
+pub fn recorded_in(
     conn: &mut DbConn,
     institution_id: i64,
     pairs: &[(NaiveDate, i64)],
-) -> QueryResult<u64> {
+) -> QueryResult<Vec<(NaiveDate, i64, Option<i64>)>> {
     let (Some(from), Some(to)) = (
         pairs.iter().map(|p| p.0).min(),
         pairs.iter().map(|p| p.0).max(),
     ) else {
-        return Ok(0);
+        return Ok(Vec::new());
     };
-    let found: Vec<(NaiveDate, Option<i64>)> = l::table
+    let found: Vec<(NaiveDate, Option<i64>, Option<i64>)> = l::table
         .filter(l::institution_id.eq(institution_id))
         .filter(l::deleted_at.is_null())
         .filter(l::payment_date.between(from, to))
         .filter(l::fingerprint.eq_any(pairs.iter().map(|p| p.1).collect::<Vec<_>>()))
-        .select((l::payment_date, l::fingerprint))
+        .select((l::payment_date, l::fingerprint, l::import_batch_id))
         .load(conn)?;
-    Ok(pairs
-        .iter()
-        .filter(|(d, f)| found.iter().any(|(fd, ff)| fd == d && *ff == Some(*f)))
-        .count() as u64)
+    Ok(found
+        .into_iter()
+        .filter_map(|(d, f, b)| Some((d, f?, b)))
+        .filter(|(d, f, _)| pairs.contains(&(*d, *f)))
+        .collect())
 }

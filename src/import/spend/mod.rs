@@ -144,6 +144,9 @@ pub struct Preview {
     pub suppliers_new: u64,
     pub new_supplier_names: Vec<String>,
     pub redacted_lines: u64,
+    /// The lines already on record (first [`LISTED`]), each with the
+    /// import it is recorded by.
+    pub recorded: Vec<RowIssue>,
     /// Lines whose name or supplier id denotes a class of payee (personal
     /// budgets, a purchase card), recorded with no supplier.
     pub class_lines: u64,
@@ -204,6 +207,13 @@ impl Preview {
 
     pub fn lines_to_add(&self) -> u64 {
         self.lines.saturating_sub(self.already_recorded)
+    }
+
+    /// Whether the clerk may keep the lines already on record: every one
+    /// of them is listed (more is a file imported before, not a few
+    /// identical payments).
+    pub fn can_keep_recorded(&self) -> bool {
+        self.already_recorded > 0 && self.recorded.len() as u64 == self.already_recorded
     }
 }
 

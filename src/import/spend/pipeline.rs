@@ -88,7 +88,7 @@ pub(super) fn stage(
     let stopped = || SpendImportError::Refused("the writing stopped".into());
     let mut tally = Tally::new(settings);
     let mut types = PaymentTypes::default();
-    let mut fingerprints = Fingerprints::default();
+    let mut fingerprints = Fingerprints::keeping(&settings.keep_rows, shared.batch_id);
     let mut created: HashSet<i64> = HashSet::default();
     let mut free_ids = std::collections::VecDeque::new();
     let mut lines: Vec<LineRow> = Vec::with_capacity(INSERT_BATCH);
@@ -100,7 +100,7 @@ pub(super) fn stage(
         settings,
         order,
         &mut |row, parsed, e| {
-            let fingerprint = fingerprints.of(&parsed);
+            let fingerprint = fingerprints.of_kept(row.row, &parsed);
             let Some(mut line) = tally.take(row, parsed, e) else {
                 return Ok(());
             };

@@ -1,15 +1,19 @@
 //! The preview: the whole file read, checked and matched, nothing written.
 
 use chrono::NaiveDate;
+use diesel::QueryResult;
 
 use super::matching::SupplierIndex;
 use super::reader::{file_size, read_rows_alongside};
 use super::tally::{Payee, PaymentTypes, Tally};
-use super::{FileToRead, Preview, SpendImportError, CHECK_BATCH};
+use super::{FileToRead, HashMap, Preview, RowIssue, SpendImportError, CHECK_BATCH, LISTED};
 use crate::db::imports::{self, Batch};
 use crate::db::spend;
 use crate::db::DbConn;
 use crate::domain::dates::{DateOrder, OrderEvidence};
+use crate::domain::money::Pence;
+use crate::domain::spend_file::ParsedLine;
+use crate::import::spend_file::At;
 
 /// Reads a batch's whole file without writing anything.
 pub fn preview(
@@ -71,9 +75,8 @@ fn preview_pass(
     let mut index = SupplierIndex::load(conn, institution_id)?;
     let check_recorded = spend::has_live_lines(conn, institution_id)?;
     let mut types = PaymentTypes::default();
-    let mut pending: Vec<(NaiveDate, i64)> = Vec::new();
+    let mut pending = Recorded::default();
     let mut tally = Tally::new(settings);
-    let mut already_recorded = 0;
     read_rows_alongside::<SpendImportError>(
         path,
         layout,
@@ -101,23 +104,87 @@ fn preview_pass(
             let payment_type = types.of(&line, supplier, &index);
             tally.line(row, &line, payee, payment_type);
             if check_recorded {
-                pending.push((line.payment_date, fingerprint));
-                if pending.len() == CHECK_BATCH {
-                    already_recorded += spend::count_fingerprints(conn, institution_id, &pending)?;
-                    pending.clear();
+                pending.push(row, &line, fingerprint);
+                if pending.pairs.len() == CHECK_BATCH {
+                    pending.check(conn, institution_id)?;
                 }
             }
             Ok(())
         },
         &mut |bytes| progress(bytes, total_bytes),
     )?;
-    if !pending.is_empty() {
-        already_recorded += spend::count_fingerprints(conn, institution_id, &pending)?;
-    }
+    pending.check(conn, institution_id)?;
     for (at, message) in index.warnings() {
         tally.warn(at, message);
     }
     let (mut p, evidence) = tally.finish();
-    p.already_recorded = already_recorded;
+    p.already_recorded = pending.count;
+    p.recorded = pending.listed(conn)?;
     Ok((p, evidence))
+}
+
+/// Lines found already on record: checked a batch at a time, the first
+/// [`LISTED`] kept with the import they are recorded by.
+#[derive(Default)]
+struct Recorded {
+    pairs: Vec<(NaiveDate, i64)>,
+    /// Per pair: its row, and what the listing says of the line.
+    rows: Vec<(At, String)>,
+    count: u64,
+    found: Vec<(At, String, Option<i64>)>,
+}
+
+impl Recorded {
+    fn push(&mut self, at: At, line: &ParsedLine, fingerprint: i64) {
+        self.pairs.push((line.payment_date, fingerprint));
+        self.rows.push((
+            at,
+            format!(
+                "{} to {} on {}",
+                Pence(line.amount),
+                line.supplier_name,
+                line.payment_date.format("%d/%m/%Y")
+            ),
+        ));
+    }
+
+    fn check(&mut self, conn: &mut DbConn, institution_id: i64) -> QueryResult<()> {
+        if self.pairs.is_empty() {
+            return Ok(());
+        }
+        let on_record = spend::recorded_in(conn, institution_id, &self.pairs)?;
+        for (pair, (at, what)) in self.pairs.drain(..).zip(self.rows.drain(..)) {
+            if let Some((_, _, batch)) = on_record.iter().find(|(d, f, _)| (*d, *f) == pair) {
+                self.count += 1;
+                if self.found.len() < LISTED {
+                    self.found.push((at, what, *batch));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The listing, each line with the import (and file) it is on record by.
+    fn listed(self, conn: &mut DbConn) -> QueryResult<Vec<RowIssue>> {
+        let mut names: HashMap<i64, String> = HashMap::default();
+        let mut out = Vec::with_capacity(self.found.len());
+        for (at, what, batch) in self.found {
+            let by = match batch {
+                Some(b) => {
+                    let name = names.entry(b).or_insert_with(|| {
+                        crate::db::imports::get(conn, b)
+                            .map(|x| x.file_name)
+                            .unwrap_or_default()
+                    });
+                    format!("import {b} ({name})")
+                }
+                None => "a line entered by hand".to_owned(),
+            };
+            out.push(RowIssue::at(
+                at,
+                format!("{what}: already on record by {by}"),
+            ));
+        }
+        Ok(out)
+    }
 }

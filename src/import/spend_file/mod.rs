@@ -284,6 +284,7 @@ fn propose_fresh(layout: &Layout) -> Settings {
         vat_basis: vat_basis_of_header(amount_header).to_owned(),
         period: None,
         skip_unreadable: false,
+        keep_rows: Vec::new(),
         totals_period: None,
     }
 }

@@ -262,6 +262,38 @@ fn optional_date(
     }
 }
 
+/// Every text a row gives, checked against the length the ledger keeps.
+fn check_lengths<'a>(get: &impl Fn(Field) -> &'a str, reasons: &mut Vec<String>) {
+    use crate::domain::limits::{check, REFERENCE};
+    let fields = [
+        Field::SupplierName,
+        Field::TransactionRef,
+        Field::InvoiceRef,
+        Field::Department,
+        Field::ExpenseType,
+        Field::ExpenseCode,
+        Field::Category,
+        Field::Description,
+    ];
+    let limits = fields
+        .into_iter()
+        .zip(line_text_limits())
+        .map(|(field, (_, label, max))| (field, label, max))
+        .chain([
+            (Field::LineRef, "The line number", REFERENCE),
+            (
+                Field::StatementRef,
+                "The card statement reference",
+                REFERENCE,
+            ),
+        ]);
+    for (field, label, max) in limits {
+        if let Err(e) = check(label, get(field), max) {
+            reasons.push(e);
+        }
+    }
+}
+
 /// Reads one record with the clerk's settings. `header_keys` are the
 /// file's header names, normalised (empty for a file without a header), to
 /// recognise the header row repeated.
@@ -332,21 +364,7 @@ pub fn parse_row(
         reasons.push(format!("irrecoverable VAT: {e}"));
         None
     });
-    let fields = [
-        Field::SupplierName,
-        Field::TransactionRef,
-        Field::InvoiceRef,
-        Field::Department,
-        Field::ExpenseType,
-        Field::ExpenseCode,
-        Field::Category,
-        Field::Description,
-    ];
-    for (field, (_, label, max)) in fields.into_iter().zip(line_text_limits()) {
-        if let Err(e) = crate::domain::limits::check(label, get(field), max) {
-            reasons.push(e);
-        }
-    }
+    check_lengths(&get, &mut reasons);
     let (Some(payment_date), Some(amount), true) = (payment_date, amount, reasons.is_empty())
     else {
         return (Row::rejected(reasons.join("; "), cells, amount), evidence);
@@ -373,6 +391,8 @@ pub fn parse_row(
             vat_number: ids.vat_number,
             transaction_ref: text(Field::TransactionRef),
             invoice_ref: text(Field::InvoiceRef),
+            line_ref: text(Field::LineRef),
+            statement_ref: text(Field::StatementRef),
             department: text(Field::Department),
             expense_type: text(Field::ExpenseType),
             expense_code: text(Field::ExpenseCode),

@@ -1,0 +1,1 @@
+ALTER TABLE spend_lines DROP COLUMN statement_ref;
