@@ -105,7 +105,8 @@ pub struct SpendArgs {
     /// `--map supplier_name=Vendor`, `--map payment_date=3`. Repeatable.
     /// Fields: payment_date, invoice_date, amount, irrecoverable_vat,
     /// supplier_name, supplier_ref, company_number, charity_number,
-    /// vat_number, transaction_ref, invoice_ref, department, expense_type,
+    /// vat_number, transaction_ref, invoice_ref, line_ref, statement_ref,
+    /// department, expense_type,
     /// expense_code, category, description, capital_revenue.
     #[arg(long = "map", value_name = "FIELD=COLUMN")]
     pub map: Vec<String>,

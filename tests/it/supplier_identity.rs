@@ -434,3 +434,48 @@ fn lines_already_on_record_are_listed_with_their_import_and_kept_when_the_clerk_
     assert_eq!(json["files"][0]["committed"]["added"], 0);
     assert_eq!(json["files"][0]["committed"]["skipped"], 1);
 }
+
+#[test]
+fn a_file_imported_before_its_statement_column_was_read_is_still_recognised() {
+    let (db, inst, dir) = ready();
+    // Then, the statement column's header meant nothing to the importer.
+    let before = dir.path().join("card-june-then.csv");
+    std::fs::write(
+        &before,
+        "Stmt,Transaction Date,Supplier Name,Amount\nST-07,05/06/2021,Tesco Stores,9.99\nST-07,06/06/2021,Greggs,2.50\n",
+    )
+    .unwrap();
+    let (ok, json, err) = import_json(&db, &inst, &[&before], &["--dates", "day-first"]);
+    assert!(ok, "{err} {json}");
+    assert_eq!(
+        json["files"][0]["mapping"][0]["field"],
+        serde_json::Value::Null
+    );
+    // Now the same lines come with a header that is read, and one new line.
+    let now = dir.path().join("card-june-now.csv");
+    std::fs::write(
+        &now,
+        "Statement Number,Transaction Date,Supplier Name,Amount\nST-07,05/06/2021,Tesco Stores,9.99\nST-07,06/06/2021,Greggs,2.50\nST-08,07/07/2021,Greggs,2.50\n",
+    )
+    .unwrap();
+    let (ok, json, err) = import_json(&db, &inst, &[&now], &["--dates", "day-first", "--dry-run"]);
+    assert!(ok, "{err} {json}");
+    assert_eq!(json["files"][0]["mapping"][0]["field"], "statement_ref");
+    assert_eq!(json["files"][0]["preview"]["already_recorded"], 2);
+    let (ok, json, err) = import_json(&db, &inst, &[&now], &["--dates", "day-first"]);
+    assert!(ok, "{err} {json}");
+    assert_eq!(json["files"][0]["committed"]["added"], 1);
+    assert_eq!(json["files"][0]["committed"]["skipped"], 2);
+    assert_eq!(suppliers_of_lines(&db.url).len(), 2, "Tesco and Greggs");
+    let pool = db::build_pool(
+        &localspend::config::DatabaseUrl::parse(&db.url).unwrap(),
+        Some(1),
+    )
+    .unwrap();
+    let live: i64 = l::table
+        .filter(l::deleted_at.is_null())
+        .count()
+        .get_result(&mut pool.get().unwrap())
+        .unwrap();
+    assert_eq!(live, 3);
+}

@@ -112,6 +112,10 @@ const PG_BATCH: usize = 500;
 /// the one writing to the database has less to do.
 pub struct LineBatch {
     pub rows: Vec<LineRow>,
+    /// Rows with a line or card statement reference, by index, with the
+    /// (payment date, fingerprint) they would have had before those were
+    /// read: skipped if a line recorded then has it.
+    pub before_new_refs: Vec<(usize, NaiveDate, i64)>,
     /// The statement and its JSON, when every row shares what is bound once.
     sqlite: Option<(String, String)>,
 }
@@ -123,7 +127,11 @@ impl LineBatch {
         } else {
             None
         };
-        Self { rows, sqlite }
+        Self {
+            rows,
+            before_new_refs: Vec::new(),
+            sqlite,
+        }
     }
 }
 
@@ -435,19 +443,45 @@ pub fn recorded_in(
     institution_id: i64,
     pairs: &[(NaiveDate, i64)],
 ) -> QueryResult<Vec<(NaiveDate, i64, Option<i64>)>> {
+    recorded(conn, institution_id, pairs, false)
+}
+
+/// As [`recorded_in`], among lines recorded with no line or card statement
+/// reference (as every line was before those were read): how a file
+/// imported then is recognised although those columns are read now.
+pub fn recorded_without_new_refs(
+    conn: &mut DbConn,
+    institution_id: i64,
+    pairs: &[(NaiveDate, i64)],
+) -> QueryResult<Vec<(NaiveDate, i64, Option<i64>)>> {
+    recorded(conn, institution_id, pairs, true)
+}
+
+fn recorded(
+    conn: &mut DbConn,
+    institution_id: i64,
+    pairs: &[(NaiveDate, i64)],
+    without_new_refs: bool,
+) -> QueryResult<Vec<(NaiveDate, i64, Option<i64>)>> {
     let (Some(from), Some(to)) = (
         pairs.iter().map(|p| p.0).min(),
         pairs.iter().map(|p| p.0).max(),
     ) else {
         return Ok(Vec::new());
     };
-    let found: Vec<(NaiveDate, Option<i64>, Option<i64>)> = l::table
+    let mut q = l::table
         .filter(l::institution_id.eq(institution_id))
         .filter(l::deleted_at.is_null())
         .filter(l::payment_date.between(from, to))
         .filter(l::fingerprint.eq_any(pairs.iter().map(|p| p.1).collect::<Vec<_>>()))
         .select((l::payment_date, l::fingerprint, l::import_batch_id))
-        .load(conn)?;
+        .into_boxed();
+    if without_new_refs {
+        q = q
+            .filter(l::line_ref.is_null())
+            .filter(l::statement_ref.is_null());
+    }
+    let found: Vec<(NaiveDate, Option<i64>, Option<i64>)> = q.load(conn)?;
     Ok(found
         .into_iter()
         .filter_map(|(d, f, b)| Some((d, f?, b)))

@@ -44,6 +44,11 @@ impl Fingerprints {
         }
     }
 
+    /// Whether the clerk keeps this row although a line like it is on record.
+    pub(super) fn keeps(&self, at_row: u64) -> bool {
+        self.keep.contains(&at_row)
+    }
+
     /// A row's fingerprint; a kept row's is its own, told apart by the
     /// import that keeps it.
     pub(super) fn of_kept(&mut self, at_row: u64, row: &Row) -> i64 {
@@ -57,6 +62,21 @@ impl Fingerprints {
         h.update(self.batch_id.to_le_bytes());
         let full = h.finalize();
         i64::from_le_bytes(full[..8].try_into().unwrap_or_default())
+    }
+
+    /// For a line with a line or card statement reference, the fingerprint
+    /// it would have had before those were read, for lines recorded then;
+    /// counted apart (use one `Fingerprints` for these alone).
+    pub(super) fn without_new_refs(&mut self, line: &ParsedLine) -> Option<i64> {
+        if line.line_ref.is_none() && line.statement_ref.is_none() {
+            return None;
+        }
+        let before = ParsedLine {
+            line_ref: None,
+            statement_ref: None,
+            ..line.clone()
+        };
+        Some(self.next(&before))
     }
 
     pub(super) fn next(&mut self, line: &ParsedLine) -> i64 {

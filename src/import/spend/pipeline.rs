@@ -74,11 +74,7 @@ pub(super) fn stage(
     for_sqlite: bool,
     ends: ReaderEnds<'_>,
 ) -> Result<Staged, SpendImportError> {
-    let ReaderEnds {
-        to_writer,
-        ids,
-        spent,
-    } = ends;
+    let (to_writer, ids, spent) = (ends.to_writer, ends.ids, ends.spent);
     let FileToRead {
         path,
         layout,
@@ -89,6 +85,7 @@ pub(super) fn stage(
     let mut tally = Tally::new(settings);
     let mut types = PaymentTypes::default();
     let mut fingerprints = Fingerprints::keeping(&settings.keep_rows, shared.batch_id);
+    let mut earlier = Earlier::default();
     let mut created: HashSet<i64> = HashSet::default();
     let mut free_ids = std::collections::VecDeque::new();
     let mut lines: Vec<LineRow> = Vec::with_capacity(INSERT_BATCH);
@@ -143,6 +140,9 @@ pub(super) fn stage(
             if refused {
                 return Ok(());
             }
+            if !fingerprints.keeps(row.row) {
+                earlier.note(lines.len(), &line);
+            }
             lines.push(LineRow::imported(
                 &shared,
                 line,
@@ -154,7 +154,7 @@ pub(super) fn stage(
             if lines.len() == INSERT_BATCH {
                 let full = std::mem::replace(&mut lines, Vec::with_capacity(INSERT_BATCH));
                 let batch = Unwritten {
-                    lines: spend::LineBatch::new(full, for_sqlite),
+                    lines: earlier.attach(spend::LineBatch::new(full, for_sqlite)),
                     suppliers: std::mem::take(&mut new_suppliers),
                 };
                 to_writer
@@ -180,7 +180,7 @@ pub(super) fn stage(
         tally,
         created: created.len(),
         last: Unwritten {
-            lines: spend::LineBatch::new(lines, for_sqlite),
+            lines: earlier.attach(spend::LineBatch::new(lines, for_sqlite)),
             suppliers: new_suppliers,
         },
     })
@@ -237,11 +237,16 @@ impl Writer<'_> {
             Source::Import,
             &self.evidence,
         )?;
-        let batch = &unwritten.lines.rows;
+        let (lines, earlier) = recorded_earlier(conn, unwritten.lines)?;
+        if earlier > 0 {
+            self.summed = None;
+            self.out.skipped += earlier as i64;
+        }
+        let batch = &lines.rows;
         let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
             return Ok(());
         };
-        let added = spend::insert_batch(conn, &unwritten.lines)?;
+        let added = spend::insert_batch(conn, &lines)?;
         if added == batch.len() {
             for r in batch {
                 self.pending.count(r);
@@ -262,9 +267,69 @@ impl Writer<'_> {
         self.out.added += added as i64;
         self.out.skipped += (batch.len() - added) as i64;
         // Freed by the reader, if it is still reading.
-        let _ = self.spent.send(unwritten.lines.rows);
+        let _ = self.spent.send(lines.rows);
         Ok(())
     }
+}
+
+/// The fingerprints a batch's lines would have had before line and card
+/// statement references were read, gathered as the lines are.
+#[derive(Default)]
+struct Earlier {
+    prints: Fingerprints,
+    pending: Vec<(usize, chrono::NaiveDate, i64)>,
+}
+
+impl Earlier {
+    fn note(&mut self, index: usize, line: &crate::domain::spend_file::ParsedLine) {
+        if let Some(print) = self.prints.without_new_refs(line) {
+            self.pending.push((index, line.payment_date, print));
+        }
+    }
+
+    fn attach(&mut self, mut batch: spend::LineBatch) -> spend::LineBatch {
+        batch.before_new_refs = std::mem::take(&mut self.pending);
+        batch
+    }
+}
+
+/// Leaves out of a batch the lines recorded before line and statement
+/// references were read (by the fingerprint they had then); returns the
+/// rest and how many were left out.
+fn recorded_earlier(
+    conn: &mut DbConn,
+    batch: spend::LineBatch,
+) -> diesel::QueryResult<(spend::LineBatch, usize)> {
+    let Some(first) = batch.rows.first() else {
+        return Ok((batch, 0));
+    };
+    if batch.before_new_refs.is_empty() {
+        return Ok((batch, 0));
+    }
+    let pairs: Vec<(chrono::NaiveDate, i64)> = batch
+        .before_new_refs
+        .iter()
+        .map(|(_, d, f)| (*d, *f))
+        .collect();
+    let found = spend::recorded_without_new_refs(conn, first.institution_id, &pairs)?;
+    let drop: HashSet<usize> = batch
+        .before_new_refs
+        .iter()
+        .filter(|(_, d, f)| found.iter().any(|(fd, ff, _)| fd == d && ff == f))
+        .map(|(i, _, _)| *i)
+        .collect();
+    if drop.is_empty() {
+        return Ok((batch, 0));
+    }
+    let rows: Vec<LineRow> = batch
+        .rows
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| !drop.contains(i))
+        .map(|(_, r)| r)
+        .collect();
+    let for_sqlite = crate::db::Backend::of(conn) == crate::db::Backend::Sqlite;
+    Ok((spend::LineBatch::new(rows, for_sqlite), drop.len()))
 }
 
 /// One attempt at a commit, inside its transaction: the two threads, then

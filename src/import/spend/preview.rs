@@ -3,6 +3,7 @@
 use chrono::NaiveDate;
 use diesel::QueryResult;
 
+use super::fingerprint::Fingerprints;
 use super::matching::SupplierIndex;
 use super::reader::{file_size, read_rows_alongside};
 use super::tally::{Payee, PaymentTypes, Tally};
@@ -76,6 +77,9 @@ fn preview_pass(
     let check_recorded = spend::has_live_lines(conn, institution_id)?;
     let mut types = PaymentTypes::default();
     let mut pending = Recorded::default();
+    // Fingerprints as lines had them before line and statement references
+    // were read, to recognise lines recorded then.
+    let mut earlier = Fingerprints::default();
     let mut tally = Tally::new(settings);
     read_rows_alongside::<SpendImportError>(
         path,
@@ -104,7 +108,8 @@ fn preview_pass(
             let payment_type = types.of(&line, supplier, &index);
             tally.line(row, &line, payee, payment_type);
             if check_recorded {
-                pending.push(row, &line, fingerprint);
+                let before = earlier.without_new_refs(&line);
+                pending.push(row, &line, fingerprint, before);
                 if pending.pairs.len() == CHECK_BATCH {
                     pending.check(conn, institution_id)?;
                 }
@@ -128,6 +133,9 @@ fn preview_pass(
 #[derive(Default)]
 struct Recorded {
     pairs: Vec<(NaiveDate, i64)>,
+    /// Per pair: the fingerprint the line had before line and statement
+    /// references were read, where it has either.
+    before: Vec<Option<i64>>,
     /// Per pair: its row, and what the listing says of the line.
     rows: Vec<(At, String)>,
     count: u64,
@@ -135,8 +143,9 @@ struct Recorded {
 }
 
 impl Recorded {
-    fn push(&mut self, at: At, line: &ParsedLine, fingerprint: i64) {
+    fn push(&mut self, at: At, line: &ParsedLine, fingerprint: i64, before: Option<i64>) {
         self.pairs.push((line.payment_date, fingerprint));
+        self.before.push(before);
         self.rows.push((
             at,
             format!(
@@ -153,8 +162,23 @@ impl Recorded {
             return Ok(());
         }
         let on_record = spend::recorded_in(conn, institution_id, &self.pairs)?;
-        for (pair, (at, what)) in self.pairs.drain(..).zip(self.rows.drain(..)) {
-            if let Some((_, _, batch)) = on_record.iter().find(|(d, f, _)| (*d, *f) == pair) {
+        let earlier: Vec<(NaiveDate, i64)> = self
+            .pairs
+            .iter()
+            .zip(&self.before)
+            .filter_map(|((d, _), b)| Some((*d, (*b)?)))
+            .collect();
+        let earlier = spend::recorded_without_new_refs(conn, institution_id, &earlier)?;
+        let rows = self.rows.drain(..).zip(self.before.drain(..));
+        for (pair, ((at, what), before)) in self.pairs.drain(..).zip(rows) {
+            let found = on_record
+                .iter()
+                .find(|(d, f, _)| (*d, *f) == pair)
+                .or_else(|| {
+                    let b = before?;
+                    earlier.iter().find(|(d, f, _)| (*d, *f) == (pair.0, b))
+                });
+            if let Some((_, _, batch)) = found {
                 self.count += 1;
                 if self.found.len() < LISTED {
                     self.found.push((at, what, *batch));
