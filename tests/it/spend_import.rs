@@ -104,7 +104,7 @@ async fn commit(app: &TestApp, client: &TestClient, id: i64) -> (Resp, Batch) {
 }
 
 /// Uploads, confirms the proposed mapping, previews and commits.
-async fn import(
+pub(crate) async fn import(
     app: &TestApp,
     client: &TestClient,
     institution: i64,

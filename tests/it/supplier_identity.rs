@@ -479,3 +479,62 @@ fn a_file_imported_before_its_statement_column_was_read_is_still_recognised() {
         .unwrap();
     assert_eq!(live, 3);
 }
+
+#[actix_web::test]
+async fn the_batch_page_lists_lines_on_record_and_keeps_them_when_ticked() {
+    use crate::common::spawn_app;
+    use crate::spend_import::{batch_id, confirm_mapping, import, preview_of, upload, wait_for};
+    use localspend::db::imports::{self, status};
+    use localspend::domain::Role;
+
+    let app = spawn_app().await;
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    let (clerk, _) = app.signed_in("clerk", Role::Clerk, Some(preston)).await;
+    let march = b"Payment Date,Supplier Name,Amount\n13/04/2021,Tesco Stores,12.50\n14/04/2021,Greggs,3.10\n";
+    let (_, first) = import(&app, &clerk, preston, "card-march.csv", march).await;
+    let april = b"Payment Date,Supplier Name,Amount\n13/04/2021,Tesco Stores,12.50\n15/04/2021,Greggs,4.20\n";
+    let id = batch_id(&upload(&clerk, preston, "card-april.csv", april).await);
+    let (res, batch) = confirm_mapping(&app, &clerk, id, &[]).await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    assert_eq!(preview_of(&batch).already_recorded, 1);
+    let page = clerk.get(&format!("/spend/imports/{id}")).await;
+    assert!(
+        page.body.contains(&format!(
+            "£12.50 to Tesco Stores on 13/04/2021: already on record by import {} (card-march.csv)",
+            first.id
+        )),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body.contains("name=\"keep_recorded\""),
+        "{}",
+        page.body
+    );
+    let version = app.with_conn(|c| imports::get(c, id).unwrap().version.to_string());
+    let res = clerk
+        .submit(
+            &format!("/spend/imports/{id}"),
+            &format!("/spend/imports/{id}/commit"),
+            &[("version", &version), ("keep_recorded", "on")],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let done = wait_for(&app, id).await;
+    assert_eq!(done.status, status::COMMITTED, "{}", done.message);
+    assert_eq!((done.line_count, done.skipped_count), (2, 0));
+    let tesco = suppliers_of_lines(&app.db.url)
+        .into_iter()
+        .filter(|(_, n)| n == "Tesco Stores")
+        .count();
+    assert_eq!(tesco, 1, "one supplier, with both payments");
+    let live = app.with_conn(|c| {
+        l::table
+            .filter(l::deleted_at.is_null())
+            .filter(l::supplier_name.eq("Tesco Stores"))
+            .count()
+            .get_result::<i64>(c)
+            .unwrap()
+    });
+    assert_eq!(live, 2, "two payments on record");
+}
