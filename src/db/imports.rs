@@ -520,8 +520,10 @@ pub fn save_profile(
     settings: &Settings,
 ) -> Result<(), Error> {
     let mut kept = settings.clone();
-    // The period is about one file, not the layout.
+    // The period and the lines kept although on record are about one
+    // file, not the layout.
     kept.period = None;
+    kept.keep_rows.clear();
     let json = to_json(&kept)?;
     write_tx(conn, |conn| {
         let before = profile(conn, institution_id, signature)?;
