@@ -482,9 +482,10 @@ fn recorded(
             .filter(l::statement_ref.is_null());
     }
     let found: Vec<(NaiveDate, Option<i64>, Option<i64>)> = q.load(conn)?;
+    let asked: std::collections::HashSet<&(NaiveDate, i64)> = pairs.iter().collect();
     Ok(found
         .into_iter()
         .filter_map(|(d, f, b)| Some((d, f?, b)))
-        .filter(|(d, f, _)| pairs.contains(&(*d, *f)))
+        .filter(|(d, f, _)| asked.contains(&(*d, *f)))
         .collect())
 }

@@ -169,16 +169,16 @@ impl Recorded {
             .filter_map(|((d, _), b)| Some((*d, (*b)?)))
             .collect();
         let earlier = spend::recorded_without_new_refs(conn, institution_id, &earlier)?;
+        let on_record: HashMap<(NaiveDate, i64), Option<i64>> =
+            on_record.into_iter().map(|(d, f, b)| ((d, f), b)).collect();
+        let earlier: HashMap<(NaiveDate, i64), Option<i64>> =
+            earlier.into_iter().map(|(d, f, b)| ((d, f), b)).collect();
         let rows = self.rows.drain(..).zip(self.before.drain(..));
         for (pair, ((at, what), before)) in self.pairs.drain(..).zip(rows) {
             let found = on_record
-                .iter()
-                .find(|(d, f, _)| (*d, *f) == pair)
-                .or_else(|| {
-                    let b = before?;
-                    earlier.iter().find(|(d, f, _)| (*d, *f) == (pair.0, b))
-                });
-            if let Some((_, _, batch)) = found {
+                .get(&pair)
+                .or_else(|| earlier.get(&(pair.0, before?)));
+            if let Some(batch) = found {
                 self.count += 1;
                 if self.found.len() < LISTED {
                     self.found.push((at, what, *batch));
