@@ -42,6 +42,7 @@ route_table! {
     get "/suppliers/queue" => suppliers::queue;
     get "/suppliers/lookup" => spend::supplier_lookup;
     get "/suppliers/suggestions" => suppliers::suggestions;
+    get "/suppliers/similar" => suppliers::similar;
     post "/suppliers/suggestions/accept" => suppliers::accept_suggestions;
     post "/suppliers" => suppliers::create;
     get "/suppliers/{id}" => suppliers::show;
@@ -81,6 +82,7 @@ route_table! {
     get "/companies" => companies::show;
     post "/companies" => companies::upload;
     post "/companies/proposals/accept" => companies::accept;
+    post "/companies/similar/accept" => companies::accept_similar;
     get "/admin/institutions" => admin::institutions::list;
     get "/admin/institutions/new" => admin::institutions::new_form;
     post "/admin/institutions" => admin::institutions::create;

@@ -75,8 +75,10 @@ pub fn activate(
     release_id: i64,
     row_count: i64,
 ) -> QueryResult<CompanyRelease> {
+    super::company_names::build(conn, release_id)?;
     let (release, retired) = write_tx(conn, |conn| {
         let before = active(conn)?;
+        super::company_names::swap_in(conn)?;
         let retired = releases::supersede_active(conn, releases::COMPANIES)?;
         diesel::update(r::table.find(release_id))
             .set((
@@ -114,7 +116,7 @@ pub fn abandon(conn: &mut DbConn, release_id: i64) -> QueryResult<()> {
     releases::abandon(conn, releases::COMPANIES, release_id)
 }
 
-type FactsRow = (
+pub(super) type FactsRow = (
     String,
     String,
     Option<String>,
@@ -124,7 +126,7 @@ type FactsRow = (
     String,
 );
 
-fn facts(
+pub(super) fn facts(
     (company_number, name, postcode, category, status, account_category, sic_codes): FactsRow,
 ) -> CompanyFacts {
     CompanyFacts {
@@ -138,7 +140,7 @@ fn facts(
     }
 }
 
-fn fact_columns() -> (
+pub(super) fn fact_columns() -> (
     c::company_number,
     c::name,
     c::postcode,
@@ -158,11 +160,28 @@ fn fact_columns() -> (
     )
 }
 
+/// One company of a release, if it holds the number.
+pub fn company(
+    conn: &mut DbConn,
+    release_id: i64,
+    number: &str,
+) -> QueryResult<Option<CompanyFacts>> {
+    let row: Option<FactsRow> = c::table
+        .filter(c::release_id.eq(release_id))
+        .filter(c::company_number.eq(number))
+        .select(fact_columns())
+        .first(conn)
+        .optional()?;
+    Ok(row.map(facts))
+}
+
 /// How a supplier was matched to a company.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MatchedBy {
     CompanyNumber,
     ExactName,
+    /// A near miss by name, confirmed by a clerk.
+    SimilarName,
 }
 
 impl MatchedBy {
@@ -170,6 +189,7 @@ impl MatchedBy {
         match self {
             MatchedBy::CompanyNumber => "company number",
             MatchedBy::ExactName => "exact name",
+            MatchedBy::SimilarName => "similar name, confirmed by a clerk",
         }
     }
 }

@@ -6,6 +6,7 @@
 pub mod areas;
 pub mod audit;
 pub mod companies;
+pub mod company_names;
 mod error;
 pub mod geography;
 pub mod imports;

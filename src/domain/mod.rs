@@ -16,6 +16,7 @@ pub mod period;
 pub mod postcode;
 pub mod recognise;
 pub mod reference;
+pub mod similar;
 pub mod spend;
 pub mod spend_file;
 pub mod supplier;

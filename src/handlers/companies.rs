@@ -9,28 +9,43 @@ use super::{redirect, redirect_with_flash, uploads};
 use crate::auth::{CsrfForm, CurrentUser, PageContext};
 use crate::error::{AppError, AppResult};
 use crate::import::company_release::CompanyRegister;
-use crate::register::enrich;
+use crate::register::{enrich, near};
 use crate::state::AppState;
 use crate::views::{html, html_status, CompaniesPage, Layout};
 
 pub const IMPORT_JOB: &str = <CompanyRegister as crate::import::release::Reference>::JOB_KIND;
 const SHOWN: usize = 200;
+/// Suppliers read per look for companies near their names.
+const SIMILAR_READ: usize = 500;
+
+#[derive(serde::Deserialize)]
+pub struct CompaniesQuery {
+    #[serde(default)]
+    after: String,
+}
 
 async fn page_for(
     state: &AppState,
     user: &CurrentUser,
     page: &PageContext,
+    after: i64,
 ) -> AppResult<CompaniesPage> {
-    let (release, proposals, jobs) = state
-        .db(|c| {
+    let (release, proposals, jobs, scan) = state
+        .db(move |c| {
             let (release, proposals) = enrich::proposals(c, None)?;
+            let scan = match &release {
+                Some(r) => Some(near::company_scan(c, r.id, after, Some(SIMILAR_READ))?),
+                None => None,
+            };
             Ok((
                 release,
                 proposals,
                 crate::db::jobs::recent(c, IMPORT_JOB, 5)?,
+                scan,
             ))
         })
         .await?;
+    let (similar, similar_next) = scan.map_or((Vec::new(), None), |s| (s.found, s.next));
     Ok(CompaniesPage {
         layout: Layout::new("Companies House", Some(user), page),
         total: proposals.len(),
@@ -39,6 +54,9 @@ async fn page_for(
         jobs,
         can_upload: user.is_network_admin(),
         errors: Default::default(),
+        similar,
+        similar_after: after,
+        similar_next,
     })
 }
 
@@ -46,9 +64,11 @@ pub async fn show(
     state: web::Data<AppState>,
     user: CurrentUser,
     page: PageContext,
+    query: web::Query<CompaniesQuery>,
 ) -> AppResult<HttpResponse> {
     user.require(user.can_edit_register())?;
-    html(&page_for(&state, &user, &page).await?)
+    let after = query.after.trim().parse().unwrap_or(0).max(0);
+    html(&page_for(&state, &user, &page, after).await?)
 }
 
 pub async fn upload(
@@ -60,7 +80,7 @@ pub async fn upload(
 ) -> AppResult<HttpResponse> {
     user.require_network_admin()?;
     let Some(upload) = uploads::receive(&req, form, uploads::UploadKind::Reference).await? else {
-        let mut p = page_for(&state, &user, &page).await?;
+        let mut p = page_for(&state, &user, &page, 0).await?;
         p.errors.add(
             "file",
             "Choose the Companies House BasicCompanyData file (CSV or zip)",
@@ -93,5 +113,46 @@ pub async fn accept(
         &state,
         "/companies",
         &format!("Accepted Companies House details for {changed} supplier(s)."),
+    ))
+}
+
+/// Accepts the companies a clerk ticked as the same organisation as a
+/// supplier with a similar name (`pair` = supplier id, colon, company
+/// number), then returns to the page the form was on.
+pub async fn accept_similar(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    form: CsrfForm<crate::handlers::auth::Empty>,
+) -> AppResult<HttpResponse> {
+    user.require(user.can_edit_register())?;
+    let pairs: Vec<(i64, String)> = form
+        .all("pair")
+        .filter_map(|v| {
+            let (id, number) = v.split_once(':')?;
+            Some((id.parse().ok()?, number.trim().to_owned()))
+        })
+        .collect();
+    if pairs.is_empty() {
+        return Err(AppError::BadRequest(
+            "Tick the companies that are the same organisation as the supplier.".into(),
+        ));
+    }
+    // Back to the supplier's page when accepted from there.
+    let back = match form
+        .all("back")
+        .next()
+        .and_then(|b| b.strip_prefix("/suppliers/"))
+    {
+        Some(id) if id.parse::<i64>().is_ok() => format!("/suppliers/{id}"),
+        _ => "/companies".to_owned(),
+    };
+    let actor = user.actor();
+    let changed = state
+        .db(move |c| enrich::accept_similar(c, &actor, &pairs))
+        .await?;
+    Ok(redirect_with_flash(
+        &state,
+        &back,
+        &format!("Accepted Companies House details for {changed} supplier(s) with a similar name."),
     ))
 }

@@ -147,29 +147,91 @@ pub fn accept(conn: &mut DbConn, actor: &Actor, supplier_ids: &[i64]) -> Result<
         let (release, list) = proposals(conn, Some(supplier_ids))?;
         let Some(release) = release else { return Ok(0) };
         for p in &list {
-            let input = p
-                .fields
-                .parse()
-                .map_err(|e| AppError::Conflict(format!("{}: {}", p.supplier_name, e[0].1)))?;
-            let evidence = format!(
-                "Companies House release {}, company {} ({})",
-                release.name, p.company.company_number, p.company.name
-            );
-            let version = suppliers::get(conn, p.supplier_id)?.version;
-            suppliers::update(
-                conn,
-                actor,
-                p.supplier_id,
-                version,
-                &input,
-                Source::CompaniesHouse,
-                &evidence,
-            )?;
-            if p.company.is_dissolved() {
-                suppliers::mark_dissolved(conn, actor, p.supplier_id, &evidence)?;
-            }
+            apply(conn, actor, &release, p, "")?;
         }
         Ok(list.len())
+    })
+}
+
+/// Writes one proposal, its evidence naming the release and the company.
+fn apply(
+    conn: &mut DbConn,
+    actor: &Actor,
+    release: &CompanyRelease,
+    p: &Proposal,
+    how: &str,
+) -> Result<(), AppError> {
+    let input = p
+        .fields
+        .parse()
+        .map_err(|e| AppError::Conflict(format!("{}: {}", p.supplier_name, e[0].1)))?;
+    let evidence = format!(
+        "Companies House release {}, company {} ({}){how}",
+        release.name, p.company.company_number, p.company.name
+    );
+    let version = suppliers::get(conn, p.supplier_id)?.version;
+    suppliers::update(
+        conn,
+        actor,
+        p.supplier_id,
+        version,
+        &input,
+        Source::CompaniesHouse,
+        &evidence,
+    )?;
+    if p.company.is_dissolved() {
+        suppliers::mark_dissolved(conn, actor, p.supplier_id, &evidence)?;
+    }
+    Ok(())
+}
+
+/// Accepts companies a clerk confirmed as near misses of suppliers' names
+/// (supplier id, company number): each pair is checked again against the
+/// release in use (the company is there, the names still score as near) and
+/// the company's details are written as a Companies House proposal would
+/// be, the score in the evidence. Returns how many suppliers changed.
+pub fn accept_similar(
+    conn: &mut DbConn,
+    actor: &Actor,
+    pairs: &[(i64, String)],
+) -> Result<usize, AppError> {
+    write_tx(conn, |conn| {
+        let release = companies::active(conn)?
+            .ok_or_else(|| AppError::Conflict("No Companies House data is loaded.".into()))?;
+        let mut changed = 0;
+        for (supplier_id, number) in pairs {
+            let supplier = suppliers::get(conn, *supplier_id)?;
+            let company = companies::company(conn, release.id, number)?.ok_or_else(|| {
+                AppError::Conflict(format!(
+                    "Company {number} is not in the Companies House release in use."
+                ))
+            })?;
+            let score = crate::domain::similar::score(
+                &crate::domain::similar::words(&supplier.name),
+                &crate::domain::similar::words(&company.name),
+            );
+            if supplier.merged_into.is_some() || supplier.company_number.is_some() {
+                return Err(AppError::Conflict(format!(
+                    "{} has changed since the page was shown: look again.",
+                    supplier.name
+                )));
+            }
+            if score < crate::domain::similar::THRESHOLD {
+                return Err(AppError::Conflict(format!(
+                    "{} and {} are not similar names.",
+                    supplier.name, company.name
+                )));
+            }
+            let how = format!(
+                ", similar name ({}%) confirmed by a clerk",
+                crate::domain::similar::percent(score)
+            );
+            if let Some(p) = propose(&supplier, &company, MatchedBy::SimilarName) {
+                apply(conn, actor, &release, &p, &how)?;
+                changed += 1;
+            }
+        }
+        Ok(changed)
     })
 }
 

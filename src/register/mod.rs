@@ -5,4 +5,5 @@
 
 pub mod enrich;
 pub mod locate;
+pub mod near;
 pub mod supplier_file;

@@ -83,6 +83,10 @@ pub struct SupplierPage {
     pub history: Vec<AuditRow>,
     /// (institution, spend in pence, lines)
     pub spend: Vec<(String, i64, i64)>,
+    /// Suppliers likely to be the same organisation: (id, name, score).
+    pub similar_suppliers: Vec<(i64, String, f64)>,
+    /// Companies near its name, when it has no company number.
+    pub similar_companies: Vec<crate::register::near::CompanyNearMiss>,
     pub can_edit: bool,
     pub can_undo: bool,
 }
@@ -249,6 +253,11 @@ impl SupplierPage {
         crate::domain::money::Pence(*pence).to_string()
     }
 
+    /// A near miss's score as a whole percentage.
+    pub fn percent(&self, score: f64) -> u8 {
+        crate::domain::similar::percent(score)
+    }
+
     pub fn turnover(&self) -> Option<String> {
         self.supplier
             .turnover_pence
@@ -267,6 +276,20 @@ pub struct CompaniesPage {
     pub jobs: Vec<crate::db::jobs::Job>,
     pub can_upload: bool,
     pub errors: FormErrors,
+    /// Companies near suppliers' names, in this look through the register.
+    pub similar: Vec<crate::register::near::CompanyNearMiss>,
+    /// Where this look started, and where the next one starts.
+    pub similar_after: i64,
+    pub similar_next: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "suppliers/similar.html")]
+pub struct SimilarSuppliersPage {
+    pub layout: Layout,
+    pub pairs: Vec<crate::register::near::SupplierPair>,
+    /// Pairs in all, of which the first are shown.
+    pub total: usize,
 }
 
 #[derive(Template)]

@@ -107,6 +107,7 @@ const MATRIX: &[Entry] = &[
     entry("POST", "/suppliers/import", Access::Editors, 400),
     entry("GET", "/suppliers/queue", Access::Editors, 200),
     entry("GET", "/suppliers/suggestions", Access::Editors, 200),
+    entry("GET", "/suppliers/similar", Access::Editors, 200),
     // Nothing ticked (400).
     entry(
         "POST",
@@ -206,6 +207,8 @@ const MATRIX: &[Entry] = &[
     entry("POST", "/companies", Access::NetworkAdminOnly, 400),
     // No supplier ticked (400).
     entry("POST", "/companies/proposals/accept", Access::Editors, 400),
+    // Nothing ticked.
+    entry("POST", "/companies/similar/accept", Access::Editors, 400),
     entry("GET", "/admin/institutions", Access::Admins, 200),
     entry(
         "GET",

@@ -11,6 +11,7 @@ mod common;
 mod companies;
 mod demo;
 mod hardening;
+mod near_misses;
 mod postcode_admin;
 mod postcode_import;
 mod reports;

@@ -321,20 +321,7 @@ pub async fn show(
                 .iter()
                 .map(|i| (i.id, i.name.clone()))
                 .collect::<Vec<_>>();
-            // Another institution's own supplier ids are its business.
-            let external = suppliers::external_ids(c, id)?
-                .into_iter()
-                .filter(|(i, _)| viewer.covers_institution(Some(*i)))
-                .map(|(i, e)| {
-                    (
-                        names
-                            .iter()
-                            .find(|(n, _)| *n == i)
-                            .map_or_else(|| i.to_string(), |(_, n)| n.clone()),
-                        e,
-                    )
-                })
-                .collect();
+            let external = visible_external_ids(c, id, &viewer, &names)?;
             let spend = crate::db::spend::supplier_spend(c, id)?
                 .into_iter()
                 .filter(|(i, _, _)| scope.is_none_or(|own| own == *i))
@@ -366,8 +353,9 @@ pub async fn show(
                 crate::db::spend::names_of(c, id, scope)?,
                 &suppliers::aliases(c, id)?,
             );
+            let similar = similar_of(c, &supplier)?;
             Ok((
-                supplier.clone(),
+                (supplier.clone(), similar),
                 names,
                 external,
                 provenance,
@@ -378,7 +366,9 @@ pub async fn show(
             ))
         })
         .await?;
-    let (supplier, names, external_ids, provenance, located, merges, history, spend) = data;
+    let ((supplier, (similar_suppliers, similar_companies)), names, external_ids) =
+        (data.0, data.1, data.2);
+    let (provenance, located, merges, history, spend) = (data.3, data.4, data.5, data.6, data.7);
     html(&SupplierPage {
         layout: Layout::new(supplier.name.clone(), Some(&user), &page),
         can_edit: user.can_edit_register(),
@@ -392,7 +382,53 @@ pub async fn show(
         merges,
         history,
         spend,
+        similar_suppliers,
+        similar_companies,
     })
+}
+
+/// The institutions' own ids for a supplier that the viewer may see
+/// (another institution's ids are its business), by institution name.
+fn visible_external_ids(
+    c: &mut crate::db::DbConn,
+    id: i64,
+    viewer: &CurrentUser,
+    names: &[(i64, String)],
+) -> Result<Vec<(String, String)>, AppError> {
+    Ok(suppliers::external_ids(c, id)?
+        .into_iter()
+        .filter(|(i, _)| viewer.covers_institution(Some(*i)))
+        .map(|(i, e)| {
+            (
+                names
+                    .iter()
+                    .find(|(n, _)| *n == i)
+                    .map_or_else(|| i.to_string(), |(_, n)| n.clone()),
+                e,
+            )
+        })
+        .collect())
+}
+
+type Similar = (
+    Vec<(i64, String, f64)>,
+    Vec<crate::register::near::CompanyNearMiss>,
+);
+
+/// A live supplier's near misses: other suppliers, and companies in the
+/// Companies House release in use.
+fn similar_of(c: &mut crate::db::DbConn, supplier: &Supplier) -> Result<Similar, AppError> {
+    if supplier.merged_into.is_some() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let companies = match crate::db::companies::active(c)? {
+        Some(release) => crate::register::near::for_supplier(c, release.id, supplier)?,
+        None => Vec::new(),
+    };
+    Ok((
+        crate::register::near::suppliers_like(c, supplier)?,
+        companies,
+    ))
 }
 
 async fn editable(state: &AppState, user: &CurrentUser, id: i64) -> AppResult<Supplier> {

@@ -7,7 +7,7 @@ use crate::auth::{CsrfForm, CurrentUser, PageContext};
 use crate::error::{AppError, AppResult};
 use crate::handlers::redirect_with_flash;
 use crate::state::AppState;
-use crate::views::{html, Layout, SuggestionsPage};
+use crate::views::{html, Layout, SimilarSuppliersPage, SuggestionsPage};
 
 /// Suggestions shown on one page.
 const SHOWN: usize = 300;
@@ -81,4 +81,25 @@ pub async fn accept_suggestions(
         "/suppliers/suggestions",
         &format!("Confirmed suggestions for {changed} supplier(s)."),
     ))
+}
+
+/// Pairs of suppliers shown on the similar-names page.
+const PAIRS_SHOWN: usize = 300;
+
+/// Pairs of suppliers whose names are likely one organisation's, with how
+/// alike they are; a clerk merges the ones that are.
+pub async fn similar(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: PageContext,
+) -> AppResult<HttpResponse> {
+    user.require(user.can_edit_register())?;
+    let mut pairs = state.db(crate::register::near::register_pairs).await?;
+    let total = pairs.len();
+    pairs.truncate(PAIRS_SHOWN);
+    html(&SimilarSuppliersPage {
+        layout: Layout::new("Similar supplier names", Some(&user), &page),
+        pairs,
+        total,
+    })
 }

@@ -1,0 +1,290 @@
+//! Near misses between organisation names: names that differ by a word, an
+//! abbreviation or a typo (`STANLEY BROS TIPPERS` and `Stanley Brothers
+//! (Tippers) Ltd`) scored for how likely they are to mean one organisation.
+//! A score is a proposal for a clerk, never a merge.
+
+use super::supplier::match_key;
+
+/// Abbreviations finance systems type, each with the word it stands for.
+const ABBREVIATIONS: [(&str, &str); 40] = [
+    ("BROS", "BROTHERS"),
+    ("BRO", "BROTHERS"),
+    ("ASSOC", "ASSOCIATION"),
+    ("ASSN", "ASSOCIATION"),
+    ("ASSOCS", "ASSOCIATES"),
+    ("SVCS", "SERVICES"),
+    ("SERVS", "SERVICES"),
+    ("SVC", "SERVICE"),
+    ("INTL", "INTERNATIONAL"),
+    ("INT", "INTERNATIONAL"),
+    ("MGMT", "MANAGEMENT"),
+    ("MGT", "MANAGEMENT"),
+    ("CTR", "CENTRE"),
+    ("CENTER", "CENTRE"),
+    ("GRP", "GROUP"),
+    ("HLDGS", "HOLDINGS"),
+    ("HLDG", "HOLDINGS"),
+    ("ENG", "ENGINEERING"),
+    ("ENGG", "ENGINEERING"),
+    ("CONST", "CONSTRUCTION"),
+    ("CONSTR", "CONSTRUCTION"),
+    ("ELEC", "ELECTRICAL"),
+    ("TECH", "TECHNOLOGY"),
+    ("SOLS", "SOLUTIONS"),
+    ("DEV", "DEVELOPMENT"),
+    ("DEVT", "DEVELOPMENT"),
+    ("PROPS", "PROPERTIES"),
+    ("DEPT", "DEPARTMENT"),
+    ("GOVT", "GOVERNMENT"),
+    ("NATL", "NATIONAL"),
+    ("SOC", "SOCIETY"),
+    ("ENTS", "ENTERPRISES"),
+    ("MFG", "MANUFACTURING"),
+    ("DIST", "DISTRIBUTION"),
+    ("EQUIP", "EQUIPMENT"),
+    ("MAINT", "MAINTENANCE"),
+    ("SYS", "SYSTEMS"),
+    ("SUPP", "SUPPLIES"),
+    ("LABS", "LABORATORIES"),
+    ("UNIV", "UNIVERSITY"),
+];
+
+/// Words that join a name and say nothing about which organisation it is.
+const JOINING: [&str; 4] = ["AND", "OF", "FOR", "IN"];
+
+/// Words so common in organisation names that sharing them says little:
+/// they count half in a score.
+const GENERIC: [&str; 16] = [
+    "SERVICES",
+    "SERVICE",
+    "SOLUTIONS",
+    "GROUP",
+    "HOLDINGS",
+    "MANAGEMENT",
+    "CONSULTING",
+    "CONSULTANCY",
+    "INTERNATIONAL",
+    "ENTERPRISES",
+    "ASSOCIATES",
+    "TRADING",
+    "SYSTEMS",
+    "SUPPLIES",
+    "PROPERTIES",
+    "BROTHERS",
+];
+
+/// The lowest score proposed as likely the same organisation.
+pub const THRESHOLD: f64 = 0.75;
+
+/// A word written out in full (`BROS` as `BROTHERS`).
+pub fn full_word(word: &str) -> &str {
+    ABBREVIATIONS
+        .iter()
+        .find(|(short, _)| *short == word)
+        .map_or(word, |(_, full)| full)
+}
+
+/// A name's distinguishing words: its match key (no legal form, punctuation
+/// or reference codes) with abbreviations written out and joining words
+/// dropped, in order.
+pub fn words(raw: &str) -> Vec<String> {
+    let key = match_key(raw);
+    let words: Vec<String> = key
+        .split(' ')
+        .filter(|w| !w.is_empty() && !JOINING.contains(w))
+        .map(|w| full_word(w).to_owned())
+        .collect();
+    if words.is_empty() {
+        key.split(' ')
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect()
+    } else {
+        words
+    }
+}
+
+/// Every spelling a full word may be indexed under: itself and its
+/// abbreviations.
+pub fn spellings(word: &str) -> Vec<&str> {
+    let mut out = vec![word];
+    out.extend(
+        ABBREVIATIONS
+            .iter()
+            .filter(|(_, full)| *full == word)
+            .map(|(short, _)| *short),
+    );
+    out
+}
+
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = if ca == cb {
+                diagonal
+            } else {
+                1 + diagonal.min(above).min(row[j])
+            };
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
+/// How alike two words are, 0 to 1: 1 when equal, a typo's worth of
+/// difference in a word of four or more letters still counts, anything
+/// further apart counts nothing.
+fn word_likeness(a: &str, b: &str) -> f64 {
+    if a == b {
+        return 1.0;
+    }
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let longest = a.len().max(b.len());
+    if a.len().min(b.len()) < 4 {
+        return 0.0;
+    }
+    let likeness = 1.0 - edit_distance(&a, &b) as f64 / longest as f64;
+    if likeness >= 0.75 {
+        likeness
+    } else {
+        0.0
+    }
+}
+
+/// A word's weight in a score: its length, doubled for the first word (a
+/// name's most distinguishing one), halved for generic words.
+fn weight(word: &str, first: bool) -> f64 {
+    let mut w = word.chars().count() as f64;
+    if first {
+        w *= 2.0;
+    }
+    if GENERIC.contains(&word) {
+        w *= 0.5;
+    }
+    w
+}
+
+/// How likely two names (as [`words`]) are to mean one organisation, 0 to 1:
+/// the weighted share of their words that pair up, each pair counted by how
+/// alike its words are. Word order does not matter.
+pub fn score(a: &[String], b: &[String]) -> f64 {
+    let total: f64 = a
+        .iter()
+        .enumerate()
+        .map(|(i, w)| weight(w, i == 0))
+        .chain(b.iter().enumerate().map(|(i, w)| weight(w, i == 0)))
+        .sum();
+    if total == 0.0 {
+        return 0.0;
+    }
+    let mut used = vec![false; b.len()];
+    let mut matched = 0.0;
+    for (i, word) in a.iter().enumerate() {
+        let best = b
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| !used[*j])
+            .map(|(j, other)| (j, word_likeness(word, other)))
+            .filter(|(_, likeness)| *likeness > 0.0)
+            .max_by(|x, y| x.1.total_cmp(&y.1));
+        if let Some((j, likeness)) = best {
+            used[j] = true;
+            matched += likeness * (weight(word, i == 0) + weight(&b[j], j == 0));
+        }
+    }
+    matched / total
+}
+
+/// A score as a whole percentage, for pages.
+pub fn percent(score: f64) -> u8 {
+    (score * 100.0).round().clamp(0.0, 100.0) as u8
+}
+
+/// The word searches that find a name's near misses in a word index, each a
+/// list of words that must all appear (in any of their [`spellings`]): all
+/// the words, then each set with one word left out (a word added, dropped or
+/// mistyped), the single words of two-word names included.
+pub fn searches(words: &[String]) -> Vec<Vec<String>> {
+    let mut out = vec![words.to_vec()];
+    if words.len() >= 2 {
+        for skip in 0..words.len() {
+            let rest: Vec<String> = words
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != skip)
+                .map(|(_, w)| w.clone())
+                .collect();
+            let informative = rest.len() >= 2 || rest[0].chars().count() >= 4;
+            if informative && !(rest.len() == 1 && GENERIC.contains(&rest[0].as_str())) {
+                out.push(rest);
+            }
+        }
+    }
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(a: &str, b: &str) -> f64 {
+        score(&words(a), &words(b))
+    }
+
+    #[test]
+    fn abbreviations_legal_forms_and_punctuation_do_not_count() {
+        assert_eq!(
+            words("Stanley Brothers (Tippers) Ltd"),
+            ["STANLEY", "BROTHERS", "TIPPERS"]
+        );
+        assert_eq!(
+            words("STANLEY BROS TIPPERS"),
+            ["STANLEY", "BROTHERS", "TIPPERS"]
+        );
+        assert_eq!(
+            s("STANLEY BROS TIPPERS", "Stanley Brothers (Tippers) Ltd"),
+            1.0
+        );
+        assert_eq!(words("Smith & Sons"), ["SMITH", "SONS"]);
+    }
+
+    #[test]
+    fn a_typo_or_an_extra_word_scores_high_and_a_shared_trade_low() {
+        let typo = s("Preston Scaffoldng Ltd", "PRESTON SCAFFOLDING LIMITED");
+        assert!(typo > 0.9 && typo < 1.0, "{typo}");
+        let extra = s("Acme Roofing", "Acme Roofing Services Ltd");
+        assert!(extra >= THRESHOLD && extra < 1.0, "{extra}");
+        let other = s("Acme Scaffolding", "Beta Scaffolding");
+        assert!(other < THRESHOLD, "{other}");
+        assert!(s("Lancashire Care", "Lancaster Carpets") < THRESHOLD);
+        assert_eq!(s("Gamma Trading", "Gamma Trading"), 1.0);
+        assert_eq!(s("", "Gamma"), 0.0);
+    }
+
+    #[test]
+    fn word_order_does_not_matter() {
+        assert_eq!(
+            s("Tippers Stanley Brothers", "Stanley Brothers Tippers"),
+            1.0
+        );
+    }
+
+    #[test]
+    fn searches_leave_out_one_word_at_a_time() {
+        let w = words("Stanley Bros Tippers");
+        let found = searches(&w);
+        assert_eq!(found.len(), 4);
+        assert_eq!(found[1], ["BROTHERS", "TIPPERS"]);
+        assert_eq!(
+            searches(&words("Acme Services")),
+            [vec!["ACME", "SERVICES"], vec!["ACME"]]
+        );
+        assert_eq!(spellings("BROTHERS"), ["BROTHERS", "BROS", "BRO"]);
+        assert_eq!(edit_distance(&['a', 'b'], &['b']), 1);
+    }
+}
