@@ -1,10 +1,14 @@
 //! Writes a Companies House BasicCompanyData-shaped CSV for benchmarks: the
-//! real header (leading spaces included) and plausible rows.
+//! real header (leading spaces included) and plausible rows, named as
+//! `common/names.rs` says.
 //!
 //! `cargo run --release --example gen_companies -- ROWS OUT.csv`
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
+
+#[path = "common/names.rs"]
+mod names;
 
 const HEADER: &str = "CompanyName, CompanyNumber,RegAddress.CareOf,RegAddress.POBox,RegAddress.AddressLine1, RegAddress.AddressLine2,RegAddress.PostTown,RegAddress.County,RegAddress.Country,RegAddress.PostCode,CompanyCategory,CompanyStatus,CountryOfOrigin,DissolutionDate,IncorporationDate,Accounts.AccountRefDay,Accounts.AccountRefMonth,Accounts.NextDueDate,Accounts.LastMadeUpDate,Accounts.AccountCategory,Returns.NextDueDate,Returns.LastMadeUpDate,Mortgages.NumMortCharges,Mortgages.NumMortOutstanding,Mortgages.NumMortPartSatisfied,Mortgages.NumMortSatisfied,SICCode.SicText_1,SICCode.SicText_2,SICCode.SicText_3,SICCode.SicText_4,LimitedPartnerships.NumGenPartners,LimitedPartnerships.NumLimPartners,URI,PreviousName_1.CONDATE, PreviousName_1.CompanyName, PreviousName_2.CONDATE, PreviousName_2.CompanyName,PreviousName_3.CONDATE, PreviousName_3.CompanyName,PreviousName_4.CONDATE, PreviousName_4.CompanyName,PreviousName_5.CONDATE, PreviousName_5.CompanyName,PreviousName_6.CONDATE, PreviousName_6.CompanyName,PreviousName_7.CONDATE, PreviousName_7.CompanyName,PreviousName_8.CONDATE, PreviousName_8.CompanyName,PreviousName_9.CONDATE, PreviousName_9.CompanyName,PreviousName_10.CONDATE, PreviousName_10.CompanyName,ConfStmtNextDueDate, ConfStmtLastMadeUpDate";
 const CATEGORIES: [&str; 4] = [
@@ -35,7 +39,7 @@ fn main() -> std::io::Result<()> {
     for n in 0..rows {
         fields.clear();
         fields.extend([
-            format!("\"COMPANY {n} LIMITED\""),
+            format!("\"{}\"", names::company(n)),
             format!("{n:08}"),
             String::new(),
             String::new(),

@@ -1,6 +1,7 @@
 //! Adds suppliers to a localspend database for benchmarks: names that match
-//! companies written by `gen_companies` (half with their company number,
-//! half by name only) and some that match nothing.
+//! companies written by `gen_companies` (with their company number, or by
+//! exact name), near misses of their names (a word dropped, a typo), and
+//! some that match nothing.
 //!
 //! `cargo run --release --example seed_suppliers -- DATABASE COUNT COMPANY_ROWS`
 
@@ -8,6 +9,9 @@ use diesel::prelude::*;
 use localspend::config::DatabaseUrl;
 use localspend::db::{self, schema::suppliers as s};
 use localspend::domain::supplier::{match_key, normalise_name};
+
+#[path = "common/names.rs"]
+mod names;
 
 fn main() {
     let mut args = std::env::args().skip(1);
@@ -23,12 +27,22 @@ fn main() {
     db::write_tx(&mut conn, |conn| {
         for i in 0..count {
             let n = i * step;
-            let name = if i % 10 == 9 {
-                format!("Unmatched Trader {i}")
-            } else {
-                format!("Company {n} Ltd.")
+            let company = names::company(n);
+            let name = match i % 10 {
+                // Made-up words no company has.
+                9 => format!("{} Traders", names::word(companies + i)),
+                // A word dropped.
+                1 => company.replace(names::SECOND[(n / 7) % names::SECOND.len()], ""),
+                // A typo in the distinguishing word.
+                3 => {
+                    let word = names::word(n / 3);
+                    let mut typo = word.clone();
+                    typo.replace_range(2..3, if &word[2..3] == "X" { "Y" } else { "X" });
+                    company.replacen(&word, &typo, 1)
+                }
+                _ => company.clone(),
             };
-            let number = (i % 2 == 0 && i % 10 != 9).then(|| format!("{n:08}"));
+            let number = (i % 2 == 0).then(|| format!("{n:08}"));
             diesel::insert_into(s::table)
                 .values((
                     s::name.eq(&name),

@@ -14,7 +14,7 @@ mod reference;
 mod spend;
 mod user;
 
-use reference::{import_companies, import_postcodes, match_companies};
+use reference::{import_companies, import_postcodes, match_companies, match_one_name};
 use user::user_command;
 
 #[derive(Debug, Parser)]
@@ -58,8 +58,14 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum MatchCommand {
     /// Match every supplier to the Companies House data in use, by company
-    /// number and by exact normalised name; report matches and proposals.
-    Companies,
+    /// number and by exact normalised name; report matches and proposals,
+    /// then the near misses (names a word, an abbreviation or a typo apart)
+    /// among companies and among suppliers. Changes nothing.
+    Companies {
+        /// Only look for near misses of this one name, and list them.
+        #[arg(long)]
+        name: Option<String>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -206,7 +212,10 @@ pub async fn run(cli: Cli, config: Config) -> Result<(), CliError> {
         Command::Import(ImportCommand::Postcodes { files, name }) => {
             import_postcodes(&config, &files, name)
         }
-        Command::Match(MatchCommand::Companies) => match_companies(&config),
+        Command::Match(MatchCommand::Companies { name: None }) => match_companies(&config),
+        Command::Match(MatchCommand::Companies { name: Some(name) }) => {
+            match_one_name(&config, &name)
+        }
         Command::Import(ImportCommand::Companies { files, name }) => {
             import_companies(&config, &files, name)
         }

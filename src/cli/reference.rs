@@ -14,6 +14,7 @@ use crate::import::company_release::CompanyRegister;
 use crate::import::postcode_release::PostcodeLookup;
 use crate::import::release::{self, Reference};
 use crate::jobs::Tracking;
+use crate::register::near;
 
 /// Loads a reference release as the command line does: a migrated
 /// connection, a second one for job progress, a job row, and a progress bar
@@ -97,21 +98,25 @@ pub(super) fn import_companies(
     Ok(())
 }
 
-pub(super) fn match_companies(config: &Config) -> Result<(), CliError> {
-    let mut conn = open_database(config)?;
-    let release = crate::db::companies::active(&mut conn)
+fn active_companies(conn: &mut db::DbConn) -> Result<db::companies::CompanyRelease, CliError> {
+    db::companies::active(conn)
         .map_err(CliError::from_display)?
         .ok_or_else(|| {
             CliError(
                 "no Companies House data is loaded: run `localspend import companies FILE`".into(),
             )
-        })?;
-    let suppliers = crate::db::suppliers::search(&mut conn, &Default::default(), 0, 0)
+        })
+}
+
+pub(super) fn match_companies(config: &Config) -> Result<(), CliError> {
+    let mut conn = open_database(config)?;
+    let release = active_companies(&mut conn)?;
+    let suppliers = db::suppliers::search(&mut conn, &Default::default(), 0, 0)
         .map_err(CliError::from_display)?
         .1;
     let started = Instant::now();
-    let matched = crate::db::companies::matches(&mut conn, release.id, None)
-        .map_err(CliError::from_display)?;
+    let matched =
+        db::companies::matches(&mut conn, release.id, None).map_err(CliError::from_display)?;
     let proposals = crate::register::enrich::propose_all(&matched);
     let secs = started.elapsed().as_secs_f64();
     println!(
@@ -119,6 +124,64 @@ pub(super) fn match_companies(config: &Config) -> Result<(), CliError> {
         matched.len(),
         release.name,
         proposals.len()
+    );
+
+    let started = Instant::now();
+    let bar = ProgressBar::new(suppliers.max(0) as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} suppliers looked at ({eta} left)")
+            .map_err(CliError::from_display)?,
+    );
+    let (mut near, mut with_near, mut after) = (0_usize, 0_usize, 0_i64);
+    loop {
+        let scan = near::company_scan(&mut conn, release.id, after, Some(1_000))
+            .map_err(CliError::from_display)?;
+        near += scan.found.len();
+        let mut ids: Vec<i64> = scan.found.iter().map(|n| n.supplier_id).collect();
+        ids.dedup();
+        with_near += ids.len();
+        match scan.next {
+            Some(next) => {
+                bar.inc(1_000);
+                after = next;
+            }
+            None => break,
+        }
+    }
+    bar.finish_and_clear();
+    let company_secs = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let pairs = near::register_pairs(&mut conn).map_err(CliError::from_display)?;
+    println!(
+        "Near misses: {near} companies with names near those of {with_near} suppliers ({company_secs:.2} s); \
+         {} pairs of suppliers with similar names ({:.2} s). Review them at /companies and /suppliers/similar.",
+        pairs.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// Lists the near misses of one name among the companies and the
+/// suppliers, with the time the look took.
+pub(super) fn match_one_name(config: &Config, name: &str) -> Result<(), CliError> {
+    let mut conn = open_database(config)?;
+    let release = active_companies(&mut conn)?;
+    let started = Instant::now();
+    let companies =
+        near::companies_like(&mut conn, release.id, name).map_err(CliError::from_display)?;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    for (company, score) in &companies {
+        println!(
+            "{:>4}%  {} ({})",
+            crate::domain::similar::percent(*score),
+            company.name,
+            company.company_number
+        );
+    }
+    println!(
+        "{} companies near \"{name}\" in release \"{}\"; the look took {ms:.1} ms.",
+        companies.len(),
+        release.name
     );
     Ok(())
 }

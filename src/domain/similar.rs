@@ -144,7 +144,9 @@ fn word_likeness(a: &str, b: &str) -> f64 {
     }
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     let longest = a.len().max(b.len());
-    if a.len().min(b.len()) < 4 {
+    // Too short to tell a typo from another word, or too different in
+    // length to be one word.
+    if a.len().min(b.len()) < 4 || (a.len().abs_diff(b.len()) as f64) > 0.25 * longest as f64 {
         return 0.0;
     }
     let likeness = 1.0 - edit_distance(&a, &b) as f64 / longest as f64;

@@ -56,8 +56,8 @@ fn best_first<T>(list: &mut [T], score: impl Fn(&T) -> f64) {
 }
 
 /// Companies in the release likely to be the organisation `name` means, best
-/// first, leaving out any with exactly its normalised name (those are exact
-/// matches, proposed as such).
+/// first; none when a company has exactly its normalised name (that is a
+/// match, proposed as such).
 pub fn companies_like(
     conn: &mut DbConn,
     release_id: i64,
@@ -70,9 +70,14 @@ pub fn companies_like(
     let normal = crate::domain::supplier::normalise_name(name);
     let found =
         company_names::candidates(conn, release_id, &similar::searches(&words), PER_SEARCH)?;
+    if found
+        .iter()
+        .any(|c| crate::domain::supplier::normalise_name(&c.name) == normal)
+    {
+        return Ok(Vec::new());
+    }
     let mut scored: Vec<(CompanyFacts, f64)> = found
         .into_iter()
-        .filter(|c| crate::domain::supplier::normalise_name(&c.name) != normal)
         .map(|c| {
             let score = similar::score(&words, &similar::words(&c.name));
             (c, score)
