@@ -43,6 +43,10 @@ route_table! {
     get "/suppliers/lookup" => spend::supplier_lookup;
     get "/suppliers/suggestions" => suppliers::suggestions;
     get "/suppliers/similar" => suppliers::similar;
+    get "/suppliers/proposals" => suppliers::proposals_page;
+    post "/suppliers/proposals/master" => suppliers::upload_master_file;
+    post "/suppliers/proposals/accept" => suppliers::accept_proposals;
+    post "/suppliers/proposals/{id}/resolve" => suppliers::resolve_proposal;
     post "/suppliers/suggestions/accept" => suppliers::accept_suggestions;
     post "/suppliers" => suppliers::create;
     get "/suppliers/{id}" => suppliers::show;

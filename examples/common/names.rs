@@ -10,13 +10,41 @@ const SYLLABLES: [&str; 30] = [
 ];
 
 pub const TRADES: [&str; 24] = [
-    "ROOFING", "SCAFFOLDING", "TIPPERS", "BUILDERS", "CARE", "CLEANING", "CATERING", "ELECTRICAL",
-    "PLUMBING", "HEATING", "TRANSPORT", "HAULAGE", "LANDSCAPES", "JOINERY", "SECURITY", "TRAINING",
-    "CONSULTING", "PRINTING", "MOTORS", "GLAZING", "FENCING", "DECORATORS", "FLOORING", "SIGNS",
+    "ROOFING",
+    "SCAFFOLDING",
+    "TIPPERS",
+    "BUILDERS",
+    "CARE",
+    "CLEANING",
+    "CATERING",
+    "ELECTRICAL",
+    "PLUMBING",
+    "HEATING",
+    "TRANSPORT",
+    "HAULAGE",
+    "LANDSCAPES",
+    "JOINERY",
+    "SECURITY",
+    "TRAINING",
+    "CONSULTING",
+    "PRINTING",
+    "MOTORS",
+    "GLAZING",
+    "FENCING",
+    "DECORATORS",
+    "FLOORING",
+    "SIGNS",
 ];
 
 pub const SECOND: [&str; 8] = [
-    "SERVICES", "SOLUTIONS", "CONTRACTORS", "SUPPLIES", "NORTH WEST", "GROUP", "AND SONS", "UK",
+    "SERVICES",
+    "SOLUTIONS",
+    "CONTRACTORS",
+    "SUPPLIES",
+    "NORTH WEST",
+    "GROUP",
+    "AND SONS",
+    "UK",
 ];
 
 /// A made-up word of five syllables for `n`, unique for each `n` below

@@ -279,6 +279,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    supplier_proposals (id) {
+        id -> BigInt,
+        supplier_id -> BigInt,
+        institution_id -> BigInt,
+        field -> Text,
+        value -> Text,
+        provenance -> Text,
+        status -> Text,
+        proposed_by -> Text,
+        proposed_at -> Timestamp,
+        decided_by -> Nullable<Text>,
+        decided_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     supplier_provenance (id) {
         id -> BigInt,
         supplier_id -> BigInt,
@@ -502,6 +518,7 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(area_tiers -> area_definitions (definition_id));
 diesel::joinable!(supplier_aliases -> suppliers (supplier_id));
 diesel::joinable!(supplier_external_ids -> suppliers (supplier_id));
+diesel::joinable!(supplier_proposals -> suppliers (supplier_id));
 diesel::joinable!(supplier_provenance -> suppliers (supplier_id));
 diesel::joinable!(supplier_locations -> suppliers (supplier_id));
 diesel::joinable!(spend_lines -> suppliers (supplier_id));
@@ -544,6 +561,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     suppliers,
     supplier_aliases,
     supplier_external_ids,
+    supplier_proposals,
     supplier_provenance,
     supplier_locations,
     supplier_merges,

@@ -5,6 +5,7 @@ pub mod classify;
 pub mod columns;
 pub mod dates;
 pub mod encoding;
+pub mod evidence;
 pub mod figures;
 pub mod geography;
 pub mod gss;

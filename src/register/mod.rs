@@ -5,5 +5,7 @@
 
 pub mod enrich;
 pub mod locate;
+pub mod master_file;
 pub mod near;
+pub mod proposals;
 pub mod supplier_file;

@@ -25,6 +25,8 @@ pub struct SupplierListPage {
     pub query: String,
     pub duplicates: Vec<Vec<(i64, String)>>,
     pub can_edit: bool,
+    /// The viewer has an institution whose files propose values.
+    pub can_propose: bool,
 }
 
 /// The kinds a list can be filtered to.
@@ -281,6 +283,20 @@ pub struct CompaniesPage {
     /// Where this look started, and where the next one starts.
     pub similar_after: i64,
     pub similar_next: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "suppliers/proposals.html")]
+pub struct ProposalsPage {
+    pub layout: Layout,
+    /// Open proposals that would fill in or agree with the register.
+    pub reviews: Vec<crate::register::proposals::Review>,
+    /// Open proposals that disagree with a value the register holds.
+    pub conflicts: Vec<crate::register::proposals::Review>,
+    /// What the master file just read found.
+    pub summary: Option<crate::register::master_file::MasterSummary>,
+    /// Why the file just uploaded was refused.
+    pub errors: Vec<crate::register::supplier_file::RowError>,
 }
 
 #[derive(Template)]

@@ -48,6 +48,9 @@ enum Access {
     Editors,
     /// Clerks and admins who cover institution A (its spend and imports).
     EditorsOfA,
+    /// Clerks and admins of an institution, each for its own files (not
+    /// network-wide users, who have none).
+    InstitutionEditors,
     /// Managers and admins (each for what they cover).
     TargetSetters,
 }
@@ -63,6 +66,7 @@ impl Access {
             Access::AdminsOfA => matches!(p, NetworkAdmin | AdminA),
             Access::Editors => matches!(p, NetworkAdmin | AdminA | ClerkA | AdminB),
             Access::EditorsOfA => matches!(p, NetworkAdmin | AdminA | ClerkA),
+            Access::InstitutionEditors => matches!(p, AdminA | ClerkA | AdminB),
             Access::TargetSetters => matches!(p, NetworkAdmin | AdminA | ManagerA | AdminB),
         }
     }
@@ -108,6 +112,33 @@ const MATRIX: &[Entry] = &[
     entry("GET", "/suppliers/queue", Access::Editors, 200),
     entry("GET", "/suppliers/suggestions", Access::Editors, 200),
     entry("GET", "/suppliers/similar", Access::Editors, 200),
+    entry(
+        "GET",
+        "/suppliers/proposals",
+        Access::InstitutionEditors,
+        200,
+    ),
+    // URL-encoded instead of multipart (400).
+    entry(
+        "POST",
+        "/suppliers/proposals/master",
+        Access::InstitutionEditors,
+        400,
+    ),
+    // Nothing ticked (400).
+    entry(
+        "POST",
+        "/suppliers/proposals/accept",
+        Access::InstitutionEditors,
+        400,
+    ),
+    // No choice made (400).
+    entry(
+        "POST",
+        "/suppliers/proposals/{id}/resolve",
+        Access::InstitutionEditors,
+        400,
+    ),
     // Nothing ticked (400).
     entry(
         "POST",

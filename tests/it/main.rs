@@ -23,4 +23,5 @@ mod spend_ledger;
 mod suggestions;
 mod supplier_file;
 mod supplier_identity;
+mod supplier_sources;
 mod suppliers;

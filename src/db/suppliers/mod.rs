@@ -4,11 +4,13 @@
 
 mod bulk_create;
 mod merge;
+mod proposals;
 mod register;
 mod search;
 
 pub use bulk_create::*;
 pub use merge::*;
+pub use proposals::*;
 pub use register::*;
 pub use search::*;
 

@@ -21,11 +21,13 @@ use crate::views::{
 
 mod file;
 mod identity;
+mod proposals;
 mod queue;
 mod recognition;
 
 pub use file::*;
 pub use identity::*;
+pub use proposals::*;
 pub use queue::*;
 pub use recognition::*;
 
@@ -115,6 +117,7 @@ pub async fn list(
         query: query_string,
         duplicates,
         can_edit: user.can_edit_register(),
+        can_propose: user.can_edit_register() && user.institution_id.is_some(),
     })
 }
 

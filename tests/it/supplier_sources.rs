@@ -1,0 +1,345 @@
+//! Every source of evidence: the institution's supplier master file becomes
+//! proposals (a postcode found inside an address line, identifiers checked,
+//! invalid ones listed), accepted in bulk with their provenance; a value
+//! that disagrees with the register is a conflict a clerk resolves.
+
+use localspend::db::audit::Actor;
+use localspend::db::suppliers;
+use localspend::domain::supplier::{Source, SupplierFields};
+use localspend::domain::Role;
+
+use crate::common::{spawn_app, TestApp, TestClient};
+
+fn supplier_with(app: &TestApp, fields: SupplierFields, source: Source) -> i64 {
+    let input = fields.parse().unwrap();
+    app.with_conn(|c| {
+        suppliers::create(c, &Actor::system("test"), &input, source, "set by test")
+            .unwrap()
+            .id
+    })
+}
+
+fn named(app: &TestApp, name: &str) -> i64 {
+    supplier_with(
+        app,
+        SupplierFields {
+            name: name.into(),
+            ..Default::default()
+        },
+        Source::Import,
+    )
+}
+
+const MASTER: &str = "Supplier No,Supplier Name,Address Line 1,Address Line 2,Town,Post Code,Company Reg No,Charity No,VAT Reg,VCSE\r\n\
+V100,Anything Ltd,Unit 4 Riverside,Preston PR1 8XY,,,1234567,,GB 123 4567 89,N\r\n\
+V200,Brown & Sons Builders,1 Mill Lane,,Halifax,HX1 1UJ,,1123456,,Y\r\n\
+V300,Carters Ltd,,,,,NOT-A-NUMBER,,,maybe\r\n\
+V400,Nobody Here,,,,,,,,\r\n\
+V500,Delta Care,,,Leeds,LS1 1AB,,,,\r\n\
+,,,,,,,,,\r\n";
+
+async fn upload(clerk: &TestClient, name: &str, body: &str) -> crate::common::Resp {
+    let token = clerk.csrf_from("/suppliers/proposals").await;
+    clerk
+        .post_multipart(
+            "/suppliers/proposals/master",
+            &[("csrf_token", &token)],
+            ("file", name, body.as_bytes()),
+        )
+        .await
+}
+
+/// The proposal rows of the page: (supplier, what, value).
+fn rows(body: &str, section: &str) -> Vec<(String, String, String)> {
+    // The proposals table starts with its tick box; the conflicts table not.
+    let first = usize::from(section.contains("Proposals"));
+    let Some(start) = body.find(section) else {
+        return Vec::new();
+    };
+    let part = &body[start..];
+    let part = &part[..part.find("</table>").unwrap_or(part.len())];
+    part.split("<tr>")
+        .skip(2)
+        .map(|row| {
+            let cells: Vec<String> = row
+                .split("<td")
+                .skip(1)
+                .map(|c| {
+                    let mut plain = String::new();
+                    let mut tag = false;
+                    for ch in c[c.find('>').unwrap() + 1..].chars() {
+                        match ch {
+                            '<' => {
+                                tag = true;
+                                plain.push(' ');
+                            }
+                            '>' => tag = false,
+                            c if !tag => plain.push(c),
+                            _ => {}
+                        }
+                    }
+                    plain.split_whitespace().collect::<Vec<_>>().join(" ")
+                })
+                .collect();
+            (
+                cells[first].clone(),
+                cells[first + 1].clone(),
+                cells[first + 2].clone(),
+            )
+        })
+        .collect()
+}
+
+#[actix_web::test]
+async fn a_supplier_master_file_proposes_postcodes_and_identifiers_and_conflicts_wait_for_a_clerk()
+{
+    let app = spawn_app().await;
+    let council = app.add_institution("Calderdale Council", "E08000033");
+    let anything = named(&app, "Anything (Holdings) Ltd");
+    let brown = named(&app, "Brown and Sons Builders");
+    let carters = named(&app, "Carters Limited");
+    let delta = supplier_with(
+        &app,
+        SupplierFields {
+            name: "Delta Care".into(),
+            postcode_invoice: "PR1 2HE".into(),
+            location_basis: "invoice".into(),
+            ..Default::default()
+        },
+        Source::Clerk,
+    );
+    app.with_conn(|c| {
+        suppliers::add_external_id(c, &Actor::system("test"), anything, council, "V100").unwrap();
+    });
+    let (clerk, _) = app.signed_in("clerk", Role::Clerk, Some(council)).await;
+
+    let read = upload(&clerk, "vendors.csv", MASTER).await;
+    assert_eq!(read.status, 200, "{}", read.body);
+    assert!(
+        read.body.contains("5 supplier rows: 1 matched by your supplier id, 3 by name, 1 not on the register. 7 values proposed (7 new)."),
+        "{}",
+        read.body
+    );
+    assert!(read.body.contains("Row 4: Companies House number: “NOT-A-NUMBER” is not a valid Companies House number; left out"));
+    assert!(read
+        .body
+        .contains("Row 4: VCSE organisation: “maybe” is neither yes nor no; left out"));
+    assert!(read.body.contains("Row 5: Nobody Here"));
+    let proposed = rows(&read.body, "<h2>Proposals</h2>");
+    let expect = |s: &str, w: &str, v: &str| (s.to_owned(), w.to_owned(), v.to_owned());
+    assert_eq!(
+        proposed,
+        [
+            expect("Anything (Holdings) Ltd", "Invoice address postcode", "PR1 8XY"),
+            expect("Anything (Holdings) Ltd", "Companies House number", "01234567"),
+            expect("Anything (Holdings) Ltd", "VAT number", "GB123456789"),
+            expect("Brown and Sons Builders", "Invoice address postcode", "HX1 1UJ"),
+            expect("Brown and Sons Builders", "Charity number", "1123456"),
+            expect("Brown and Sons Builders", "VCSE organisation", "yes"),
+        ],
+        "the postcode inside an address line is found; a VCSE “N” for an unflagged supplier changes nothing"
+    );
+    let conflicts = rows(&read.body, "id=\"conflicts\"");
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(conflicts[0].0, "Delta Care");
+    assert!(
+        conflicts[0]
+            .2
+            .starts_with("PR1 2HE Clerk&#39;s judgement: set by test"),
+        "{:?}",
+        conflicts[0]
+    );
+    // Reading changed nothing on the register.
+    app.with_conn(|c| {
+        assert_eq!(suppliers::get(c, anything).unwrap().postcode_invoice, None);
+        assert_eq!(suppliers::get(c, carters).unwrap().company_number, None);
+    });
+    // The same file again proposes nothing new.
+    let again = upload(&clerk, "vendors.csv", MASTER).await;
+    assert!(
+        again.body.contains("7 values proposed (0 new)."),
+        "{}",
+        again.body
+    );
+
+    // Accept everything ticked: conflicts are not among them.
+    let page = clerk.get("/suppliers/proposals").await;
+    let ids: Vec<String> = page
+        .body
+        .match_indices("name=\"proposal\" value=\"")
+        .map(|(i, m)| {
+            let rest = &page.body[i + m.len()..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        })
+        .collect();
+    assert_eq!(ids.len(), 6);
+    let token = clerk.csrf_from("/suppliers/proposals").await;
+    let mut form: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+    form.extend(ids.iter().map(|i| ("proposal", i.as_str())));
+    let accepted = clerk.post_form("/suppliers/proposals/accept", &form).await;
+    assert_eq!(accepted.status, 303, "{}", accepted.body);
+    app.with_conn(|c| {
+        let a = suppliers::get(c, anything).unwrap();
+        assert_eq!(a.postcode_invoice.as_deref(), Some("PR1 8XY"));
+        assert_eq!(
+            a.location_basis, "invoice",
+            "the invoice address locates it"
+        );
+        assert_eq!(a.company_number.as_deref(), Some("01234567"));
+        assert_eq!(a.vat_number.as_deref(), Some("GB123456789"));
+        let latest = &suppliers::provenance(c, anything).unwrap()[0];
+        assert_eq!(latest.source, "import");
+        assert!(
+            latest
+                .evidence
+                .starts_with("supplier master file, vendors.csv, ")
+                && latest.evidence.ends_with(", row 2"),
+            "{}",
+            latest.evidence
+        );
+        let b = suppliers::get(c, brown).unwrap();
+        assert!(b.is_vcse);
+        assert_eq!(b.charity_number.as_deref(), Some("1123456"));
+        assert_eq!(
+            suppliers::get(c, delta)
+                .unwrap()
+                .postcode_invoice
+                .as_deref(),
+            Some("PR1 2HE"),
+            "a conflict is not applied by the bulk accept"
+        );
+    });
+    let after = clerk.get("/suppliers/proposals").await;
+    assert!(after.body.contains("No proposals waiting."));
+    assert_eq!(rows(&after.body, "id=\"conflicts\"").len(), 1);
+
+    // A later file disagrees with a value accepted from the first: a conflict
+    // naming where the register's value came from.
+    let second = "Vendor ID,Vendor Name,Postcode\r\nV100,Anything Ltd,PR2 9ZZ\r\n";
+    let read2 = upload(&clerk, "vendors-december.csv", second).await;
+    assert!(
+        read2.body.contains("1 value proposed (1 new)."),
+        "{}",
+        read2.body
+    );
+    let conflicts = rows(&read2.body, "id=\"conflicts\"");
+    assert_eq!(conflicts.len(), 2, "{conflicts:?}");
+    let anything_conflict = conflicts
+        .iter()
+        .find(|c| c.0 == "Anything (Holdings) Ltd")
+        .unwrap();
+    assert!(
+        anything_conflict
+            .2
+            .starts_with("PR1 8XY Supplier file import: supplier master file, vendors.csv"),
+        "{anything_conflict:?}"
+    );
+
+    // Resolve: keep the register's value for Delta, take the file's for Anything.
+    let conflict_ids: Vec<String> = read2
+        .body
+        .match_indices("/suppliers/proposals/")
+        .filter_map(|(i, m)| {
+            let rest = &read2.body[i + m.len()..];
+            let id = &rest[..rest.find('/')?];
+            (rest[id.len()..].starts_with("/resolve") && id.parse::<i64>().is_ok())
+                .then(|| id.to_owned())
+        })
+        .collect();
+    assert_eq!(conflict_ids.len(), 2);
+    let delta_id = &conflict_ids[if conflicts[0].0 == "Delta Care" { 0 } else { 1 }];
+    let anything_id = &conflict_ids[if conflicts[0].0 == "Delta Care" { 1 } else { 0 }];
+    let token = clerk.csrf_from("/suppliers/proposals").await;
+    let kept = clerk
+        .post_form(
+            &format!("/suppliers/proposals/{delta_id}/resolve"),
+            &[("csrf_token", &token), ("keep", "register")],
+        )
+        .await;
+    assert_eq!(kept.status, 303);
+    let used = clerk
+        .post_form(
+            &format!("/suppliers/proposals/{anything_id}/resolve"),
+            &[("csrf_token", &token), ("keep", "file")],
+        )
+        .await;
+    assert_eq!(used.status, 303, "{}", used.body);
+    app.with_conn(|c| {
+        assert_eq!(
+            suppliers::get(c, delta)
+                .unwrap()
+                .postcode_invoice
+                .as_deref(),
+            Some("PR1 2HE")
+        );
+        let a = suppliers::get(c, anything).unwrap();
+        assert_eq!(a.postcode_invoice.as_deref(), Some("PR2 9ZZ"));
+        let latest = &suppliers::provenance(c, anything).unwrap()[0];
+        assert!(
+            latest.evidence.contains("vendors-december.csv")
+                && latest.evidence.contains("chosen over PR1 8XY"),
+            "{}",
+            latest.evidence
+        );
+    });
+    let rejected = app.audit_rows("supplier_proposal");
+    assert_eq!(
+        rejected.iter().filter(|r| r.action == "reject").count(),
+        1,
+        "keeping the register's value is audited"
+    );
+    assert_eq!(
+        rejected.iter().filter(|r| r.action == "create").count(),
+        3,
+        "each file read is audited"
+    );
+    let done = clerk.get("/suppliers/proposals").await;
+    assert!(rows(&done.body, "id=\"conflicts\"").is_empty());
+
+    // Another institution's clerk sees none of this institution's proposals,
+    // and cannot decide them.
+    let other = app.add_institution("Kirklees Council", "E08000034");
+    let (stranger, _) = app.signed_in("stranger", Role::Clerk, Some(other)).await;
+    let upload3 = upload(
+        &clerk,
+        "vendors.csv",
+        "Vendor ID,Postcode\r\nV100,PR3 3AA\r\n",
+    )
+    .await;
+    assert!(upload3.body.contains("1 value proposed"));
+    assert!(!stranger
+        .get("/suppliers/proposals")
+        .await
+        .body
+        .contains("Anything"));
+    let id = upload3
+        .body
+        .match_indices("/suppliers/proposals/")
+        .find_map(|(i, m)| {
+            let rest = &upload3.body[i + m.len()..];
+            let id = &rest[..rest.find('/')?];
+            id.parse::<i64>().ok()
+        })
+        .unwrap();
+    let t = stranger.csrf_from("/suppliers/proposals").await;
+    let refused = stranger
+        .post_form(
+            &format!("/suppliers/proposals/{id}/resolve"),
+            &[("csrf_token", &t), ("keep", "file")],
+        )
+        .await;
+    assert_eq!(refused.status, 404);
+}
+
+#[actix_web::test]
+async fn a_file_that_is_not_a_supplier_export_is_refused_with_the_reason() {
+    let app = spawn_app().await;
+    let council = app.add_institution("Calderdale Council", "E08000033");
+    let (clerk, _) = app.signed_in("clerk", Role::Clerk, Some(council)).await;
+    let res = upload(&clerk, "spend.csv", "Date,Amount\r\n01/04/2024,12.00\r\n").await;
+    assert_eq!(res.status, 422);
+    assert!(res
+        .body
+        .contains("names neither a supplier id nor a supplier name"));
+    assert!(app.audit_rows("supplier_proposal").is_empty());
+}
