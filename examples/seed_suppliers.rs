@@ -33,11 +33,15 @@ fn main() {
                 9 => format!("{} Traders", names::word(companies + i)),
                 // A word dropped.
                 1 => company.replace(names::SECOND[(n / 7) % names::SECOND.len()], ""),
-                // A typo in the distinguishing word.
+                // A typo in the middle of the distinguishing word.
                 3 => {
                     let word = names::word(n / 3);
                     let mut typo = word.clone();
-                    typo.replace_range(2..3, if &word[2..3] == "X" { "Y" } else { "X" });
+                    let at = word.len() / 2;
+                    typo.replace_range(
+                        at..at + 1,
+                        if &word[at..at + 1] == "X" { "Y" } else { "X" },
+                    );
                     company.replacen(&word, &typo, 1)
                 }
                 _ => company.clone(),

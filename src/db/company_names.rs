@@ -10,7 +10,7 @@ use diesel::sql_types::{BigInt, Text};
 use super::companies::{fact_columns, facts, FactsRow};
 use super::schema::companies as c;
 use super::DbConn;
-use crate::domain::similar::spellings;
+use crate::domain::similar::{is_prefix, spellings};
 use crate::domain::supplier::CompanyFacts;
 
 /// Companies copied into the index per statement, so that no statement holds
@@ -89,6 +89,14 @@ fn query_text(words: &[String], sqlite: bool) -> String {
     words
         .iter()
         .map(|word| {
+            if is_prefix(word) {
+                let stem = word.trim_end_matches('*');
+                return if sqlite {
+                    format!("\"{stem}\"*")
+                } else {
+                    format!("{stem}:*")
+                };
+            }
             let forms: Vec<String> = spellings(word)
                 .into_iter()
                 .map(|f| {
@@ -162,5 +170,8 @@ mod tests {
             query_text(&words, false),
             "(STANLEY) & (BROTHERS | BROS | BRO)"
         );
+        let typo = vec!["STA*".to_owned(), "TIPPERS".to_owned()];
+        assert_eq!(query_text(&typo, true), "\"STA\"* AND (\"TIPPERS\")");
+        assert_eq!(query_text(&typo, false), "STA:* & (TIPPERS)");
     }
 }

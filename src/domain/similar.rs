@@ -206,23 +206,49 @@ pub fn percent(score: f64) -> u8 {
     (score * 100.0).round().clamp(0.0, 100.0) as u8
 }
 
+/// Letters of a word kept when a search tries it as possibly mistyped.
+const PREFIX: usize = 3;
+
+/// Whether a search term stands for any word beginning with it (a word
+/// that may be mistyped after its first letters): written with a
+/// trailing `*`.
+pub fn is_prefix(term: &str) -> bool {
+    term.ends_with('*')
+}
+
 /// The word searches that find a name's near misses in a word index, each a
-/// list of words that must all appear (in any of their [`spellings`]): all
-/// the words, then each set with one word left out (a word added, dropped or
-/// mistyped), the single words of two-word names included.
+/// list of terms that must all appear (a word in any of its [`spellings`],
+/// or a prefix, see [`is_prefix`]): all the words; then, for each word, the
+/// others with that word mistyped after its first letters (a prefix) and
+/// with it left out (a word added, dropped, or mistyped early). A lone word
+/// is searched for only when it says something on its own.
 pub fn searches(words: &[String]) -> Vec<Vec<String>> {
     let mut out = vec![words.to_vec()];
-    if words.len() >= 2 {
-        for skip in 0..words.len() {
-            let rest: Vec<String> = words
+    for skip in 0..words.len() {
+        let rest = |replacement: Option<String>| -> Vec<String> {
+            words
                 .iter()
                 .enumerate()
-                .filter(|(i, _)| *i != skip)
-                .map(|(_, w)| w.clone())
-                .collect();
-            let informative = rest.len() >= 2 || rest[0].chars().count() >= 4;
-            if informative && !(rest.len() == 1 && GENERIC.contains(&rest[0].as_str())) {
-                out.push(rest);
+                .filter_map(|(i, w)| {
+                    if i == skip {
+                        replacement.clone()
+                    } else {
+                        Some(w.clone())
+                    }
+                })
+                .collect()
+        };
+        let word = &words[skip];
+        if word.chars().count() > PREFIX + 1 && words.len() >= 2 {
+            let prefix: String = word.chars().take(PREFIX).collect();
+            out.push(rest(Some(format!("{prefix}*"))));
+        }
+        if words.len() >= 2 {
+            let left = rest(None);
+            let informative = left.len() >= 2
+                || (left[0].chars().count() >= 4 && !GENERIC.contains(&left[0].as_str()));
+            if informative {
+                out.push(left);
             }
         }
     }
@@ -280,12 +306,14 @@ mod tests {
     fn searches_leave_out_one_word_at_a_time() {
         let w = words("Stanley Bros Tippers");
         let found = searches(&w);
-        assert_eq!(found.len(), 4);
-        assert_eq!(found[1], ["BROTHERS", "TIPPERS"]);
+        assert_eq!(found.len(), 7);
+        assert_eq!(found[1], ["STA*", "BROTHERS", "TIPPERS"]);
+        assert_eq!(found[2], ["BROTHERS", "TIPPERS"]);
         assert_eq!(
             searches(&words("Acme Services")),
-            [vec!["ACME", "SERVICES"], vec!["ACME"]]
+            [vec!["ACME", "SERVICES"], vec!["ACME", "SER*"], vec!["ACME"]]
         );
+        assert!(is_prefix("SER*") && !is_prefix("SER"));
         assert_eq!(spellings("BROTHERS"), ["BROTHERS", "BROS", "BRO"]);
         assert_eq!(edit_distance(&['a', 'b'], &['b']), 1);
     }

@@ -120,6 +120,9 @@ async fn names_a_word_an_abbreviation_or_a_typo_apart_are_proposed_with_scores()
     let dropped = supplier(&app, "Acme Roofing", "");
     let gamma = supplier(&app, "Gamma Scaffolding", "");
     let numbered = supplier(&app, "Stanley Bros Tippers Holdings", "07000005");
+    // A typo in the distinguishing word of a name whose other word 500
+    // companies share: found through the word's first letters.
+    supplier(&app, "Pukaxa Scaffolding", "");
     let (clerk, _) = app
         .signed_in(
             "clerk",
@@ -153,6 +156,11 @@ async fn names_a_word_an_abbreviation_or_a_typo_apart_are_proposed_with_scores()
                 "Acme Roofing".to_owned(),
                 "ACME ROOFING SERVICES LTD 07000003 · Active".to_owned(),
                 "88%".to_owned()
+            ),
+            (
+                "Pukaxa Scaffolding".to_owned(),
+                "PUKAKA SCAFFOLDING LIMITED 10000007 · Active".to_owned(),
+                "91%".to_owned()
             ),
         ],
         "a supplier with a company number is not looked at, and a shared trade word is no match"
@@ -219,7 +227,7 @@ async fn names_a_word_an_abbreviation_or_a_typo_apart_are_proposed_with_scores()
     let after = similar_rows(&clerk.get("/companies").await.body);
     assert_eq!(
         after.len(),
-        1,
+        2,
         "accepted suppliers have a number now: {after:?}"
     );
 }
