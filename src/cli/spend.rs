@@ -495,11 +495,12 @@ fn import_one(
     }
     if !quiet {
         println!(
-            "Imported batch {batch_id}: {} lines added ({}), {} already on record skipped, {} new suppliers, in {:.1} s ({:.0} lines/s).",
+            "Imported batch {batch_id}: {} lines added ({}), {} already on record skipped, {} new suppliers, {} values proposed for suppliers (review them at /suppliers/proposals), in {:.1} s ({:.0} lines/s).",
             committed.added,
             Pence(committed.total_pence),
             committed.skipped,
             committed.suppliers_created,
+            committed.proposals,
             secs,
             preview.lines as f64 / secs.max(0.001)
         );

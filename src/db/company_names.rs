@@ -27,15 +27,14 @@ struct Number {
 /// [`swap_in`] puts it in use, in the activation's transaction. PostgreSQL
 /// maintains its index as rows are written, so there is nothing to build.
 pub fn build(conn: &mut DbConn, release_id: i64) -> QueryResult<()> {
-    let sqlite = match conn {
-        DbConn::Sqlite(c) => c,
+    match conn {
+        DbConn::Sqlite(sqlite) => sqlite.batch_execute(
+            "DROP TABLE IF EXISTS company_names_next; \
+             CREATE VIRTUAL TABLE company_names_next USING fts5(name, number UNINDEXED, detail = none);",
+        )?,
         #[cfg(feature = "postgres")]
         DbConn::Pg(_) => return Ok(()),
-    };
-    sqlite.batch_execute(
-        "DROP TABLE IF EXISTS company_names_next; \
-         CREATE VIRTUAL TABLE company_names_next USING fts5(name, number UNINDEXED, detail = none);",
-    )?;
+    }
     let mut after = String::new();
     loop {
         let upper: Option<Number> = diesel::sql_query(

@@ -286,7 +286,7 @@ mod tests {
         let typo = s("Preston Scaffoldng Ltd", "PRESTON SCAFFOLDING LIMITED");
         assert!(typo > 0.9 && typo < 1.0, "{typo}");
         let extra = s("Acme Roofing", "Acme Roofing Services Ltd");
-        assert!(extra >= THRESHOLD && extra < 1.0, "{extra}");
+        assert!((THRESHOLD..1.0).contains(&extra), "{extra}");
         let other = s("Acme Scaffolding", "Beta Scaffolding");
         assert!(other < THRESHOLD, "{other}");
         assert!(s("Lancashire Care", "Lancaster Carpets") < THRESHOLD);

@@ -35,6 +35,7 @@ text_enum! {
         Category => ("category", "Procurement or merchant category"),
         Description => ("description", "Description or purpose"),
         CapitalRevenue => ("capital_revenue", "Capital or revenue"),
+        VcseFlag => ("vcse_flag", "VCSE supplier (yes or no)"),
     }
 }
 
@@ -292,6 +293,17 @@ const SYNONYMS: &[(Field, &[&str])] = &[
         ],
     ),
     (
+        Field::VcseFlag,
+        &[
+            "voluntarycommunityandsocialenterprisesupplier",
+            "voluntarycommunityandsocialenterprise",
+            "vcsesupplier",
+            "vcse",
+            "vcseflag",
+            "isvcse",
+        ],
+    ),
+    (
         Field::CapitalRevenue,
         &[
             "capitalorrevenue",
@@ -503,6 +515,9 @@ pub struct ParsedLine {
     pub category: Option<String>,
     pub description: Option<String>,
     pub capital_revenue: Option<&'static str>,
+    /// The file's own VCSE flag for the supplier, where it has one (a
+    /// proposal for the register, never applied by the import).
+    pub vcse: Option<bool>,
     /// Identifiers the row gave that fail their published pattern, left out
     /// (a warning each in the preview; the line still imports).
     pub dropped: Vec<String>,

@@ -343,3 +343,107 @@ async fn a_file_that_is_not_a_supplier_export_is_refused_with_the_reason() {
         .contains("names neither a supplier id nor a supplier name"));
     assert!(app.audit_rows("supplier_proposal").is_empty());
 }
+
+#[actix_web::test]
+async fn a_spend_files_vcse_and_identifier_columns_become_proposals_for_existing_suppliers_too() {
+    use crate::spend_files::import_json;
+    let app = spawn_app().await;
+    let inst = app.add_institution("Calderdale Council", "E08000033");
+    let dir = tempfile::tempdir().unwrap();
+    let header = "Date,Supplier(Beneficiary) Name,Supplier Registered Company Number,Supplier Registered Charity Number,VAT Registration Number,Net Amount,Voluntary Community and Social Enterprise Supplier\n";
+    let april = dir.path().join("2021-04.csv");
+    std::fs::write(
+        &april,
+        format!(
+            "{header}01/04/2021,Green Futures CIC,,,,100.00,Y\n02/04/2021,Acme Plumbing Ltd,1234567,,,200.00,\n03/04/2021,Acme Plumbing Ltd,,,,50.00,maybe\n"
+        ),
+    )
+    .unwrap();
+    let (ok, json, err) = import_json(
+        &app.db,
+        &inst.to_string(),
+        &[&april],
+        &["--dates", "day-first"],
+    );
+    assert!(ok, "{err} {json}");
+    let file = &json["files"][0];
+    assert_eq!(file["committed"]["suppliers_created"], 2);
+    assert_eq!(
+        file["committed"]["proposals"], 1,
+        "the new supplier's VCSE flag is proposed, its company number taken as it is created"
+    );
+    let warnings: Vec<String> = file["preview"]["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| format!("{}: {}", w["row"], w["message"].as_str().unwrap()))
+        .collect();
+    assert!(
+        warnings.contains(&"4: VCSE flag “maybe” is neither yes nor no: left out".to_owned()),
+        "{warnings:?}"
+    );
+
+    // The suppliers exist now: May's file proposes for them.
+    let may = dir.path().join("2021-05.csv");
+    std::fs::write(
+        &may,
+        format!(
+            "{header}04/05/2021,Acme Plumbing Ltd,07654321,1123456,GB123456789,10.00,N\n05/05/2021,Green Futures CIC,,,,20.00,Y\n06/05/2021,Acme Plumbing Ltd,ABC!!,,,5.00,\n"
+        ),
+    )
+    .unwrap();
+    let (ok, json, err) = import_json(
+        &app.db,
+        &inst.to_string(),
+        &[&may],
+        &["--dates", "day-first"],
+    );
+    assert!(ok, "{err} {json}");
+    let file = &json["files"][0];
+    assert_eq!(
+        file["committed"]["proposals"], 3,
+        "Acme's company number (a conflict), charity and VAT numbers; Green's flag is proposed already"
+    );
+    let warnings = file["preview"]["warnings"].to_string();
+    assert!(
+        warnings.contains("ABC!!"),
+        "an invalid identifier is listed: {warnings}"
+    );
+
+    let (clerk, _) = app.signed_in("clerk", Role::Clerk, Some(inst)).await;
+    let page = clerk.get("/suppliers/proposals").await;
+    let expect = |s: &str, w: &str, v: &str| (s.to_owned(), w.to_owned(), v.to_owned());
+    assert_eq!(
+        rows(&page.body, "<h2>Proposals</h2>"),
+        [
+            expect("Green Futures CIC", "VCSE organisation", "yes"),
+            expect("Acme Plumbing Ltd", "Charity number", "1123456"),
+            expect("Acme Plumbing Ltd", "VAT number", "GB123456789"),
+        ]
+    );
+    let conflicts = rows(&page.body, "id=\"conflicts\"");
+    assert_eq!(conflicts.len(), 1);
+    assert_eq!(
+        (conflicts[0].0.as_str(), conflicts[0].1.as_str()),
+        ("Acme Plumbing Ltd", "Companies House number")
+    );
+    assert!(
+        conflicts[0]
+            .2
+            .starts_with("01234567 Supplier file import: Named in spend file 2021-04.csv"),
+        "{conflicts:?}"
+    );
+    assert!(
+        page.body
+            .contains("spend file 2021-05.csv (batch 2), row 2"),
+        "{}",
+        page.body
+    );
+    app.with_conn(|c| {
+        let green = suppliers::search(c, &Default::default(), 10, 0).unwrap().0;
+        assert!(
+            green.iter().all(|s| !s.is_vcse),
+            "a file's flag is a proposal, never applied by the import"
+        );
+    });
+}

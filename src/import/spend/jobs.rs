@@ -157,11 +157,12 @@ fn tracked_commit(
         on_progress,
         |(c, _): &(Committed, Preview)| {
             format!(
-                "Imported {}: {} lines added ({}), {} already on record skipped.",
+                "Imported {}: {} lines added ({}), {} already on record skipped; {} values proposed for suppliers on the register.",
                 batch.file_name,
                 c.added,
                 Pence(c.total_pence),
-                c.skipped
+                c.skipped,
+                c.proposals
             )
         },
         "The import failed and nothing was imported.",

@@ -18,6 +18,7 @@ use crate::domain::spend_file::{Layout, Settings};
 use crate::error::AppError;
 use crate::import::spend_file::{detect, propose, At, ReadError, SAMPLE_BYTES};
 
+mod evidence;
 mod fingerprint;
 mod jobs;
 mod matching;
@@ -250,6 +251,9 @@ pub struct Committed {
     pub skipped: i64,
     pub total_pence: i64,
     pub suppliers_created: i64,
+    /// Values the file's identifier and VCSE columns propose for suppliers
+    /// (new ones, for a clerk to accept).
+    pub proposals: i64,
 }
 
 /// Records a file on disk as an uploaded batch of the institution, named

@@ -136,7 +136,7 @@ pub(super) fn stage(
                 }
             };
             let payment_type = types.of(&line, supplier, &index);
-            tally.line(row, &line, payee, payment_type);
+            tally.line(row, &line, (supplier, payee), payment_type);
             if refused {
                 return Ok(());
             }
@@ -369,6 +369,7 @@ fn commit_in(
             skipped: 0,
             total_pence: 0,
             suppliers_created: 0,
+            proposals: 0,
         },
         pending: totals::Pending::default(),
         summed: Some(0),
@@ -439,6 +440,7 @@ fn finish(
         last,
     } = staged;
     let left_out = tally.left_out.take().unwrap_or_default();
+    let file_evidence = std::mem::take(&mut tally.file_evidence);
     let (mut p, evidence) = tally.finish();
     match order {
         Some(order) => p.date_order = Some(order),
@@ -469,6 +471,13 @@ fn finish(
     } = writer;
     out.suppliers_created = created as i64;
     pending.write(conn)?;
+    out.proposals = file_evidence.propose(
+        conn,
+        req.actor,
+        import.institution_id,
+        &import.file_name,
+        import.id,
+    )? as i64;
     let kept: Vec<(u64, u64, &str, &[String])> = left_out
         .iter()
         .map(|r| (r.at.row, r.at.line, r.reason.as_str(), r.cells.as_slice()))

@@ -106,7 +106,7 @@ fn preview_pass(
                 }
             };
             let payment_type = types.of(&line, supplier, &index);
-            tally.line(row, &line, payee, payment_type);
+            tally.line(row, &line, (supplier, payee), payment_type);
             if check_recorded {
                 let before = earlier.without_new_refs(&line);
                 pending.push(row, &line, fingerprint, before);

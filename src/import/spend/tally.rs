@@ -179,6 +179,8 @@ pub(super) struct Tally {
     /// Rows that cannot be read, kept when they are to be left out.
     pub(super) left_out: Option<Vec<LeftOut>>,
     leaving_out: bool,
+    /// What the lines say about their suppliers beyond their names.
+    pub(super) file_evidence: super::evidence::FileEvidence,
 }
 
 impl Tally {
@@ -195,6 +197,7 @@ impl Tally {
             totals: Vec::new(),
             left_out: settings.skip_unreadable.then(Vec::new),
             leaving_out: settings.skip_unreadable,
+            file_evidence: Default::default(),
         }
     }
 
@@ -271,9 +274,10 @@ impl Tally {
         &mut self,
         row: At,
         line: &ParsedLine,
-        payee: Payee,
+        (supplier, payee): (Option<i64>, Payee),
         payment_type: &'static str,
     ) {
+        self.file_evidence.note(supplier, &payee, line, row.row);
         self.months.add(line.payment_date, row);
         let p = &mut self.p;
         p.lines += 1;

@@ -369,11 +369,19 @@ pub fn parse_row(
     else {
         return (Row::rejected(reasons.join("; "), cells, amount), evidence);
     };
-    let ids = CheckedIdentifiers::of(
+    let mut ids = CheckedIdentifiers::of(
         text(Field::CompanyNumber),
         text(Field::CharityNumber),
         text(Field::VatNumber),
     );
+    let vcse = text(Field::VcseFlag).and_then(|raw| {
+        let flag = crate::domain::evidence::read_flag(&raw);
+        if flag.is_none() {
+            ids.dropped
+                .push(format!("VCSE flag “{raw}” is neither yes nor no: left out"));
+        }
+        flag
+    });
     (
         Row::Line(ParsedLine {
             payment_date,
@@ -399,6 +407,7 @@ pub fn parse_row(
             category: text(Field::Category),
             description: text(Field::Description),
             capital_revenue: capital_revenue(get(Field::CapitalRevenue)),
+            vcse,
             dropped: ids.dropped,
             payee_class: None,
             card: false,

@@ -1,0 +1,86 @@
+//! What a spend file says about its suppliers beyond their names: company,
+//! charity and VAT numbers for suppliers already on the register, and the
+//! file's own VCSE flag for any supplier. Gathered as lines are read; once
+//! the lines are written they become proposals for a clerk
+//! ([`crate::register::proposals`]), never changes to the register.
+
+use std::collections::HashMap;
+
+use super::tally::Payee;
+use crate::db::audit::{self, Actor, Change};
+use crate::db::suppliers;
+use crate::db::DbConn;
+use crate::domain::evidence::ProposedField;
+use crate::domain::spend_file::ParsedLine;
+
+/// The first value each supplier's lines give for each field, with its row.
+#[derive(Debug, Default)]
+pub(super) struct FileEvidence {
+    found: HashMap<(i64, ProposedField), (String, u64)>,
+}
+
+impl FileEvidence {
+    /// Notes a line's evidence about its supplier. A supplier the file
+    /// creates already takes the file's identifiers when it is created.
+    pub(super) fn note(
+        &mut self,
+        supplier: Option<i64>,
+        payee: &Payee,
+        line: &ParsedLine,
+        row: u64,
+    ) {
+        let Some(id) = supplier else { return };
+        let mut keep = |field: ProposedField, value: &Option<String>| {
+            if let Some(v) = value {
+                self.found
+                    .entry((id, field))
+                    .or_insert_with(|| (v.clone(), row));
+            }
+        };
+        if matches!(payee, Payee::Known(_)) {
+            keep(ProposedField::CompanyNumber, &line.company_number);
+            keep(ProposedField::CharityNumber, &line.charity_number);
+            keep(ProposedField::VatNumber, &line.vat_number);
+        }
+        let vcse = line.vcse.map(|on| if on { "yes" } else { "no" }.to_owned());
+        keep(ProposedField::Vcse, &vcse);
+    }
+
+    /// Inside the import's transaction, once its lines are written: the
+    /// values that would change the register become the institution's
+    /// proposals, with the file and row as provenance, audited once.
+    /// Returns how many new proposals were made.
+    pub(super) fn propose(
+        self,
+        conn: &mut DbConn,
+        actor: &Actor,
+        institution_id: i64,
+        file_name: &str,
+        batch_id: i64,
+    ) -> diesel::QueryResult<usize> {
+        let mut found: Vec<_> = self.found.into_iter().collect();
+        found.sort_by_key(|(_, (_, row))| *row);
+        let mut proposals = Vec::new();
+        for ((supplier_id, field), (value, row)) in found {
+            let register = suppliers::get(conn, supplier_id)?.fields();
+            if !field.agrees(&register, &value) {
+                let provenance = format!("spend file {file_name} (batch {batch_id}), row {row}");
+                proposals.push((supplier_id, field.code(), value, provenance));
+            }
+        }
+        if proposals.is_empty() {
+            return Ok(0);
+        }
+        let added = suppliers::add_proposals(conn, actor, institution_id, &proposals)?;
+        audit::record(
+            conn,
+            actor,
+            Change::new("create", "supplier_proposal", institution_id)
+                .institution(Some(institution_id))
+                .summary(format!(
+                    "Spend file {file_name} (batch {batch_id}): {added} proposal(s) for suppliers on the register"
+                )),
+        )?;
+        Ok(added)
+    }
+}
