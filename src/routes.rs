@@ -4,8 +4,8 @@
 use actix_web::web;
 
 use crate::handlers::{
-    account, admin, assets, auth, companies, health, home, reports, spend, spend_imports,
-    spend_uploads, suppliers,
+    account, admin, assets, auth, charities, companies, health, home, reports, spend,
+    spend_imports, spend_uploads, suppliers,
 };
 
 macro_rules! route_table {
@@ -87,6 +87,9 @@ route_table! {
     post "/companies" => companies::upload;
     post "/companies/proposals/accept" => companies::accept;
     post "/companies/similar/accept" => companies::accept_similar;
+    get "/charities" => charities::show;
+    post "/charities" => charities::upload;
+    post "/charities/proposals/accept" => charities::accept;
     get "/admin/institutions" => admin::institutions::list;
     get "/admin/institutions/new" => admin::institutions::new_form;
     post "/admin/institutions" => admin::institutions::create;

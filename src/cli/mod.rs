@@ -14,7 +14,9 @@ mod reference;
 mod spend;
 mod user;
 
-use reference::{import_companies, import_postcodes, match_companies, match_one_name};
+use reference::{
+    import_charities, import_companies, import_postcodes, match_companies, match_one_name,
+};
 use user::user_command;
 
 #[derive(Debug, Parser)]
@@ -78,6 +80,15 @@ pub enum ImportCommand {
         #[arg(required = true)]
         files: Vec<PathBuf>,
         /// The release's name, shown on reports (default: the first file's name).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Load the Charity Commission's register extract for England and Wales
+    /// (publicextract.charity.txt or its zip) as reference data for matching
+    /// suppliers, replacing the one in use only if the whole load succeeds.
+    Charities {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
         #[arg(long)]
         name: Option<String>,
     },
@@ -215,6 +226,9 @@ pub async fn run(cli: Cli, config: Config) -> Result<(), CliError> {
         Command::Match(MatchCommand::Companies { name: None }) => match_companies(&config),
         Command::Match(MatchCommand::Companies { name: Some(name) }) => {
             match_one_name(&config, &name)
+        }
+        Command::Import(ImportCommand::Charities { files, name }) => {
+            import_charities(&config, &files, name)
         }
         Command::Import(ImportCommand::Companies { files, name }) => {
             import_companies(&config, &files, name)

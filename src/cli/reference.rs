@@ -98,6 +98,20 @@ pub(super) fn import_companies(
     Ok(())
 }
 
+pub(super) fn import_charities(
+    config: &Config,
+    files: &[PathBuf],
+    name: Option<String>,
+) -> Result<(), CliError> {
+    let (release, secs) =
+        import_release::<crate::import::charity_release::CharityRegister>(config, files, name)?;
+    println!(
+        "Register of charities release \"{}\" is now in use: {} charities, in {:.1} s. Review the proposals at /charities.",
+        release.name, release.row_count, secs
+    );
+    Ok(())
+}
+
 fn active_companies(conn: &mut db::DbConn) -> Result<db::companies::CompanyRelease, CliError> {
     db::companies::active(conn)
         .map_err(CliError::from_display)?

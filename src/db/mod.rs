@@ -5,6 +5,7 @@
 
 pub mod areas;
 pub mod audit;
+pub mod charities;
 pub mod companies;
 pub mod company_names;
 mod error;

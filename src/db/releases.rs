@@ -29,6 +29,12 @@ pub const POSTCODES: Tables = Tables {
     key: "postcode",
 };
 
+pub const CHARITIES: Tables = Tables {
+    releases: "charity_releases",
+    rows: "charities",
+    key: "charity_number",
+};
+
 pub const COMPANIES: Tables = Tables {
     releases: "company_releases",
     rows: "companies",

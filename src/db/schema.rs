@@ -343,6 +343,31 @@ diesel::table! {
 }
 
 diesel::table! {
+    charities (release_id, charity_number) {
+        release_id -> BigInt,
+        charity_number -> Text,
+        name -> Text,
+        normalised_name -> Text,
+        postcode -> Nullable<Text>,
+        latest_income_pence -> Nullable<BigInt>,
+        registered -> Bool,
+        company_number -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    charity_releases (id) {
+        id -> BigInt,
+        name -> Text,
+        status -> Text,
+        row_count -> BigInt,
+        imported_by -> Text,
+        started_at -> Timestamp,
+        activated_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     company_releases (id) {
         id -> BigInt,
         name -> Text,
@@ -529,6 +554,8 @@ diesel::joinable!(import_rows_left_out -> import_batches (batch_id));
 diesel::joinable!(supplier_provenance -> users (set_by_user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    charities,
+    charity_releases,
     import_batches,
     import_file_chunks,
     import_rows_left_out,

@@ -20,6 +20,19 @@ pub struct PostcodeRow {
     pub longitude: Option<f64>,
 }
 
+/// One charity of the Charity Commission's register, ready to store.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct CharityRow {
+    pub charity_number: String,
+    pub name: String,
+    pub normalised_name: String,
+    pub postcode: Option<String>,
+    pub latest_income_pence: Option<i64>,
+    /// Registered, or removed from the register.
+    pub registered: bool,
+    pub company_number: Option<String>,
+}
+
 /// One company, ready to store.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CompanyRow {

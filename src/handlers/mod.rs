@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod assets;
 pub mod auth;
+pub mod charities;
 pub mod companies;
 pub mod csv;
 pub mod health;

@@ -45,7 +45,30 @@ pub fn stream_csv<E: From<ReadError>>(
     on_record: &mut dyn FnMut(&ByteRecord, u64) -> Result<(), E>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(), E> {
-    let mut csv = ReaderBuilder::new()
+    stream_records(file, reader, ReaderBuilder::new(), on_record, progress)
+}
+
+/// As [`stream_csv`], for tab-separated text without quoting (the Charity
+/// Commission's extract, whose names may hold a `"`).
+pub fn stream_tab_separated<E: From<ReadError>>(
+    file: &str,
+    reader: &mut dyn Read,
+    on_record: &mut dyn FnMut(&ByteRecord, u64) -> Result<(), E>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), E> {
+    let mut builder = ReaderBuilder::new();
+    builder.delimiter(b'\t').quoting(false);
+    stream_records(file, reader, builder, on_record, progress)
+}
+
+fn stream_records<E: From<ReadError>>(
+    file: &str,
+    reader: &mut dyn Read,
+    mut builder: ReaderBuilder,
+    on_record: &mut dyn FnMut(&ByteRecord, u64) -> Result<(), E>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(), E> {
+    let mut csv = builder
         .has_headers(false)
         .flexible(false)
         .buffer_capacity(1 << 20)

@@ -1,6 +1,9 @@
-//! Reading external files: postcode lookups, Companies House, spend files. Readers
+//! Reading external files: postcode lookups, Companies House, the register of
+//! charities, spend files. Readers
 //! stream: memory stays flat however large the file.
 
+pub mod charities;
+pub mod charity_release;
 pub mod companies;
 pub mod company_release;
 pub mod csv_stream;

@@ -105,7 +105,14 @@ pub fn data_entries(names: &[String]) -> Vec<String> {
     };
     let csvs: Vec<&String> = names
         .iter()
-        .filter(|n| n.to_ascii_lowercase().ends_with(".csv") && !is_doc(n))
+        .filter(|n| {
+            let lower = n.to_ascii_lowercase();
+            let file = lower.rsplit('/').next().unwrap_or("");
+            // The Charity Commission's extract is tab-separated text.
+            (lower.ends_with(".csv")
+                || (file.starts_with("publicextract") && file.ends_with(".txt")))
+                && !is_doc(n)
+        })
         .collect();
     let whole: Vec<&String> = csvs
         .iter()

@@ -3,6 +3,7 @@
 //! Companies House and the recognition rules, and the register as a
 //! spreadsheet to export, fill in and import back.
 
+pub mod charity;
 pub mod enrich;
 pub mod locate;
 pub mod master_file;

@@ -286,6 +286,19 @@ pub struct CompaniesPage {
 }
 
 #[derive(Template)]
+#[template(path = "suppliers/charities.html")]
+pub struct CharitiesPage {
+    pub layout: Layout,
+    pub release: Option<crate::db::charities::CharityRelease>,
+    pub proposals: Vec<crate::register::charity::CharityProposal>,
+    /// Proposals in all, of which the first are shown.
+    pub total: usize,
+    pub jobs: Vec<crate::db::jobs::Job>,
+    pub can_upload: bool,
+    pub errors: FormErrors,
+}
+
+#[derive(Template)]
 #[template(path = "suppliers/proposals.html")]
 pub struct ProposalsPage {
     pub layout: Layout,

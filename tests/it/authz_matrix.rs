@@ -240,6 +240,11 @@ const MATRIX: &[Entry] = &[
     entry("POST", "/companies/proposals/accept", Access::Editors, 400),
     // Nothing ticked.
     entry("POST", "/companies/similar/accept", Access::Editors, 400),
+    entry("GET", "/charities", Access::Editors, 200),
+    // URL-encoded instead of multipart (400).
+    entry("POST", "/charities", Access::NetworkAdminOnly, 400),
+    // No supplier ticked (400).
+    entry("POST", "/charities/proposals/accept", Access::Editors, 400),
     entry("GET", "/admin/institutions", Access::Admins, 200),
     entry(
         "GET",

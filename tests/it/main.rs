@@ -6,6 +6,7 @@ mod areas;
 mod audit_log;
 mod auth_flow;
 mod authz_matrix;
+mod charities;
 mod cli;
 mod common;
 mod companies;

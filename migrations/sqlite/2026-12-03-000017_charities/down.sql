@@ -1,0 +1,2 @@
+DROP TABLE charities;
+DROP TABLE charity_releases;
