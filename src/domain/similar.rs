@@ -157,10 +157,11 @@ fn word_likeness(a: &str, b: &str) -> f64 {
     }
 }
 
-/// A word's weight in a score: its length, doubled for the first word (a
-/// name's most distinguishing one), halved for generic words.
+/// A word's weight in a score: its length up to eight letters (a longer
+/// word tells no more), doubled for the first word (a name's most
+/// distinguishing one), halved for generic words.
 fn weight(word: &str, first: bool) -> f64 {
-    let mut w = word.chars().count() as f64;
+    let mut w = word.chars().count().min(8) as f64;
     if first {
         w *= 2.0;
     }
@@ -206,8 +207,9 @@ pub fn percent(score: f64) -> u8 {
     (score * 100.0).round().clamp(0.0, 100.0) as u8
 }
 
-/// Letters of a word kept when a search tries it as possibly mistyped.
-const PREFIX: usize = 3;
+/// The fewest letters of a word kept when a search tries it as possibly
+/// mistyped: its first half, and at least this many.
+const PREFIX: usize = 4;
 
 /// Whether a search term stands for any word beginning with it (a word
 /// that may be mistyped after its first letters): written with a
@@ -220,8 +222,9 @@ pub fn is_prefix(term: &str) -> bool {
 /// list of terms that must all appear (a word in any of its [`spellings`],
 /// or a prefix, see [`is_prefix`]): all the words; then, for each word, the
 /// others with that word left out (a word added, dropped or mistyped), and
-/// with the first word mistyped after its first letters (a prefix). A lone
-/// word is searched for only when it says something on its own.
+/// with the first word mistyped in its second half (searched by its first
+/// half, a prefix). A lone word is searched for only when it says something
+/// on its own.
 pub fn searches(words: &[String]) -> Vec<Vec<String>> {
     let mut out = vec![words.to_vec()];
     for skip in 0..words.len() {
@@ -242,8 +245,9 @@ pub fn searches(words: &[String]) -> Vec<Vec<String>> {
         // Only the first word, a name's most distinctive, is tried by its
         // first letters: a common word's letters would match too much.
         let distinctive = skip == 0 && !GENERIC.contains(&word.as_str());
-        if distinctive && word.chars().count() > PREFIX + 1 && words.len() >= 2 {
-            let prefix: String = word.chars().take(PREFIX).collect();
+        let letters = word.chars().count();
+        if distinctive && letters > PREFIX + 1 && words.len() >= 2 {
+            let prefix: String = word.chars().take(PREFIX.max(letters.div_ceil(2))).collect();
             out.push(rest(Some(format!("{prefix}*"))));
         }
         if words.len() >= 2 {
@@ -310,7 +314,7 @@ mod tests {
         let w = words("Stanley Bros Tippers");
         let found = searches(&w);
         assert_eq!(found.len(), 5);
-        assert_eq!(found[1], ["STA*", "BROTHERS", "TIPPERS"]);
+        assert_eq!(found[1], ["STAN*", "BROTHERS", "TIPPERS"]);
         assert_eq!(found[2], ["BROTHERS", "TIPPERS"]);
         assert_eq!(
             searches(&words("Acme Services")),

@@ -68,13 +68,20 @@ pub fn companies_like(
         return Ok(Vec::new());
     }
     let normal = crate::domain::supplier::normalise_name(name);
-    let found =
-        company_names::candidates(conn, release_id, &similar::searches(&words), PER_SEARCH)?;
+    let searches = similar::searches(&words);
+    // Every word first: a company with exactly the name is found there, and
+    // then there is nothing more to look for.
+    let mut found = company_names::candidates(conn, release_id, &searches[..1], PER_SEARCH)?;
     if found
         .iter()
         .any(|c| crate::domain::supplier::normalise_name(&c.name) == normal)
     {
         return Ok(Vec::new());
+    }
+    for c in company_names::candidates(conn, release_id, &searches[1..], PER_SEARCH)? {
+        if !found.iter().any(|f| f.company_number == c.company_number) {
+            found.push(c);
+        }
     }
     let mut scored: Vec<(CompanyFacts, f64)> = found
         .into_iter()

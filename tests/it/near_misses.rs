@@ -150,7 +150,7 @@ async fn names_a_word_an_abbreviation_or_a_typo_apart_are_proposed_with_scores()
             (
                 "Preston Scaffoldng Ltd".to_owned(),
                 "PRESTON SCAFFOLDING LIMITED 07000002 · Active".to_owned(),
-                "96%".to_owned()
+                "97%".to_owned()
             ),
             (
                 "Acme Roofing".to_owned(),
@@ -160,7 +160,7 @@ async fn names_a_word_an_abbreviation_or_a_typo_apart_are_proposed_with_scores()
             (
                 "Pukaxa Scaffolding".to_owned(),
                 "PUKAKA SCAFFOLDING LIMITED 10000007 · Active".to_owned(),
-                "91%".to_owned()
+                "90%".to_owned()
             ),
         ],
         "a supplier with a company number is not looked at, and a shared trade word is no match"
