@@ -208,7 +208,7 @@ pub fn percent(score: f64) -> u8 {
 }
 
 /// The fewest letters of a word kept when a search tries it as possibly
-/// mistyped: its first half, and at least this many.
+/// mistyped: its first half (rounded down), and at least this many.
 const PREFIX: usize = 4;
 
 /// Whether a search term stands for any word beginning with it (a word
@@ -247,7 +247,7 @@ pub fn searches(words: &[String]) -> Vec<Vec<String>> {
         let distinctive = skip == 0 && !GENERIC.contains(&word.as_str());
         let letters = word.chars().count();
         if distinctive && letters > PREFIX + 1 && words.len() >= 2 {
-            let prefix: String = word.chars().take(PREFIX.max(letters.div_ceil(2))).collect();
+            let prefix: String = word.chars().take(PREFIX.max(letters / 2)).collect();
             out.push(rest(Some(format!("{prefix}*"))));
         }
         if words.len() >= 2 {

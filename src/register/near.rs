@@ -15,7 +15,7 @@ use crate::domain::supplier::{is_redacted, CompanyFacts};
 use crate::error::AppError;
 
 /// Companies looked at per word search; the best-scoring few are kept.
-const PER_SEARCH: i64 = 25;
+const PER_SEARCH: i64 = 40;
 /// Near misses kept per name.
 const KEPT: usize = 3;
 /// A word shared by more suppliers than this is no lead to a near miss on
