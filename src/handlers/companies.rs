@@ -98,10 +98,14 @@ pub async fn accept(
     form: CsrfForm<crate::handlers::auth::Empty>,
 ) -> AppResult<HttpResponse> {
     user.require(user.can_edit_register())?;
-    let ids: Vec<i64> = form
-        .all("supplier")
-        .filter_map(|v| v.parse().ok())
-        .collect();
+    // A row's own Accept button sends that row alone; the main button, the
+    // ticked rows.
+    let field = if form.all("only").next().is_some() {
+        "only"
+    } else {
+        "supplier"
+    };
+    let ids: Vec<i64> = form.all(field).filter_map(|v| v.parse().ok()).collect();
     if ids.is_empty() {
         return Err(AppError::BadRequest(
             "Tick the suppliers whose proposals you accept.".into(),

@@ -24,6 +24,9 @@ pub struct Proposal {
     pub company: CompanyFacts,
     pub matched_by: MatchedBy,
     pub changes: Vec<ProposedChange>,
+    /// Values the supplier has, from another source, that Companies House
+    /// contradicts: shown, never written by accepting.
+    pub conflicts: Vec<ProposedChange>,
     /// The supplier form as it would be with every change applied.
     pub fields: SupplierFields,
 }
@@ -37,22 +40,31 @@ fn shown(s: &str) -> String {
 }
 
 /// The changes the register suggests for a supplier, or `None` if it agrees.
-/// Values are only ever added or corrected, never blanked, and flags only set.
+/// Values are only ever added, never blanked, and flags only set. A value
+/// the supplier already has (from any source, an earlier release included)
+/// that Companies House contradicts is a conflict: listed for a clerk to
+/// resolve on the supplier's page, never written by accepting.
 pub fn propose(
     supplier: &Supplier,
     company: &CompanyFacts,
     matched_by: MatchedBy,
 ) -> Option<Proposal> {
     let mut f = supplier.fields();
-    let mut changes = Vec::new();
+    let (mut changes, mut conflicts) = (Vec::new(), Vec::new());
     let mut set = |field: &'static str, slot: &mut String, to: String| {
-        if !to.is_empty() && *slot != to {
-            changes.push(ProposedChange {
-                field,
-                from: shown(slot),
-                to: to.clone(),
-            });
+        if to.is_empty() || *slot == to {
+            return;
+        }
+        let change = ProposedChange {
+            field,
+            from: shown(slot),
+            to: to.clone(),
+        };
+        if slot.is_empty() {
+            changes.push(change);
             *slot = to;
+        } else {
+            conflicts.push(change);
         }
     };
     set(
@@ -110,12 +122,13 @@ pub fn propose(
         });
     }
     f.source = Source::CompaniesHouse.code().into();
-    (!changes.is_empty()).then(|| Proposal {
+    (!changes.is_empty() || !conflicts.is_empty()).then(|| Proposal {
         supplier_id: supplier.id,
         supplier_name: supplier.name.clone(),
         company: company.clone(),
         matched_by,
         changes,
+        conflicts,
         fields: f,
     })
 }
@@ -146,10 +159,11 @@ pub fn accept(conn: &mut DbConn, actor: &Actor, supplier_ids: &[i64]) -> Result<
     write_tx(conn, |conn| {
         let (release, list) = proposals(conn, Some(supplier_ids))?;
         let Some(release) = release else { return Ok(0) };
-        for p in &list {
+        let with_changes: Vec<&Proposal> = list.iter().filter(|p| !p.changes.is_empty()).collect();
+        for p in &with_changes {
             apply(conn, actor, &release, p, "")?;
         }
-        Ok(list.len())
+        Ok(with_changes.len())
     })
 }
 
@@ -226,7 +240,8 @@ pub fn accept_similar(
                 ", similar name ({}%) confirmed by a clerk",
                 crate::domain::similar::percent(score)
             );
-            if let Some(p) = propose(&supplier, &company, MatchedBy::SimilarName) {
+            let proposal = propose(&supplier, &company, MatchedBy::SimilarName);
+            if let Some(p) = proposal.filter(|p| !p.changes.is_empty()) {
                 apply(conn, actor, &release, &p, &how)?;
                 changed += 1;
             }

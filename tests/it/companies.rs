@@ -160,3 +160,73 @@ async fn the_cli_loads_the_bulk_file_and_a_bad_file_changes_nothing() {
         "the release in use is untouched"
     );
 }
+
+#[actix_web::test]
+async fn a_value_companies_house_contradicts_is_a_conflict_and_a_rows_own_button_accepts_that_row_alone(
+) {
+    let app = spawn_app().await;
+    load(&app);
+    // The registered office came from the supplier's own declaration.
+    let input = SupplierFields {
+        name: "Acme Ltd".into(),
+        company_number: "01234567".into(),
+        postcode_registered: "PR1 1AA".into(),
+        ..Default::default()
+    }
+    .parse()
+    .unwrap();
+    let acme = app.with_conn(|c| {
+        suppliers::create(
+            c,
+            &Actor::system("test"),
+            &input,
+            Source::SelfDeclaration,
+            "letter",
+        )
+        .unwrap()
+        .id
+    });
+    let energy = supplier(&app, "Preston Community Energy CIC", "");
+    let (clerk, _) = app
+        .signed_in(
+            "clerk",
+            Role::Clerk,
+            Some(app.add_institution("Preston City Council", "E07000123")),
+        )
+        .await;
+    let page = clerk.get("/companies").await;
+    assert!(page.body.contains(
+        "Registered office postcode: the supplier has <strong>PR1 1AA</strong>, Companies House says <strong>M1 1AE</strong>"
+    ));
+    let token = clerk.csrf_from("/companies").await;
+    let res = clerk
+        .post_form(
+            "/companies/proposals/accept",
+            &[
+                ("csrf_token", &token),
+                ("supplier", &acme.to_string()),
+                ("supplier", &energy.to_string()),
+                ("only", &acme.to_string()),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    app.with_conn(|c| {
+        let a = suppliers::get(c, acme).unwrap();
+        assert_eq!(
+            a.postcode_registered.as_deref(),
+            Some("PR1 1AA"),
+            "the supplier's own declaration is not overwritten"
+        );
+        assert_eq!(
+            a.legal_form.as_deref(),
+            Some("Private Limited Company"),
+            "what it adds is written"
+        );
+        assert_eq!(
+            suppliers::get(c, energy).unwrap().postcode_registered,
+            None,
+            "the row's own button accepted that row alone"
+        );
+    });
+}
