@@ -59,7 +59,9 @@ impl FileEvidence {
         batch_id: i64,
     ) -> diesel::QueryResult<usize> {
         let mut found: Vec<_> = self.found.into_iter().collect();
-        found.sort_by_key(|(_, (_, row))| *row);
+        // In the file's order, and a row's fields in a fixed order.
+        let rank = |f: &ProposedField| ProposedField::ALL.iter().position(|g| g == f);
+        found.sort_by_key(|((_, field), (_, row))| (*row, rank(field)));
         let mut proposals = Vec::new();
         for ((supplier_id, field), (value, row)) in found {
             let register = suppliers::get(conn, supplier_id)?.fields();
