@@ -54,7 +54,7 @@ const JOINING: [&str; 4] = ["AND", "OF", "FOR", "IN"];
 
 /// Words so common in organisation names that sharing them says little:
 /// they count half in a score.
-const GENERIC: [&str; 16] = [
+const GENERIC: [&str; 17] = [
     "SERVICES",
     "SERVICE",
     "SOLUTIONS",
@@ -71,6 +71,7 @@ const GENERIC: [&str; 16] = [
     "SUPPLIES",
     "PROPERTIES",
     "BROTHERS",
+    "SONS",
 ];
 
 /// The lowest score proposed as likely the same organisation.
@@ -171,9 +172,16 @@ fn weight(word: &str, first: bool) -> f64 {
     w
 }
 
+/// A name with a word swapped for another (a word of each left without a
+/// partner) names another organisation more often than not: its score is
+/// cut by this much.
+const SWAPPED_WORD: f64 = 0.75;
+
 /// How likely two names (as [`words`]) are to mean one organisation, 0 to 1:
 /// the weighted share of their words that pair up, each pair counted by how
-/// alike its words are. Word order does not matter.
+/// alike its words are; cut by [`SWAPPED_WORD`] when each name has a word
+/// the other lacks (`BOWLAND CARE AND SONS` and `BOWLAND CONSULTING AND
+/// SONS`), as a word added or dropped is not. Word order does not matter.
 pub fn score(a: &[String], b: &[String]) -> f64 {
     let total: f64 = a
         .iter()
@@ -185,7 +193,7 @@ pub fn score(a: &[String], b: &[String]) -> f64 {
         return 0.0;
     }
     let mut used = vec![false; b.len()];
-    let mut matched = 0.0;
+    let (mut matched, mut unpaired_in_a) = (0.0, false);
     for (i, word) in a.iter().enumerate() {
         let best = b
             .iter()
@@ -194,12 +202,16 @@ pub fn score(a: &[String], b: &[String]) -> f64 {
             .map(|(j, other)| (j, word_likeness(word, other)))
             .filter(|(_, likeness)| *likeness > 0.0)
             .max_by(|x, y| x.1.total_cmp(&y.1));
-        if let Some((j, likeness)) = best {
-            used[j] = true;
-            matched += likeness * (weight(word, i == 0) + weight(&b[j], j == 0));
+        match best {
+            Some((j, likeness)) => {
+                used[j] = true;
+                matched += likeness * (weight(word, i == 0) + weight(&b[j], j == 0));
+            }
+            None => unpaired_in_a = true,
         }
     }
-    matched / total
+    let swapped = unpaired_in_a && used.iter().any(|u| !u);
+    matched / total * if swapped { SWAPPED_WORD } else { 1.0 }
 }
 
 /// A score as a whole percentage, for pages.
@@ -296,6 +308,11 @@ mod tests {
         assert!((THRESHOLD..1.0).contains(&extra), "{extra}");
         let other = s("Acme Scaffolding", "Beta Scaffolding");
         assert!(other < THRESHOLD, "{other}");
+        let swapped = s("Bowland Care & Sons Ltd", "Bowland Consulting & Sons Ltd");
+        assert!(
+            swapped < THRESHOLD,
+            "another trade under one name: {swapped}"
+        );
         assert!(s("Lancashire Care", "Lancaster Carpets") < THRESHOLD);
         assert_eq!(s("Gamma Trading", "Gamma Trading"), 1.0);
         assert_eq!(s("", "Gamma"), 0.0);
