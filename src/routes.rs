@@ -87,6 +87,7 @@ route_table! {
     post "/companies" => companies::upload;
     post "/companies/proposals/accept" => companies::accept;
     post "/companies/similar/accept" => companies::accept_similar;
+    post "/companies/conflicts/resolve" => companies::resolve_conflict;
     get "/charities" => charities::show;
     post "/charities" => charities::upload;
     post "/charities/proposals/accept" => charities::accept;

@@ -120,6 +120,52 @@ pub async fn accept(
     ))
 }
 
+#[derive(serde::Deserialize)]
+pub struct ResolveForm {
+    #[serde(default)]
+    supplier: String,
+    #[serde(default)]
+    field: String,
+    #[serde(default)]
+    source: String,
+}
+
+/// Resolves a conflict by choosing the reference register's value (Companies
+/// House or the register of charities) over the supplier's.
+pub async fn resolve_conflict(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    form: CsrfForm<ResolveForm>,
+) -> AppResult<HttpResponse> {
+    user.require(user.can_edit_register())?;
+    let (source, back) = match form.data.source.as_str() {
+        "companies_house" => (enrich::ConflictSource::CompaniesHouse, "/companies"),
+        "charity_register" => (enrich::ConflictSource::CharityRegister, "/charities"),
+        _ => {
+            return Err(AppError::BadRequest(
+                "Say which register's value to use.".into(),
+            ))
+        }
+    };
+    let supplier: i64 = form
+        .data
+        .supplier
+        .parse()
+        .map_err(|_| AppError::BadRequest("Say which supplier.".into()))?;
+    let (actor, field) = (user.actor(), form.data.field.clone());
+    state
+        .db(move |c| enrich::resolve_conflict(c, &actor, supplier, source, &field))
+        .await?;
+    Ok(redirect_with_flash(
+        &state,
+        back,
+        &format!(
+            "The register's value for {} is on the supplier now.",
+            form.data.field
+        ),
+    ))
+}
+
 /// Accepts the companies a clerk ticked as the same organisation as a
 /// supplier with a similar name (`pair` = supplier id, colon, company
 /// number), then returns to the page the form was on.

@@ -399,3 +399,75 @@ pub fn work_queue(
         .collect();
     Ok((coverage, queue))
 }
+
+/// Where a conflicting value comes from, when a clerk chooses it over the
+/// register's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConflictSource {
+    CompaniesHouse,
+    CharityRegister,
+}
+
+/// Writes one value a reference register proposes in place of the value
+/// the supplier has (a conflict a clerk resolved by choosing the register's
+/// value). The value is worked out again here from the release in use,
+/// never taken from the form; `field` is the label the page showed.
+pub fn resolve_conflict(
+    conn: &mut DbConn,
+    actor: &Actor,
+    supplier_id: i64,
+    source: ConflictSource,
+    field: &str,
+) -> Result<(), AppError> {
+    write_tx(conn, |conn| {
+        let gone = || AppError::Conflict("That conflict is no longer there: look again.".into());
+        let (conflicts, evidence, source_code) = match source {
+            ConflictSource::CompaniesHouse => {
+                let (release, list) = proposals(conn, Some(&[supplier_id]))?;
+                let (release, p) = release.zip(list.into_iter().next()).ok_or_else(gone)?;
+                let evidence = format!(
+                    "Companies House release {}, company {} ({})",
+                    release.name, p.company.company_number, p.company.name
+                );
+                (p.conflicts, evidence, Source::CompaniesHouse)
+            }
+            ConflictSource::CharityRegister => {
+                let (release, list) = super::charity::proposals(conn, Some(&[supplier_id]))?;
+                let (release, p) = release.zip(list.into_iter().next()).ok_or_else(gone)?;
+                let evidence = format!(
+                    "Register of charities release {}, charity {} ({})",
+                    release.name, p.charity.charity_number, p.charity.name
+                );
+                (p.conflicts, evidence, Source::CharityRegister)
+            }
+        };
+        let change = conflicts
+            .into_iter()
+            .find(|c| c.field == field)
+            .ok_or_else(gone)?;
+        let supplier = suppliers::get(conn, supplier_id)?;
+        let mut f = supplier.fields();
+        let slot = match change.field {
+            "Companies House number" => &mut f.company_number,
+            "Registered office postcode" => &mut f.postcode_registered,
+            "Legal form" => &mut f.legal_form,
+            "SIC 2007 codes" => &mut f.sic_codes,
+            "Charity number" => &mut f.charity_number,
+            _ => return Err(gone()),
+        };
+        *slot = change.to.clone();
+        let input = f
+            .parse()
+            .map_err(|e| AppError::Conflict(format!("{}: {}", supplier.name, e[0].1)))?;
+        suppliers::update(
+            conn,
+            actor,
+            supplier_id,
+            supplier.version,
+            &input,
+            source_code,
+            &format!("{evidence}, chosen over {} by a clerk", change.from),
+        )?;
+        Ok(())
+    })
+}

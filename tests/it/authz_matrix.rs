@@ -240,6 +240,8 @@ const MATRIX: &[Entry] = &[
     entry("POST", "/companies/proposals/accept", Access::Editors, 400),
     // Nothing ticked.
     entry("POST", "/companies/similar/accept", Access::Editors, 400),
+    // No source named (400).
+    entry("POST", "/companies/conflicts/resolve", Access::Editors, 400),
     entry("GET", "/charities", Access::Editors, 200),
     // URL-encoded instead of multipart (400).
     entry("POST", "/charities", Access::NetworkAdminOnly, 400),

@@ -148,6 +148,36 @@ async fn charities_are_matched_by_number_then_name_and_conflicts_are_shown_not_a
             .contains("the charity register says <strong>PR5 6BY</strong>"),
         "the conflict is still shown"
     );
+    let token = clerk.csrf_from("/charities").await;
+    let chosen = clerk
+        .post_form(
+            "/companies/conflicts/resolve",
+            &[
+                ("csrf_token", &token),
+                ("supplier", &wildlife.to_string()),
+                ("field", "Registered office postcode"),
+                ("source", "charity_register"),
+            ],
+        )
+        .await;
+    assert_eq!(chosen.status, 303, "{}", chosen.body);
+    assert_eq!(chosen.location(), Some("/charities"));
+    app.with_conn(|c| {
+        assert_eq!(
+            suppliers::get(c, wildlife)
+                .unwrap()
+                .postcode_registered
+                .as_deref(),
+            Some("PR5 6BY")
+        );
+        let latest = &suppliers::provenance(c, wildlife).unwrap()[0];
+        assert_eq!(latest.source, "charity_register");
+        assert!(
+            latest.evidence.ends_with("chosen over PR1 1AA by a clerk"),
+            "{}",
+            latest.evidence
+        );
+    });
 }
 
 #[actix_web::test]

@@ -229,4 +229,53 @@ async fn a_value_companies_house_contradicts_is_a_conflict_and_a_rows_own_button
             "the row's own button accepted that row alone"
         );
     });
+    // The clerk checks and chooses Companies House's value.
+    let token = clerk.csrf_from("/companies").await;
+    let wrong = clerk
+        .post_form(
+            "/companies/conflicts/resolve",
+            &[
+                ("csrf_token", &token),
+                ("supplier", &acme.to_string()),
+                ("field", "Legal form"),
+                ("source", "companies_house"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, 409, "no such conflict: {}", wrong.body);
+    let chosen = clerk
+        .post_form(
+            "/companies/conflicts/resolve",
+            &[
+                ("csrf_token", &token),
+                ("supplier", &acme.to_string()),
+                ("field", "Registered office postcode"),
+                ("source", "companies_house"),
+            ],
+        )
+        .await;
+    assert_eq!(chosen.status, 303, "{}", chosen.body);
+    app.with_conn(|c| {
+        assert_eq!(
+            suppliers::get(c, acme)
+                .unwrap()
+                .postcode_registered
+                .as_deref(),
+            Some("M1 1AE")
+        );
+        let latest = &suppliers::provenance(c, acme).unwrap()[0];
+        assert_eq!(latest.source, "companies_house");
+        assert!(
+            latest
+                .evidence
+                .ends_with("company 01234567 (ACME LIMITED), chosen over PR1 1AA by a clerk"),
+            "{}",
+            latest.evidence
+        );
+    });
+    assert!(!clerk
+        .get("/companies")
+        .await
+        .body
+        .contains("the supplier has <strong>PR1 1AA</strong>"));
 }
