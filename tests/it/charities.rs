@@ -10,6 +10,7 @@ use localspend::domain::Role;
 use localspend::import::charity_release::import_release;
 
 use crate::common::{spawn_app, TestApp};
+use crate::supplier_sources::supplier_with as supplier;
 
 const EXTRACT: &str = "date_of_extract\torganisation_number\tregistered_charity_number\tlinked_charity_number\tcharity_name\tcharity_type\tcharity_registration_status\tdate_of_registration\tdate_of_removal\tcharity_reporting_status\tlatest_acc_fin_period_start_date\tlatest_acc_fin_period_end_date\tlatest_income\tlatest_expenditure\tcharity_contact_address1\tcharity_contact_address2\tcharity_contact_address3\tcharity_contact_address4\tcharity_contact_address5\tcharity_contact_postcode\tcharity_contact_phone\tcharity_contact_email\tcharity_contact_web\tcharity_company_registration_number\tcharity_insolvent\tcharity_in_administration\tcharity_previously_excepted\tcharity_is_cdf_or_cif\tcharity_is_cio\tcio_is_dissolved\tdate_cio_dissolution_notice\tcharity_activities\tcharity_gift_aid\tcharity_has_land\n\
 2025-11-01\t10001\t1123456\t0\tPRESTON FOOD BANK\tCIO\tRegistered\t2010-01-01\t\tSubmission Received\t2024-04-01\t2025-03-31\t245000.00\t240000.00\t1 Market St\t\t\tPreston\t\tPR1 2HE\t\t\t\t\tFalse\tFalse\t\t\tTrue\tFalse\t\tFood\tTrue\tFalse\n\
@@ -33,15 +34,6 @@ fn load(app: &TestApp) {
         release.row_count, 3,
         "the linked charity is not a row of its own"
     );
-}
-
-fn supplier(app: &TestApp, fields: SupplierFields, source: Source) -> i64 {
-    let input = fields.parse().unwrap();
-    app.with_conn(|c| {
-        suppliers::create(c, &Actor::system("test"), &input, source, "set by test")
-            .unwrap()
-            .id
-    })
 }
 
 #[actix_web::test]

@@ -76,38 +76,9 @@ fn load_companies(app: &TestApp) {
 /// The rows of the similar-names table on the Companies House page:
 /// (supplier, company, score).
 fn similar_rows(body: &str) -> Vec<(String, String, String)> {
-    let Some(start) = body.find("id=\"similar\"") else {
-        return Vec::new();
-    };
-    let section = &body[start..];
-    let section = &section[..section.find("</table>").unwrap_or(section.len())];
-    section
-        .split("<tr>")
-        .skip(2)
-        .map(|row| {
-            let cells: Vec<String> = row
-                .split("<td")
-                .skip(1)
-                .map(|cell| {
-                    let text = cell[cell.find('>').unwrap() + 1..].to_owned();
-                    let mut plain = String::new();
-                    let mut in_tag = false;
-                    for ch in text.chars() {
-                        match ch {
-                            '<' => {
-                                in_tag = true;
-                                plain.push(' ');
-                            }
-                            '>' => in_tag = false,
-                            c if !in_tag => plain.push(c),
-                            _ => {}
-                        }
-                    }
-                    plain.split_whitespace().collect::<Vec<_>>().join(" ")
-                })
-                .collect();
-            (cells[1].clone(), cells[2].clone(), cells[3].clone())
-        })
+    crate::common::table_rows(body, "id=\"similar\"")
+        .into_iter()
+        .map(|c| (c[1].clone(), c[2].clone(), c[3].clone()))
         .collect()
 }
 

@@ -10,7 +10,7 @@ use localspend::domain::Role;
 
 use crate::common::{spawn_app, TestApp, TestClient};
 
-fn supplier_with(app: &TestApp, fields: SupplierFields, source: Source) -> i64 {
+pub(crate) fn supplier_with(app: &TestApp, fields: SupplierFields, source: Source) -> i64 {
     let input = fields.parse().unwrap();
     app.with_conn(|c| {
         suppliers::create(c, &Actor::system("test"), &input, source, "set by test")
@@ -53,40 +53,9 @@ async fn upload(clerk: &TestClient, name: &str, body: &str) -> crate::common::Re
 fn rows(body: &str, section: &str) -> Vec<(String, String, String)> {
     // The proposals table starts with its tick box; the conflicts table not.
     let first = usize::from(section.contains("Proposals"));
-    let Some(start) = body.find(section) else {
-        return Vec::new();
-    };
-    let part = &body[start..];
-    let part = &part[..part.find("</table>").unwrap_or(part.len())];
-    part.split("<tr>")
-        .skip(2)
-        .map(|row| {
-            let cells: Vec<String> = row
-                .split("<td")
-                .skip(1)
-                .map(|c| {
-                    let mut plain = String::new();
-                    let mut tag = false;
-                    for ch in c[c.find('>').unwrap() + 1..].chars() {
-                        match ch {
-                            '<' => {
-                                tag = true;
-                                plain.push(' ');
-                            }
-                            '>' => tag = false,
-                            c if !tag => plain.push(c),
-                            _ => {}
-                        }
-                    }
-                    plain.split_whitespace().collect::<Vec<_>>().join(" ")
-                })
-                .collect();
-            (
-                cells[first].clone(),
-                cells[first + 1].clone(),
-                cells[first + 2].clone(),
-            )
-        })
+    crate::common::table_rows(body, section)
+        .into_iter()
+        .map(|c| (c[first].clone(), c[first + 1].clone(), c[first + 2].clone()))
         .collect()
 }
 

@@ -439,3 +439,38 @@ pub fn csrf_token(html: &str) -> String {
     let start = html.find(marker).expect("page has a CSRF token") + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
 }
+
+/// The body rows of the first table after `marker` in a page, each row's
+/// cells as plain text (tags become spaces, runs of space one space).
+pub fn table_rows(body: &str, marker: &str) -> Vec<Vec<String>> {
+    let Some(start) = body.find(marker) else {
+        return Vec::new();
+    };
+    let part = &body[start..];
+    let part = &part[..part.find("</table>").unwrap_or(part.len())];
+    let part = &part[part.find("<tbody>").unwrap_or(0)..];
+    part.split("<tr>")
+        .skip(1)
+        .map(|row| {
+            row.split("<td")
+                .skip(1)
+                .map(|cell| {
+                    let mut plain = String::new();
+                    let mut in_tag = false;
+                    for ch in cell[cell.find('>').map_or(0, |i| i + 1)..].chars() {
+                        match ch {
+                            '<' => {
+                                in_tag = true;
+                                plain.push(' ');
+                            }
+                            '>' => in_tag = false,
+                            c if !in_tag => plain.push(c),
+                            _ => {}
+                        }
+                    }
+                    plain.split_whitespace().collect::<Vec<_>>().join(" ")
+                })
+                .collect()
+        })
+        .collect()
+}
