@@ -5,7 +5,7 @@ use std::io::Read;
 
 use csv::ByteRecord;
 
-use super::csv_stream::{stream_csv, ReadError};
+use super::csv_stream::{cell_text, header_names, read_table, ReadError, Separator};
 use crate::domain::reference::CompanyRow;
 use crate::domain::supplier::{normalise_company_number, normalise_name};
 
@@ -20,15 +20,7 @@ struct Columns {
 }
 
 fn map_header(record: &ByteRecord) -> Result<Columns, String> {
-    let names: Vec<String> = record
-        .iter()
-        .map(|f| {
-            String::from_utf8_lossy(f)
-                .trim()
-                .trim_start_matches('\u{feff}')
-                .to_ascii_lowercase()
-        })
-        .collect();
+    let names = header_names(record);
     let find = |wanted: &str| names.iter().position(|n| n == wanted);
     Ok(Columns {
         name: find("companyname")
@@ -49,9 +41,7 @@ fn map_header(record: &ByteRecord) -> Result<Columns, String> {
 }
 
 fn text(record: &ByteRecord, i: Option<usize>) -> String {
-    i.and_then(|i| record.get(i))
-        .map(|b| String::from_utf8_lossy(b).trim().to_owned())
-        .unwrap_or_default()
+    cell_text(record, i)
 }
 
 /// `62020 - Information technology consultancy activities` → `62020`.
@@ -96,36 +86,15 @@ pub fn read_file<E: From<ReadError>>(
     sink: &mut dyn FnMut(CompanyRow) -> Result<(), E>,
     progress: &mut dyn FnMut(u64),
 ) -> Result<u64, E> {
-    let mut columns: Option<Columns> = None;
-    let mut rows = 0;
-    stream_csv::<E>(
+    read_table(
         file,
         reader,
-        &mut |record, row| {
-            let Some(c) = &columns else {
-                columns = Some(map_header(record).map_err(|message| ReadError::Format {
-                    file: file.to_owned(),
-                    message,
-                })?);
-                return Ok(());
-            };
-            match parse(record, c) {
-                Ok(Some(company)) => {
-                    rows += 1;
-                    sink(company)
-                }
-                Ok(None) => Ok(()),
-                Err(message) => Err(ReadError::Row {
-                    file: file.to_owned(),
-                    row,
-                    message,
-                }
-                .into()),
-            }
-        },
+        Separator::Comma,
+        map_header,
+        parse,
+        sink,
         progress,
-    )?;
-    Ok(rows)
+    )
 }
 
 #[cfg(test)]

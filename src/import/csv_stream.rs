@@ -50,7 +50,7 @@ pub fn stream_csv<E: From<ReadError>>(
 
 /// As [`stream_csv`], for tab-separated text without quoting (the Charity
 /// Commission's extract, whose names may hold a `"`).
-pub fn stream_tab_separated<E: From<ReadError>>(
+fn stream_tab_separated<E: From<ReadError>>(
     file: &str,
     reader: &mut dyn Read,
     on_record: &mut dyn FnMut(&ByteRecord, u64) -> Result<(), E>,
@@ -126,4 +126,76 @@ fn stream_records<E: From<ReadError>>(
     }
     progress(csv.position().byte());
     Ok(())
+}
+
+/// A header row's names, trimmed, without a byte-order mark, lower case.
+pub fn header_names(record: &ByteRecord) -> Vec<String> {
+    record
+        .iter()
+        .map(|f| {
+            String::from_utf8_lossy(f)
+                .trim()
+                .trim_start_matches('\u{feff}')
+                .to_ascii_lowercase()
+        })
+        .collect()
+}
+
+/// One cell as trimmed text ("" for a column the file does not have).
+pub fn cell_text(record: &ByteRecord, i: Option<usize>) -> String {
+    i.and_then(|i| record.get(i))
+        .map(|b| String::from_utf8_lossy(b).trim().to_owned())
+        .unwrap_or_default()
+}
+
+/// How a reference file separates its fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Separator {
+    Comma,
+    /// Tab-separated text without quoting.
+    Tab,
+}
+
+/// Reads a reference file as a header row then data rows: `header` maps
+/// the columns (or says why this is not the file expected), `row` reads one
+/// data row (`Ok(None)` leaves it out; `Err` gives the reason it cannot be
+/// read), and each row read goes to `sink`. Returns how many rows it took.
+pub fn read_table<C, R, E: From<ReadError>>(
+    file: &str,
+    reader: &mut dyn Read,
+    separator: Separator,
+    header: impl Fn(&ByteRecord) -> Result<C, String>,
+    row: impl Fn(&ByteRecord, &C) -> Result<Option<R>, String>,
+    sink: &mut dyn FnMut(R) -> Result<(), E>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<u64, E> {
+    let mut columns: Option<C> = None;
+    let mut taken = 0;
+    let mut on_record = |record: &ByteRecord, at: u64| -> Result<(), E> {
+        let Some(c) = &columns else {
+            columns = Some(header(record).map_err(|message| ReadError::Format {
+                file: file.to_owned(),
+                message,
+            })?);
+            return Ok(());
+        };
+        match row(record, c) {
+            Ok(Some(r)) => {
+                taken += 1;
+                sink(r)
+            }
+            Ok(None) => Ok(()),
+            Err(message) => Err(ReadError::Row {
+                file: file.to_owned(),
+                row: at,
+                message,
+            }
+            .into()),
+        }
+    };
+    match separator {
+        Separator::Comma => stream_csv(file, reader, &mut on_record, progress)?,
+        Separator::Tab => stream_tab_separated(file, reader, &mut on_record, progress)?,
+    }
+    Ok(taken)
 }
