@@ -4,33 +4,15 @@
 use std::path::Path;
 
 use super::charities::read_file;
-use super::csv_stream::ReadError;
+use super::register_release::{load_counted, RegisterImportError};
 use super::release::{self, Reference, Rows};
-use super::sources::SourceError;
 use crate::db::audit::Actor;
 use crate::db::charities::{self, CharityRelease};
 use crate::db::DbConn;
 use crate::domain::reference::CharityRow;
 
-impl crate::jobs::JobError for CharityImportError {
-    fn is_internal(&self) -> bool {
-        matches!(self, Self::Db(_))
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum CharityImportError {
-    #[error(transparent)]
-    Source(#[from] SourceError),
-    #[error(transparent)]
-    Read(#[from] ReadError),
-    #[error("{file}: a charity number appears twice (in the rows just before row {row})")]
-    Duplicate { file: String, row: u64 },
-    #[error("no charities found in the files given")]
-    Empty,
-    #[error("database error: {0}")]
-    Db(#[from] diesel::result::Error),
-}
+/// Why a load failed (shared by the whole-file registers).
+pub type CharityImportError = RegisterImportError;
 
 /// The register of charities, as a kind of release.
 pub struct CharityRegister;
@@ -66,6 +48,7 @@ impl Reference for CharityRegister {
         CharityImportError::Duplicate {
             file: file.to_owned(),
             row,
+            key: "charity number",
         }
     }
 
@@ -75,18 +58,14 @@ impl Reference for CharityRegister {
         total: u64,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<i64, CharityImportError> {
-        let mut count = 0_i64;
-        rows.read_all(
+        load_counted(
+            rows,
             paths,
             total,
             progress,
-            &mut |_| count += 1,
+            "charities",
             &mut |file, reader, sink, bytes| read_file(file, reader, sink, bytes),
-        )?;
-        if count == 0 {
-            return Err(CharityImportError::Empty);
-        }
-        Ok(count)
+        )
     }
 
     fn activate(

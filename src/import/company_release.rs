@@ -4,33 +4,15 @@
 use std::path::Path;
 
 use super::companies::read_file;
-use super::csv_stream::ReadError;
+use super::register_release::{load_counted, RegisterImportError};
 use super::release::{self, Reference, Rows};
-use super::sources::SourceError;
 use crate::db::audit::Actor;
 use crate::db::companies::{self, CompanyRelease};
 use crate::db::DbConn;
 use crate::domain::reference::CompanyRow;
 
-impl crate::jobs::JobError for CompanyImportError {
-    fn is_internal(&self) -> bool {
-        matches!(self, Self::Db(_))
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum CompanyImportError {
-    #[error(transparent)]
-    Source(#[from] SourceError),
-    #[error(transparent)]
-    Read(#[from] ReadError),
-    #[error("{file}: a company number appears twice (in the rows just before row {row})")]
-    Duplicate { file: String, row: u64 },
-    #[error("no companies found in the files given")]
-    Empty,
-    #[error("database error: {0}")]
-    Db(#[from] diesel::result::Error),
-}
+/// Why a load failed (shared by the whole-file registers).
+pub type CompanyImportError = RegisterImportError;
 
 /// The Companies House register, as a kind of release.
 pub struct CompanyRegister;
@@ -66,6 +48,7 @@ impl Reference for CompanyRegister {
         CompanyImportError::Duplicate {
             file: file.to_owned(),
             row,
+            key: "company number",
         }
     }
 
@@ -75,18 +58,14 @@ impl Reference for CompanyRegister {
         total: u64,
         progress: &mut dyn FnMut(u64, u64),
     ) -> Result<i64, CompanyImportError> {
-        let mut count = 0_i64;
-        rows.read_all(
+        load_counted(
+            rows,
             paths,
             total,
             progress,
-            &mut |_| count += 1,
+            "companies",
             &mut |file, reader, sink, bytes| read_file(file, reader, sink, bytes),
-        )?;
-        if count == 0 {
-            return Err(CompanyImportError::Empty);
-        }
-        Ok(count)
+        )
     }
 
     fn activate(

@@ -10,6 +10,7 @@ pub mod csv_stream;
 pub mod lines;
 pub mod postcode_release;
 pub mod postcodes;
+pub mod register_release;
 pub mod release;
 pub mod sheets;
 pub mod sources;
