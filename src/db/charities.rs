@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::audit::{self, Actor, Change};
 use super::schema::{charities as c, charity_releases as r, suppliers as s};
 use super::suppliers::Supplier;
-use super::{batch_insert, now, releases, write_tx, DbConn};
+use super::{batch_insert, releases, write_tx, DbConn};
 use crate::domain::reference::CharityRow;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, serde::Serialize)]
@@ -59,18 +59,9 @@ pub fn active(conn: &mut DbConn) -> QueryResult<Option<CharityRelease>> {
         .optional()
 }
 
-/// Starts a release, clearing rows left by failed or abandoned loads.
+/// Starts a release (see [`releases::begin`]).
 pub fn begin(conn: &mut DbConn, name: &str, imported_by: &str) -> QueryResult<i64> {
-    releases::clear_failed(conn, releases::CHARITIES)?;
-    diesel::insert_into(r::table)
-        .values((
-            r::name.eq(name),
-            r::status.eq("importing"),
-            r::imported_by.eq(imported_by),
-            r::started_at.eq(now()),
-        ))
-        .returning(r::id)
-        .get_result(conn)
+    releases::begin(conn, releases::CHARITIES, name, imported_by)
 }
 
 pub fn insert_rows(conn: &mut DbConn, release_id: i64, rows: &[CharityRow]) -> QueryResult<usize> {
@@ -103,13 +94,7 @@ pub fn activate(
     let (release, retired) = write_tx(conn, |conn| {
         let before = active(conn)?;
         let retired = releases::supersede_active(conn, releases::CHARITIES)?;
-        diesel::update(r::table.find(release_id))
-            .set((
-                r::status.eq("active"),
-                r::row_count.eq(row_count),
-                r::activated_at.eq(now()),
-            ))
-            .execute(conn)?;
+        releases::mark_active(conn, releases::CHARITIES, release_id, row_count)?;
         let release = r::table
             .find(release_id)
             .select(CharityRelease::as_select())

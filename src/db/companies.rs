@@ -9,7 +9,7 @@ use diesel::prelude::*;
 use super::audit::{self, Actor, Change};
 use super::schema::{companies as c, company_releases as r, suppliers as s};
 use super::suppliers::Supplier;
-use super::{batch_insert, now, releases, write_tx, DbConn};
+use super::{batch_insert, releases, write_tx, DbConn};
 use crate::domain::reference::CompanyRow;
 use crate::domain::supplier::CompanyFacts;
 
@@ -33,18 +33,9 @@ pub fn active(conn: &mut DbConn) -> QueryResult<Option<CompanyRelease>> {
         .optional()
 }
 
-/// Starts a release, clearing rows left by failed or abandoned loads.
+/// Starts a release (see [`releases::begin`]).
 pub fn begin(conn: &mut DbConn, name: &str, imported_by: &str) -> QueryResult<i64> {
-    releases::clear_failed(conn, releases::COMPANIES)?;
-    diesel::insert_into(r::table)
-        .values((
-            r::name.eq(name),
-            r::status.eq("importing"),
-            r::imported_by.eq(imported_by),
-            r::started_at.eq(now()),
-        ))
-        .returning(r::id)
-        .get_result(conn)
+    releases::begin(conn, releases::COMPANIES, name, imported_by)
 }
 
 pub fn insert_rows(conn: &mut DbConn, release_id: i64, rows: &[CompanyRow]) -> QueryResult<usize> {
@@ -80,13 +71,7 @@ pub fn activate(
         let before = active(conn)?;
         super::company_names::swap_in(conn)?;
         let retired = releases::supersede_active(conn, releases::COMPANIES)?;
-        diesel::update(r::table.find(release_id))
-            .set((
-                r::status.eq("active"),
-                r::row_count.eq(row_count),
-                r::activated_at.eq(now()),
-            ))
-            .execute(conn)?;
+        releases::mark_active(conn, releases::COMPANIES, release_id, row_count)?;
         let release = r::table
             .find(release_id)
             .select(CompanyRelease::as_select())

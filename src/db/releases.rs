@@ -41,6 +41,37 @@ pub const COMPANIES: Tables = Tables {
     key: "company_number",
 };
 
+/// Starts a release of a whole-file register (Companies House, the register
+/// of charities) in the `importing` state, clearing rows left by failed or
+/// abandoned loads; returns its id.
+pub fn begin(conn: &mut DbConn, t: Tables, name: &str, imported_by: &str) -> QueryResult<i64> {
+    clear_failed(conn, t)?;
+    let started: Id = diesel::sql_query(format!(
+        "INSERT INTO {} (name, status, imported_by, started_at) \
+         VALUES ($1, 'importing', $2, $3) RETURNING id",
+        t.releases
+    ))
+    .bind::<diesel::sql_types::Text, _>(name)
+    .bind::<diesel::sql_types::Text, _>(imported_by)
+    .bind::<Timestamp, _>(now())
+    .get_result(conn)?;
+    Ok(started.id)
+}
+
+/// Within the activation's transaction, after [`supersede_active`]: the
+/// loaded release is put in use with its row count.
+pub fn mark_active(conn: &mut DbConn, t: Tables, release_id: i64, rows: i64) -> QueryResult<()> {
+    diesel::sql_query(format!(
+        "UPDATE {} SET status = 'active', row_count = $1, activated_at = $2 WHERE id = $3",
+        t.releases
+    ))
+    .bind::<BigInt, _>(rows)
+    .bind::<Timestamp, _>(now())
+    .bind::<BigInt, _>(release_id)
+    .execute(conn)?;
+    Ok(())
+}
+
 /// A load that has not finished in this long is taken to have died.
 const ABANDONED_AFTER_HOURS: i64 = 24;
 
