@@ -12,7 +12,7 @@ use crate::db::suppliers::{self, Supplier};
 use crate::db::{write_tx, DbConn};
 use crate::domain::supplier::{Source, SupplierFields};
 use crate::error::AppError;
-use crate::register::enrich::ProposedChange;
+use crate::register::enrich::{ChangeList, ProposedChange};
 
 #[derive(Debug, Clone)]
 pub struct CharityProposal {
@@ -36,26 +36,6 @@ pub fn propose(
     matched_by: CharityMatch,
 ) -> Option<CharityProposal> {
     let mut f = supplier.fields();
-    let (mut changes, mut conflicts) = (Vec::new(), Vec::new());
-    let mut text = |field: &'static str, slot: &mut String, to: Option<String>| {
-        let Some(to) = to.filter(|t| !t.is_empty()) else {
-            return;
-        };
-        if slot.is_empty() {
-            changes.push(ProposedChange {
-                field,
-                from: "—".into(),
-                to: to.clone(),
-            });
-            *slot = to;
-        } else if *slot != to {
-            conflicts.push(ProposedChange {
-                field,
-                from: slot.clone(),
-                to,
-            });
-        }
-    };
     if !charity.registered {
         return Some(CharityProposal {
             supplier_id: supplier.id,
@@ -72,27 +52,28 @@ pub fn propose(
         })
         .filter(|_| supplier.is_charity);
     }
-    text(
+    let mut list = ChangeList::default();
+    list.text(
         "Charity number",
         &mut f.charity_number,
-        Some(charity.charity_number.clone()),
+        charity.charity_number.clone(),
     );
-    text(
+    list.text(
         "Registered office postcode",
         &mut f.postcode_registered,
-        charity.postcode.clone(),
+        charity.postcode.clone().unwrap_or_default(),
     );
-    text(
+    list.text(
         "Companies House number",
         &mut f.company_number,
-        charity.company_number.clone(),
+        charity.company_number.clone().unwrap_or_default(),
     );
     let income = charity
         .latest_income_pence
         .map(|p| crate::domain::money::Pence(p).to_string());
     if f.turnover.is_empty() {
         if let Some(pounds) = income {
-            changes.push(ProposedChange {
+            list.changes.push(ProposedChange {
                 field: "Turnover (latest income)",
                 from: "—".into(),
                 to: format!("{pounds} ({})", charity.income_band().unwrap_or_default()),
@@ -100,24 +81,16 @@ pub fn propose(
             f.turnover = pounds;
         }
     }
-    for (slot, label) in [(&mut f.is_charity, "Charity"), (&mut f.is_vcse, "VCSE")] {
-        if slot.is_none() {
-            *slot = Some("on".into());
-            changes.push(ProposedChange {
-                field: label,
-                from: "no".into(),
-                to: "yes".into(),
-            });
-        }
-    }
+    list.flag("Charity", &mut f.is_charity, true);
+    list.flag("VCSE", &mut f.is_vcse, true);
     f.source = Source::CharityRegister.code().into();
-    (!changes.is_empty() || !conflicts.is_empty()).then(|| CharityProposal {
+    (!list.is_empty()).then(|| CharityProposal {
         supplier_id: supplier.id,
         supplier_name: supplier.name.clone(),
         charity: charity.clone(),
         matched_by,
-        changes,
-        conflicts,
+        changes: list.changes,
+        conflicts: list.conflicts,
         fields: f,
     })
 }

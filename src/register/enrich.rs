@@ -39,19 +39,20 @@ fn shown(s: &str) -> String {
     }
 }
 
-/// The changes the register suggests for a supplier, or `None` if it agrees.
-/// Values are only ever added, never blanked, and flags only set. A value
-/// the supplier already has (from any source, an earlier release included)
-/// that Companies House contradicts is a conflict: listed for a clerk to
-/// resolve on the supplier's page, never written by accepting.
-pub fn propose(
-    supplier: &Supplier,
-    company: &CompanyFacts,
-    matched_by: MatchedBy,
-) -> Option<Proposal> {
-    let mut f = supplier.fields();
-    let (mut changes, mut conflicts) = (Vec::new(), Vec::new());
-    let mut set = |field: &'static str, slot: &mut String, to: String| {
+/// What a reference register proposes for one supplier: the values it adds,
+/// and the values the supplier already has (from any source, an earlier
+/// release included) that it contradicts — conflicts, listed for a clerk
+/// and never written by accepting.
+#[derive(Debug, Default)]
+pub struct ChangeList {
+    pub changes: Vec<ProposedChange>,
+    pub conflicts: Vec<ProposedChange>,
+}
+
+impl ChangeList {
+    /// A text value: written where the supplier has none, a conflict where
+    /// it has another; nothing for an empty value.
+    pub fn text(&mut self, field: &'static str, slot: &mut String, to: String) {
         if to.is_empty() || *slot == to {
             return;
         }
@@ -61,30 +62,58 @@ pub fn propose(
             to: to.clone(),
         };
         if slot.is_empty() {
-            changes.push(change);
+            self.changes.push(change);
             *slot = to;
         } else {
-            conflicts.push(change);
+            self.conflicts.push(change);
         }
-    };
-    set(
+    }
+
+    /// A flag, only ever set.
+    pub fn flag(&mut self, field: &'static str, slot: &mut Option<String>, on: bool) {
+        if on && slot.is_none() {
+            *slot = Some("on".into());
+            self.changes.push(ProposedChange {
+                field,
+                from: "no".into(),
+                to: "yes".into(),
+            });
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty() && self.conflicts.is_empty()
+    }
+}
+
+/// The changes Companies House suggests for a supplier, or `None` if it
+/// agrees: values only ever added, flags only set, contradicted values
+/// listed as conflicts (see [`ChangeList`]).
+pub fn propose(
+    supplier: &Supplier,
+    company: &CompanyFacts,
+    matched_by: MatchedBy,
+) -> Option<Proposal> {
+    let mut f = supplier.fields();
+    let mut list = ChangeList::default();
+    list.text(
         "Companies House number",
         &mut f.company_number,
         company.company_number.clone(),
     );
-    set(
+    list.text(
         "Registered office postcode",
         &mut f.postcode_registered,
         company.postcode.clone().unwrap_or_default(),
     );
-    set(
+    list.text(
         "Legal form",
         &mut f.legal_form,
         company.legal_form().unwrap_or_default(),
     );
     if f.size_band.is_empty() {
         if let Some(band) = company.size_hint() {
-            set(
+            list.text(
                 "Size band (from accounts filed)",
                 &mut f.size_band,
                 band.code().to_owned(),
@@ -93,42 +122,31 @@ pub fn propose(
         }
     }
     let sic = company.sic_codes.replace(',', ", ");
-    set("SIC 2007 codes", &mut f.sic_codes, sic);
+    list.text("SIC 2007 codes", &mut f.sic_codes, sic);
     let hints = company.type_hints();
-    for (on, slot, label) in [
-        (hints.vcse, &mut f.is_vcse, "VCSE"),
-        (hints.charity, &mut f.is_charity, "Charity"),
-        (hints.cic, &mut f.is_cic, "Community interest company"),
-        (
-            hints.cooperative,
-            &mut f.is_cooperative,
-            "Co-operative or community benefit society",
-        ),
-    ] {
-        if on && slot.is_none() {
-            *slot = Some("on".into());
-            changes.push(ProposedChange {
-                field: label,
-                from: "no".into(),
-                to: "yes".into(),
-            });
-        }
-    }
+    list.flag("VCSE", &mut f.is_vcse, hints.vcse);
+    list.flag("Charity", &mut f.is_charity, hints.charity);
+    list.flag("Community interest company", &mut f.is_cic, hints.cic);
+    list.flag(
+        "Co-operative or community benefit society",
+        &mut f.is_cooperative,
+        hints.cooperative,
+    );
     if company.is_dissolved() {
-        changes.push(ProposedChange {
+        list.changes.push(ProposedChange {
             field: "Company status",
             from: "—".into(),
             to: company.status.clone(),
         });
     }
     f.source = Source::CompaniesHouse.code().into();
-    (!changes.is_empty() || !conflicts.is_empty()).then(|| Proposal {
+    (!list.is_empty()).then(|| Proposal {
         supplier_id: supplier.id,
         supplier_name: supplier.name.clone(),
         company: company.clone(),
         matched_by,
-        changes,
-        conflicts,
+        changes: list.changes,
+        conflicts: list.conflicts,
         fields: f,
     })
 }
