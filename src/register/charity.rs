@@ -12,7 +12,7 @@ use crate::db::suppliers::{self, Supplier};
 use crate::db::{write_tx, DbConn};
 use crate::domain::supplier::{Source, SupplierFields};
 use crate::error::AppError;
-use crate::register::enrich::{ChangeList, ProposedChange};
+use crate::register::enrich::{save_fields, ChangeList, ProposedChange};
 
 #[derive(Debug, Clone)]
 pub struct CharityProposal {
@@ -119,21 +119,16 @@ pub fn accept(conn: &mut DbConn, actor: &Actor, supplier_ids: &[i64]) -> Result<
         let Some(release) = release else { return Ok(0) };
         let mut changed = 0;
         for p in list.iter().filter(|p| !p.changes.is_empty()) {
-            let input = p
-                .fields
-                .parse()
-                .map_err(|e| AppError::Conflict(format!("{}: {}", p.supplier_name, e[0].1)))?;
             let evidence = format!(
                 "Register of charities release {}, charity {} ({})",
                 release.name, p.charity.charity_number, p.charity.name
             );
-            let version = suppliers::get(conn, p.supplier_id)?.version;
-            suppliers::update(
+            let supplier = suppliers::get(conn, p.supplier_id)?;
+            save_fields(
                 conn,
                 actor,
-                p.supplier_id,
-                version,
-                &input,
+                &supplier,
+                &p.fields,
                 Source::CharityRegister,
                 &evidence,
             )?;

@@ -185,6 +185,31 @@ pub fn accept(conn: &mut DbConn, actor: &Actor, supplier_ids: &[i64]) -> Result<
     })
 }
 
+/// Saves a supplier's fields as a clerk accepted them from `source`, at the
+/// version `supplier` was read at (inside the caller's transaction).
+pub(crate) fn save_fields(
+    conn: &mut DbConn,
+    actor: &Actor,
+    supplier: &Supplier,
+    fields: &SupplierFields,
+    source: Source,
+    evidence: &str,
+) -> Result<(), AppError> {
+    let input = fields
+        .parse()
+        .map_err(|e| AppError::Conflict(format!("{}: {}", supplier.name, e[0].1)))?;
+    suppliers::update(
+        conn,
+        actor,
+        supplier.id,
+        supplier.version,
+        &input,
+        source,
+        evidence,
+    )?;
+    Ok(())
+}
+
 /// Writes one proposal, its evidence naming the release and the company.
 fn apply(
     conn: &mut DbConn,
@@ -193,21 +218,16 @@ fn apply(
     p: &Proposal,
     how: &str,
 ) -> Result<(), AppError> {
-    let input = p
-        .fields
-        .parse()
-        .map_err(|e| AppError::Conflict(format!("{}: {}", p.supplier_name, e[0].1)))?;
     let evidence = format!(
         "Companies House release {}, company {} ({}){how}",
         release.name, p.company.company_number, p.company.name
     );
-    let version = suppliers::get(conn, p.supplier_id)?.version;
-    suppliers::update(
+    let supplier = suppliers::get(conn, p.supplier_id)?;
+    save_fields(
         conn,
         actor,
-        p.supplier_id,
-        version,
-        &input,
+        &supplier,
+        &p.fields,
         Source::CompaniesHouse,
         &evidence,
     )?;
@@ -360,15 +380,11 @@ pub fn accept_rules(
                 }
                 Suggestion::Redacted => continue,
             }
-            let input = f
-                .parse()
-                .map_err(|e| AppError::Conflict(format!("{}: {}", supplier.name, e[0].1)))?;
-            suppliers::update(
+            save_fields(
                 conn,
                 actor,
-                id,
-                supplier.version,
-                &input,
+                &supplier,
+                &f,
                 Source::Rule,
                 &suggestion.describe(),
             )?;
@@ -474,18 +490,7 @@ pub fn resolve_conflict(
             _ => return Err(gone()),
         };
         *slot = change.to.clone();
-        let input = f
-            .parse()
-            .map_err(|e| AppError::Conflict(format!("{}: {}", supplier.name, e[0].1)))?;
-        suppliers::update(
-            conn,
-            actor,
-            supplier_id,
-            supplier.version,
-            &input,
-            source_code,
-            &format!("{evidence}, chosen over {} by a clerk", change.from),
-        )?;
-        Ok(())
+        let evidence = format!("{evidence}, chosen over {} by a clerk", change.from);
+        save_fields(conn, actor, &supplier, &f, source_code, &evidence)
     })
 }

@@ -213,12 +213,9 @@ pub fn import(
         }
     }
     summary.proposed = proposals.len();
-    summary.new = super::proposals::store(
-        conn,
-        actor,
-        institution_id,
-        &format!("Supplier master file {file_name}"),
-        &proposals,
-    )?;
+    let what = format!("Supplier master file {file_name}");
+    summary.new = crate::db::write_tx(conn, |conn| {
+        crate::db::suppliers::add_proposals(conn, actor, institution_id, &what, &proposals)
+    })?;
     Ok(Ok(summary))
 }

@@ -4,10 +4,8 @@
 //! the file disagrees with a value the register already holds — shown as a
 //! conflict that only a clerk's choice resolves.
 
-use std::collections::HashMap;
-
 use crate::db::audit::{self, Actor, Change};
-use crate::db::suppliers::{self, NewProposal, StoredProposal, Supplier};
+use crate::db::suppliers::{self, StoredProposal, Supplier};
 use crate::db::{write_tx, DbConn};
 use crate::domain::evidence::ProposedField;
 use crate::domain::supplier::Source;
@@ -51,11 +49,41 @@ fn live_supplier(conn: &mut DbConn, id: i64) -> Result<Supplier, AppError> {
     Ok(supplier)
 }
 
-fn review(conn: &mut DbConn, proposal: StoredProposal) -> Result<Option<Review>, AppError> {
+/// The supplier (and, once asked for, its provenance) the last proposal
+/// reviewed was for: an institution's proposals come by supplier, so each
+/// supplier is read once, not once per proposal.
+#[derive(Default)]
+struct Seen {
+    last: Option<(i64, Supplier, Option<Vec<suppliers::Provenance>>)>,
+}
+
+impl Seen {
+    fn supplier(&mut self, conn: &mut DbConn, id: i64) -> Result<&Supplier, AppError> {
+        if self.last.as_ref().is_none_or(|(seen, _, _)| *seen != id) {
+            self.last = Some((id, live_supplier(conn, id)?, None));
+        }
+        Ok(&self.last.as_ref().expect("just read").1)
+    }
+
+    fn provenance(&mut self, conn: &mut DbConn) -> Result<&[suppliers::Provenance], AppError> {
+        let (_, supplier, provenance) = self.last.as_mut().expect("a supplier is read first");
+        if provenance.is_none() {
+            *provenance = Some(suppliers::provenance(conn, supplier.id)?);
+        }
+        Ok(provenance.as_deref().unwrap_or_default())
+    }
+}
+
+fn review(
+    conn: &mut DbConn,
+    seen: &mut Seen,
+    proposal: StoredProposal,
+) -> Result<Option<Review>, AppError> {
     let Some(field) = ProposedField::from_code(&proposal.field) else {
         return Ok(None);
     };
-    let supplier = live_supplier(conn, proposal.supplier_id)?;
+    let supplier = seen.supplier(conn, proposal.supplier_id)?;
+    let (supplier_id, supplier_name) = (supplier.id, supplier.name.clone());
     let fields = supplier.fields();
     if field.agrees(&fields, &proposal.value) {
         return Ok(None);
@@ -65,8 +93,8 @@ fn review(conn: &mut DbConn, proposal: StoredProposal) -> Result<Option<Review>,
         String::new()
     } else {
         let group = provenance_group(field);
-        suppliers::provenance(conn, supplier.id)?
-            .into_iter()
+        seen.provenance(conn)?
+            .iter()
             .find(|p| p.field == group)
             .map(|p| {
                 let source =
@@ -82,8 +110,8 @@ fn review(conn: &mut DbConn, proposal: StoredProposal) -> Result<Option<Review>,
     Ok(Some(Review {
         conflict: field.conflicts(&fields, &proposal.value),
         field,
-        supplier_id: supplier.id,
-        supplier_name: supplier.name,
+        supplier_id,
+        supplier_name,
         current,
         current_source,
         proposal,
@@ -93,9 +121,10 @@ fn review(conn: &mut DbConn, proposal: StoredProposal) -> Result<Option<Review>,
 /// An institution's open proposals that would change something, conflicts
 /// among them, by supplier.
 pub fn open(conn: &mut DbConn, institution_id: i64) -> Result<Vec<Review>, AppError> {
+    let mut seen = Seen::default();
     let mut out = Vec::new();
     for proposal in suppliers::proposals_open(conn, Some(institution_id))? {
-        if let Some(r) = review(conn, proposal)? {
+        if let Some(r) = review(conn, &mut seen, proposal)? {
             out.push(r);
         }
     }
@@ -128,7 +157,8 @@ pub fn accept(
                 return Err(AppError::NotFound);
             }
             let id = stored.id;
-            let Some(r) = review(conn, stored)? else {
+            // Each write changes the supplier: read it afresh.
+            let Some(r) = review(conn, &mut Seen::default(), stored)? else {
                 // The register agrees by now: nothing to write.
                 suppliers::decide_proposal(conn, actor, id, true)?;
                 continue;
@@ -140,9 +170,6 @@ pub fn accept(
             let supplier = suppliers::get(conn, r.supplier_id)?;
             let mut fields = supplier.fields();
             r.field.apply(&mut fields, &r.proposal.value);
-            let input = fields
-                .parse()
-                .map_err(|e| AppError::Conflict(format!("{}: {}", supplier.name, e[0].1)))?;
             let mut evidence = r.proposal.provenance.clone();
             if r.conflict {
                 evidence.push_str(&format!(
@@ -150,15 +177,7 @@ pub fn accept(
                     r.current, r.current_source
                 ));
             }
-            suppliers::update(
-                conn,
-                actor,
-                supplier.id,
-                supplier.version,
-                &input,
-                Source::Import,
-                &evidence,
-            )?;
+            super::enrich::save_fields(conn, actor, &supplier, &fields, Source::Import, &evidence)?;
             if !suppliers::decide_proposal(conn, actor, id, true)? {
                 return Err(AppError::Conflict(
                     "Someone decided this proposal meanwhile: look again.".into(),
@@ -201,31 +220,5 @@ pub fn reject(
                 .before(&stored),
         )?;
         Ok(())
-    })
-}
-
-/// Stores proposals made by one of the institution's files, with one audit
-/// row naming the file. Returns how many were new.
-pub fn store(
-    conn: &mut DbConn,
-    actor: &Actor,
-    institution_id: i64,
-    what: &str,
-    proposals: &[NewProposal],
-) -> Result<usize, AppError> {
-    write_tx(conn, |conn| {
-        let added = suppliers::add_proposals(conn, actor, institution_id, proposals)?;
-        let suppliers: HashMap<i64, ()> = proposals.iter().map(|p| (p.0, ())).collect();
-        audit::record(
-            conn,
-            actor,
-            Change::new("create", "supplier_proposal", institution_id)
-                .institution(Some(institution_id))
-                .summary(format!(
-                    "{what}: {added} proposal(s) for {} supplier(s)",
-                    suppliers.len()
-                )),
-        )?;
-        Ok(added)
     })
 }

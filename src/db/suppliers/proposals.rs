@@ -27,10 +27,33 @@ pub struct StoredProposal {
 /// A proposal to store: (supplier, field code, value, provenance).
 pub type NewProposal = (i64, &'static str, String, String);
 
-/// Stores an institution's proposals, leaving out any its open proposals
-/// already hold (the same supplier, field and value). Returns how many were
-/// stored.
+/// Stores the proposals one of an institution's files (`what`) makes,
+/// leaving out any its open proposals already hold (the same supplier,
+/// field and value), with one audit row naming the file. Call inside the
+/// transaction that reads the file. Returns how many were new.
 pub fn add_proposals(
+    conn: &mut DbConn,
+    actor: &Actor,
+    institution_id: i64,
+    what: &str,
+    proposals: &[NewProposal],
+) -> QueryResult<usize> {
+    let added = insert_new(conn, actor, institution_id, proposals)?;
+    let suppliers: std::collections::HashSet<i64> = proposals.iter().map(|p| p.0).collect();
+    crate::db::audit::record(
+        conn,
+        actor,
+        crate::db::audit::Change::new("create", "supplier_proposal", institution_id)
+            .institution(Some(institution_id))
+            .summary(format!(
+                "{what}: {added} proposal(s) for {} supplier(s)",
+                suppliers.len()
+            )),
+    )?;
+    Ok(added)
+}
+
+fn insert_new(
     conn: &mut DbConn,
     actor: &Actor,
     institution_id: i64,

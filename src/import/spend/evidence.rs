@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use super::tally::Payee;
-use crate::db::audit::{self, Actor, Change};
+use crate::db::audit::Actor;
 use crate::db::suppliers;
 use crate::db::DbConn;
 use crate::domain::evidence::ProposedField;
@@ -63,9 +63,15 @@ impl FileEvidence {
         let rank = |f: &ProposedField| ProposedField::ALL.iter().position(|g| g == f);
         found.sort_by_key(|((_, field), (_, row))| (*row, rank(field)));
         let mut proposals = Vec::new();
+        let mut registers = HashMap::new();
         for ((supplier_id, field), (value, row)) in found {
-            let register = suppliers::get(conn, supplier_id)?.fields();
-            if !field.agrees(&register, &value) {
+            let register = match registers.entry(supplier_id) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(suppliers::get(conn, supplier_id)?.fields())
+                }
+            };
+            if !field.agrees(register, &value) {
                 let provenance = format!("spend file {file_name} (batch {batch_id}), row {row}");
                 proposals.push((supplier_id, field.code(), value, provenance));
             }
@@ -73,16 +79,8 @@ impl FileEvidence {
         if proposals.is_empty() {
             return Ok(0);
         }
-        let added = suppliers::add_proposals(conn, actor, institution_id, &proposals)?;
-        audit::record(
-            conn,
-            actor,
-            Change::new("create", "supplier_proposal", institution_id)
-                .institution(Some(institution_id))
-                .summary(format!(
-                    "Spend file {file_name} (batch {batch_id}): {added} proposal(s) for suppliers on the register"
-                )),
-        )?;
+        let what = format!("Spend file {file_name} (batch {batch_id})");
+        let added = suppliers::add_proposals(conn, actor, institution_id, &what, &proposals)?;
         Ok(added)
     }
 }
