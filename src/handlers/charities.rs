@@ -61,6 +61,7 @@ pub async fn upload(
     user.require_network_admin()?;
     let Some(upload) = uploads::receive(&req, form, uploads::UploadKind::Reference).await? else {
         let mut p = page_for(&state, &user, &page).await?;
+        p.layout = p.layout.failed();
         p.errors.add(
             "file",
             "Choose the Charity Commission's register extract (publicextract.charity.txt or its zip)",

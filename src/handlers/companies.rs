@@ -81,6 +81,7 @@ pub async fn upload(
     user.require_network_admin()?;
     let Some(upload) = uploads::receive(&req, form, uploads::UploadKind::Reference).await? else {
         let mut p = page_for(&state, &user, &page, 0).await?;
+        p.layout = p.layout.failed();
         p.errors.add(
             "file",
             "Choose the Companies House BasicCompanyData file (CSV or zip)",

@@ -145,7 +145,7 @@ pub fn import(
     if cols.id.is_none() && cols.name.is_none() {
         return Ok(Err(vec![RowError {
             row: 1,
-            message: "the header row names neither a supplier id nor a supplier name: is this the finance system's supplier (vendor) export?".into(),
+            message: "The header row names neither a supplier id nor a supplier name: is this the finance system's supplier (vendor) export?".into(),
         }]));
     }
     let date = crate::db::now().format("%d/%m/%Y");

@@ -35,6 +35,15 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// The layout of a form that failed: its title starts "Error: ", as
+    /// GOV.UK pages' do, so a screen reader says so first.
+    pub fn failed(mut self) -> Self {
+        if !self.title.starts_with("Error: ") {
+            self.title = format!("Error: {}", self.title);
+        }
+        self
+    }
+
     pub fn new(title: impl Into<String>, user: Option<&CurrentUser>, page: &PageContext) -> Self {
         Self {
             title: title.into(),

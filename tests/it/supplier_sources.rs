@@ -310,6 +310,14 @@ async fn a_file_that_is_not_a_supplier_export_is_refused_with_the_reason() {
     assert!(res
         .body
         .contains("names neither a supplier id nor a supplier name"));
+    assert!(res.body.contains("<title>Error: Proposals from your files"));
+    assert!(res.body.contains("<h2>There is a problem</h2>"));
+    assert!(
+        res.body
+            .contains("<li><a href=\"#file\">Row 1: The header row")
+            && res.body.contains("<input id=\"file\""),
+        "the summary's link lands on the file field"
+    );
     assert!(app.audit_rows("supplier_proposal").is_empty());
 }
 

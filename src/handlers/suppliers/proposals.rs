@@ -33,8 +33,12 @@ async fn page_for(
 ) -> AppResult<ProposalsPage> {
     let reviews = state.db(move |c| proposals::open(c, institution)).await?;
     let (conflicts, reviews) = reviews.into_iter().partition(|r| r.conflict);
+    let mut layout = Layout::new("Proposals from your files", Some(user), page);
+    if !errors.is_empty() {
+        layout = layout.failed();
+    }
     Ok(ProposalsPage {
-        layout: Layout::new("Proposals from your files", Some(user), page),
+        layout,
         reviews,
         conflicts,
         summary,
