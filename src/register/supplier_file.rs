@@ -97,14 +97,14 @@ pub struct RowError {
 /// keeps the current value, and a flag reads yes/no (anything else keeps it).
 fn edited_fields(current: &Supplier, get: &dyn Fn(&str) -> Option<String>) -> SupplierFields {
     let mut f = current.fields();
-    let flag = |v: Option<String>, keep: Option<String>| match v
-        .as_deref()
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("yes" | "y" | "true" | "1") => Some("on".to_owned()),
-        Some("no" | "n" | "false" | "0" | "") => None,
-        _ => keep,
+    let flag = |v: Option<String>, keep: Option<String>| match v.as_deref().map(str::trim) {
+        Some("") => None,
+        Some(cell) => match crate::domain::evidence::read_flag(cell) {
+            Some(true) => Some("on".to_owned()),
+            Some(false) => None,
+            None => keep,
+        },
+        None => keep,
     };
     macro_rules! take {
         ($($field:ident),*) => { $(if let Some(v) = get(stringify!($field)) { f.$field = v; })* };
