@@ -148,7 +148,7 @@ pub(super) fn match_companies(config: &Config) -> Result<(), CliError> {
     );
     let (mut near, mut with_near, mut after) = (0_usize, 0_usize, 0_i64);
     loop {
-        let scan = near::company_scan(&mut conn, release.id, after, Some(1_000))
+        let scan = near::company_scan(&mut conn, release.id, after, 1_000)
             .map_err(CliError::from_display)?;
         near += scan.found.len();
         let mut ids: Vec<i64> = scan.found.iter().map(|n| n.supplier_id).collect();

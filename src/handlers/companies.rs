@@ -34,7 +34,7 @@ async fn page_for(
         .db(move |c| {
             let (release, proposals) = enrich::proposals(c, None)?;
             let scan = match &release {
-                Some(r) => Some(near::company_scan(c, r.id, after, Some(SIMILAR_READ))?),
+                Some(r) => Some(near::company_scan(c, r.id, after, SIMILAR_READ)?),
                 None => None,
             };
             Ok((

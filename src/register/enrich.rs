@@ -291,47 +291,61 @@ pub fn accept_similar(
 /// Suppliers read per batch while looking for suggestions.
 const SUGGESTION_BATCH: i64 = 2_000;
 
-/// One bounded look through the register for suggestions.
-pub struct SuggestionScan {
-    pub found: Vec<(Supplier, Suggestion)>,
-    /// Where to look on from (the last supplier id read), when the look
-    /// stopped before the end of the register.
+/// One bounded look through the register: what it found, and where to
+/// look on from (the last supplier id read) when it stopped before the end.
+pub struct Scan<T> {
+    pub found: Vec<T>,
     pub next: Option<i64>,
 }
 
-/// Suppliers after `after` (by id) that the recognition rules have
-/// something new to say about: a public body not yet flagged, VCSE flags not
-/// yet set, or a redacted payee. The work is bounded: it stops at `limit`
-/// suggestions or after `max_read` suppliers, whichever comes first, and
-/// says where to look on from.
-pub fn rule_suggestions(
+/// Looks at live suppliers after `after` (by id), in batches, handing each
+/// to `visit` with what has been found so far. The work is bounded: it stops
+/// once `limit` things are found or `max_read` suppliers are read, whichever
+/// comes first, and says where to look on from.
+pub fn scan_register<T>(
     conn: &mut DbConn,
-    recogniser: &Recogniser,
     after: i64,
     limit: usize,
     max_read: usize,
-) -> Result<SuggestionScan, AppError> {
+    mut visit: impl FnMut(&mut DbConn, Supplier, &mut Vec<T>) -> Result<(), AppError>,
+) -> Result<Scan<T>, AppError> {
     let (mut found, mut cursor, mut read) = (Vec::new(), after, 0);
     loop {
         let batch = suppliers::batch_after(conn, cursor, SUGGESTION_BATCH)?;
         let full = batch.len() as i64 == SUGGESTION_BATCH;
-        for s in batch {
-            cursor = s.id;
+        for supplier in batch {
+            cursor = supplier.id;
             read += 1;
-            if let Some(suggestion) = new_suggestion(recogniser, &s) {
-                found.push((s, suggestion));
-            }
+            visit(conn, supplier, &mut found)?;
             if found.len() >= limit || read >= max_read {
-                return Ok(SuggestionScan {
+                return Ok(Scan {
                     found,
                     next: Some(cursor),
                 });
             }
         }
         if !full {
-            return Ok(SuggestionScan { found, next: None });
+            return Ok(Scan { found, next: None });
         }
     }
+}
+
+/// Suppliers after `after` (by id) that the recognition rules have
+/// something new to say about: a public body not yet flagged, VCSE flags not
+/// yet set, or a redacted payee; a bounded look (see [`scan_register`]).
+pub fn rule_suggestions(
+    conn: &mut DbConn,
+    recogniser: &Recogniser,
+    after: i64,
+    limit: usize,
+    max_read: usize,
+) -> Result<Scan<(Supplier, Suggestion)>, AppError> {
+    scan_register(conn, after, limit, max_read, |_, s, found| {
+        if let Some(suggestion) = new_suggestion(recogniser, &s) {
+            found.push((s, suggestion));
+        }
+        Ok(())
+    })
 }
 
 fn new_suggestion(recogniser: &Recogniser, s: &Supplier) -> Option<Suggestion> {

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use diesel::prelude::*;
 
 use crate::db::schema::suppliers as s;
-use crate::db::suppliers::{self, Supplier};
+use crate::db::suppliers::Supplier;
 use crate::db::{company_names, DbConn};
 use crate::domain::similar::{self, spellings, THRESHOLD};
 use crate::domain::supplier::{is_redacted, CompanyFacts};
@@ -125,42 +125,19 @@ pub fn for_supplier(
         .collect())
 }
 
-/// One bounded look through the register for companies near a supplier's
-/// name (see [`super::enrich::SuggestionScan`] for the paging).
-pub struct CompanyScan {
-    pub found: Vec<CompanyNearMiss>,
-    /// The last supplier id read, when the look stopped before the end.
-    pub next: Option<i64>,
-}
-
-/// Suppliers after `after` (by id) with companies near their names, reading
-/// at most `max_read` suppliers (all when `None`).
+/// Suppliers after `after` (by id) with companies near their names,
+/// reading at most `max_read` suppliers (a bounded look, see
+/// [`super::enrich::scan_register`]).
 pub fn company_scan(
     conn: &mut DbConn,
     release_id: i64,
     after: i64,
-    max_read: Option<usize>,
-) -> Result<CompanyScan, AppError> {
-    const BATCH: i64 = 2_000;
-    let (mut found, mut cursor, mut read) = (Vec::new(), after, 0_usize);
-    loop {
-        let batch = suppliers::batch_after(conn, cursor, BATCH)?;
-        let full = batch.len() as i64 == BATCH;
-        for supplier in batch {
-            cursor = supplier.id;
-            read += 1;
-            found.extend(for_supplier(conn, release_id, &supplier)?);
-            if max_read.is_some_and(|m| read >= m) {
-                return Ok(CompanyScan {
-                    found,
-                    next: Some(cursor),
-                });
-            }
-        }
-        if !full {
-            return Ok(CompanyScan { found, next: None });
-        }
-    }
+    max_read: usize,
+) -> Result<super::enrich::Scan<CompanyNearMiss>, AppError> {
+    super::enrich::scan_register(conn, after, usize::MAX, max_read, |conn, s, found| {
+        found.extend(for_supplier(conn, release_id, &s)?);
+        Ok(())
+    })
 }
 
 /// Live suppliers likely to be the same organisation as `supplier`, best
