@@ -5,7 +5,8 @@
 use super::postcode::Postcode;
 use super::spend_file::normalise_header;
 use super::supplier::{
-    normalise_charity_number, normalise_company_number, normalise_vat_number, SupplierFields,
+    normalise_charity_number, normalise_company_number, normalise_vat_number, SizeBand,
+    SizeDefinition, SupplierFields,
 };
 use super::text_enum;
 
@@ -17,6 +18,7 @@ text_enum! {
         CharityNumber => ("charity_number", "Charity number"),
         VatNumber => ("vat_number", "VAT number"),
         Vcse => ("vcse", "VCSE organisation"),
+        Sme => ("sme", "SME (small or medium-sized enterprise)"),
     }
 }
 
@@ -33,6 +35,13 @@ impl ProposedField {
             Self::CharityNumber => f.charity_number.clone(),
             Self::VatNumber => f.vat_number.clone(),
             Self::Vcse => if f.is_vcse.is_some() { YES } else { "" }.to_owned(),
+            // Any band answers the question: micro, small and medium are SMEs.
+            Self::Sme => match SizeBand::from_code(&f.size_band) {
+                Some(band) if band.is_sme() => YES,
+                Some(_) => NO,
+                None => "",
+            }
+            .to_owned(),
         }
     }
 
@@ -68,6 +77,17 @@ impl ProposedField {
             Self::CharityNumber => f.charity_number = value.to_owned(),
             Self::VatNumber => f.vat_number = value.to_owned(),
             Self::Vcse => f.is_vcse = (value == YES).then(|| "on".to_owned()),
+            // "Not an SME" is large; an SME's band stays unstated until a
+            // source that knows it (accounts, the supplier) gives it.
+            Self::Sme => {
+                let band = if value == YES {
+                    SizeBand::Sme
+                } else {
+                    SizeBand::Large
+                };
+                f.size_band = band.code().to_owned();
+                f.size_definition = SizeDefinition::SmeFlag.code().to_owned();
+            }
         }
     }
 
@@ -95,6 +115,9 @@ impl ProposedField {
             Self::Vcse => read_flag(raw)
                 .map(|on| Some(if on { YES } else { NO }.to_owned()))
                 .ok_or_else(|| format!("“{raw}” is neither yes nor no")),
+            Self::Sme => read_sme_flag(raw)
+                .map(|on| Some(if on { YES } else { NO }.to_owned()))
+                .ok_or_else(|| format!("“{raw}” is neither yes nor no")),
         }
     }
 }
@@ -106,6 +129,23 @@ pub fn read_flag(raw: &str) -> Option<bool> {
         "n" | "no" | "false" | "0" => Some(false),
         _ => None,
     }
+}
+
+/// An SME column's cell: yes/no as [`read_flag`] reads it, or the words
+/// files use instead ("SME", "Non-SME", "Large").
+pub fn read_sme_flag(raw: &str) -> Option<bool> {
+    read_flag(raw).or_else(|| {
+        let words: String = raw
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        match words.as_str() {
+            "sme" | "small" | "medium" | "micro" | "smallormedium" => Some(true),
+            "nonsme" | "notsme" | "notansme" | "large" => Some(false),
+            _ => None,
+        }
+    })
 }
 
 /// The first UK postcode inside free text (an address line), as written
@@ -149,6 +189,11 @@ pub fn master_column(header: &str) -> Option<MasterColumn> {
     let has = |words: &[&str]| words.iter().any(|w| h.contains(w));
     if has(&["vcse", "voluntary", "thirdsector", "socialenterprise"]) {
         return Some(MasterColumn::Field(ProposedField::Vcse));
+    }
+    // "sme" inside a longer word ("assessment") is not the flag.
+    let sme = h.starts_with("sme") || h.ends_with("sme") || h.contains("smallormedium");
+    if sme || h.contains("smallandmedium") {
+        return Some(MasterColumn::Field(ProposedField::Sme));
     }
     if has(&["vat"]) {
         return Some(MasterColumn::Field(ProposedField::VatNumber));
@@ -211,6 +256,8 @@ mod tests {
             "Charity Number",
             "VAT Reg",
             "VCSE?",
+            "Is SME",
+            "Payment Assessment",
             "Phone",
         ]
         .iter()
@@ -228,6 +275,8 @@ mod tests {
                 Some(Field(ProposedField::CharityNumber)),
                 Some(Field(ProposedField::VatNumber)),
                 Some(Field(ProposedField::Vcse)),
+                Some(Field(ProposedField::Sme)),
+                None,
                 None
             ]
         );
@@ -252,5 +301,39 @@ mod tests {
         );
         assert!(ProposedField::InvoicePostcode.conflicts(&f, "PR1 1AA"));
         assert!(!ProposedField::CompanyNumber.conflicts(&f, "01234567"));
+    }
+
+    #[test]
+    fn an_sme_flag_is_a_size_fact_that_any_band_can_answer() {
+        for (raw, read) in [
+            ("SME", "yes"),
+            ("Non-SME", "no"),
+            ("Y", "yes"),
+            ("large", "no"),
+        ] {
+            assert_eq!(ProposedField::Sme.read(raw), Ok(Some(read.into())), "{raw}");
+        }
+        assert!(ProposedField::Sme.read("perhaps").is_err());
+        let mut f = SupplierFields::default();
+        assert!(!ProposedField::Sme.agrees(&f, "no"), "“not an SME” is news");
+        f.size_band = "medium".into();
+        assert!(ProposedField::Sme.agrees(&f, "yes"));
+        assert!(ProposedField::Sme.conflicts(&f, "no"));
+        let mut unsized_ = SupplierFields {
+            name: "Green Futures CIC".into(),
+            ..Default::default()
+        };
+        ProposedField::Sme.apply(&mut unsized_, "yes");
+        assert_eq!(
+            (
+                unsized_.size_band.as_str(),
+                unsized_.size_definition.as_str()
+            ),
+            ("sme", "sme_flag")
+        );
+        assert!(
+            unsized_.parse().is_ok(),
+            "the register takes the unstated band"
+        );
     }
 }

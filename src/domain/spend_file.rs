@@ -36,6 +36,7 @@ text_enum! {
         Description => ("description", "Description or purpose"),
         CapitalRevenue => ("capital_revenue", "Capital or revenue"),
         VcseFlag => ("vcse_flag", "VCSE supplier (yes or no)"),
+        SmeFlag => ("sme_flag", "SME supplier (yes or no)"),
     }
 }
 
@@ -304,6 +305,22 @@ const SYNONYMS: &[(Field, &[&str])] = &[
         ],
     ),
     (
+        Field::SmeFlag,
+        &[
+            "sme",
+            "smeflag",
+            "issme",
+            "smeyn",
+            "smesupplier",
+            "supplierissme",
+            "smestatus",
+            "smallormediumenterprise",
+            "smallandmediumenterprise",
+            "smallormediumsizedenterprise",
+            "smallandmediumsizedenterprise",
+        ],
+    ),
+    (
         Field::CapitalRevenue,
         &[
             "capitalorrevenue",
@@ -518,6 +535,8 @@ pub struct ParsedLine {
     /// The file's own VCSE flag for the supplier, where it has one (a
     /// proposal for the register, never applied by the import).
     pub vcse: Option<bool>,
+    /// The file's own SME flag for the supplier, likewise a proposal.
+    pub sme: Option<bool>,
     /// Identifiers the row gave that fail their published pattern, left out
     /// (a warning each in the preview; the line still imports).
     pub dropped: Vec<String>,

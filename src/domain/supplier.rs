@@ -116,7 +116,15 @@ text_enum! {
         Micro => ("micro", "Micro (fewer than 10 staff)"),
         Small => ("small", "Small (10–49 staff)"),
         Medium => ("medium", "Medium (50–249 staff)"),
+        Sme => ("sme", "SME, band not stated (micro, small or medium)"),
         Large => ("large", "Large (250 or more staff)"),
+    }
+}
+
+impl SizeBand {
+    /// Micro, small, medium, or an SME whose band its source did not state.
+    pub fn is_sme(self) -> bool {
+        !matches!(self, Self::Large)
     }
 }
 
@@ -127,6 +135,7 @@ text_enum! {
         Eu2003 => ("eu_2003_361", "EU Recommendation 2003/361 (staff and turnover or balance sheet)"),
         ProcurementAct2023 => ("procurement_act_2023", "Procurement Act 2023 (under 250 staff, turnover ≤ £44m or balance sheet ≤ £38m)"),
         CompaniesHouseAccounts => ("ch_accounts", "Companies House accounts category (filing thresholds)"),
+        SmeFlag => ("sme_flag", "SME flag in the institution's own records (definition not stated)"),
     }
 }
 

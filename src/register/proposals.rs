@@ -34,6 +34,7 @@ fn provenance_group(field: ProposedField) -> &'static str {
             "identity"
         }
         ProposedField::Vcse => "type",
+        ProposedField::Sme => "size",
     }
 }
 

@@ -142,6 +142,7 @@ impl Suppliers<'_> {
             Some("micro") => "Micro",
             Some("small") => "Small",
             Some("medium") => "Medium",
+            Some("sme") => "SME, band not stated",
             Some("large") => "Large",
             _ => "Size unknown",
         };
@@ -150,7 +151,12 @@ impl Suppliers<'_> {
         });
         let sme: Vec<&BreakdownRow> = size
             .iter()
-            .filter(|r| matches!(r.label.as_str(), "Micro" | "Small" | "Medium"))
+            .filter(|r| {
+                matches!(
+                    r.label.as_str(),
+                    "Micro" | "Small" | "Medium" | "SME, band not stated"
+                )
+            })
             .collect();
         let sme_row = BreakdownRow {
             label: "SME (micro, small and medium)".into(),

@@ -148,7 +148,7 @@ fn preston_year(app: &TestApp) -> (i64, i64) {
 }
 
 /// The CSV table after the stamp (which ends at the first blank line).
-fn table(body: &str) -> Vec<Vec<String>> {
+pub(crate) fn table(body: &str) -> Vec<Vec<String>> {
     let body = body.trim_start_matches('\u{feff}').replace("\r\n", "\n");
     let after = body
         .split_once("\n\"\"\n")

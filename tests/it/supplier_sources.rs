@@ -59,6 +59,27 @@ fn rows(body: &str, section: &str) -> Vec<(String, String, String)> {
         .collect()
 }
 
+/// The proposals the page ticks for acceptance.
+fn proposal_ids(body: &str) -> Vec<String> {
+    body.match_indices("name=\"proposal\" value=\"")
+        .map(|(i, m)| {
+            let rest = &body[i + m.len()..];
+            rest[..rest.find('"').unwrap()].to_owned()
+        })
+        .collect()
+}
+
+/// Accepts every proposal the page ticks, as the clerk's button does.
+async fn accept_all_ticked(clerk: &TestClient) {
+    let page = clerk.get("/suppliers/proposals").await;
+    let ids = proposal_ids(&page.body);
+    let token = crate::common::csrf_token(&page.body);
+    let mut form: Vec<(&str, &str)> = vec![("csrf_token", &token)];
+    form.extend(ids.iter().map(|i| ("proposal", i.as_str())));
+    let accepted = clerk.post_form("/suppliers/proposals/accept", &form).await;
+    assert_eq!(accepted.status, 303, "{}", accepted.body);
+}
+
 #[actix_web::test]
 async fn a_supplier_master_file_proposes_postcodes_and_identifiers_and_conflicts_wait_for_a_clerk()
 {
@@ -133,20 +154,8 @@ async fn a_supplier_master_file_proposes_postcodes_and_identifiers_and_conflicts
 
     // Accept everything ticked: conflicts are not among them.
     let page = clerk.get("/suppliers/proposals").await;
-    let ids: Vec<String> = page
-        .body
-        .match_indices("name=\"proposal\" value=\"")
-        .map(|(i, m)| {
-            let rest = &page.body[i + m.len()..];
-            rest[..rest.find('"').unwrap()].to_owned()
-        })
-        .collect();
-    assert_eq!(ids.len(), 6);
-    let token = clerk.csrf_from("/suppliers/proposals").await;
-    let mut form: Vec<(&str, &str)> = vec![("csrf_token", &token)];
-    form.extend(ids.iter().map(|i| ("proposal", i.as_str())));
-    let accepted = clerk.post_form("/suppliers/proposals/accept", &form).await;
-    assert_eq!(accepted.status, 303, "{}", accepted.body);
+    assert_eq!(proposal_ids(&page.body).len(), 6);
+    accept_all_ticked(&clerk).await;
     app.with_conn(|c| {
         let a = suppliers::get(c, anything).unwrap();
         assert_eq!(a.postcode_invoice.as_deref(), Some("PR1 8XY"));
@@ -423,4 +432,164 @@ async fn a_spend_files_vcse_and_identifier_columns_become_proposals_for_existing
             "a file's flag is a proposal, never applied by the import"
         );
     });
+}
+
+#[actix_web::test]
+async fn sme_flags_in_spend_and_master_files_become_size_proposals_that_reports_count_once_accepted(
+) {
+    use crate::spend_files::import_json;
+    let app = spawn_app().await;
+    let inst = app.add_institution("Calderdale Council", "E08000033");
+    let sized = |name: &str, band: &str| {
+        supplier_with(
+            &app,
+            SupplierFields {
+                name: name.into(),
+                size_band: band.into(),
+                size_definition: "employees".into(),
+                ..Default::default()
+            },
+            Source::Clerk,
+        )
+    };
+    let small = sized("Small Joinery Ltd", "small");
+    let big = sized("Big Facilities Plc", "large");
+    let dir = tempfile::tempdir().unwrap();
+    let april = dir.path().join("2021-04.csv");
+    std::fs::write(
+        &april,
+        "Date,Supplier Name,Net Amount,SME Flag\n\
+         01/04/2021,Green Futures CIC,100.00,Y\n\
+         02/04/2021,Acme Plumbing Ltd,200.00,Non-SME\n\
+         03/04/2021,Small Joinery Ltd,300.00,SME\n\
+         04/04/2021,Big Facilities Plc,400.00,yes\n\
+         05/04/2021,Carters Ltd,50.00,perhaps\n",
+    )
+    .unwrap();
+    let (ok, json, err) = import_json(
+        &app.db,
+        &inst.to_string(),
+        &[&april],
+        &["--dates", "day-first"],
+    );
+    assert!(ok, "{err} {json}");
+    let file = &json["files"][0];
+    assert!(
+        file["mapping"].to_string().contains("\"sme_flag\""),
+        "the column is recognised: {}",
+        file["mapping"]
+    );
+    assert_eq!(
+        file["committed"]["proposals"], 3,
+        "Green (SME) and Acme (not an SME) are new facts, Big's “yes” contradicts its band; Small's agrees"
+    );
+    assert!(
+        file["preview"]["warnings"]
+            .to_string()
+            .contains("SME flag “perhaps” is neither yes nor no: left out"),
+        "{}",
+        file["preview"]["warnings"]
+    );
+
+    // The master file's SME column reaches a supplier the spend file did
+    // not flag.
+    let (clerk, _) = app.signed_in("clerk", Role::Clerk, Some(inst)).await;
+    let read = upload(
+        &clerk,
+        "vendors.csv",
+        "Supplier Name,Is SME\r\nCarters Ltd,N\r\n",
+    )
+    .await;
+    assert_eq!(read.status, 200, "{}", read.body);
+    let page = clerk.get("/suppliers/proposals").await;
+    let expect = |s: &str, v: &str| {
+        (
+            s.to_owned(),
+            "SME (small or medium-sized enterprise)".to_owned(),
+            v.to_owned(),
+        )
+    };
+    assert_eq!(
+        rows(&page.body, "<h2>Proposals</h2>"),
+        [
+            expect("Green Futures CIC", "yes"),
+            expect("Acme Plumbing Ltd", "no"),
+            expect("Carters Ltd", "no"),
+        ]
+    );
+    let conflicts = rows(&page.body, "id=\"conflicts\"");
+    assert_eq!(conflicts.len(), 1, "{conflicts:?}");
+    assert_eq!(conflicts[0].0, "Big Facilities Plc");
+    assert!(conflicts[0].2.starts_with("no "), "{conflicts:?}");
+    app.with_conn(|c| {
+        let (all, _) = suppliers::search(c, &Default::default(), 10, 0).unwrap();
+        let unsized_ = all
+            .iter()
+            .filter(|s| s.id != small && s.id != big)
+            .all(|s| s.size_band.is_none());
+        assert!(unsized_, "nothing is applied before a clerk accepts");
+    });
+
+    accept_all_ticked(&clerk).await;
+    let green = app.with_conn(|c| {
+        let (all, _) = suppliers::search(c, &Default::default(), 10, 0).unwrap();
+        let band = |name: &str| {
+            let s = all.iter().find(|s| s.name == name).unwrap();
+            (s.size_band.clone(), s.size_definition.clone())
+        };
+        let flag = (Some("sme_flag".to_owned()),);
+        assert_eq!(
+            band("Green Futures CIC"),
+            (Some("sme".into()), flag.0.clone())
+        );
+        assert_eq!(
+            band("Acme Plumbing Ltd"),
+            (Some("large".into()), flag.0.clone())
+        );
+        assert_eq!(band("Carters Ltd"), (Some("large".into()), flag.0));
+        assert_eq!(
+            band("Big Facilities Plc").0.as_deref(),
+            Some("large"),
+            "the conflict waits for its own decision"
+        );
+        all.iter()
+            .find(|s| s.name == "Green Futures CIC")
+            .unwrap()
+            .id
+    });
+    app.with_conn(|c| {
+        let latest = &suppliers::provenance(c, green).unwrap()[0];
+        assert_eq!(latest.field, "size");
+        assert!(
+            latest.evidence.contains("spend file 2021-04.csv"),
+            "{}",
+            latest.evidence
+        );
+    });
+
+    let (manager, _) = app.signed_in("manager", Role::Manager, Some(inst)).await;
+    let csv = manager
+        .get(&format!(
+            "/reports.csv?institution={inst}&fy=2021&table=size"
+        ))
+        .await
+        .body;
+    let size = crate::reports::table(&csv);
+    let row = |label: &str| size.iter().find(|r| r[0] == label).cloned();
+    let pounds = |label: &str| row(label).map(|r| (r[1].clone(), r[3].clone()));
+    assert_eq!(
+        pounds("SME, band not stated"),
+        Some(("100.00".into(), "1".into()))
+    );
+    assert_eq!(pounds("Small"), Some(("300.00".into(), "1".into())));
+    assert_eq!(
+        pounds("SME (micro, small and medium)"),
+        Some(("400.00".into(), "2".into())),
+        "the SME total counts a flagged SME with the banded ones: {size:?}"
+    );
+    assert_eq!(
+        pounds("Large"),
+        Some(("650.00".into(), "3".into())),
+        "{size:?}"
+    );
 }

@@ -135,7 +135,7 @@ pub(super) fn filtered(f: &SupplierFilter) -> s::BoxedQuery<'static, Backend> {
         Some("employee_owned") => q.filter(s::is_employee_owned.eq(true)),
         Some("social_enterprise") => q.filter(s::is_social_enterprise.eq(true)),
         Some("public_body") => q.filter(s::is_public_body.eq(true)),
-        Some("sme") => q.filter(s::size_band.eq_any(["micro", "small", "medium"])),
+        Some("sme") => q.filter(s::size_band.eq_any(["micro", "small", "medium", "sme"])),
         Some("large") => q.filter(s::size_band.eq("large")),
         _ => q,
     };

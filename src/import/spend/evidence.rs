@@ -1,6 +1,6 @@
 //! What a spend file says about its suppliers beyond their names: company,
 //! charity and VAT numbers for suppliers already on the register, and the
-//! file's own VCSE flag for any supplier. Gathered as lines are read; once
+//! file's own VCSE and SME flags for any supplier. Gathered as lines are read; once
 //! the lines are written they become proposals for a clerk
 //! ([`crate::register::proposals`]), never changes to the register.
 
@@ -44,6 +44,8 @@ impl FileEvidence {
         }
         let vcse = line.vcse.map(|on| if on { "yes" } else { "no" }.to_owned());
         keep(ProposedField::Vcse, &vcse);
+        let sme = line.sme.map(|on| if on { "yes" } else { "no" }.to_owned());
+        keep(ProposedField::Sme, &sme);
     }
 
     /// Inside the import's transaction, once its lines are written: the

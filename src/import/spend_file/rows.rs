@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::UTF8_BOM;
 use crate::domain::dates::{parse_date, DateError, DateOrder, OrderEvidence};
+use crate::domain::evidence;
 use crate::domain::money::Pence;
 use crate::domain::spend::line_text_limits;
 use crate::domain::spend_file::{
@@ -297,6 +298,26 @@ fn check_lengths<'a>(get: &impl Fn(Field) -> &'a str, reasons: &mut Vec<String>)
 /// Reads one record with the clerk's settings. `header_keys` are the
 /// file's header names, normalised (empty for a file without a header), to
 /// recognise the header row repeated.
+/// Reads a yes/no cell: `None` for one that is neither.
+type FlagReader = fn(&str) -> Option<bool>;
+
+/// A yes/no column's cell; one that is neither is listed as left out.
+fn read_flag_cell(
+    raw: Option<String>,
+    what: &str,
+    read: FlagReader,
+    dropped: &mut Vec<String>,
+) -> Option<bool> {
+    let raw = raw?;
+    let flag = read(&raw);
+    if flag.is_none() {
+        dropped.push(format!(
+            "{what} flag “{raw}” is neither yes nor no: left out"
+        ));
+    }
+    flag
+}
+
 pub fn parse_row(
     cells: &[String],
     header_keys: &[String],
@@ -374,14 +395,12 @@ pub fn parse_row(
         text(Field::CharityNumber),
         text(Field::VatNumber),
     );
-    let vcse = text(Field::VcseFlag).and_then(|raw| {
-        let flag = crate::domain::evidence::read_flag(&raw);
-        if flag.is_none() {
-            ids.dropped
-                .push(format!("VCSE flag “{raw}” is neither yes nor no: left out"));
-        }
-        flag
-    });
+    let flags: [(Field, &str, FlagReader); 2] = [
+        (Field::VcseFlag, "VCSE", evidence::read_flag),
+        (Field::SmeFlag, "SME", evidence::read_sme_flag),
+    ];
+    let [vcse, sme] =
+        flags.map(|(f, what, read)| read_flag_cell(text(f), what, read, &mut ids.dropped));
     (
         Row::Line(ParsedLine {
             payment_date,
@@ -408,6 +427,7 @@ pub fn parse_row(
             description: text(Field::Description),
             capital_revenue: capital_revenue(get(Field::CapitalRevenue)),
             vcse,
+            sme,
             dropped: ids.dropped,
             payee_class: None,
             card: false,
