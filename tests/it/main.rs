@@ -12,6 +12,7 @@ mod common;
 mod companies;
 mod demo;
 mod hardening;
+mod migrations;
 mod near_misses;
 mod postcode_admin;
 mod postcode_import;
