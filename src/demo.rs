@@ -120,6 +120,7 @@ pub struct Logins(pub Vec<(&'static str, String, String)>);
 struct DemoSupplier {
     name: String,
     local: bool,
+    sme: bool,
 }
 
 fn demo_err(e: impl std::fmt::Display) -> AppError {
@@ -282,6 +283,7 @@ fn create_suppliers(
         made.push(DemoSupplier {
             name,
             local: !unclassified && !abroad && district == "E07000123",
+            sme: !unclassified && band != "large",
         });
     }
     for name in PUBLIC_BODIES {
@@ -299,6 +301,19 @@ fn create_suppliers(
     Ok(made)
 }
 
+/// Days from receiving an invoice to paying it: mostly within 30, some
+/// late, and small local suppliers (the ones a late payment hurts most)
+/// more often late.
+fn days_to_pay(clock: &mut Dice, local_sme: bool) -> i64 {
+    let base = 6 + clock.below(22) as i64;
+    let late_chance = if local_sme { 30 } else { 12 };
+    if clock.below(100) < late_chance {
+        base + 20 + clock.below(50) as i64
+    } else {
+        base
+    }
+}
+
 /// Five years of spend per institution, imported as files; Preston's share
 /// rises as the anchors buy locally.
 fn import_spend(
@@ -309,20 +324,23 @@ fn import_spend(
     dir: &std::path::Path,
 ) -> Result<(), AppError> {
     let mut dice = Dice(0x5EED_CAFE_F00D_1234);
+    // Days to pay come from dice of their own, so the spend stays as it was.
+    let mut clock = Dice(0x000D_A7E5_1A7E);
     let local: Vec<&DemoSupplier> = made.iter().filter(|s| s.local).collect();
     let elsewhere: Vec<&DemoSupplier> = made.iter().filter(|s| !s.local).collect();
     for (n, institution) in ids.iter().enumerate() {
         for (k, year) in (2020..2025).enumerate() {
             let (start, _) = financial_year_bounds(year).ok_or_else(|| demo_err("year"))?;
-            let mut csv = String::from("Payment Date,Supplier Name,Net Amount,Service Area,Expense Type,Transaction Number\n");
+            let mut csv = String::from("Payment Date,Supplier Name,Net Amount,Service Area,Expense Type,Transaction Number,Date Received\n");
             let lines = 300 + 60 * n;
             for i in 0..lines {
                 let day = start + chrono::Duration::days(dice.below(365) as i64);
                 let roll = dice.below(100);
-                let (name, expense) = if roll < 8 {
+                let (name, expense, local_sme) = if roll < 8 {
                     (
                         PUBLIC_BODIES[dice.below(4) as usize].to_owned(),
                         "Contributions to Other Bodies",
+                        false,
                     )
                 } else {
                     let local_chance = 25 + 9 * k as u64;
@@ -331,9 +349,11 @@ fn import_spend(
                     } else {
                         &elsewhere
                     };
+                    let s = pool[dice.below(pool.len() as u64) as usize];
                     (
-                        pool[dice.below(pool.len() as u64) as usize].name.clone(),
+                        s.name.clone(),
                         EXPENSES[dice.below(EXPENSES.len() as u64) as usize],
+                        s.local && s.sme,
                     )
                 };
                 let pence = 50_000 + dice.below(2_500_000) as i64;
@@ -342,14 +362,31 @@ fn import_spend(
                 } else {
                     pence
                 };
+                let received = day - chrono::Duration::days(days_to_pay(&mut clock, local_sme));
                 csv.push_str(&format!(
-                    "{},{},{}.{:02},{},{},D{year}-{n}-{i}\n",
+                    "{},{},{}.{:02},{},{},D{year}-{n}-{i},{}\n",
                     day.format("%d/%m/%Y"),
                     name,
                     amount / 100,
                     (amount % 100).abs(),
                     DEPARTMENTS[dice.below(DEPARTMENTS.len() as u64) as usize],
-                    expense
+                    expense,
+                    received.format("%d/%m/%Y")
+                ));
+            }
+            // Two contract payments a year over £30,000, one local, one not.
+            for (j, pool) in [&local, &elsewhere].into_iter().enumerate() {
+                let s = pool[clock.below(pool.len() as u64) as usize];
+                let day = start + chrono::Duration::days(clock.below(365) as i64);
+                let received =
+                    day - chrono::Duration::days(days_to_pay(&mut clock, s.local && s.sme));
+                let pounds = 31_000 + clock.below(30_000);
+                csv.push_str(&format!(
+                    "{},{},{pounds}.00,{},Contract payments,C{year}-{n}-{j},{}\n",
+                    day.format("%d/%m/%Y"),
+                    s.name,
+                    DEPARTMENTS[0],
+                    received.format("%d/%m/%Y")
                 ));
             }
             let path = dir.join(format!("spend-{n}-{year}.csv"));

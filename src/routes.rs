@@ -63,6 +63,8 @@ route_table! {
     get "/reports/audit.csv" => reports::audit_csv;
     get "/reports/trend" => reports::trend;
     get "/reports/categories" => reports::categories;
+    get "/reports/payments" => reports::payments;
+    get "/reports/payments.csv" => reports::payments_csv;
     post "/reports/targets" => reports::set_targets;
     get "/spend" => spend::ledger;
     get "/spend.csv" => spend::export_csv;

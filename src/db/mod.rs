@@ -15,6 +15,7 @@ pub mod institutions;
 pub mod jobs;
 pub mod locations;
 pub mod networks;
+pub mod payments;
 pub mod postcodes;
 pub mod releases;
 pub mod report;

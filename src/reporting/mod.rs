@@ -15,6 +15,7 @@
 pub mod audit;
 mod compute;
 pub mod csv;
+pub mod payments;
 mod period;
 pub mod summary;
 mod tables;

@@ -175,6 +175,9 @@ const MATRIX: &[Entry] = &[
     entry("GET", "/reports/audit.csv", Access::SignedIn, 200),
     entry("GET", "/reports/trend", Access::SignedIn, 200),
     entry("GET", "/reports/categories", Access::SignedIn, 200),
+    // The network admin covers every institution: each sees its own first.
+    entry("GET", "/reports/payments", Access::SignedIn, 200),
+    entry("GET", "/reports/payments.csv", Access::SignedIn, 200),
     // An empty form names no institution (400); clerks and auditors may not set targets.
     entry("POST", "/reports/targets", Access::TargetSetters, 400),
     // Each visitor sees the spend of the institutions they cover.

@@ -14,6 +14,7 @@ mod demo;
 mod hardening;
 mod migrations;
 mod near_misses;
+mod payments;
 mod postcode_admin;
 mod postcode_import;
 mod reports;

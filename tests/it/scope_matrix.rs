@@ -89,6 +89,16 @@ const SCOPED: &[Scoped] = &[
     scoped("GET", "/reports/trend?institution={A}", &[], NO, NO),
     scoped("GET", "/reports/trend?network={N}", &[], &[200], NO),
     scoped("GET", "/reports/categories?institution={A}", &[], NO, NO),
+    scoped("GET", "/reports/payments?institution={A}", &[], NO, NO),
+    scoped(
+        "GET",
+        "/reports/payments.csv?institution={A}&table=over_30000",
+        &[],
+        NO,
+        NO,
+    ),
+    // A network has no payments notice: each member publishes its own.
+    scoped("GET", "/reports/payments?network={N}", &[], &[400], &[400]),
     scoped(
         "GET",
         "/reports/categories?network={N}&fy=2024",

@@ -10,9 +10,12 @@ use crate::auth::{CurrentUser, PageContext};
 use crate::db::{institutions, networks};
 use crate::domain::account::NetworkAccess;
 use crate::error::{AppError, AppResult};
+use crate::reporting::payments::{self, PaymentsQuery};
 use crate::reporting::{self, Detail, Report, ReportQuery};
 use crate::state::AppState;
-use crate::views::reports::{CategoriesPage, DashboardChoices, ReportPage, TrendPage};
+use crate::views::reports::{
+    CategoriesPage, DashboardChoices, PaymentsPage, ReportPage, TrendPage,
+};
 use crate::views::{html, Layout};
 
 mod audit;
@@ -134,4 +137,48 @@ pub async fn trend(
         &page,
     );
     html(&TrendPage::new(layout, &report, &q))
+}
+
+/// The payments compliance report of one institution for a half year, and
+/// its payments over £30,000.
+pub async fn payments(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    page: PageContext,
+    query: web::Query<PaymentsQuery>,
+) -> AppResult<HttpResponse> {
+    let q = query.into_inner();
+    let (st, viewer) = (state.clone(), user.viewer());
+    let (report, choices) = state
+        .db(move |c| {
+            let report = payments::payments(c, &st.report_context(), &viewer, &q)?;
+            let choices: Vec<(i64, String)> = institutions::list(c, viewer.institution_id)?
+                .into_iter()
+                .map(|i| (i.id, i.name))
+                .collect();
+            Ok((report, choices))
+        })
+        .await?;
+    let layout = Layout::new(
+        format!("Payment performance: {}", report.stamp.scope_name),
+        Some(&user),
+        &page,
+    );
+    html(&PaymentsPage::new(layout, report, choices))
+}
+
+/// The payments report's tables as CSV: `table=compliance` (the default) or
+/// `over_30000`.
+pub async fn payments_csv(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<PaymentsQuery>,
+) -> AppResult<HttpResponse> {
+    let q = query.into_inner();
+    let (st, viewer, qq) = (state.clone(), user.viewer(), q.clone());
+    let report = state
+        .db(move |c| Ok(payments::payments(c, &st.report_context(), &viewer, &qq)?))
+        .await?;
+    let (name, body) = payments::csv::table(&report, &q.table).map_err(AppError::internal)?;
+    Ok(super::csv_download(&name).body(body))
 }
