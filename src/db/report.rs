@@ -422,6 +422,8 @@ pub struct Facts {
     /// office, and no manual placement): only these are worked out again
     /// for the sensitivity table.
     pub has_alternatives: bool,
+    /// An accredited Real Living Wage employer.
+    pub living_wage: bool,
 }
 
 /// Facts by supplier id.
@@ -439,7 +441,7 @@ pub const KINDS: [&str; 7] = [
 ];
 
 type FactsTuple = (
-    (i64, String, Option<String>, String),
+    (i64, String, Option<String>, String, String),
     (bool, bool, bool, bool, bool, bool, bool),
     bool,
     Option<(
@@ -460,7 +462,7 @@ pub fn all_facts(conn: &mut DbConn) -> QueryResult<FactsMap> {
         .left_join(loc::table)
         .filter(s::merged_into.is_null())
         .select((
-            (s::id, s::name, s::size_band, s::sic_codes),
+            (s::id, s::name, s::size_band, s::sic_codes, s::living_wage),
             (
                 s::is_vcse,
                 s::is_charity,
@@ -490,7 +492,7 @@ pub fn all_facts(conn: &mut DbConn) -> QueryResult<FactsMap> {
     Ok(rows
         .into_iter()
         .map(
-            |((id, name, size_band, sic_codes), k, has_alternatives, located)| {
+            |((id, name, size_band, sic_codes, living_wage), k, has_alternatives, located)| {
                 let located = located.map(
                     |(
                         postcode,
@@ -518,6 +520,7 @@ pub fn all_facts(conn: &mut DbConn) -> QueryResult<FactsMap> {
                     kinds: [k.0, k.1, k.2, k.3, k.4, k.5, k.6],
                     sic_codes,
                     has_alternatives,
+                    living_wage: living_wage == "yes",
                 };
                 (id, facts)
             },

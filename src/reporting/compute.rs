@@ -4,8 +4,11 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::measures::{self, Measures};
 use super::tables::{breakdown_tables, category_tables};
-use super::{period, Detail, Report, ReportContext, ReportError, ReportQuery, Stamp, Viewer};
+use super::{
+    period, Baseline, Detail, Report, ReportContext, ReportError, ReportQuery, Stamp, Viewer,
+};
 use crate::db::areas::{self, DefinitionVersion, Owner};
 use crate::db::institutions::{self, Institution};
 use crate::db::report::{self, Located, Snapshot};
@@ -39,9 +42,11 @@ pub fn compute(
     let full = matches!(detail, Detail::Page | Detail::Trend);
     let loaded = cells_for(c, ctx, &ids, &span)?;
     let (cells, vat_bases) = (&loaded.0, &loaded.1);
-    // The baseline: a chosen year, or the first on record.
-    let baseline_year = q.baseline.parse::<i32>().ok().or(years.last().copied());
-    let baseline_year = baseline_year.filter(|y| full && Some(*y) != span.fy && years.contains(y));
+    let baseline_years = if full {
+        baseline_years(&q.baseline, &years, span.fy)
+    } else {
+        Vec::new()
+    };
     // What is known of every supplier: kept in memory while unchanged.
     let snapshot = ctx.facts.current(c)?;
     let rules = Rules::read(c, &ids)?;
@@ -52,6 +57,9 @@ pub fn compute(
     let place = |s: Option<i64>| snapshot.place(&places, &def, s);
     let influenceable = |inst: i64, t: PaymentType| rules.influenceable(inst, t);
     let figures = Figures::compute(cells, &tier_names, influenceable, place);
+    let facts_of = |id: i64| snapshot.facts.get(&id);
+    let measures_of = |x: &[SpendCell]| Measures::compute(x, influenceable, place, facts_of);
+    let measures = measures_of(cells);
     let tables = match detail {
         Detail::Headline => Vec::new(),
         Detail::Page | Detail::Trend => breakdown_tables(
@@ -69,23 +77,16 @@ pub fn compute(
             category_tables(&lines, &influenceable, &place)
         }
     };
+    let both = |cells: &[SpendCell]| {
+        let f = Figures::compute(cells, &tier_names, influenceable, place);
+        (f, measures_of(cells))
+    };
     let trend = if detail == Detail::Trend {
-        year_by_year(c, &ids, &years, |cells| {
-            Figures::compute(cells, &tier_names, influenceable, place)
-        })?
+        year_by_year(c, &ids, &years, both)?
     } else {
         Vec::new()
     };
-    let baseline = match baseline_year {
-        Some(y) => {
-            let base = ctx.totals.year(c, ctx.pool, &ids, y)?;
-            Some((
-                y,
-                Figures::compute(&base.0, &tier_names, influenceable, place),
-            ))
-        }
-        None => None,
-    };
+    let baseline = baseline_of(c, ctx, &ids, &baseline_years, both)?;
     let (targets, targets_version) = targets_of(c, owner, span.fy)?;
     let release = postcodes::active(c)?;
     let locations_pending = crate::db::locations::pending(c)?;
@@ -101,11 +102,11 @@ pub fn compute(
     } else {
         Vec::new()
     };
-    let (per_institution, pooled) = if full && matches!(owner, Owner::Network(_)) {
-        let (each, pooled) = per_member(c, &members, cells, &snapshot, &rules)?;
-        (each, Some(pooled))
+    let (per_institution, member_measures, pooled) = if full && matches!(owner, Owner::Network(_)) {
+        let (each, m, pooled) = per_member(c, &members, cells, &snapshot, &rules)?;
+        (each, m, Some(pooled))
     } else {
-        (Vec::new(), None)
+        (Vec::new(), Vec::new(), None)
     };
     let (fy, period_totals) = (span.fy, period_totals_cut(c, &ids, &span)?);
     let stamp = stamp(
@@ -125,6 +126,7 @@ pub fn compute(
         stamp,
         figures,
         per_institution,
+        member_measures,
         pooled,
         years,
         fy,
@@ -133,6 +135,7 @@ pub fn compute(
         access,
         trend,
         baseline,
+        measures,
         targets,
         targets_version,
         tables,
@@ -159,12 +162,12 @@ fn cells_for(
 }
 
 /// Each financial year on record (`years`, newest first), oldest first.
-fn year_by_year(
+fn year_by_year<T>(
     c: &mut DbConn,
     ids: &[i64],
     years: &[i32],
-    figures: impl Fn(&[SpendCell]) -> Figures,
-) -> Result<Vec<(i32, Figures)>> {
+    figures: impl Fn(&[SpendCell]) -> T,
+) -> Result<Vec<(i32, T)>> {
     let by_year = report::totals_by_year(c, ids)?;
     Ok(years
         .iter()
@@ -178,6 +181,43 @@ fn year_by_year(
             (*year, figures(&year_cells))
         })
         .collect())
+}
+
+/// The baseline's years: those chosen (one, or several for their mean),
+/// else the first on record.
+fn baseline_years(chosen: &str, years: &[i32], shown: Option<i32>) -> Vec<i32> {
+    if chosen.trim().is_empty() {
+        let first = years.last().copied().filter(|y| Some(*y) != shown);
+        first.into_iter().collect()
+    } else {
+        measures::baseline_years(chosen, years, shown)
+    }
+}
+
+/// The baseline of these years (none for none): each year's figures and
+/// measures from the kept totals.
+fn baseline_of(
+    c: &mut DbConn,
+    ctx: &ReportContext<'_>,
+    ids: &[i64],
+    years: &[i32],
+    figures: impl Fn(&[SpendCell]) -> (Figures, Measures),
+) -> Result<Option<Baseline>> {
+    if years.is_empty() {
+        return Ok(None);
+    }
+    let mut b = Baseline {
+        label: measures::baseline_label(years),
+        years: years.to_vec(),
+        figures: Vec::new(),
+        measures: Vec::new(),
+    };
+    for y in years {
+        let (f, m) = figures(&ctx.totals.year(c, ctx.pool, ids, *y)?.0);
+        b.figures.push(f);
+        b.measures.push(m);
+    }
+    Ok(Some(b))
 }
 
 /// The targets set for the year shown, and their version.
@@ -368,6 +408,10 @@ fn sensitivity(
     Ok(out)
 }
 
+/// A network's members' figures and measures (in member order), and the
+/// pooled and mean local shares.
+type Members = (Vec<(Institution, Figures)>, Vec<Measures>, Pooled);
+
 /// A network's members side by side, each under its own current definition
 /// (members without one are left out), and the pooled and mean shares.
 fn per_member(
@@ -376,10 +420,11 @@ fn per_member(
     cells: &[SpendCell],
     snapshot: &Snapshot,
     rules: &Rules,
-) -> Result<(Vec<(Institution, Figures)>, Pooled)> {
+) -> Result<Members> {
     let influenceable = |inst: i64, t: PaymentType| rules.influenceable(inst, t);
     let mut pairs = Vec::new();
     let mut each = Vec::new();
+    let mut measures = Vec::new();
     for inst in members {
         let Some(own) = areas::current(c, Owner::Institution(inst.id))? else {
             continue;
@@ -389,16 +434,19 @@ fn per_member(
         // Its suppliers' places, as its own dashboard works them out (once
         // per definition version while the facts are unchanged).
         let own_places = snapshot.places(&own_def);
-        let f = Figures::compute(own_cells(cells, inst.id), &own_names, influenceable, |s| {
-            snapshot.place(&own_places, &own_def, s)
-        });
+        let own_place = |s| snapshot.place(&own_places, &own_def, s);
+        let own = own_cells(cells, inst.id);
+        let f = Figures::compute(own, &own_names, influenceable, own_place);
+        measures.push(Measures::compute(own, influenceable, own_place, |id| {
+            snapshot.facts.get(&id)
+        }));
         pairs.push((
             f.tiers.first().map_or(0, |t| t.cumulative_pence),
             f.influenceable_pence,
         ));
         each.push((inst.clone(), f));
     }
-    Ok((each, pool(&pairs)))
+    Ok((each, measures, pool(&pairs)))
 }
 
 /// One institution's cells: they come in institution order.

@@ -33,17 +33,25 @@ pub fn table(report: &Report, key: &str) -> csv::Result<(String, Vec<u8>)> {
         "reconciliation" => reconciliation(report),
         "institutions" => institutions(report),
         "trend" => trend(report),
+        "measures" => measures(report),
         key => match report.tables.iter().find(|t| t.key == key) {
             Some(t) => {
                 let mut header: Vec<String> = t
                     .columns
                     .iter()
-                    .map(|h| match *h {
-                        "Spend" => "Spend (£)",
-                        "Share" => "Share (%)",
-                        other => other,
+                    .map(|h| match h.as_str() {
+                        "Spend" => "Spend (£)".to_owned(),
+                        "Share" => "Share (%)".to_owned(),
+                        other if other.ends_with("(share)") => other.replace("(share)", "(%)"),
+                        other if other.starts_with("In ") || other == "All areas" => {
+                            if other.ends_with(')') {
+                                other.to_owned()
+                            } else {
+                                format!("{other} (£)")
+                            }
+                        }
+                        other => other.to_owned(),
                     })
-                    .map(str::to_owned)
                     .collect();
                 if header.first().is_some_and(String::is_empty) {
                     header[0] = "Group".into();
@@ -172,14 +180,50 @@ fn trend(report: &Report) -> Csv {
             .map(|t| format!("{} cumulative share (%)", t.name)),
     );
     header.push("Unknown (%)".into());
+    let local = report.figures.tiers.first().map_or("", |t| t.name.as_str());
+    header.extend(
+        super::measures::Measure::ALL
+            .iter()
+            .skip(1)
+            .map(|m| format!("{} (%)", m.label(local))),
+    );
     let rows = summary::years(report)
         .into_iter()
         .map(|y| {
             let mut r = vec![y.label, plain_pounds(y.influenceable_pence)];
             r.extend(y.shares.into_iter().map(plain_share));
             r.push(plain_share(y.unknown_bp));
+            r.extend(y.measures.into_iter().skip(1).map(plain_share));
             r
         })
         .collect();
     ("trend".into(), header, rows)
+}
+
+fn measures(report: &Report) -> Csv {
+    let baseline = report.baseline.as_ref().map(|b| b.label.clone());
+    let network = report.pooled.is_some();
+    let mut header = names(&["Measure", "Spend (£)", "Share of influenceable spend (%)"]);
+    if network {
+        header.push("Unweighted mean of the members' shares (%)".into());
+    }
+    if let Some(b) = &baseline {
+        header.push(format!("Change on {b} (percentage points)"));
+    }
+    header.push("Target (%)".into());
+    let rows = summary::measures(report)
+        .into_iter()
+        .map(|m| {
+            let mut r = vec![m.label, plain_pounds(m.pence), plain_share(m.share_bp)];
+            if network {
+                r.push(plain_share(m.mean_bp.flatten()));
+            }
+            if baseline.is_some() {
+                r.push(plain_share(m.change_bp.flatten()));
+            }
+            r.push(plain_share(m.target_bp).replace('–', ""));
+            r
+        })
+        .collect();
+    ("measures".into(), header, rows)
 }

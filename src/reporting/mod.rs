@@ -15,6 +15,7 @@
 pub mod audit;
 mod compute;
 pub mod csv;
+pub mod measures;
 pub mod payments;
 mod period;
 pub mod summary;
@@ -226,6 +227,8 @@ pub struct Report {
     pub figures: Figures,
     /// Each institution under its own definition (network reports).
     pub per_institution: Vec<(Institution, Figures)>,
+    /// Each of those institutions' headline measures, in the same order.
+    pub member_measures: Vec<measures::Measures>,
     pub pooled: Option<Pooled>,
     pub years: Vec<i32>,
     pub fy: Option<i32>,
@@ -235,9 +238,12 @@ pub struct Report {
     /// What the viewer may see of the scope: a network's members' staff see
     /// its aggregate tables, never its lines.
     pub access: crate::domain::account::NetworkAccess,
-    /// Each financial year on record under the same definition, oldest first.
-    pub trend: Vec<(i32, Figures)>,
-    pub baseline: Option<(i32, Figures)>,
+    /// Each financial year on record under the same definition, oldest
+    /// first, with its headline measures.
+    pub trend: Vec<(i32, (Figures, measures::Measures))>,
+    pub baseline: Option<Baseline>,
+    /// The headline measures beyond the tiers (local SME share …).
+    pub measures: measures::Measures,
     /// (tier position from 1, target in basis points) for the year shown.
     pub targets: Vec<(i32, i64)>,
     /// The version of those targets, for the form that edits them.
@@ -248,12 +254,46 @@ pub struct Report {
     pub sensitivity: Vec<(String, Vec<Option<i64>>)>,
 }
 
+/// What a report is compared with: one financial year, or the mean of
+/// several (each year's share, then their mean).
+pub struct Baseline {
+    pub years: Vec<i32>,
+    /// `2021/22` or `mean of 2020/21 to 2022/23 (3 years)`.
+    pub label: String,
+    /// Each year's figures and measures, in the order of `years`.
+    pub figures: Vec<Figures>,
+    pub measures: Vec<measures::Measures>,
+}
+
+impl Baseline {
+    /// Tier `i`'s cumulative share: the mean of the years' shares.
+    pub fn tier_share_bp(&self, i: usize) -> Option<i64> {
+        measures::mean_bp(self.figures.iter().map(|f| f.share_bp(i)))
+    }
+
+    /// Tier `i`'s cumulative pence: the mean of the years', to the penny.
+    pub fn tier_pence(&self, i: usize) -> Option<i64> {
+        let pence: Vec<i64> = self
+            .figures
+            .iter()
+            .filter_map(|f| f.tiers.get(i).map(|t| t.cumulative_pence))
+            .collect();
+        let n = i64::try_from(pence.len()).ok().filter(|n| *n > 0)?;
+        let sum: i64 = pence.iter().sum();
+        Some((2 * sum + n * sum.signum()) / (2 * n))
+    }
+
+    pub fn measure_bp(&self, m: measures::Measure) -> Option<i64> {
+        measures::mean_bp(self.measures.iter().map(|x| x.share_bp(m)))
+    }
+}
+
 /// A breakdown table: shown on the page and downloadable as CSV.
 pub struct Table {
     pub key: &'static str,
     pub title: String,
     pub note: String,
-    pub columns: Vec<&'static str>,
+    pub columns: Vec<String>,
     /// Cells as shown.
     pub rows: Vec<Vec<String>>,
     /// The same rows with plain numbers, for CSV.

@@ -41,18 +41,18 @@ impl TierLine {
 /// The headline's rows, one per tier.
 pub fn tiers(report: &Report) -> Vec<TierLine> {
     let f = &report.figures;
-    let base = report.baseline.as_ref().map(|(_, b)| b);
+    let base = report.baseline.as_ref();
     f.tiers
         .iter()
         .enumerate()
         .map(|(i, t)| {
             let cumulative_bp = share_bp(t.cumulative_pence, f.influenceable_pence);
             let change = base.and_then(|b| {
-                let bt = b.tiers.get(i)?;
+                let pence = b.tier_pence(i)?;
                 let pp = cumulative_bp
-                    .zip(share_bp(bt.cumulative_pence, b.influenceable_pence))
+                    .zip(b.tier_share_bp(i))
                     .map(|(now, then)| now - then);
-                Some((pp, t.cumulative_pence - bt.cumulative_pence))
+                Some((pp, t.cumulative_pence - pence))
             });
             TierLine {
                 position: i + 1,
@@ -162,6 +162,9 @@ pub struct YearLine {
     /// Each tier's cumulative share.
     pub shares: Vec<Option<i64>>,
     pub unknown_bp: Option<i64>,
+    /// Each headline measure's share, in the order of
+    /// [`super::measures::Measure::ALL`].
+    pub measures: Vec<Option<i64>>,
 }
 
 /// Each financial year on record, oldest first.
@@ -169,8 +172,12 @@ pub fn years(report: &Report) -> Vec<YearLine> {
     report
         .trend
         .iter()
-        .map(|(y, f)| YearLine {
+        .map(|(y, (f, m))| YearLine {
             label: financial_year_label(*y),
+            measures: super::measures::Measure::ALL
+                .iter()
+                .map(|x| m.share_bp(*x))
+                .collect(),
             influenceable_pence: f.influenceable_pence,
             shares: f
                 .tiers
@@ -185,4 +192,119 @@ pub fn years(report: &Report) -> Vec<YearLine> {
 /// Pounds as a plain number for CSV.
 pub fn plain_pounds(pence: i64) -> String {
     Pence(pence).plain()
+}
+
+/// One headline measure as the dashboard's card and the `measures` CSV
+/// give it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MeasureLine {
+    pub measure: super::measures::Measure,
+    pub label: String,
+    pub pence: i64,
+    pub share_bp: Option<i64>,
+    /// Against the baseline, in basis points (`None` without a baseline;
+    /// `Some(None)` where either share is undefined).
+    pub change_bp: Option<Option<i64>>,
+    pub target_bp: Option<i64>,
+    /// A network's: the unweighted mean of its members' shares (each under
+    /// its own definition), beside the pooled share.
+    pub mean_bp: Option<Option<i64>>,
+}
+
+impl MeasureLine {
+    pub fn target_met(&self) -> Option<bool> {
+        self.target_bp.map(|t| self.share_bp.unwrap_or(0) >= t)
+    }
+}
+
+/// The headline measures: local share, local SME and VCSE shares, and the
+/// shares with suppliers in the most deprived neighbourhoods.
+pub fn measures(report: &Report) -> Vec<MeasureLine> {
+    use super::measures::{mean_bp, Measure};
+    let local = report
+        .figures
+        .tiers
+        .first()
+        .map_or("the local area", |t| t.name.as_str());
+    let network = report.pooled.is_some();
+    Measure::ALL
+        .iter()
+        .map(|m| {
+            let share_bp = report.measures.share_bp(*m);
+            MeasureLine {
+                measure: *m,
+                label: m.label(local),
+                pence: report.measures.pence_of(*m),
+                share_bp,
+                change_bp: report
+                    .baseline
+                    .as_ref()
+                    .map(|b| share_bp.zip(b.measure_bp(*m)).map(|(a, b)| a - b)),
+                target_bp: m.target_position().and_then(|p| {
+                    report
+                        .targets
+                        .iter()
+                        .find(|(q, _)| *q == p)
+                        .map(|(_, bp)| *bp)
+                }),
+                mean_bp: network
+                    .then(|| mean_bp(report.member_measures.iter().map(|x| x.share_bp(*m)))),
+            }
+        })
+        .collect()
+}
+
+/// The dashboard's first sentence: "60.90% of Fishwick City Council's
+/// influenceable spend in 2024/25 went to suppliers in Preston (£2.04m of
+/// £3.35m), up 3.20 points on 2023/24".
+pub fn headline_sentence(report: &Report) -> Option<String> {
+    let f = &report.figures;
+    let tier = f.tiers.first()?;
+    let share = f.share_bp(0)?;
+    let p = &report.stamp.period;
+    let period = match report.fy {
+        Some(y) if p.starts_with("Financial year") => format!("in {}", financial_year_label(y)),
+        _ if p.starts_with(|c: char| c.is_ascii_digit()) => format!("from {p}"),
+        _ => format!("in {p}"),
+    };
+    let mut s = format!(
+        "{} of {}'s influenceable spend {period} went to suppliers in {} ({} of {})",
+        percent_text(Some(share)),
+        report.stamp.scope_name,
+        tier.name,
+        short_pounds(tier.cumulative_pence),
+        short_pounds(f.influenceable_pence),
+    );
+    if let Some(b) = &report.baseline {
+        if let Some(then) = b.tier_share_bp(0) {
+            let d = share - then;
+            let direction = match d {
+                0 => "unchanged".to_owned(),
+                d if d > 0 => format!("up {} points", points_number(d)),
+                d => format!("down {} points", points_number(-d)),
+            };
+            s.push_str(&format!(", {direction} on {}", b.label));
+        }
+    }
+    s.push('.');
+    Some(s)
+}
+
+/// `3.20` from 320 basis points.
+fn points_number(bp: i64) -> String {
+    format!("{}.{:02}", bp / 100, bp % 100)
+}
+
+/// £2.04m, £350k or £950, for sentences (tables keep the pence).
+pub fn short_pounds(pence: i64) -> String {
+    let pounds = pence as f64 / 100.0;
+    let sign = if pounds < 0.0 { "-" } else { "" };
+    let a = pounds.abs();
+    if a >= 1_000_000.0 {
+        format!("{sign}£{:.2}m", a / 1_000_000.0)
+    } else if a >= 10_000.0 {
+        format!("{sign}£{:.0}k", a / 1_000.0)
+    } else {
+        format!("{sign}£{:.0}", a)
+    }
 }

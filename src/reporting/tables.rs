@@ -17,6 +17,13 @@ fn plain_pct(part: i64, whole: i64) -> String {
     pct(part, whole).trim_end_matches('%').to_owned()
 }
 
+/// Whether a supplier is of a kind.
+type KindTest<'t> = Box<dyn Fn(&report::Facts) -> bool + 't>;
+
+fn columns(names: &[&str]) -> Vec<String> {
+    names.iter().map(|n| (*n).to_owned()).collect()
+}
+
 type Cell = crate::domain::figures::SpendCell;
 type PlaceOf<'a> = &'a dyn Fn(Option<i64>) -> crate::domain::figures::Place;
 
@@ -32,7 +39,7 @@ fn simple_table(
         key,
         title: title.to_owned(),
         note: note.to_owned(),
-        columns: vec!["", "Spend", "Share", "Suppliers"],
+        columns: columns(&["", "Spend", "Share", "Suppliers"]),
         rows: rows
             .iter()
             .map(|r| {
@@ -104,6 +111,7 @@ pub(super) fn breakdown_tables(
     );
     let (deprivation, quality) = s.deprivation_and_quality();
     vec![
+        s.by_kind_and_area(),
         s.by_size(),
         s.by_type(),
         s.by_sector(),
@@ -133,6 +141,140 @@ impl Suppliers<'_> {
             .iter()
             .zip(&self.known)
             .map(|((id, p), f)| (*id, *p, *f))
+    }
+
+    /// Every kind of supplier crossed with the tiers: "£ and % of
+    /// influenceable spend with SMEs in Preston", by value and by number of
+    /// suppliers. Shares are of all influenceable spend, so a row's share
+    /// in the innermost tier is that kind's local share.
+    fn by_kind_and_area(&self) -> Table {
+        use crate::domain::figures::Place;
+        let groups = self.kind_groups();
+        let tiers = self.tier_names.len();
+        // Per group: (pence, suppliers) in all areas, then in each tier
+        // (cumulative).
+        let mut sums = vec![vec![(0i64, 0usize); tiers + 1]; groups.len()];
+        for (id, p, f) in self.each() {
+            let within = match (self.place)(id) {
+                Place::Tier(k) => Some(k),
+                _ => None,
+            };
+            for (g, (_, test)) in groups.iter().enumerate() {
+                // A withheld payee is only among all suppliers.
+                let member = match f {
+                    Some(f) => test(f),
+                    None => g == 0,
+                };
+                if !member {
+                    continue;
+                }
+                let row = &mut sums[g];
+                row[0].0 += p;
+                row[0].1 += 1;
+                if let Some(k) = within {
+                    for t in row.iter_mut().skip(1 + k) {
+                        t.0 += p;
+                        t.1 += 1;
+                    }
+                }
+            }
+        }
+        let mut cols = vec![
+            String::new(),
+            "All areas".into(),
+            "All areas (suppliers)".into(),
+        ];
+        for name in self.tier_names {
+            cols.push(format!("In {name}"));
+            cols.push(format!("In {name} (share)"));
+            cols.push(format!("In {name} (suppliers)"));
+        }
+        let (mut rows, mut plain) = (Vec::new(), Vec::new());
+        for ((label, _), sum) in groups.iter().zip(&sums) {
+            let mut r = vec![
+                label.clone(),
+                Pence(sum[0].0).to_string(),
+                sum[0].1.to_string(),
+            ];
+            let mut q = vec![label.clone(), Pence(sum[0].0).plain(), sum[0].1.to_string()];
+            for (p, n) in &sum[1..] {
+                r.extend([Pence(*p).to_string(), pct(*p, self.total), n.to_string()]);
+                q.extend([Pence(*p).plain(), plain_pct(*p, self.total), n.to_string()]);
+            }
+            rows.push(r);
+            plain.push(q);
+        }
+        Table {
+            key: "kind_by_area",
+            title: "Each kind of supplier, by area".into(),
+            note: format!(
+                "Spend with each kind of supplier in each area (cumulative: an area and every area inside it), with its share of all influenceable spend ({}): the SME row's share in the innermost area is the local SME share. Rows overlap: a supplier can be of several kinds.",
+                Pence(self.total)
+            ),
+            columns: cols,
+            rows,
+            plain,
+        }
+    }
+
+    /// The kinds of supplier the crossed table has a row for, each with its
+    /// test: all, by size, by type, by deprivation, Real Living Wage
+    /// employers, and each sector present.
+    fn kind_groups(&self) -> Vec<(String, KindTest<'_>)> {
+        use crate::domain::figures::sic_section;
+        use crate::domain::supplier::SizeBand;
+        let band = |b: &'static str| -> KindTest<'_> {
+            Box::new(move |f: &report::Facts| f.size_band.as_deref() == Some(b))
+        };
+        let sme = |f: &report::Facts| {
+            let band = f.size_band.as_deref().and_then(SizeBand::from_code);
+            band.is_some_and(SizeBand::is_sme)
+        };
+        let mut groups: Vec<(String, KindTest<'_>)> = vec![
+            ("All suppliers".into(), Box::new(|_: &report::Facts| true)),
+            ("SME (micro, small and medium)".into(), Box::new(sme)),
+        ];
+        for b in SizeBand::ALL {
+            groups.push((b.label().to_owned(), band(b.code())));
+        }
+        for (k, kind) in report::KINDS.iter().enumerate() {
+            groups.push((
+                (*kind).to_owned(),
+                Box::new(move |f: &report::Facts| f.kinds[k]),
+            ));
+        }
+        let decile = |f: &report::Facts| f.located.as_ref().and_then(|l| l.imd_decile);
+        groups.push((
+            "In IMD decile 1 (most deprived 10%)".into(),
+            Box::new(move |f: &report::Facts| decile(f) == Some(1)),
+        ));
+        let deprived20 = move |f: &report::Facts| matches!(decile(f), Some(1 | 2));
+        groups.push((
+            "In IMD deciles 1–2 (most deprived 20%)".into(),
+            Box::new(deprived20),
+        ));
+        groups.push((
+            "Real Living Wage employer".into(),
+            Box::new(|f: &report::Facts| f.living_wage),
+        ));
+        let first_section = |f: &report::Facts| f.sic_codes.split(',').next().and_then(sic_section);
+        let mut sections: Vec<(char, &str)> = self
+            .known
+            .iter()
+            .flatten()
+            .filter_map(|f| first_section(f))
+            .collect();
+        sections.sort_unstable();
+        sections.dedup();
+        for (letter, name) in sections {
+            groups.push((
+                format!("Sector {letter}: {name}"),
+                Box::new(move |f: &report::Facts| {
+                    first_section(f).is_some_and(|(l, _)| l == letter)
+                }),
+            ));
+        }
+        groups
     }
 
     /// Size, with the SME total.
@@ -256,7 +398,7 @@ impl Suppliers<'_> {
             key: "deprivation",
             title: "Spend with suppliers in the most deprived areas".into(),
             note: "By the Index of Multiple Deprivation decile of the supplier's postcode (England only; 1 is the most deprived tenth of neighbourhoods).".into(),
-            columns: vec!["", "Spend", "Share"],
+            columns: columns(&["", "Spend", "Share"]),
             rows: vec![
                 vec!["IMD decile 1".into(), Pence(d1).to_string(), pct(d1, total)],
                 vec!["IMD deciles 1–2".into(), Pence(d12).to_string(), pct(d12, total)],
@@ -277,7 +419,7 @@ impl Suppliers<'_> {
             key: "quality",
             title: "Data quality".into(),
             note: "Shares of influenceable spend.".into(),
-            columns: vec!["", "Spend", "Share"],
+            columns: columns(&["", "Spend", "Share"]),
             rows: quality
                 .iter()
                 .map(|(l, p)| vec![(*l).into(), Pence(*p).to_string(), pct(*p, total)])
@@ -350,7 +492,7 @@ impl Suppliers<'_> {
             key,
             title,
             note,
-            columns: vec!["Supplier", "Where", "Spend", "Share"],
+            columns: columns(&["Supplier", "Where", "Spend", "Share"]),
             rows: rows
                 .iter()
                 .take(shown)

@@ -80,6 +80,61 @@ pub struct ReportPage {
     pub owner_kind: String,
     pub owner_id: i64,
     pub targets_version: i64,
+    /// "60.90% of … went to suppliers in Preston …".
+    pub headline: Option<String>,
+    pub cards: Vec<Card>,
+    /// The targets form's local SME and VCSE boxes: (field, label, value).
+    pub measure_targets: Vec<(String, String, String)>,
+}
+
+/// A headline measure's card.
+pub struct Card {
+    pub label: String,
+    pub share: String,
+    pub pounds: String,
+    /// "+3.20 pp on 2023/24"; empty without a baseline.
+    pub change: String,
+    pub target: String,
+    pub target_met: Option<bool>,
+    /// A network's unweighted mean of its members' shares.
+    pub mean: Option<String>,
+}
+
+fn cards(report: &Report) -> (Vec<Card>, Vec<(String, String, String)>) {
+    use crate::reporting::measures::Measure;
+    let base = report.baseline.as_ref().map(|b| b.label.clone());
+    let lines = summary::measures(report);
+    let target_text = |bp: Option<i64>| {
+        bp.map(|bp| format!("{}.{:02}", bp / 100, bp % 100))
+            .unwrap_or_default()
+    };
+    let boxes = lines
+        .iter()
+        .filter(|l| matches!(l.measure, Measure::LocalSme | Measure::LocalVcse))
+        .map(|l| {
+            (
+                format!("target_{}", l.measure.code()),
+                format!("Target {} (%)", l.label.to_lowercase()),
+                target_text(l.target_bp),
+            )
+        })
+        .collect();
+    let cards = lines
+        .into_iter()
+        .map(|l| Card {
+            share: percent_text(l.share_bp),
+            pounds: Pence(l.pence).to_string(),
+            change: match (&base, l.change_bp) {
+                (Some(b), Some(d)) => format!("{} on {b}", summary::points_text(d)),
+                _ => String::new(),
+            },
+            target: target_text(l.target_bp),
+            target_met: l.target_met(),
+            mean: l.mean_bp.map(percent_text),
+            label: l.label,
+        })
+        .collect();
+    (cards, boxes)
 }
 
 impl ReportPage {
@@ -116,8 +171,41 @@ impl ReportPage {
         out
     }
 
-    pub fn is_baseline(&self, year: &i32) -> bool {
-        self.baseline_year == year.to_string()
+    pub fn is_baseline(&self, code: &str) -> bool {
+        self.baseline_year == code
+    }
+
+    /// What the report may be compared with: each year, and the mean of the
+    /// three years before the year shown, and of all of them.
+    pub fn baseline_choices(&self) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = self
+            .years
+            .iter()
+            .map(|(y, label)| (y.to_string(), label.clone()))
+            .collect();
+        let earlier: Vec<i32> = self
+            .years
+            .iter()
+            .map(|(y, _)| *y)
+            .filter(|y| self.fy.is_none_or(|f| *y < f))
+            .collect();
+        let mut spans = Vec::new();
+        if earlier.len() >= 3 {
+            spans.push(earlier[..3].to_vec());
+        }
+        if earlier.len() > 3 {
+            spans.push(earlier.clone());
+        }
+        for span in spans {
+            let (newest, oldest) = (span[0], span[span.len() - 1]);
+            let mut years = span.clone();
+            years.sort_unstable();
+            out.push((
+                format!("{oldest}-{newest}"),
+                crate::reporting::measures::baseline_label(&years),
+            ));
+        }
+        out
     }
 
     pub fn is_network_choice(&self, id: &i64) -> bool {
@@ -145,6 +233,9 @@ pub struct TrendPage {
     pub tier_names: Vec<String>,
     /// (year label, cumulative share per tier, unknown share, influenceable £)
     pub rows: Vec<(String, Vec<String>, String, String)>,
+    /// The other headline measures' names, and each year's shares of them.
+    pub measure_names: Vec<String>,
+    pub measure_rows: Vec<(String, Vec<String>)>,
     pub query: String,
 }
 
@@ -190,7 +281,11 @@ impl ReportPage {
             })
             .collect();
         let share = |p: i64| percent_text(share_bp(p, f.influenceable_pence));
+        let (cards, measure_targets) = cards(&report);
         Self {
+            headline: summary::headline_sentence(&report),
+            cards,
+            measure_targets,
             stamp: report.stamp.rows(),
             chart: chart(f),
             total: Pence(f.total_pence).to_string(),
@@ -236,15 +331,14 @@ impl ReportPage {
             networks: choices.networks,
             query: query_string(q),
             is_network: report.pooled.is_some(),
-            baseline: report
-                .baseline
-                .as_ref()
-                .map(|(y, _)| financial_year_label(*y)),
-            baseline_year: report
-                .baseline
-                .as_ref()
-                .map(|(y, _)| y.to_string())
-                .unwrap_or_default(),
+            baseline: report.baseline.as_ref().map(|b| b.label.clone()),
+            baseline_year: report.baseline.as_ref().map_or_else(String::new, |b| {
+                match b.years.as_slice() {
+                    [y] => y.to_string(),
+                    [a, .., z] => format!("{a}-{z}"),
+                    [] => String::new(),
+                }
+            }),
             tier_names: f.tiers.iter().map(|t| t.name.clone()).collect(),
             can_set_targets,
             owner_kind: report.owner.parts().0.to_owned(),
@@ -280,6 +374,9 @@ impl CategoriesPage {
 
 impl TrendPage {
     pub fn new(layout: Layout, report: &Report, q: &ReportQuery) -> Self {
+        use crate::reporting::measures::Measure;
+        let years = summary::years(report);
+        let local = report.figures.tiers.first().map_or("", |t| t.name.as_str());
         Self {
             layout,
             stamp: report.stamp.rows(),
@@ -290,14 +387,32 @@ impl TrendPage {
                 .iter()
                 .map(|t| t.name.clone())
                 .collect(),
-            rows: summary::years(report)
-                .into_iter()
+            rows: years
+                .iter()
                 .map(|y| {
                     (
-                        y.label,
-                        y.shares.into_iter().map(percent_text).collect(),
+                        y.label.clone(),
+                        y.shares.iter().map(|s| percent_text(*s)).collect(),
                         percent_text(y.unknown_bp),
                         Pence(y.influenceable_pence).to_string(),
+                    )
+                })
+                .collect(),
+            measure_names: Measure::ALL
+                .iter()
+                .skip(1)
+                .map(|m| m.label(local))
+                .collect(),
+            measure_rows: years
+                .iter()
+                .map(|y| {
+                    (
+                        y.label.clone(),
+                        y.measures
+                            .iter()
+                            .skip(1)
+                            .map(|s| percent_text(*s))
+                            .collect(),
                     )
                 })
                 .collect(),
@@ -410,7 +525,7 @@ fn chart(figures: &Figures) -> String {
 }
 
 /// The first tier's share in each year, as an inline SVG column chart.
-fn trend_chart(trend: &[(i32, Figures)]) -> String {
+fn trend_chart(trend: &[(i32, (Figures, crate::reporting::measures::Measures))]) -> String {
     if trend.is_empty() {
         return String::new();
     }
@@ -418,7 +533,7 @@ fn trend_chart(trend: &[(i32, Figures)]) -> String {
     let mut svg = format!(
         r#"<svg class="chart" role="img" aria-label="Local share of the innermost area by financial year" viewBox="0 0 {width} 200" width="100%" xmlns="http://www.w3.org/2000/svg"><line x1="30" y1="170" x2="{width}" y2="170" class="axis"/>"#
     );
-    for (i, (year, f)) in trend.iter().enumerate() {
+    for (i, (year, (f, _))) in trend.iter().enumerate() {
         let bp = f.share_bp(0).unwrap_or(0).clamp(0, 10_000);
         let h = bp * 150 / 10_000;
         let x = 40 + i * 60;

@@ -32,6 +32,9 @@ async fn the_demo_network_signs_in_and_its_local_share_rises() {
         "the printed login works"
     );
     let trend = client.get("/reports/trend").await.body;
+    // The first table: the innermost area's share, year by year.
+    let trend = &trend[trend.find("<h2>The innermost area").unwrap()..];
+    let trend = &trend[..trend.find("</table>").unwrap()];
     let shares: Vec<f64> = trend
         .match_indices("<tr><th scope=\"row\">20")
         .map(|(i, _)| {

@@ -12,6 +12,7 @@ mod common;
 mod companies;
 mod demo;
 mod hardening;
+mod headline_measures;
 mod migrations;
 mod near_misses;
 mod payments;

@@ -9,6 +9,7 @@ use crate::db::{institutions, networks};
 use crate::domain::money::Pence;
 use crate::domain::period::financial_year_label;
 use crate::error::{AppError, AppResult};
+use crate::reporting::measures::Measure;
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -48,10 +49,15 @@ pub async fn set_targets(
     };
     let mut targets = Vec::new();
     for (name, value) in &form.pairs {
-        let Some(position) = name
-            .strip_prefix("target_")
-            .and_then(|p| p.parse::<i32>().ok())
-        else {
+        // A tier by its position, or a headline measure by its code.
+        let Some(position) = name.strip_prefix("target_").and_then(|p| {
+            p.parse::<i32>().ok().or_else(|| {
+                Measure::ALL
+                    .iter()
+                    .find(|m| m.code() == p)
+                    .and_then(|m| m.target_position())
+            })
+        }) else {
             continue;
         };
         let value = value.trim().trim_end_matches('%');

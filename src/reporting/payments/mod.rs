@@ -360,6 +360,7 @@ mod tests {
             kinds: [vcse, false, false, false, false, false, false],
             sic_codes: String::new(),
             has_alternatives: false,
+            living_wage: false,
         }
     }
 
