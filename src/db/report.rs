@@ -43,6 +43,8 @@ struct CellRow {
     department: Option<String>,
     #[diesel(sql_type = Nullable<Text>)]
     expense_type: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    category: Option<String>,
     #[diesel(sql_type = BigInt)]
     pence: i64,
     #[diesel(sql_type = BigInt)]
@@ -62,10 +64,10 @@ pub fn spend_cells(
     }
     let ids = id_list(institutions);
     let rows: Vec<CellRow> = diesel::sql_query(format!(
-        "SELECT institution_id, supplier_id, payment_type, department, expense_type, \
+        "SELECT institution_id, supplier_id, payment_type, department, expense_type, category, \
          CAST(SUM(amount_pence) AS BIGINT) AS pence, COUNT(*) AS lines FROM spend_lines \
          WHERE institution_id IN ({ids}) AND deleted_at IS NULL AND payment_date BETWEEN $1 AND $2 \
-         GROUP BY institution_id, supplier_id, payment_type, department, expense_type"
+         GROUP BY institution_id, supplier_id, payment_type, department, expense_type, category"
     ))
     .bind::<diesel::sql_types::Date, _>(from)
     .bind::<diesel::sql_types::Date, _>(to)
@@ -78,6 +80,7 @@ pub fn spend_cells(
                 payment_type: payment_type(&r.payment_type)?,
                 department: r.department,
                 expense_type: r.expense_type,
+                category: r.category,
                 pence: r.pence,
                 lines: r.lines,
             })
@@ -145,6 +148,7 @@ fn decode(
         payment_type: *payment_type,
         department: None,
         expense_type: None,
+        category: None,
         pence,
         lines,
     };

@@ -59,6 +59,8 @@ pub struct SpendCell {
     pub payment_type: PaymentType,
     pub department: Option<String>,
     pub expense_type: Option<String>,
+    /// The procurement or merchant category, where the lines are read.
+    pub category: Option<String>,
     pub pence: i64,
     pub lines: i64,
 }
@@ -423,6 +425,7 @@ mod tests {
             payment_type: PaymentType::from_code(kind).expect("a payment type"),
             department: None,
             expense_type: None,
+            category: None,
             pence,
             lines: 1,
         }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::leakage;
 use super::measures::{self, Measures};
 use super::tables::{breakdown_tables, category_tables};
 use super::{
@@ -74,7 +75,7 @@ pub fn compute(
         Detail::Categories if access != NetworkAccess::Lines => Vec::new(),
         Detail::Categories => {
             let lines = report::spend_cells(c, &ids, span.from, span.to)?;
-            category_tables(&lines, &influenceable, &place)
+            lines_tables(&lines, &influenceable, &place, &snapshot.facts, &tier_names)
         }
     };
     let both = |cells: &[SpendCell]| {
@@ -159,6 +160,23 @@ fn cells_for(
             Arc::new((cells, bases))
         }
     })
+}
+
+/// The tables that read the lines: department, expense type, and where the
+/// money leaves by category, sector and expense type.
+fn lines_tables(
+    lines: &[SpendCell],
+    influenceable: &dyn Fn(i64, PaymentType) -> bool,
+    place: &dyn Fn(Option<i64>) -> crate::domain::figures::Place,
+    facts: &report::FactsMap,
+    tier_names: &[String],
+) -> Vec<super::Table> {
+    let mut t = category_tables(lines, influenceable);
+    let local = tier_names
+        .first()
+        .map_or("the innermost area", String::as_str);
+    t.extend(leakage::tables(lines, influenceable, place, facts, local));
+    t
 }
 
 /// Each financial year on record (`years`, newest first), oldest first.

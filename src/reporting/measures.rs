@@ -194,6 +194,7 @@ mod tests {
             payment_type: PaymentType::Procurement,
             department: None,
             expense_type: None,
+            category: None,
             pence,
             lines: 1,
         }

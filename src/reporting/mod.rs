@@ -15,6 +15,7 @@
 pub mod audit;
 mod compute;
 pub mod csv;
+pub mod leakage;
 pub mod measures;
 pub mod payments;
 mod period;

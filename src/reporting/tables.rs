@@ -521,12 +521,11 @@ impl Suppliers<'_> {
 }
 
 /// The breakdowns by the ledger's own categories, which read the lines:
-/// department, expense type, and the expense types whose spend leaves the
-/// innermost area.
+/// department and expense type (where the money leaves by category is
+/// [`super::leakage`]'s).
 pub(super) fn category_tables(
     lines: &[Cell],
     influenceable: &dyn Fn(i64, PaymentType) -> bool,
-    place: PlaceOf<'_>,
 ) -> Vec<Table> {
     use crate::domain::figures::breakdown;
     let total: i64 = lines
@@ -541,13 +540,6 @@ pub(super) fn category_tables(
                 .unwrap_or_else(|| "Not stated".into()),
         )
     };
-    let leaking: Vec<Cell> = lines
-        .iter()
-        .filter(|c| outside_first(place, c.supplier_id))
-        .cloned()
-        .collect();
-    let mut categories = breakdown(&leaking, influenceable, expense);
-    categories.truncate(20);
     vec![
         simple_table(
             "department",
@@ -563,13 +555,6 @@ pub(super) fn category_tables(
             "By expense type",
             "",
             breakdown(lines, influenceable, expense),
-            total,
-        ),
-        simple_table(
-            "leakage_categories",
-            "Expense types with the most spend outside the innermost area",
-            "",
-            categories,
             total,
         ),
     ]

@@ -291,3 +291,122 @@ async fn a_network_shows_its_pooled_local_sme_share_and_the_mean_of_its_members(
     assert_eq!(csv[0][3], "Unweighted mean of the members' shares (%)");
     assert_eq!(csv[2][1..4], ["190.00", "17.27", "50.00"]);
 }
+
+fn pay_in(app: &TestApp, institution: i64, pounds: &str, supplier: (i64, &str), category: &str) {
+    app.with_conn(|c| {
+        let input = LineFields {
+            institution_id: institution.to_string(),
+            payment_date: "01/07/2024".into(),
+            amount: pounds.into(),
+            supplier: supplier.1.into(),
+            payment_type: "procurement".into(),
+            category: category.into(),
+            expense_type: "Works".into(),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        spend::create(c, &Actor::system("test"), &input, Some(supplier.0)).unwrap();
+    });
+}
+
+#[actix_web::test]
+async fn where_the_money_leaves_by_category_and_sector_names_who_gets_it() {
+    let app = spawn_app().await;
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    let with_sic = |name: &str, place: &str, sic: &str| {
+        let fields = SupplierFields {
+            name: name.into(),
+            override_place: place.into(),
+            override_justification: "test".into(),
+            sic_codes: sic.into(),
+            ..Default::default()
+        };
+        let id = app.with_conn(|c| {
+            suppliers::create(
+                c,
+                &Actor::system("test"),
+                &fields.parse().unwrap(),
+                Source::Clerk,
+                "",
+            )
+            .unwrap()
+            .id
+        });
+        (id, name.to_owned())
+    };
+    let local = with_sic("Preston Builders Ltd", "E07000123", "41201");
+    let leeds = with_sic("Leeds Construction Plc", "E08000035", "41201");
+    let london = with_sic("London Software Ltd", "E09000001", "62020");
+    let nowhere = (
+        supplier(&app, "Mystery Ltd", "", "", false),
+        "Mystery Ltd".to_owned(),
+    );
+    pay_in(&app, preston, "500", (local.0, &local.1), "Construction");
+    pay_in(&app, preston, "1200", (leeds.0, &leeds.1), "Construction");
+    pay_in(&app, preston, "700", (london.0, &london.1), "ICT");
+    pay_in(&app, preston, "100", (nowhere.0, &nowhere.1), "ICT");
+    let (manager, _) = app.signed_in("manager", Role::Manager, Some(preston)).await;
+    let q = format!("institution={preston}&fy=2024");
+    let page = manager.get(&format!("/reports/categories?{q}")).await.body;
+    assert!(page.contains("Where the money leaves: by procurement category"));
+    let by_category = table(
+        &manager
+            .get(&format!("/reports.csv?{q}&table=leakage_by_category"))
+            .await
+            .body,
+    );
+    assert_eq!(
+        by_category[0],
+        [
+            "Group",
+            "Influenceable spend (£)",
+            "In Preston (£)",
+            "Local share (%)",
+            "Leaving: located outside (£)",
+            "Location unknown (£)",
+            "Biggest suppliers outside"
+        ]
+    );
+    assert_eq!(
+        by_category[1..],
+        [
+            [
+                "Construction",
+                "1700.00",
+                "500.00",
+                "29.41",
+                "1200.00",
+                "0.00",
+                "Leeds Construction Plc (1200.00)"
+            ],
+            [
+                "ICT",
+                "800.00",
+                "0.00",
+                "0.00",
+                "700.00",
+                "100.00",
+                "London Software Ltd (700.00)"
+            ],
+        ]
+    );
+    let by_sector = table(
+        &manager
+            .get(&format!("/reports.csv?{q}&table=leakage_by_sector"))
+            .await
+            .body,
+    );
+    let sectors: Vec<(&str, &str)> = by_sector[1..]
+        .iter()
+        .map(|r| (r[0].as_str(), r[4].as_str()))
+        .collect();
+    assert_eq!(
+        sectors,
+        [
+            ("F Construction", "1200.00"),
+            ("J Information and communication", "700.00"),
+            ("Sector unknown", "0.00")
+        ]
+    );
+}

@@ -813,7 +813,9 @@ async fn breakdowns_show_size_type_top_suppliers_leakage_and_data_quality() {
     for heading in [
         "By department or service area",
         "By expense type",
-        "Expense types with the most spend outside the innermost area",
+        "Where the money leaves: by expense type",
+        "Where the money leaves: by procurement category",
+        "Where the money leaves: by the supplier&#39;s sector (SIC section)",
     ] {
         assert!(categories.contains(heading), "{heading}");
     }

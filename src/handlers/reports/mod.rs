@@ -92,7 +92,8 @@ pub async fn table_csv(
     let q = query.into_inner();
     let detail = match q.table.as_str() {
         "trend" => Detail::Trend,
-        "department" | "expense_type" | "leakage_categories" => Detail::Categories,
+        "department" | "expense_type" => Detail::Categories,
+        key if key.starts_with("leakage_by_") => Detail::Categories,
         _ => Detail::Page,
     };
     let report = report_for(&state, &user, &q, detail).await?;
