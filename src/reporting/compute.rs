@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use chrono::NaiveDate;
+
 use super::leakage;
 use super::measures::{self, Measures};
 use super::tables::{breakdown_tables, category_tables};
@@ -34,20 +36,12 @@ pub fn compute(
     let ids: Vec<i64> = members.iter().map(|i| i.id).collect();
     let definition = definition_for(c, q, owner, &scope_name)?;
     let (first, last) = report::date_range(c, &ids)?;
-    // The financial years on record, newest first.
-    let years: Vec<i32> = match (first, last) {
-        (Some(a), Some(b)) => (financial_year(a)..=financial_year(b)).rev().collect(),
-        _ => Vec::new(),
-    };
+    let years = years_between(first, last);
     let span = period::resolve(q, &years, first, last, crate::db::now().date())?;
     let full = matches!(detail, Detail::Page | Detail::Trend);
     let loaded = cells_for(c, ctx, &ids, &span)?;
-    let (cells, vat_bases) = (&loaded.0, &loaded.1);
-    let baseline_years = if full {
-        baseline_years(&q.baseline, &years, span.fy)
-    } else {
-        Vec::new()
-    };
+    let (vat_bases, top_only) = (&loaded.1, q.scope == "top");
+    let baseline_years = baseline_years(full, &q.baseline, &years, span.fy);
     // What is known of every supplier: kept in memory while unchanged.
     let snapshot = ctx.facts.current(c)?;
     let rules = Rules::read(c, &ids)?;
@@ -57,6 +51,8 @@ pub fn compute(
     let places = snapshot.places(&def);
     let place = |s: Option<i64>| snapshot.place(&places, &def, s);
     let influenceable = |inst: i64, t: PaymentType| rules.influenceable(inst, t);
+    let scoped = top_only.then(|| TopScope::of(&loaded.0, top_n(q), &influenceable));
+    let cells: &[SpendCell] = scoped.as_ref().map_or(&loaded.0, |t| &t.cells);
     let figures = Figures::compute(cells, &tier_names, influenceable, place);
     let facts_of = |id: i64| snapshot.facts.get(&id);
     let measures_of = |x: &[SpendCell]| Measures::compute(x, influenceable, place, facts_of);
@@ -79,6 +75,8 @@ pub fn compute(
         }
     };
     let both = |cells: &[SpendCell]| {
+        let top = top_only.then(|| TopScope::of(cells, top_n(q), &influenceable));
+        let cells = top.as_ref().map_or(cells, |t| &t.cells);
         let f = Figures::compute(cells, &tier_names, influenceable, place);
         (f, measures_of(cells))
     };
@@ -103,11 +101,9 @@ pub fn compute(
     } else {
         Vec::new()
     };
-    let (per_institution, member_measures, pooled) = if full && matches!(owner, Owner::Network(_)) {
-        let (each, m, pooled) = per_member(c, &members, cells, &snapshot, &rules)?;
-        (each, m, Some(pooled))
-    } else {
-        (Vec::new(), Vec::new(), None)
+    let (per_institution, member_measures, pooled) = match owner {
+        Owner::Network(_) if full => per_member(c, &members, cells, &snapshot, &rules)?,
+        _ => Members::default(),
     };
     let (fy, period_totals) = (span.fy, period_totals_cut(c, &ids, &span)?);
     let stamp = stamp(
@@ -122,6 +118,7 @@ pub fn compute(
         locations_pending,
         (vat_bases, period_totals),
         viewer,
+        scoped.as_ref().map(|t| t.stamp_text(top_n(q))),
     );
     Ok(Report {
         stamp,
@@ -201,10 +198,20 @@ fn year_by_year<T>(
         .collect())
 }
 
-/// The baseline's years: those chosen (one, or several for their mean),
+/// The financial years from the first line to the last, newest first.
+fn years_between(first: Option<NaiveDate>, last: Option<NaiveDate>) -> Vec<i32> {
+    match (first, last) {
+        (Some(a), Some(b)) => (financial_year(a)..=financial_year(b)).rev().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The baseline's years (none for a report without one): those chosen (one, or several for their mean),
 /// else the first on record.
-fn baseline_years(chosen: &str, years: &[i32], shown: Option<i32>) -> Vec<i32> {
-    if chosen.trim().is_empty() {
+fn baseline_years(full: bool, chosen: &str, years: &[i32], shown: Option<i32>) -> Vec<i32> {
+    if !full {
+        Vec::new()
+    } else if chosen.trim().is_empty() {
         let first = years.last().copied().filter(|y| Some(*y) != shown);
         first.into_iter().collect()
     } else {
@@ -318,6 +325,61 @@ fn definition_for(
     }
 }
 
+/// The top N suppliers by influenceable spend (the CLES top-300 method):
+/// their cells, and how much of the influenceable spend they cover.
+struct TopScope {
+    cells: Vec<SpendCell>,
+    suppliers: usize,
+    covered_pence: i64,
+    influenceable_pence: i64,
+}
+
+impl TopScope {
+    fn of(cells: &[SpendCell], n: usize, influenceable: &dyn Fn(i64, PaymentType) -> bool) -> Self {
+        use crate::domain::figures::{by_supplier, top_suppliers};
+        // Named suppliers only: withheld payees are no supplier of the list.
+        let per: Vec<(Option<i64>, i64)> = by_supplier(cells, influenceable)
+            .into_iter()
+            .filter(|(id, _)| id.is_some())
+            .collect();
+        let influenceable_pence = cells
+            .iter()
+            .filter(|c| influenceable(c.institution_id, c.payment_type))
+            .map(|c| c.pence)
+            .sum();
+        let top = top_suppliers(&per, n);
+        let chosen: std::collections::HashSet<i64> =
+            top.rows.iter().filter_map(|(id, _)| *id).collect();
+        Self {
+            cells: cells
+                .iter()
+                .filter(|c| c.supplier_id.is_some_and(|id| chosen.contains(&id)))
+                .cloned()
+                .collect(),
+            suppliers: top.rows.len(),
+            covered_pence: top.covered_pence,
+            influenceable_pence,
+        }
+    }
+
+    /// "Top 300 suppliers by influenceable spend (the CLES method), covering
+    /// 87.00% of influenceable spend".
+    fn stamp_text(&self, asked: usize) -> String {
+        let share = crate::domain::figures::percent_text(crate::domain::figures::share_bp(
+            self.covered_pence,
+            self.influenceable_pence,
+        ));
+        let fewer = if self.suppliers < asked {
+            format!(" (only {} had influenceable spend)", self.suppliers)
+        } else {
+            String::new()
+        };
+        format!(
+            "Top {asked} suppliers by influenceable spend (the CLES method){fewer}, covering {share} of influenceable spend; every figure counts only them"
+        )
+    }
+}
+
 /// How many suppliers the top-N table covers.
 fn top_n(q: &ReportQuery) -> usize {
     q.top
@@ -428,7 +490,7 @@ fn sensitivity(
 
 /// A network's members' figures and measures (in member order), and the
 /// pooled and mean local shares.
-type Members = (Vec<(Institution, Figures)>, Vec<Measures>, Pooled);
+type Members = (Vec<(Institution, Figures)>, Vec<Measures>, Option<Pooled>);
 
 /// A network's members side by side, each under its own current definition
 /// (members without one are left out), and the pooled and mean shares.
@@ -464,7 +526,7 @@ fn per_member(
         ));
         each.push((inst.clone(), f));
     }
-    Ok((each, measures, pool(&pairs)))
+    Ok((each, measures, Some(pool(&pairs))))
 }
 
 /// One institution's cells: they come in institution order.
@@ -511,6 +573,7 @@ fn stamp(
     locations_pending: i64,
     (vat_bases, period_totals): (&[String], (i64, i64)),
     viewer: &Viewer,
+    coverage: Option<String>,
 ) -> Stamp {
     Stamp {
         definition_owner: match scope.owner {
@@ -528,8 +591,9 @@ fn stamp(
             |r| r.name,
         ),
         locations_pending,
-        coverage: "All suppliers; influenceable spend by each institution's payment-type rules"
-            .into(),
+        coverage: coverage.unwrap_or_else(|| {
+            "All suppliers; influenceable spend by each institution's payment-type rules".into()
+        }),
         vat_basis: match vat_bases.len() {
             0 => "no lines".into(),
             1 => vat_bases[0].clone(),

@@ -52,13 +52,16 @@ pub struct ReportQuery {
     pub baseline: String,
     /// How many suppliers the top-N table covers (default 300).
     pub top: String,
+    /// `top`: the headline counts only the top N suppliers by influenceable
+    /// spend (the CLES method), each year its own top N.
+    pub scope: String,
     pub table: String,
 }
 
 impl ReportQuery {
     /// The fields that choose a report, as (name, value) pairs, for links
     /// back to the same report.
-    pub fn pairs(&self) -> [(&'static str, &str); 9] {
+    pub fn pairs(&self) -> [(&'static str, &str); 10] {
         [
             ("institution", &self.institution),
             ("network", &self.network),
@@ -69,6 +72,7 @@ impl ReportQuery {
             ("definition", &self.definition),
             ("baseline", &self.baseline),
             ("top", &self.top),
+            ("scope", &self.scope),
         ]
     }
 }

@@ -287,6 +287,10 @@ pub fn headline_sentence(report: &Report) -> Option<String> {
         }
     }
     s.push('.');
+    if let Some(top) = report.stamp.coverage.strip_prefix("Top ") {
+        let counted = top.split(';').next().unwrap_or(top);
+        s.push_str(&format!(" Counted: the top {counted}."));
+    }
     Some(s)
 }
 

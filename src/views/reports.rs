@@ -85,6 +85,9 @@ pub struct ReportPage {
     pub cards: Vec<Card>,
     /// The targets form's local SME and VCSE boxes: (field, label, value).
     pub measure_targets: Vec<(String, String, String)>,
+    /// The headline counts only the top N suppliers.
+    pub top_only: bool,
+    pub top_n: String,
 }
 
 /// A headline measure's card.
@@ -284,6 +287,12 @@ impl ReportPage {
         let (cards, measure_targets) = cards(&report);
         Self {
             headline: summary::headline_sentence(&report),
+            top_only: q.scope == "top",
+            top_n: if q.top.is_empty() {
+                "300".into()
+            } else {
+                q.top.clone()
+            },
             cards,
             measure_targets,
             stamp: report.stamp.rows(),

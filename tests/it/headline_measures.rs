@@ -410,3 +410,41 @@ async fn where_the_money_leaves_by_category_and_sector_names_who_gets_it() {
         ]
     );
 }
+
+#[actix_web::test]
+async fn the_headline_can_count_only_the_top_n_suppliers_as_cles_does() {
+    let app = spawn_app().await;
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    four_years(&app, preston);
+    let (manager, _) = app.signed_in("manager", Role::Manager, Some(preston)).await;
+    // 2024/25: the small CIC £500, the large plc £300 (both in Preston) and
+    // the Chorley firm £200. The top two cover £800 of £1,000.
+    let q = format!("institution={preston}&fy=2024&baseline=2023&scope=top&top=2");
+    let page = manager.get(&format!("/reports?{q}")).await.body;
+    assert!(
+        page.contains("Top 2 suppliers by influenceable spend (the CLES method), covering 80.00% of influenceable spend"),
+        "{page}"
+    );
+    // 2023/24's top two: the Chorley firm (£400) and one of the £300s:
+    // each year its own top N.
+    assert!(
+        page.contains("100.00% of Preston City Council&#39;s influenceable spend in 2024/25 went to suppliers in Preston (£800 of £800)"),
+        "{page}"
+    );
+    assert!(page.contains("<option value=\"top\" selected>"));
+    let headline = table(
+        &manager
+            .get(&format!("/reports.csv?{q}&table=headline"))
+            .await
+            .body,
+    );
+    assert_eq!(
+        headline.last().unwrap()[..2],
+        ["Influenceable spend", "800.00"]
+    );
+    let all = manager
+        .get(&format!("/reports?institution={preston}&fy=2024"))
+        .await
+        .body;
+    assert!(all.contains("80.00% of Preston City Council&#39;s influenceable spend in 2024/25"));
+}
