@@ -111,6 +111,7 @@ pub fn compute(
             name: scope_name,
             members,
             owner,
+            coverage: scoped.as_ref().map(|t| t.stamp_text(top_n(q))),
         },
         span,
         definition,
@@ -118,7 +119,6 @@ pub fn compute(
         locations_pending,
         (vat_bases, period_totals),
         viewer,
-        scoped.as_ref().map(|t| t.stamp_text(top_n(q))),
     );
     Ok(Report {
         stamp,
@@ -562,6 +562,8 @@ struct Scope {
     name: String,
     members: Vec<Institution>,
     owner: Owner,
+    /// Which suppliers count, when not all do (the top N).
+    coverage: Option<String>,
 }
 
 /// Everything the report states about itself.
@@ -573,7 +575,6 @@ fn stamp(
     locations_pending: i64,
     (vat_bases, period_totals): (&[String], (i64, i64)),
     viewer: &Viewer,
-    coverage: Option<String>,
 ) -> Stamp {
     Stamp {
         definition_owner: match scope.owner {
@@ -591,7 +592,7 @@ fn stamp(
             |r| r.name,
         ),
         locations_pending,
-        coverage: coverage.unwrap_or_else(|| {
+        coverage: scope.coverage.unwrap_or_else(|| {
             "All suppliers; influenceable spend by each institution's payment-type rules".into()
         }),
         vat_basis: match vat_bases.len() {
