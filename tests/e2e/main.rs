@@ -169,7 +169,7 @@ async fn a_manager_reads_the_dashboard_switches_year_and_tier_and_sets_a_target(
     browser.check_accessibility("ledger by tier").await;
     // A target for 2024/25.
     browser.go(&format!("{base}/reports?fy=2024")).await;
-    browser.click("details summary").await;
+    browser.click("#set-targets summary").await;
     browser.type_into("#target_1", "65").await;
     browser
         .click("form[action='/reports/targets'] button[type=submit]")
