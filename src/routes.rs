@@ -103,6 +103,12 @@ route_table! {
     post "/admin/networks" => admin::networks::create;
     get "/admin/networks/{id}/edit" => admin::networks::edit_form;
     post "/admin/networks/{id}" => admin::networks::update;
+    get "/admin/reference-figures" => admin::references::list;
+    get "/admin/reference-figures/new" => admin::references::new_form;
+    post "/admin/reference-figures" => admin::references::create;
+    get "/admin/reference-figures/{id}/edit" => admin::references::edit_form;
+    post "/admin/reference-figures/{id}" => admin::references::update;
+    post "/admin/reference-figures/{id}/delete" => admin::references::delete;
     get "/admin/erasure" => admin::erasure::form;
     post "/admin/erasure" => admin::erasure::erase;
     get "/admin/users" => admin::users::list;

@@ -17,6 +17,7 @@ pub mod locations;
 pub mod networks;
 pub mod payments;
 pub mod postcodes;
+pub mod reference_figures;
 pub mod releases;
 pub mod report;
 pub mod schema;

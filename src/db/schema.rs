@@ -485,6 +485,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    reference_figures (id) {
+        id -> BigInt,
+        label -> Text,
+        collection -> Text,
+        source -> Text,
+        period -> Text,
+        measure -> Text,
+        share_bp -> BigInt,
+        spend_pence -> Nullable<BigInt>,
+        local_pence -> Nullable<BigInt>,
+        definition -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     report_targets (owner_kind, owner_id, fy, tier_position) {
         owner_kind -> Text,
         owner_id -> BigInt,
@@ -561,6 +579,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     import_rows_left_out,
     import_profiles,
     institutions,
+    reference_figures,
     report_targets,
     spend_totals,
     spend_totals_version,

@@ -1,6 +1,7 @@
 //! Pure domain types and rules. Nothing here knows about HTTP or the database.
 
 pub mod account;
+pub mod benchmarks;
 pub mod classify;
 pub mod columns;
 pub mod dates;

@@ -82,6 +82,8 @@ pub struct Measures {
     pub influenceable: i64,
     /// In the order of [`Measure::ALL`].
     pub pence: [i64; 5],
+    /// With SMEs anywhere (the published SME share, not a card of its own).
+    pub sme: i64,
 }
 
 impl Measures {
@@ -109,6 +111,9 @@ impl Measures {
             let decile = f
                 .and_then(|f| f.located.as_ref())
                 .and_then(|l| l.imd_decile);
+            if sme {
+                m.sme += c.pence;
+            }
             let counts = [
                 local,
                 local && sme,

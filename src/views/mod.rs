@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod pages;
+pub mod references;
 pub mod reports;
 pub mod spend;
 pub mod suppliers;

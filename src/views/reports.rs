@@ -2,7 +2,9 @@
 
 use askama::Template;
 
+use super::references::{chart_marks, comparisons};
 use super::{url_encode, Layout};
+use crate::domain::benchmarks::Mark;
 use crate::domain::figures::{percent_text, share_bp, Figures};
 use crate::domain::money::Pence;
 use crate::domain::period::financial_year_label;
@@ -82,6 +84,8 @@ pub struct ReportPage {
     pub targets_version: i64,
     /// "60.90% of … went to suppliers in Preston …".
     pub headline: Option<String>,
+    /// Published figures beside the report's own.
+    pub comparisons: Vec<super::references::Comparison>,
     pub cards: Vec<Card>,
     /// The targets form's local SME and VCSE boxes: (field, label, value).
     pub measure_targets: Vec<(String, String, String)>,
@@ -239,6 +243,7 @@ pub struct TrendPage {
     /// The other headline measures' names, and each year's shares of them.
     pub measure_names: Vec<String>,
     pub measure_rows: Vec<(String, Vec<String>)>,
+    pub comparisons: Vec<super::references::Comparison>,
     pub query: String,
 }
 
@@ -256,6 +261,7 @@ impl ReportPage {
         q: &ReportQuery,
         choices: DashboardChoices,
         can_set_targets: bool,
+        marks: &[Mark],
     ) -> Self {
         let tables = std::mem::take(&mut report.tables);
         let f = &report.figures;
@@ -287,6 +293,7 @@ impl ReportPage {
         let (cards, measure_targets) = cards(&report);
         Self {
             headline: summary::headline_sentence(&report),
+            comparisons: comparisons(&report, marks, top_of(q)),
             top_only: q.scope == "top",
             top_n: if q.top.is_empty() {
                 "300".into()
@@ -382,14 +389,19 @@ impl CategoriesPage {
 }
 
 impl TrendPage {
-    pub fn new(layout: Layout, report: &Report, q: &ReportQuery) -> Self {
+    pub fn new(layout: Layout, report: &Report, q: &ReportQuery, marks: &[Mark]) -> Self {
+        let comparisons = comparisons(report, marks, top_of(q));
         use crate::reporting::measures::Measure;
         let years = summary::years(report);
         let local = report.figures.tiers.first().map_or("", |t| t.name.as_str());
         Self {
             layout,
             stamp: report.stamp.rows(),
-            chart: trend_chart(&report.trend),
+            chart: trend_chart(
+                &report.trend,
+                &chart_marks(&comparisons, marks, trend_width(report)),
+            ),
+            comparisons,
             tier_names: report
                 .figures
                 .tiers
@@ -534,11 +546,14 @@ fn chart(figures: &Figures) -> String {
 }
 
 /// The first tier's share in each year, as an inline SVG column chart.
-fn trend_chart(trend: &[(i32, (Figures, crate::reporting::measures::Measures))]) -> String {
+fn trend_chart(
+    trend: &[(i32, (Figures, crate::reporting::measures::Measures))],
+    marks: &str,
+) -> String {
     if trend.is_empty() {
         return String::new();
     }
-    let width = 60 * trend.len() + 40;
+    let width = 60 * trend.len() + 80; // as trend_width
     let mut svg = format!(
         r#"<svg class="chart" role="img" aria-label="Local share of the innermost area by financial year" viewBox="0 0 {width} 200" width="100%" xmlns="http://www.w3.org/2000/svg"><line x1="30" y1="170" x2="{width}" y2="170" class="axis"/>"#
     );
@@ -556,6 +571,7 @@ fn trend_chart(trend: &[(i32, (Figures, crate::reporting::measures::Measures))])
             financial_year_label(*year)
         ));
     }
+    svg.push_str(marks);
     svg.push_str("</svg>");
     svg
 }
@@ -682,4 +698,18 @@ impl PaymentsPage {
     pub fn is_institution(&self, id: &i64) -> bool {
         *id == self.institution_id
     }
+}
+
+/// The trend chart's width: a column per year and room for the marks' keys.
+fn trend_width(report: &Report) -> usize {
+    60 * report.trend.len() + 80
+}
+
+/// The top N the report is restricted to, if it is.
+fn top_of(q: &ReportQuery) -> Option<&str> {
+    (q.scope == "top").then_some(if q.top.is_empty() {
+        "300"
+    } else {
+        q.top.as_str()
+    })
 }

@@ -317,6 +317,44 @@ const MATRIX: &[Entry] = &[
         Access::AdminsOfA,
         200,
     ),
+    entry(
+        "GET",
+        "/admin/reference-figures",
+        Access::NetworkAdminOnly,
+        200,
+    ),
+    entry(
+        "GET",
+        "/admin/reference-figures/new",
+        Access::NetworkAdminOnly,
+        200,
+    ),
+    entry(
+        "POST",
+        "/admin/reference-figures",
+        Access::NetworkAdminOnly,
+        422,
+    ),
+    // A shipped figure.
+    entry(
+        "GET",
+        "/admin/reference-figures/{id}/edit",
+        Access::NetworkAdminOnly,
+        200,
+    ),
+    entry(
+        "POST",
+        "/admin/reference-figures/{id}",
+        Access::NetworkAdminOnly,
+        422,
+    ),
+    // Version 0 is never current: refused as stale (409), nothing removed.
+    entry(
+        "POST",
+        "/admin/reference-figures/{id}/delete",
+        Access::NetworkAdminOnly,
+        409,
+    ),
     entry("GET", "/admin/geography", Access::Admins, 200),
     entry("GET", "/admin/erasure", Access::Admins, 200),
     // No name given (422).
@@ -453,6 +491,8 @@ async fn every_route_answers_every_visitor_as_it_must() {
                 network
             } else if e.route.starts_with("/admin/area-definitions/") {
                 definition_of_a
+            } else if e.route.starts_with("/admin/reference-figures/") {
+                1
             } else if e.route.starts_with("/admin/jobs/") {
                 job
             } else if e.route.starts_with("/spend/imports/") {

@@ -18,6 +18,7 @@ mod near_misses;
 mod payments;
 mod postcode_admin;
 mod postcode_import;
+mod reference_figures;
 mod reports;
 mod schema_parity;
 mod scope_matrix;

@@ -6,4 +6,5 @@ pub mod erasure;
 pub mod geography;
 pub mod institutions;
 pub mod networks;
+pub mod references;
 pub mod users;

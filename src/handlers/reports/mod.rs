@@ -7,8 +7,9 @@
 use actix_web::{web, HttpResponse};
 
 use crate::auth::{CurrentUser, PageContext};
-use crate::db::{institutions, networks};
+use crate::db::{institutions, networks, reference_figures};
 use crate::domain::account::NetworkAccess;
+use crate::domain::benchmarks::marks;
 use crate::error::{AppError, AppResult};
 use crate::reporting::payments::{self, PaymentsQuery};
 use crate::reporting::{self, Detail, Report, ReportQuery};
@@ -54,7 +55,7 @@ pub async fn dashboard(
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
     let (st, viewer, qq) = (state.clone(), user.viewer(), q.clone());
-    let (report, choices) = state
+    let (report, choices, marks) = state
         .db(move |c| {
             let report = reporting::compute(c, &st.report_context(), &viewer, &qq, Detail::Page)?;
             let choices = DashboardChoices {
@@ -64,7 +65,8 @@ pub async fn dashboard(
                     .collect(),
                 networks: networks::visible_to(c, viewer.institution_id)?,
             };
-            Ok((report, choices))
+            let marks = marks(&reference_figures::list(c)?);
+            Ok((report, choices, marks))
         })
         .await?;
     let layout = Layout::new(
@@ -79,6 +81,7 @@ pub async fn dashboard(
         &q,
         choices,
         can_set_targets,
+        &marks,
     ))
 }
 
@@ -132,12 +135,15 @@ pub async fn trend(
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
     let report = report_for(&state, &user, &q, Detail::Trend).await?;
+    let marks = state
+        .db(|c| Ok(marks(&reference_figures::list(c)?)))
+        .await?;
     let layout = Layout::new(
         format!("Year on year: {}", report.stamp.scope_name),
         Some(&user),
         &page,
     );
-    html(&TrendPage::new(layout, &report, &q))
+    html(&TrendPage::new(layout, &report, &q, &marks))
 }
 
 /// The payments compliance report of one institution for a half year, and
