@@ -136,7 +136,9 @@ pub fn seed(conn: &mut DbConn, gazetteer: &Gazetteer) -> Result<Logins, AppError
     // Institutions and their network.
     let mut ids = Vec::new();
     for (name, kind) in INSTITUTIONS {
-        let input = InstitutionInput::parse(name, kind, "E07000123", "4")
+        // The university's financial year runs August to July, as most do.
+        let month = if kind == "university" { "8" } else { "4" };
+        let input = InstitutionInput::parse(name, kind, "E07000123", month)
             .map_err(|e| demo_err(format!("{e:?}")))?;
         ids.push(institutions::create(conn, &actor, &input, gazetteer)?.id);
     }

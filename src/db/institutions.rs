@@ -132,6 +132,10 @@ pub fn update(
             // Edited from an older version, or saved by someone else since.
             return Err(super::stale(conn, "institution", id, before.updated_at));
         };
+        if after.fy_start_month != before.fy_start_month {
+            // Its kept totals count years from the new month.
+            super::totals::recount_institution(conn, id)?;
+        }
         audit::record(
             conn,
             actor,

@@ -14,7 +14,6 @@ use super::schema::{spend_lines as l, spend_totals as t, supplier_locations as l
 use super::DbConn;
 use crate::domain::classify::Definition;
 use crate::domain::figures::{IdMap, Place, SpendCell};
-use crate::domain::period::{financial_year, financial_year_bounds};
 use crate::domain::spend::{PaymentType, VatBasis};
 
 /// A payment type as stored; the schema admits only known codes.
@@ -94,16 +93,6 @@ pub fn spend_cells(
 pub enum Period {
     Year(i32),
     Dates(NaiveDate, NaiveDate),
-}
-
-impl Period {
-    pub fn of(from: NaiveDate, to: NaiveDate) -> Self {
-        let fy = financial_year(from);
-        match financial_year_bounds(fy) {
-            Some((a, b)) if a == from && b == to => Period::Year(fy),
-            _ => Period::Dates(from, to),
-        }
-    }
 }
 
 /// A text enum's stored code read as its place in `codes`, so that many

@@ -21,13 +21,17 @@ pub enum Lines<'a> {
     BatchRows(i64, i64, i64),
 }
 
-/// The financial year (April to March, named by its first calendar year)
-/// of `spend_lines.payment_date`, in the connection's SQL.
+/// The financial year of `spend_lines.payment_date`, counted from its
+/// institution's own start month (April for most, August for a
+/// university) and named by the calendar year it starts in, in the
+/// connection's SQL.
 pub fn fy_sql(conn: &DbConn) -> &'static str {
     if super::Backend::of(conn) == super::Backend::Sqlite {
-        "CAST(substr(payment_date, 1, 4) AS INTEGER) - (CASE WHEN substr(payment_date, 6, 2) < '04' THEN 1 ELSE 0 END)"
+        "CAST(substr(payment_date, 1, 4) AS INTEGER) - (CASE WHEN CAST(substr(payment_date, 6, 2) AS INTEGER) < \
+         (SELECT fy_start_month FROM institutions WHERE institutions.id = spend_lines.institution_id) THEN 1 ELSE 0 END)"
     } else {
-        "CAST(EXTRACT(YEAR FROM payment_date) AS INTEGER) - (CASE WHEN EXTRACT(MONTH FROM payment_date) < 4 THEN 1 ELSE 0 END)"
+        "CAST(EXTRACT(YEAR FROM payment_date) AS INTEGER) - (CASE WHEN EXTRACT(MONTH FROM payment_date) < \
+         (SELECT fy_start_month FROM institutions WHERE institutions.id = spend_lines.institution_id) THEN 1 ELSE 0 END)"
     }
 }
 
@@ -93,18 +97,40 @@ pub fn remove(conn: &mut DbConn, lines: Lines<'_>) -> QueryResult<()> {
 /// added in one go at the end: per (institution, financial year, supplier
 /// key), the (payment type, VAT basis, pence, lines) met.
 #[derive(Debug, Default)]
-pub struct Pending(HashMap<(i64, i32, i64), Vec<PendingCell>, foldhash::fast::RandomState>);
+pub struct Pending {
+    cells: HashMap<(i64, i32, i64), Vec<PendingCell>, foldhash::fast::RandomState>,
+    /// Each institution's first month of the financial year.
+    start_months: HashMap<i64, u32>,
+}
 
 /// Payment type, VAT basis, pence, lines.
 type PendingCell = (&'static str, &'static str, i64, i64);
 
 impl Pending {
+    /// Ready to count lines of any institution, each in its own year.
+    pub fn new(conn: &mut DbConn) -> QueryResult<Self> {
+        use super::schema::institutions as i;
+        let months: Vec<(i64, i32)> = i::table.select((i::id, i::fy_start_month)).load(conn)?;
+        Ok(Self {
+            cells: HashMap::default(),
+            start_months: months
+                .into_iter()
+                .map(|(id, m)| (id, u32::try_from(m).unwrap_or(4)))
+                .collect(),
+        })
+    }
+
     pub fn count(&mut self, line: &super::spend::LineRow) {
+        let start = self
+            .start_months
+            .get(&line.institution_id)
+            .copied()
+            .unwrap_or(4);
         let cells = self
-            .0
+            .cells
             .entry((
                 line.institution_id,
-                crate::domain::period::financial_year(line.payment_date),
+                crate::domain::period::financial_year_starting(line.payment_date, start),
                 line.supplier_id.unwrap_or(0),
             ))
             .or_default();
@@ -121,7 +147,7 @@ impl Pending {
     }
 
     pub fn write(self, conn: &mut DbConn) -> QueryResult<()> {
-        let mut institutions: Vec<i64> = self.0.keys().map(|k| k.0).collect();
+        let mut institutions: Vec<i64> = self.cells.keys().map(|k| k.0).collect();
         institutions.sort_unstable();
         institutions.dedup();
         for id in institutions {
@@ -134,7 +160,7 @@ impl Pending {
         use super::schema::spend_totals as t;
         use diesel::upsert::excluded;
         let rows: Vec<_> = self
-            .0
+            .cells
             .into_iter()
             .flat_map(|(k, cells)| cells.into_iter().map(move |c| (k, c)))
             .map(
@@ -237,4 +263,28 @@ pub fn rebuild(conn: &mut DbConn) -> QueryResult<()> {
         .execute(conn)?;
         Ok(())
     })
+}
+
+/// Recounts one institution's totals from its lines, each in the financial
+/// year its start month now gives (after an admin changes the month), in
+/// the caller's transaction.
+pub fn recount_institution(conn: &mut DbConn, institution_id: i64) -> QueryResult<()> {
+    let fy = fy_sql(conn);
+    diesel::sql_query("DELETE FROM spend_totals WHERE institution_id = $1")
+        .bind::<BigInt, _>(institution_id)
+        .execute(conn)?;
+    diesel::sql_query(format!(
+        "INSERT INTO spend_totals_version (institution_id, version) VALUES ($1, 1) {BUMP}"
+    ))
+    .bind::<BigInt, _>(institution_id)
+    .execute(conn)?;
+    diesel::sql_query(format!(
+        "INSERT INTO spend_totals (institution_id, fy, supplier_key, payment_type, vat_basis, pence, lines) \
+         SELECT institution_id, {fy}, COALESCE(supplier_id, 0), payment_type, vat_basis, \
+         CAST(SUM(amount_pence) AS BIGINT), COUNT(*) FROM spend_lines \
+         WHERE deleted_at IS NULL AND institution_id = $1 GROUP BY 1, 2, 3, 4, 5"
+    ))
+    .bind::<BigInt, _>(institution_id)
+    .execute(conn)?;
+    Ok(())
 }

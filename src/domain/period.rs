@@ -21,6 +21,29 @@ pub fn financial_year_bounds(year: i32) -> Option<(NaiveDate, NaiveDate)> {
     ))
 }
 
+/// The financial year a date falls in for a year starting on the first of
+/// `start_month` (4 for April, 8 for a university's August), named by the
+/// calendar year it starts in.
+pub fn financial_year_starting(date: NaiveDate, start_month: u32) -> i32 {
+    if date.month() >= start_month.clamp(1, 12) {
+        date.year()
+    } else {
+        date.year() - 1
+    }
+}
+
+/// First and last day of financial year `year` starting in `start_month`.
+pub fn financial_year_bounds_starting(
+    year: i32,
+    start_month: u32,
+) -> Option<(NaiveDate, NaiveDate)> {
+    let first = NaiveDate::from_ymd_opt(year, start_month.clamp(1, 12), 1)?;
+    let last = first
+        .checked_add_months(chrono::Months::new(12))?
+        .pred_opt()?;
+    Some((first, last))
+}
+
 /// `2023/24`.
 pub fn financial_year_label(year: i32) -> String {
     format!("{year}/{:02}", (year + 1) % 100)
@@ -120,6 +143,28 @@ pub fn parse_interval(raw: &str) -> Option<(NaiveDate, NaiveDate)> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_university_year_runs_august_to_july() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert_eq!(financial_year_starting(d(2024, 7, 31), 8), 2023);
+        assert_eq!(financial_year_starting(d(2024, 8, 1), 8), 2024);
+        assert_eq!(financial_year_starting(d(2025, 3, 31), 4), 2024);
+        assert_eq!(financial_year_starting(d(2025, 1, 1), 1), 2025);
+        assert_eq!(
+            financial_year_bounds_starting(2024, 8),
+            Some((d(2024, 8, 1), d(2025, 7, 31)))
+        );
+        assert_eq!(
+            financial_year_bounds_starting(2024, 1),
+            Some((d(2024, 1, 1), d(2024, 12, 31)))
+        );
+        assert_eq!(
+            financial_year_bounds_starting(2024, 4),
+            financial_year_bounds(2024)
+        );
+    }
+
     use super::*;
 
     #[test]

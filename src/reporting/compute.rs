@@ -4,8 +4,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use chrono::NaiveDate;
-
 use super::leakage;
 use super::measures::{self, Measures};
 use super::tables::{breakdown_tables, category_tables};
@@ -19,7 +17,6 @@ use crate::db::{networks, postcodes, spend, suppliers, targets, DbConn};
 use crate::domain::account::NetworkAccess;
 use crate::domain::classify::{Definition, LocationBasis};
 use crate::domain::figures::{pool, Figures, Pooled, SpendCell};
-use crate::domain::period::financial_year;
 use crate::domain::spend::PaymentType;
 
 type Result<T> = std::result::Result<T, ReportError>;
@@ -35,9 +32,9 @@ pub fn compute(
     let (scope_name, members, owner, access) = scope(c, viewer, q)?;
     let ids: Vec<i64> = members.iter().map(|i| i.id).collect();
     let definition = definition_for(c, q, owner, &scope_name)?;
-    let (first, last) = report::date_range(c, &ids)?;
-    let years = years_between(first, last);
-    let span = period::resolve(q, &years, first, last, crate::db::now().date())?;
+    let (calendar, range) = (calendar_of(&members), report::date_range(c, &ids)?);
+    let years = calendar.years_between(range.0, range.1);
+    let span = period::resolve(q, &calendar, &years, range, crate::db::now().date())?;
     let full = matches!(detail, Detail::Page | Detail::Trend);
     let loaded = cells_for(c, ctx, &ids, &span)?;
     let (vat_bases, top_only) = (&loaded.1, q.scope == "top");
@@ -70,7 +67,7 @@ pub fn compute(
         // Departments and expense types are each member's own structure.
         Detail::Categories if access != NetworkAccess::Lines => Vec::new(),
         Detail::Categories => {
-            let lines = report::spend_cells(c, &ids, span.from, span.to)?;
+            let lines = lines_of(c, &span)?;
             lines_tables(&lines, &influenceable, &place, &snapshot.facts, &tier_names)
         }
     };
@@ -149,9 +146,10 @@ fn cells_for(
     ids: &[i64],
     span: &period::Span,
 ) -> Result<Arc<(Vec<SpendCell>, Vec<String>)>> {
-    Ok(match report::Period::of(span.from, span.to) {
-        report::Period::Year(y) => ctx.totals.year(c, ctx.pool, ids, y)?,
-        dates => {
+    Ok(match span.fy.filter(|_| span.whole_year) {
+        Some(y) => ctx.totals.year(c, ctx.pool, ids, y)?,
+        None => {
+            let dates = report::Period::Dates(span.from, span.to);
             let (mut cells, bases) = report::totals(c, ids, dates)?;
             cells.sort_by_key(|x| x.institution_id);
             Arc::new((cells, bases))
@@ -198,12 +196,30 @@ fn year_by_year<T>(
         .collect())
 }
 
-/// The financial years from the first line to the last, newest first.
-fn years_between(first: Option<NaiveDate>, last: Option<NaiveDate>) -> Vec<i32> {
-    match (first, last) {
-        (Some(a), Some(b)) => (financial_year(a)..=financial_year(b)).rev().collect(),
-        _ => Vec::new(),
+/// The scope's members with each one's first month of the financial year.
+fn calendar_of(members: &[Institution]) -> period::Calendar {
+    period::Calendar {
+        members: members
+            .iter()
+            .map(|i| {
+                (
+                    i.id,
+                    i.name.clone(),
+                    u32::try_from(i.fy_start_month).unwrap_or(4),
+                )
+            })
+            .collect(),
     }
+}
+
+/// The spend cells read from the lines in each member's own dates (one
+/// query per distinct range: a network of different years has several).
+fn lines_of(c: &mut DbConn, span: &period::Span) -> Result<Vec<SpendCell>> {
+    let mut cells = Vec::new();
+    for (ids, from, to) in span.groups() {
+        cells.extend(report::spend_cells(c, &ids, from, to)?);
+    }
+    Ok(cells)
 }
 
 /// The baseline's years (none for a report without one): those chosen (one, or several for their mean),
@@ -547,11 +563,7 @@ fn own_cells(cells: &[SpendCell], institution: i64) -> &[SpendCell] {
 /// pence). Totals for a period lie within one financial year, so only a part
 /// of a year (or typed dates) can cut one.
 fn period_totals_cut(c: &mut DbConn, ids: &[i64], span: &period::Span) -> Result<(i64, i64)> {
-    let whole_year = span
-        .fy
-        .and_then(crate::domain::period::financial_year_bounds)
-        .is_some_and(|(a, b)| (a, b) == (span.from, span.to));
-    if whole_year {
+    if span.whole_year {
         return Ok((0, 0));
     }
     Ok(report::period_totals_beyond(c, ids, span.from, span.to)?)
@@ -585,6 +597,7 @@ fn stamp(
         institutions: scope.members,
         from: span.from,
         to: span.to,
+        ranges: span.ranges,
         period: span.label,
         definition,
         lookup_release: release.map_or_else(

@@ -141,6 +141,9 @@ pub struct Stamp {
     pub institutions: Vec<Institution>,
     pub from: NaiveDate,
     pub to: NaiveDate,
+    /// Each institution's own first and last day (a network of different
+    /// financial years has several).
+    pub ranges: Vec<(i64, NaiveDate, NaiveDate)>,
     pub period: String,
     pub definition: DefinitionVersion,
     pub definition_owner: String,

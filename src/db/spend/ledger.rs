@@ -201,19 +201,28 @@ pub fn departments(conn: &mut DbConn, institutions: Option<&[i64]>) -> QueryResu
         .collect())
 }
 
-/// The financial years (April to March) with live lines, newest first.
+/// The financial years with live lines, newest first, each institution's
+/// counted from its own start month.
 pub fn years(conn: &mut DbConn, institutions: Option<&[i64]>) -> QueryResult<Vec<i32>> {
     use crate::db::schema::institutions as i;
-    let ids = match institutions {
-        Some(ids) => ids.to_vec(),
-        None => i::table.select(i::id).load(conn)?,
+    use crate::domain::period::financial_year_starting;
+    let all: Vec<(i64, i32)> = i::table.select((i::id, i::fy_start_month)).load(conn)?;
+    let chosen: Vec<(i64, i32)> = match institutions {
+        Some(ids) => all.into_iter().filter(|(id, _)| ids.contains(id)).collect(),
+        None => all,
     };
+    let ids: Vec<i64> = chosen.iter().map(|c| c.0).collect();
     let (Some(first), Some(last)) = crate::db::report::date_range(conn, &ids)? else {
         return Ok(Vec::new());
     };
-    let (a, b) = (
-        crate::domain::period::financial_year(first),
-        crate::domain::period::financial_year(last),
-    );
-    Ok((a..=b).rev().collect())
+    let months = chosen.iter().map(|c| u32::try_from(c.1).unwrap_or(4));
+    let a = months
+        .clone()
+        .map(|m| financial_year_starting(first, m))
+        .min();
+    let b = months.map(|m| financial_year_starting(last, m)).max();
+    Ok(match (a, b) {
+        (Some(a), Some(b)) => (a..=b).rev().collect(),
+        _ => Vec::new(),
+    })
 }

@@ -68,18 +68,17 @@ fn write_lines(
     snapshot: &Snapshot,
     out: &mut dyn Write,
 ) -> AppResult<u64> {
-    let ids: Vec<i64> = report.stamp.institutions.iter().map(|i| i.id).collect();
     let names: Vec<(i64, String)> = report
         .stamp
         .institutions
         .iter()
         .map(|i| (i.id, i.name.clone()))
         .collect();
-    let (from, to) = (report.stamp.from, report.stamp.to);
+    let ranges = report.stamp.ranges.clone();
     let (tx, rx) = std::sync::mpsc::sync_channel::<AppResult<AuditBatch>>(2);
     std::thread::scope(|scope| {
         scope.spawn(move || {
-            if let Err(e) = read_batches(c, &ids, from, to, &tx) {
+            if let Err(e) = read_batches(c, &ranges, &tx) {
                 let _ = tx.send(Err(e));
             }
         });
@@ -113,16 +112,15 @@ type Known = crate::domain::figures::IdMap<i64, crate::db::suppliers::Supplier>;
 /// gone.
 fn read_batches(
     c: &mut DbConn,
-    ids: &[i64],
-    from: chrono::NaiveDate,
-    to: chrono::NaiveDate,
+    ranges: &[(i64, chrono::NaiveDate, chrono::NaiveDate)],
     tx: &std::sync::mpsc::SyncSender<AppResult<AuditBatch>>,
 ) -> AppResult<()> {
     let mut seen: std::collections::HashSet<i64> = Default::default();
-    for id in ids {
+    // Each institution in its own dates (its own financial year).
+    for (id, from, to) in ranges {
         let mut after = None;
         loop {
-            let lines = report::lines_after(c, *id, from, to, after, EXPORT_BATCH)?;
+            let lines = report::lines_after(c, *id, *from, *to, after, EXPORT_BATCH)?;
             let Some(last) = lines.last() else { break };
             after = Some((last.payment_date, last.id));
             let mut first_met: Vec<i64> = lines

@@ -371,7 +371,7 @@ fn commit_in(
             suppliers_created: 0,
             proposals: 0,
         },
-        pending: totals::Pending::default(),
+        pending: totals::Pending::new(conn)?,
         summed: Some(0),
         spent: spent_tx,
     };
