@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod pages;
+pub mod payments;
 pub mod references;
 pub mod reports;
 pub mod spend;

@@ -219,3 +219,78 @@ async fn the_payments_compliance_report_counts_invoices_by_band_for_local_smes_t
     assert_eq!(refused.status, 400);
     assert!(refused.body.contains("is not a half year"));
 }
+
+/// A second member's invoices: one local SME invoice paid in 10 days.
+const SECOND: &str = "Payment Date,Date Received,Invoice Number,Supplier Name,Net Amount\n\
+11/05/2025,01/05/2025,U-1,Preston Bakers Ltd,1000.00\n";
+
+fn import(app: &TestApp, institution: i64, name: &str, body: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, body).unwrap();
+    let (ok, json, err) = import_json(
+        &app.db,
+        &institution.to_string(),
+        &[&path],
+        &["--dates", "day-first"],
+    );
+    assert!(ok, "{err} {json}");
+}
+
+#[actix_web::test]
+async fn a_network_pools_its_members_invoices_and_sets_them_side_by_side_without_their_payments() {
+    let app = spawn_app().await;
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    let college = app.add_institution("Preston College", "E07000123");
+    let network = app.add_network("Preston anchors", &[preston, college]);
+    supplier(&app, "Preston Bakers Ltd", "E07000123", "small", false);
+    supplier(&app, "Big Facilities Plc", "E07000123", "large", false);
+    supplier(&app, "Leyland Joinery CIC", "E07000126", "micro", true);
+    supplier(&app, "Overseas Software Inc", "outside_uk", "", false);
+    import(&app, preston, "2025.csv", FILE);
+    import(&app, college, "college.csv", SECOND);
+
+    // A clerk of the college, a member: the aggregates, never the council's payments.
+    let (clerk, _) = app.signed_in("clerk", Role::Clerk, Some(college)).await;
+    let q = format!("network={network}&period=2025-h1");
+    let page = clerk.get(&format!("/reports/payments?{q}")).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let rows = crate::common::table_rows(&page.body, "<h2>Payment performance,");
+    // Pooled: the council's five invoices and the college's one.
+    assert_eq!(rows[0][..3], ["6", "£71,900.00", "34.3"], "{rows:?}");
+    assert!(page
+        .body
+        .contains("<th scope=\"row\">Local SMEs (each member&#39;s own area)</th>"));
+    // Local SMEs: the council's two (39 and 91 days) and the college's one (10).
+    assert_eq!(rows[4][..3], ["3", "£2,100.00", "46.7"], "{rows:?}");
+    let members = crate::common::table_rows(&page.body, "<h2>Members side by side");
+    assert_eq!(members.len(), 10, "five groups for each member");
+    assert!(page.body.contains(">Preston College</th>"));
+    assert!(
+        !page.body.contains("INV-9"),
+        "no member's payment is listed"
+    );
+    assert!(!page.body.contains("Big Facilities Plc"));
+    assert!(page.body.contains("Each member publishes its own list"));
+    // The CSV: the pooled rows, then each member's own, in the notice's layout.
+    let csv = clerk
+        .get(&format!("/reports/payments.csv?{q}&table=compliance"))
+        .await;
+    assert_eq!(csv.status, 200);
+    let mut reader = csv::Reader::from_reader(csv.body.trim_start_matches('\u{feff}').as_bytes());
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let who: Vec<(&str, &str)> = records.iter().map(|r| (&r[0], &r[3])).collect();
+    assert_eq!(who.len(), 15);
+    assert_eq!(who[0], ("Preston anchors", "All invoices"));
+    assert_eq!(who[5], ("Preston City Council", "All invoices"));
+    assert_eq!(who[14], ("Preston College", "Local SMEs (in Preston)"));
+    assert_eq!(&records[14][4], "1");
+
+    // Staff of an institution outside the network see nothing of it.
+    let other = app.add_institution("Lancaster City Council", "E07000121");
+    let (outsider, _) = app.signed_in("outsider", Role::Manager, Some(other)).await;
+    assert_eq!(
+        outsider.get(&format!("/reports/payments?{q}")).await.status,
+        403
+    );
+}

@@ -97,8 +97,15 @@ const SCOPED: &[Scoped] = &[
         NO,
         NO,
     ),
-    // A network has no payments notice: each member publishes its own.
-    scoped("GET", "/reports/payments?network={N}", &[], &[400], &[400]),
+    // A network's payments: its members' aggregates, no member's payments.
+    scoped("GET", "/reports/payments?network={N}", &[], &[200], NO),
+    scoped(
+        "GET",
+        "/reports/payments.csv?network={N}&table=compliance",
+        &[],
+        &[200],
+        NO,
+    ),
     scoped(
         "GET",
         "/reports/categories?network={N}&fy=2024",

@@ -14,9 +14,8 @@ use crate::error::{AppError, AppResult};
 use crate::reporting::payments::{self, PaymentsQuery};
 use crate::reporting::{self, Detail, Report, ReportQuery};
 use crate::state::AppState;
-use crate::views::reports::{
-    CategoriesPage, DashboardChoices, PaymentsPage, ReportPage, TrendPage,
-};
+use crate::views::payments::PaymentsPage;
+use crate::views::reports::{CategoriesPage, DashboardChoices, ReportPage, TrendPage};
 use crate::views::{html, Layout};
 
 mod audit;
@@ -96,7 +95,11 @@ pub async fn table_csv(
     let detail = match q.table.as_str() {
         "trend" => Detail::Trend,
         "department" | "expense_type" => Detail::Categories,
-        key if key.starts_with("leakage_by_") => Detail::Categories,
+        key if key.starts_with("leakage_by_")
+            || key.ends_with("_by_area") && key != "kind_by_area" =>
+        {
+            Detail::Categories
+        }
         _ => Detail::Page,
     };
     let report = report_for(&state, &user, &q, detail).await?;
@@ -159,10 +162,13 @@ pub async fn payments(
     let (report, choices) = state
         .db(move |c| {
             let report = payments::payments(c, &st.report_context(), &viewer, &q)?;
-            let choices: Vec<(i64, String)> = institutions::list(c, viewer.institution_id)?
-                .into_iter()
-                .map(|i| (i.id, i.name))
-                .collect();
+            let choices = DashboardChoices {
+                institutions: institutions::list(c, viewer.institution_id)?
+                    .into_iter()
+                    .map(|i| (i.id, i.name))
+                    .collect(),
+                networks: networks::visible_to(c, viewer.institution_id)?,
+            };
             Ok((report, choices))
         })
         .await?;

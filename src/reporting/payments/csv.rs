@@ -41,10 +41,14 @@ fn compliance(r: &PaymentsReport, institution: &str) -> Table {
     header.extend(BANDS.iter().map(|b| format!("Paid {b} (invoices)")));
     header.extend(BANDS.iter().map(|b| format!("Paid {b} (£)")));
     header.push("Days counted from".into());
-    let rows = r
-        .groups
-        .iter()
-        .map(|g| {
+    // A network's pooled rows, then each member's own.
+    let named = r.groups.iter().map(|g| (institution, g)).chain(
+        r.members
+            .iter()
+            .flat_map(|(name, groups)| groups.iter().map(move |g| (name.as_str(), g))),
+    );
+    let rows = named
+        .map(|(institution, g)| {
             let t = &g.timeliness;
             let mut row = vec![
                 institution.to_owned(),

@@ -151,6 +151,14 @@ pub struct LeftOut {
     pub paid_before_received: u64,
 }
 
+impl LeftOut {
+    pub fn absorb(&mut self, o: &LeftOut) {
+        self.credited += o.credited;
+        self.undated += o.undated;
+        self.paid_before_received += o.paid_before_received;
+    }
+}
+
 /// The key that makes lines one invoice: the supplier (its register id,
 /// else its published name) and the invoice or transaction reference. A
 /// line with neither reference is an invoice of its own.
@@ -264,6 +272,18 @@ pub struct Timeliness {
 }
 
 impl Timeliness {
+    /// Adds another table's counts (pooling institutions).
+    pub fn absorb(&mut self, o: &Timeliness) {
+        self.invoices += o.invoices;
+        self.pence += o.pence;
+        self.days += o.days;
+        for (b, ob) in self.bands.iter_mut().zip(&o.bands) {
+            b.0 += ob.0;
+            b.1 += ob.1;
+        }
+        self.from_invoice_date += o.from_invoice_date;
+    }
+
     pub fn add(&mut self, inv: &Invoice, days: i64) {
         self.invoices += 1;
         self.pence += inv.net_pence;

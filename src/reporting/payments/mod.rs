@@ -6,8 +6,11 @@
 //! are given for local suppliers, SMEs, VCSEs and local SMEs side by side:
 //! are small local suppliers paid late?
 //!
-//! One institution at a time: the notice is each authority's own, and it
-//! reads the institution's lines.
+//! The notice is each authority's own, read from its lines. A network's
+//! view pools its members' invoices and sets each member's figures side by
+//! side (aggregates a network publishes together, open to its members'
+//! staff); members' payments over £30,000 are individual lines and stay on
+//! each institution's own report.
 
 pub mod csv;
 mod invoices;
@@ -69,7 +72,12 @@ pub struct LargePayment {
 /// A computed payments report.
 pub struct PaymentsReport {
     pub stamp: Stamp,
+    /// The institution reported on (0 for a network).
     pub institution_id: i64,
+    /// The network reported on, pooling its members.
+    pub network_id: Option<i64>,
+    /// A network's members' own compliance tables, by name.
+    pub members: Vec<(String, Vec<GroupRow>)>,
     pub half: HalfYear,
     /// The halves on record, newest first.
     pub halves: Vec<HalfYear>,
@@ -87,10 +95,8 @@ pub fn payments(
     viewer: &Viewer,
     q: &PaymentsQuery,
 ) -> Result<PaymentsReport> {
-    if !q.network.trim().is_empty() {
-        return Err(ReportError::Refused(
-            "Payment performance is each institution's own notice: choose an institution.".into(),
-        ));
+    if let Ok(network_id) = q.network.trim().parse::<i64>() {
+        return network_payments(c, ctx, viewer, q, network_id);
     }
     let visible = institutions::list(c, viewer.institution_id)?;
     let institution = match q.institution.parse::<i64>() {
@@ -102,17 +108,130 @@ pub fn payments(
             ReportError::Refused("There is no institution to report on yet.".into())
         })?,
     };
-    let (first, last) = report::date_range(c, &[institution.id])?;
-    let today = crate::db::now().date();
+    let (halves, half) = half_of(c, &[institution.id], q)?;
+    institution_payments(c, ctx, viewer, institution, halves, half)
+}
+
+/// The halves on record for these institutions, and the one asked for
+/// (else the latest ended).
+fn half_of(c: &mut DbConn, ids: &[i64], q: &PaymentsQuery) -> Result<(Vec<HalfYear>, HalfYear)> {
+    let (first, last) = report::date_range(c, ids)?;
     let halves = halves_between(first, last);
     let half = match q.period.trim() {
-        "" => default_half(&halves, today),
+        "" => default_half(&halves, crate::db::now().date()),
         raw => HalfYear::parse(raw).ok_or_else(|| {
             ReportError::Refused(format!(
                 "“{raw}” is not a half year: choose one from the list (for example 2025-h1, April to September 2025)."
             ))
         })?,
     };
+    Ok((halves, half))
+}
+
+/// A network's report: its members' invoices pooled, each member's table
+/// beside, each under its own definition of local. Open to the network's
+/// members' staff (aggregates only: no member's payments are listed).
+fn network_payments(
+    c: &mut DbConn,
+    ctx: &ReportContext<'_>,
+    viewer: &Viewer,
+    q: &PaymentsQuery,
+    network_id: i64,
+) -> Result<PaymentsReport> {
+    let net = crate::db::networks::get(c, network_id)?;
+    let access = crate::domain::account::NetworkAccess::of(viewer.institution_id, &net.member_ids);
+    if access == crate::domain::account::NetworkAccess::None {
+        return Err(ReportError::Forbidden);
+    }
+    let members: Vec<_> = institutions::list(c, None)?
+        .into_iter()
+        .filter(|i| net.member_ids.contains(&i.id))
+        .collect();
+    let (halves, half) = half_of(c, &net.member_ids, q)?;
+    let (from, to) = half.bounds();
+    let stamp = compute(
+        c,
+        ctx,
+        viewer,
+        &ReportQuery {
+            network: network_id.to_string(),
+            from: from.format("%d/%m/%Y").to_string(),
+            to: to.format("%d/%m/%Y").to_string(),
+            ..ReportQuery::default()
+        },
+        Detail::Headline,
+    )?
+    .stamp;
+    // Each member's own figures, worked out as the network's aggregates:
+    // only the tables below leave this function, never a member's lines.
+    let aggregate = Viewer {
+        institution_id: None,
+        name: viewer.name.clone(),
+    };
+    let mut pooled: Vec<GroupRow> = Vec::new();
+    let (mut left_out, mut tables, mut counted) = (LeftOut::default(), Vec::new(), Vec::new());
+    for m in &members {
+        let own = institution_payments(c, ctx, &aggregate, m, Vec::new(), half)?;
+        if pooled.is_empty() {
+            pooled = own
+                .groups
+                .iter()
+                .map(|g| GroupRow {
+                    label: g.label.clone(),
+                    timeliness: Timeliness::default(),
+                })
+                .collect();
+        }
+        for (p, g) in pooled.iter_mut().zip(&own.groups) {
+            p.timeliness.absorb(&g.timeliness);
+        }
+        left_out.absorb(&own.left_out);
+        counted.extend(
+            own.counted_types
+                .iter()
+                .filter(|t| !counted.contains(*t))
+                .cloned()
+                .collect::<Vec<_>>(),
+        );
+        tables.push((m.name.clone(), own.groups));
+    }
+    // Pooled, "local" is each member's own area.
+    for (p, label) in pooled.iter_mut().zip(NETWORK_LABELS) {
+        p.label = label.to_owned();
+    }
+    Ok(PaymentsReport {
+        stamp,
+        institution_id: 0,
+        network_id: Some(network_id),
+        members: tables,
+        half,
+        halves,
+        groups: pooled,
+        left_out,
+        large: Vec::new(),
+        counted_types: counted,
+    })
+}
+
+/// The pooled groups' names: a network's members each count local by their
+/// own definition.
+const NETWORK_LABELS: [&str; 5] = [
+    "All invoices",
+    "Local suppliers (each member's own area)",
+    "SMEs",
+    "VCSEs",
+    "Local SMEs (each member's own area)",
+];
+
+/// One institution's report for a half year.
+fn institution_payments(
+    c: &mut DbConn,
+    ctx: &ReportContext<'_>,
+    viewer: &Viewer,
+    institution: &crate::db::institutions::Institution,
+    halves: Vec<HalfYear>,
+    half: HalfYear,
+) -> Result<PaymentsReport> {
     let (from, to) = half.bounds();
     let report = compute(
         c,
@@ -158,6 +277,8 @@ pub fn payments(
     Ok(PaymentsReport {
         stamp: report.stamp,
         institution_id: institution.id,
+        network_id: None,
+        members: Vec::new(),
         half,
         halves,
         groups,
