@@ -171,6 +171,12 @@ fn lines_tables(
         .first()
         .map_or("the innermost area", String::as_str);
     t.extend(leakage::tables(lines, influenceable, place, facts, local));
+    t.extend(super::crossed::tables(
+        lines,
+        influenceable,
+        place,
+        tier_names,
+    ));
     t
 }
 

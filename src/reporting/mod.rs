@@ -14,6 +14,7 @@
 
 pub mod audit;
 mod compute;
+mod crossed;
 pub mod csv;
 pub mod leakage;
 pub mod measures;

@@ -409,6 +409,51 @@ async fn where_the_money_leaves_by_category_and_sector_names_who_gets_it() {
             ("Sector unknown", "0.00")
         ]
     );
+    // Each category crossed with every tier, its share of its own spend.
+    let crossed = table(
+        &manager
+            .get(&format!("/reports.csv?{q}&table=category_by_area"))
+            .await
+            .body,
+    );
+    assert_eq!(
+        crossed[0][..6],
+        [
+            "Group",
+            "All areas (£)",
+            "All areas (suppliers)",
+            "In Preston (£)",
+            "In Preston (% of the row)",
+            "In Preston (suppliers)"
+        ]
+    );
+    assert_eq!(
+        crossed[1],
+        [
+            "Construction",
+            "1700.00",
+            "2",
+            "500.00",
+            "29.41",
+            "1",
+            "500.00",
+            "29.41",
+            "1",
+            "500.00",
+            "29.41",
+            "1"
+        ]
+    );
+    assert_eq!(crossed[2][..6], ["ICT", "800.00", "2", "0.00", "0.00", "0"]);
+    let departments = manager
+        .get(&format!("/reports.csv?{q}&table=expense_type_by_area"))
+        .await;
+    assert_eq!(departments.status, 200);
+    assert_eq!(
+        table(&departments.body)[1][..4],
+        ["Works", "2500.00", "4", "500.00"]
+    );
+    assert!(page.contains("Each procurement category, by area"));
 }
 
 #[actix_web::test]
