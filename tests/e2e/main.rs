@@ -163,7 +163,7 @@ async fn a_manager_reads_the_dashboard_switches_year_and_tier_and_sets_a_target(
     browser.click("form.filters button[type=submit]").await;
     browser.wait_for_text("Financial year 2022/23").await;
     // Another tier: its lines in the ledger.
-    browser.click("table tbody tr:nth-child(2) th a").await;
+    browser.click("#tiers tbody tr:nth-child(2) th a").await;
     browser.wait_for_text("Spend ledger").await;
     assert!(browser.url().await.contains("tier=2"));
     browser.check_accessibility("ledger by tier").await;
@@ -196,7 +196,7 @@ async fn an_auditor_downloads_the_audit_csv_and_it_sums_to_the_page() {
     // The figure on the page: tier 1's cumulative pounds.
     let shown: String = browser
         .script(
-            "return document.querySelector('table tbody tr:first-child td.num').textContent",
+            "return document.querySelector('#tiers tbody tr:first-child td.num').textContent",
             &[],
         )
         .await
