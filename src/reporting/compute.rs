@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::leakage;
 use super::measures::{self, Measures};
 use super::tables::{breakdown_tables, category_tables};
+use super::{leakage, member_means, tables};
 use super::{
     period, Baseline, Detail, Report, ReportContext, ReportError, ReportQuery, Stamp, Viewer,
 };
@@ -54,23 +54,15 @@ pub fn compute(
     let facts_of = |id: i64| snapshot.facts.get(&id);
     let measures_of = |x: &[SpendCell]| Measures::compute(x, influenceable, place, facts_of);
     let measures = measures_of(cells);
-    let tables = match detail {
-        Detail::Headline => Vec::new(),
-        Detail::Page | Detail::Trend => breakdown_tables(
-            cells,
-            &influenceable,
-            &snapshot.facts,
-            &place,
-            &tier_names,
-            top_n(q),
-        ),
-        // Departments and expense types are each member's own structure.
-        Detail::Categories if access != NetworkAccess::Lines => Vec::new(),
-        Detail::Categories => {
-            let lines = lines_of(c, &span)?;
-            lines_tables(&lines, &influenceable, &place, &snapshot.facts, &tier_names)
-        }
+    let builders = Builders {
+        influenceable: &influenceable,
+        place: &place,
+        facts: &snapshot.facts,
+        tier_names: &tier_names,
+        top_n: top_n(q),
     };
+    let network = matches!(owner, Owner::Network(_)).then_some(ids.as_slice());
+    let tables = tables_for(c, detail, (access, network), &span, cells, &builders)?;
     let both = |cells: &[SpendCell]| {
         let top = top_only.then(|| TopScope::of(cells, top_n(q), &influenceable));
         let cells = top.as_ref().map_or(cells, |t| &t.cells);
@@ -153,6 +145,54 @@ fn cells_for(
             let (mut cells, bases) = report::totals(c, ids, dates)?;
             cells.sort_by_key(|x| x.institution_id);
             Arc::new((cells, bases))
+        }
+    })
+}
+
+/// What the tables are made with.
+struct Builders<'a> {
+    influenceable: &'a dyn Fn(i64, PaymentType) -> bool,
+    place: &'a dyn Fn(Option<i64>) -> crate::domain::figures::Place,
+    facts: &'a report::FactsMap,
+    tier_names: &'a [String],
+    top_n: usize,
+}
+
+/// The tables `detail` asks for. Departments and expense types are each
+/// member's own structure: a network's member staff get the rest. A
+/// network's crossed tables (`network`: its members) gain the mean of the
+/// members' shares beside the pooled one.
+fn tables_for(
+    c: &mut DbConn,
+    detail: Detail,
+    (access, network): (NetworkAccess, Option<&[i64]>),
+    span: &period::Span,
+    cells: &[SpendCell],
+    b: &Builders<'_>,
+) -> Result<Vec<super::Table>> {
+    let (inf, place, facts, names) = (b.influenceable, b.place, b.facts, b.tier_names);
+    Ok(match detail {
+        Detail::Headline => Vec::new(),
+        Detail::Page | Detail::Trend => {
+            let mut t = breakdown_tables(cells, inf, facts, place, names, b.top_n);
+            if let Some(members) = network {
+                let own = |x: &[SpendCell]| vec![tables::kind_by_area(x, inf, facts, place, names)];
+                member_means::add(&mut t, cells, members, &own);
+            }
+            t
+        }
+        Detail::Categories => {
+            let mut lines = lines_of(c, span)?;
+            let mut t = lines_tables(&lines, inf, place, facts, names);
+            if access != NetworkAccess::Lines {
+                t.retain(|t| !super::OWN_STRUCTURE.contains(&t.key));
+            }
+            if let Some(members) = network {
+                lines.sort_by_key(|l| l.institution_id);
+                let own = |x: &[SpendCell]| super::crossed::tables(x, inf, place, names);
+                member_means::add(&mut t, &lines, members, &own);
+            }
+            t
         }
     })
 }
@@ -622,5 +662,53 @@ fn stamp(
         period_totals,
         generated_at: crate::db::now().format("%d/%m/%Y %H:%M").to_string(),
         generated_by: viewer.name.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(supplier: Option<i64>, payment_type: PaymentType, pence: i64) -> SpendCell {
+        SpendCell {
+            institution_id: 1,
+            supplier_id: supplier,
+            payment_type,
+            department: None,
+            expense_type: None,
+            category: None,
+            pence,
+            lines: 1,
+        }
+    }
+
+    #[test]
+    fn the_top_n_counts_only_the_biggest_named_suppliers_and_says_what_they_cover() {
+        let cells = [
+            cell(Some(1), PaymentType::Procurement, 5_000),
+            cell(Some(2), PaymentType::Procurement, 3_000),
+            cell(Some(2), PaymentType::Procurement, 500),
+            cell(Some(3), PaymentType::Procurement, 1_000),
+            // A withheld payee: influenceable, never one of the top N.
+            cell(None, PaymentType::Procurement, 9_000),
+            // Not influenceable: never counted.
+            cell(Some(4), PaymentType::PublicBody, 50_000),
+        ];
+        let influenceable = |_: i64, t: PaymentType| t == PaymentType::Procurement;
+        let top = TopScope::of(&cells, 2, &influenceable);
+        assert_eq!(top.suppliers, 2);
+        // Suppliers 1 and 2: £85 of £185 influenceable.
+        assert_eq!(
+            (top.covered_pence, top.influenceable_pence),
+            (8_500, 18_500)
+        );
+        assert_eq!(top.cells.len(), 3);
+        assert!(top.stamp_text(2).starts_with(
+            "Top 2 suppliers by influenceable spend (the CLES method), covering 45.95%"
+        ));
+        let all = TopScope::of(&cells, 10, &influenceable);
+        assert!(all
+            .stamp_text(10)
+            .contains("(only 3 had influenceable spend)"));
     }
 }

@@ -18,6 +18,7 @@ mod crossed;
 pub mod csv;
 pub mod leakage;
 pub mod measures;
+mod member_means;
 pub mod payments;
 mod period;
 pub mod summary;
@@ -296,6 +297,16 @@ impl Baseline {
         measures::mean_bp(self.measures.iter().map(|x| x.share_bp(m)))
     }
 }
+
+/// The tables that show an institution's own structure (its departments
+/// and expense types): a network's member staff never see them.
+pub const OWN_STRUCTURE: [&str; 5] = [
+    "department",
+    "expense_type",
+    "leakage_by_expense_type",
+    "department_by_area",
+    "expense_type_by_area",
+];
 
 /// A breakdown table: shown on the page and downloadable as CSV.
 pub struct Table {

@@ -86,21 +86,8 @@ pub(super) fn breakdown_tables(
     tier_names: &[String],
     top_n: usize,
 ) -> Vec<Table> {
-    use crate::domain::figures::{breakdown, by_supplier};
-    let per = by_supplier(cells, influenceable);
-    let s = Suppliers {
-        // Each supplier's facts, looked up once for every breakdown (in the
-        // order of `per`).
-        known: per
-            .iter()
-            .map(|(id, _)| id.and_then(|i| facts.get(&i)))
-            .collect(),
-        total: per.iter().map(|(_, p)| p).sum(),
-        per,
-        facts,
-        place,
-        tier_names,
-    };
+    use crate::domain::figures::breakdown;
+    let s = Suppliers::of(cells, influenceable, facts, place, tier_names);
     let all_spend: i64 = cells.iter().map(|c| c.pence).sum();
     let by_payment_type = simple_table(
         "payment_type",
@@ -133,6 +120,43 @@ struct Suppliers<'a> {
     facts: &'a FactsMap,
     place: PlaceOf<'a>,
     tier_names: &'a [String],
+}
+
+/// Every kind of supplier crossed with the tiers, alone: a network
+/// member's own table, for the members' mean.
+pub(super) fn kind_by_area(
+    cells: &[Cell],
+    influenceable: &dyn Fn(i64, PaymentType) -> bool,
+    facts: &FactsMap,
+    place: PlaceOf<'_>,
+    tier_names: &[String],
+) -> Table {
+    Suppliers::of(cells, influenceable, facts, place, tier_names).by_kind_and_area()
+}
+
+impl<'a> Suppliers<'a> {
+    fn of(
+        cells: &[Cell],
+        influenceable: &dyn Fn(i64, PaymentType) -> bool,
+        facts: &'a FactsMap,
+        place: PlaceOf<'a>,
+        tier_names: &'a [String],
+    ) -> Self {
+        let per = crate::domain::figures::by_supplier(cells, influenceable);
+        Suppliers {
+            // Each supplier's facts, looked up once for every breakdown (in
+            // the order of `per`).
+            known: per
+                .iter()
+                .map(|(id, _)| id.and_then(|i| facts.get(&i)))
+                .collect(),
+            total: per.iter().map(|(_, p)| p).sum(),
+            per,
+            facts,
+            place,
+            tier_names,
+        }
+    }
 }
 
 impl Suppliers<'_> {

@@ -493,3 +493,75 @@ async fn the_headline_can_count_only_the_top_n_suppliers_as_cles_does() {
         .body;
     assert!(all.contains("80.00% of Preston City Council&#39;s influenceable spend in 2024/25"));
 }
+
+#[actix_web::test]
+async fn a_networks_crossed_tables_give_the_pooled_share_and_the_members_mean_to_member_staff() {
+    let app = spawn_app().await;
+    let a = app.add_institution("Preston City Council", "E07000123");
+    let b = app.add_institution("Preston College", "E07000123");
+    let network = app.add_network("Preston anchors", &[a, b]);
+    let local = (
+        supplier(&app, "Preston Builders Ltd", "E07000123", "small", false),
+        "Preston Builders Ltd",
+    );
+    let far = (
+        supplier(&app, "Leeds Construction Plc", "E08000035", "large", false),
+        "Leeds Construction Plc",
+    );
+    // The council: 60% local (construction). The college: 25% (ICT).
+    pay_in(&app, a, "600", local, "Construction");
+    pay_in(&app, a, "400", far, "Construction");
+    pay_in(&app, b, "300", far, "ICT");
+    pay_in(&app, b, "100", local, "ICT");
+    let (clerk, _) = app.signed_in("clerk", Role::Clerk, Some(b)).await;
+    let q = format!("network={network}&fy=2024");
+    let kinds = table(
+        &clerk
+            .get(&format!("/reports.csv?{q}&table=kind_by_area"))
+            .await
+            .body,
+    );
+    let mean_col = kinds[0]
+        .iter()
+        .position(|h| h == "In Preston: mean of the 2 members (%)")
+        .unwrap_or_else(|| panic!("{:?}", kinds[0]));
+    let all = kinds.iter().find(|r| r[0] == "All suppliers").unwrap();
+    assert_eq!(
+        (all[4].as_str(), all[mean_col].as_str()),
+        ("50.00", "42.50")
+    );
+    // Small firms: the council's 60% and the college's 25% again.
+    let sme = kinds
+        .iter()
+        .find(|r| r[0] == "SME (micro, small and medium)")
+        .unwrap();
+    assert_eq!(sme[mean_col], "42.50");
+
+    // Procurement categories are the network's to see; departments are not.
+    let categories = clerk
+        .get(&format!("/reports.csv?{q}&table=category_by_area"))
+        .await;
+    assert_eq!(categories.status, 200, "{}", categories.body);
+    let rows = table(&categories.body);
+    let mean_col = rows[0]
+        .iter()
+        .position(|h| h == "In Preston: mean of the 2 members (% of the row)")
+        .unwrap_or_else(|| panic!("{:?}", rows[0]));
+    let row = |label: &str| rows.iter().find(|r| r[0] == label).unwrap().clone();
+    // Construction is only the council's: its mean is the council's share.
+    assert_eq!(row("Construction")[4], "60.00");
+    assert_eq!(row("Construction")[mean_col], "60.00");
+    assert_eq!(row("ICT")[mean_col], "25.00");
+    for own in [
+        "department_by_area",
+        "expense_type_by_area",
+        "leakage_by_expense_type",
+    ] {
+        let res = clerk.get(&format!("/reports.csv?{q}&table={own}")).await;
+        assert_eq!(res.status, 403, "{own}");
+    }
+    let page = clerk.get(&format!("/reports/categories?{q}")).await.body;
+    assert!(page.contains("Each procurement category, by area"));
+    assert!(!page.contains("Each department, by area"));
+    assert!(page.contains("each member institution's own structure"));
+}

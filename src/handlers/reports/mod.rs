@@ -103,7 +103,9 @@ pub async fn table_csv(
         _ => Detail::Page,
     };
     let report = report_for(&state, &user, &q, detail).await?;
-    if detail == Detail::Categories && report.access != NetworkAccess::Lines {
+    // Departments and expense types are each member's own structure.
+    if reporting::OWN_STRUCTURE.contains(&q.table.as_str()) && report.access != NetworkAccess::Lines
+    {
         return Err(AppError::Forbidden);
     }
     let (name, body) = reporting::csv::table(&report, &q.table).map_err(AppError::internal)?;
