@@ -268,14 +268,15 @@ fn lines_of(c: &mut DbConn, span: &period::Span) -> Result<Vec<SpendCell>> {
     Ok(cells)
 }
 
-/// The baseline's years (none for a report without one): those chosen (one, or several for their mean),
-/// else the first on record.
+/// The baseline's years (none for a report without one): those chosen (one,
+/// or several for their mean), else the year before the one shown when it
+/// is on record (never the first year on record, which may hold a month).
 fn baseline_years(full: bool, chosen: &str, years: &[i32], shown: Option<i32>) -> Vec<i32> {
     if !full {
         Vec::new()
     } else if chosen.trim().is_empty() {
-        let first = years.last().copied().filter(|y| Some(*y) != shown);
-        first.into_iter().collect()
+        let before = shown.map(|y| y - 1).filter(|y| years.contains(y));
+        before.into_iter().collect()
     } else {
         measures::baseline_years(chosen, years, shown)
     }

@@ -102,6 +102,7 @@ pub fn resolve(
         let y =
             q.fy.parse::<i32>()
                 .ok()
+                .or_else(|| latest_complete(years, calendar, today))
                 .or(years.first().copied())
                 .unwrap_or_else(|| financial_year_starting(today, calendar.common().unwrap_or(4)));
         return year_span(y, &q.part, calendar);
@@ -126,6 +127,16 @@ pub fn resolve(
         to: b,
         ranges: calendar.members.iter().map(|m| (m.0, a, b)).collect(),
         label: format!("{} to {}", a.format("%d/%m/%Y"), b.format("%d/%m/%Y")),
+    })
+}
+
+/// The newest year on record that has ended for every member by `today`.
+fn latest_complete(years: &[i32], calendar: &Calendar, today: NaiveDate) -> Option<i32> {
+    years.iter().copied().find(|y| {
+        calendar
+            .months()
+            .iter()
+            .all(|m| financial_year_bounds_starting(*y, *m).is_some_and(|(_, end)| end < today))
     })
 }
 
@@ -351,6 +362,31 @@ mod tests {
             "{}",
             s.label
         );
+    }
+
+    #[test]
+    fn with_no_year_asked_for_it_opens_on_the_latest_complete_one() {
+        let today = d(2026, 12, 2);
+        // 2026/27 has begun but not ended: the report opens on 2025/26.
+        let s = resolve(
+            &query("", "", "", ""),
+            &april(),
+            &[2026, 2025, 2024],
+            (None, None),
+            today,
+        )
+        .unwrap();
+        assert_eq!(s.fy, Some(2025));
+        // Only the running year on record: that one.
+        let s = resolve(
+            &query("", "", "", ""),
+            &april(),
+            &[2026],
+            (None, None),
+            today,
+        )
+        .unwrap();
+        assert_eq!(s.fy, Some(2026));
     }
 
     #[test]

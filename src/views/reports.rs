@@ -86,6 +86,12 @@ pub struct ReportPage {
     pub headline: Option<String>,
     /// Published figures beside the report's own.
     pub comparisons: Vec<super::references::Comparison>,
+    /// Said when the location of more than a tenth of the spend is unknown.
+    pub coverage_warning: Option<String>,
+    /// A refused targets form: what was typed in each box, and each box's
+    /// error (field, message).
+    pub typed_targets: Vec<(String, String)>,
+    pub target_errors: Vec<(String, String)>,
     pub cards: Vec<Card>,
     /// The targets form's local SME and VCSE boxes: (field, label, value).
     pub measure_targets: Vec<(String, String, String)>,
@@ -247,6 +253,41 @@ pub struct TrendPage {
     pub query: String,
 }
 
+impl ReportPage {
+    /// The dashboard again after a refused targets form: what was typed is
+    /// kept and each error is at its box.
+    pub fn with_target_errors(
+        mut self,
+        typed: Vec<(String, String)>,
+        errors: Vec<(String, String)>,
+    ) -> Self {
+        self.layout = self.layout.failed();
+        self.typed_targets = typed;
+        self.target_errors = errors;
+        self
+    }
+
+    /// A target box's value: as typed in a refused form, else as saved.
+    pub fn box_value(&self, field: &str, saved: &str) -> String {
+        self.typed_targets
+            .iter()
+            .find(|(f, _)| f == field)
+            .map_or_else(|| saved.to_owned(), |(_, v)| v.clone())
+    }
+
+    pub fn box_error(&self, field: &str) -> Option<&str> {
+        self.target_errors
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    /// The tier box's field name.
+    pub fn tier_field(&self, position: &usize) -> String {
+        format!("target_{position}")
+    }
+}
+
 /// What the dashboard's pickers offer the viewer.
 pub struct DashboardChoices {
     pub institutions: Vec<(i64, String)>,
@@ -294,12 +335,11 @@ impl ReportPage {
         Self {
             headline: summary::headline_sentence(&report),
             comparisons: comparisons(&report, marks, top_of(q)),
+            coverage_warning: coverage_warning(f),
+            typed_targets: Vec::new(),
+            target_errors: Vec::new(),
             top_only: q.scope == "top",
-            top_n: if q.top.is_empty() {
-                "300".into()
-            } else {
-                q.top.clone()
-            },
+            top_n: if q.top.is_empty() { "300" } else { &q.top }.to_owned(),
             cards,
             measure_targets,
             stamp: report.stamp.rows(),
@@ -587,5 +627,18 @@ fn top_of(q: &ReportQuery) -> Option<&str> {
         "300"
     } else {
         q.top.as_str()
+    })
+}
+
+/// "The location of 12.40% of influenceable spend (£4,100.00) is unknown …",
+/// when more than 10% is.
+fn coverage_warning(f: &Figures) -> Option<String> {
+    let bp = share_bp(f.unknown_pence, f.influenceable_pence)?;
+    (bp > 1_000).then(|| {
+        format!(
+            "The location of {} of influenceable spend ({}) is unknown, so every local share here may be understated.",
+            percent_text(Some(bp)),
+            Pence(f.unknown_pence)
+        )
     })
 }

@@ -158,3 +158,38 @@ async fn a_network_of_different_years_counts_each_members_own_and_says_so() {
     assert_eq!(quarter.status, 400, "{}", quarter.body);
     assert!(quarter.body.contains("start in different months"));
 }
+
+#[actix_web::test]
+async fn the_dashboard_opens_on_the_latest_complete_year_against_the_year_before() {
+    let app = spawn_app().await;
+    let council = app.add_institution("Fishwick City Council", "E07000123");
+    let today = chrono::Utc::now().date_naive();
+    let running = localspend::domain::period::financial_year(today);
+    // A month fifteen years back, the two complete years before this one,
+    // and a line in the year now running.
+    pay(&app, council, &format!("01/06/{}", running - 15), "10");
+    pay(&app, council, &format!("01/06/{}", running - 2), "100");
+    pay(&app, council, &format!("01/06/{}", running - 1), "50");
+    pay(&app, council, &today.format("%d/%m/%Y").to_string(), "5");
+    let (manager, _) = app.signed_in("manager", Role::Manager, Some(council)).await;
+    let page = manager.get("/reports").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    let label = localspend::domain::period::financial_year_label;
+    assert!(
+        page.body
+            .contains(&format!("Financial year {} (", label(running - 1))),
+        "opens on the latest complete year"
+    );
+    assert!(
+        page.body
+            .contains(&format!("Change since {}", label(running - 2))),
+        "compared with the year before, not the first on record"
+    );
+    // Every supplier here is unlocated: the page says so and where to fix it.
+    assert!(page
+        .body
+        .contains("The location of 100.00% of influenceable spend (£50.00) is unknown"));
+    assert!(page
+        .body
+        .contains("href=\"/suppliers/queue\">Locate the suppliers"));
+}

@@ -565,3 +565,47 @@ async fn a_networks_crossed_tables_give_the_pooled_share_and_the_members_mean_to
     assert!(!page.contains("Each department, by area"));
     assert!(page.contains("each member institution's own structure"));
 }
+
+#[actix_web::test]
+async fn a_refused_target_comes_back_on_the_dashboard_with_what_was_typed_and_nothing_saved() {
+    let app = spawn_app().await;
+    let preston = app.add_institution("Preston City Council", "E07000123");
+    four_years(&app, preston);
+    let (manager, _) = app.signed_in("manager", Role::Manager, Some(preston)).await;
+    let q = format!("institution={preston}&fy=2024");
+    let refused = manager
+        .submit(
+            &format!("/reports?{q}"),
+            "/reports/targets",
+            &[
+                ("owner_kind", "institution"),
+                ("owner_id", &preston.to_string()),
+                ("fy", "2024"),
+                ("version", "1"),
+                ("target_1", "seventy"),
+                ("target_local_sme", "40"),
+                ("back", &q),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+    let body = &refused.body;
+    assert!(body.contains("<title>Error: "), "the title says so");
+    assert!(
+        body.contains("<a href=\"#target_1\">Enter the target as a percentage between 0 and 100")
+    );
+    assert!(body.contains("id=\"target_1\" name=\"target_1\" type=\"text\" value=\"seventy\""));
+    assert!(body
+        .contains("id=\"target_local_sme\" name=\"target_local_sme\" type=\"text\" value=\"40\""));
+    assert!(body.contains("<details class=\"no-print\" id=\"set-targets\" open>"));
+    assert!(
+        body.contains("Local share of influenceable spend"),
+        "the dashboard, whole"
+    );
+    // Nothing was saved: not even the good box.
+    let saved = app.with_conn(|c| {
+        localspend::db::targets::of(c, localspend::db::areas::Owner::Institution(preston), 2024)
+            .unwrap()
+    });
+    assert!(saved.is_empty(), "{saved:?}");
+}

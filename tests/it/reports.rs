@@ -652,7 +652,10 @@ async fn years_compare_with_a_baseline_and_managers_set_targets() {
             ],
         )
         .await;
-    assert_eq!(bad.status, 400);
+    assert_eq!(bad.status, 422, "refused at its box, on the dashboard");
+    assert!(bad.body.contains(
+        "Enter the target as a percentage between 0 and 100, like 65 or 62.5 (not “120”)"
+    ));
     let (clerk, _) = app.signed_in("clerk", Role::Clerk, Some(preston)).await;
     let res = clerk
         .submit(

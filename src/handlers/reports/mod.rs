@@ -52,7 +52,18 @@ pub async fn dashboard(
     page: PageContext,
     query: web::Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
-    let q = query.into_inner();
+    let page = dashboard_page(&state, &user, &page, query.into_inner()).await?;
+    html(&page)
+}
+
+/// The dashboard for a query, as [`dashboard`] shows it (and a refused
+/// targets form shows it again).
+async fn dashboard_page(
+    state: &web::Data<AppState>,
+    user: &CurrentUser,
+    page: &PageContext,
+    q: ReportQuery,
+) -> AppResult<ReportPage> {
     let (st, viewer, qq) = (state.clone(), user.viewer(), q.clone());
     let (report, choices, marks) = state
         .db(move |c| {
@@ -70,11 +81,11 @@ pub async fn dashboard(
         .await?;
     let layout = Layout::new(
         format!("Local spend: {}", report.stamp.scope_name),
-        Some(&user),
-        &page,
+        Some(user),
+        page,
     );
     let can_set_targets = user.can_set_targets() && report.access == NetworkAccess::Lines;
-    html(&ReportPage::new(
+    Ok(ReportPage::new(
         layout,
         report,
         &q,

@@ -27,6 +27,7 @@ pub struct TargetsForm {
 pub async fn set_targets(
     state: web::Data<AppState>,
     user: CurrentUser,
+    page: crate::auth::PageContext,
     form: crate::auth::CsrfForm<TargetsForm>,
 ) -> AppResult<HttpResponse> {
     user.require(user.can_set_targets())?;
@@ -48,6 +49,7 @@ pub async fn set_targets(
         }
     };
     let mut targets = Vec::new();
+    let (mut typed, mut errors) = (Vec::new(), Vec::new());
     for (name, value) in &form.pairs {
         // A tier by its position, or a headline measure by its code.
         let Some(position) = name.strip_prefix("target_").and_then(|p| {
@@ -60,20 +62,32 @@ pub async fn set_targets(
         }) else {
             continue;
         };
+        typed.push((name.clone(), value.clone()));
         let value = value.trim().trim_end_matches('%');
         if value.is_empty() {
             continue;
         }
         // Percent with up to two decimals, read exactly (as money reads pence).
-        let bp = Pence::parse(value)
+        match Pence::parse(value)
             .ok()
             .filter(|p| (0..=10_000).contains(&p.0))
-            .ok_or_else(|| {
-                AppError::BadRequest(format!(
-                    "Target `{value}` is not a percentage between 0 and 100."
-                ))
-            })?;
-        targets.push((position, bp.0));
+        {
+            Some(bp) => targets.push((position, bp.0)),
+            None => errors.push((
+                name.clone(),
+                format!("Enter the target as a percentage between 0 and 100, like 65 or 62.5 (not “{value}”)"),
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        // The dashboard again, the form open with what was typed.
+        let q = web::Query::<crate::reporting::ReportQuery>::from_query(&d.back)
+            .map_or_else(|_| Default::default(), web::Query::into_inner);
+        let shown = super::dashboard_page(&state, &user, &page, q).await?;
+        return crate::views::html_status(
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            &shown.with_target_errors(typed, errors),
+        );
     }
     let (actor, u) = (user.actor(), user.clone());
     let version = crate::handlers::form_version(&d.version);
