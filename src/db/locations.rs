@@ -232,3 +232,42 @@ pub fn under_basis(
         terminated: c.terminated.clone(),
     }))
 }
+
+/// Where a supplier is now, in words for the clerk who just saved it: "PR1
+/// 2HE, in Preston", "outside the UK", or why the location is unknown
+/// ("SE1 7JB: postcode not in the lookup, so its location is unknown").
+pub fn described(
+    conn: &mut DbConn,
+    supplier_id: i64,
+    gazetteer: &Gazetteer,
+) -> QueryResult<String> {
+    // Postcode, district, outside the UK, placed by hand, why unknown.
+    type Row = (Option<String>, Option<String>, bool, bool, Option<String>);
+    let row: Option<Row> = l::table
+        .find(supplier_id)
+        .select((
+            l::postcode,
+            l::district_code,
+            l::outside_uk,
+            l::manual,
+            l::unknown_reason,
+        ))
+        .first(conn)
+        .optional()?;
+    Ok(match row {
+        None => "its location is still being worked out".into(),
+        Some((postcode, _, _, _, Some(reason))) => match postcode {
+            Some(pc) => format!("{pc}: {reason}, so its location is unknown"),
+            None => format!("{reason}, so its location is unknown"),
+        },
+        Some((_, _, true, _, None)) => "located outside the UK".into(),
+        Some((postcode, Some(district), false, manual, None)) => {
+            let name = gazetteer.name(&district).to_owned();
+            match (postcode, manual) {
+                (Some(pc), false) => format!("{pc}, in {name}"),
+                _ => format!("placed by hand in {name}"),
+            }
+        }
+        Some((_, None, false, _, None)) => "its location is unknown".into(),
+    })
+}

@@ -235,6 +235,17 @@ async fn search_finds_names_aliases_and_identifiers_and_filters_unclassified() {
         ],
     )
     .await;
+    add(
+        &clerk,
+        &[
+            ("name", "Fishwick Placed Ltd"),
+            ("override_place", "E07000123"),
+            ("override_justification", "Trades from the market hall"),
+            ("size_band", "micro"),
+            ("size_definition", "employees"),
+        ],
+    )
+    .await;
     let token = clerk.csrf_from(&format!("/suppliers/{acme}")).await;
     clerk
         .post_form(
@@ -254,10 +265,11 @@ async fn search_finds_names_aliases_and_identifiers_and_filters_unclassified() {
         assert!(!page.body.contains("Lancashire Mind"), "search {q}");
     }
     let unclassified = clerk.get("/suppliers?status=unclassified").await;
-    assert!(
-        unclassified.body.contains("The Acme Company Limited")
-            && !unclassified.body.contains("Lancashire Mind")
-    );
+    assert!(unclassified.body.contains("The Acme Company Limited"));
+    // No lookup holds PR1 2HE here: a postcode that locates nothing leaves
+    // the supplier to classify.
+    assert!(unclassified.body.contains("Lancashire Mind"));
+    assert!(!unclassified.body.contains("Fishwick Placed Ltd"));
     let vcse = clerk.get("/suppliers?kind=vcse").await;
     assert!(
         !vcse.body.contains("The Acme Company Limited") && vcse.body.contains("Lancashire Mind")
@@ -680,6 +692,41 @@ async fn the_work_queue_ranks_unclassified_suppliers_by_influenceable_spend() {
         "{}",
         page.body
     );
+    assert!(
+        page.body
+            .contains("Saved Big Contractor Ltd: PR1 0AD, in South Ribble."),
+        "the clerk is told where it now counts: {}",
+        &page.body[page.body.find("Saved").unwrap_or(0)..][..200]
+    );
+    // A real postcode the lookup does not hold: saved, said, still to classify.
+    let res = clerk
+        .post_form(
+            &format!("/suppliers/{small}/quick"),
+            &[
+                ("csrf_token", &token),
+                ("postcode", "SE1 7JB"),
+                ("location_basis", "registered_office"),
+                ("size_band", "micro"),
+                ("version", "1"),
+                ("rank", "2"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, 303, "{}", res.body);
+    let page = clerk.get("/suppliers/queue").await;
+    assert!(
+        page.body.contains(
+            "Saved Small Cafe: SE1 7JB: postcode not in the lookup, so its location is unknown."
+        ),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains(">Small Cafe<"), "still in the queue");
+    assert!(
+        page.body
+            .contains("2 of the top 3 suppliers classified, covering 99% of influenceable spend"),
+        "an unknown location does not count as classified"
+    );
     let bad = clerk
         .post_form(
             &format!("/suppliers/{small}/quick"),
@@ -687,7 +734,7 @@ async fn the_work_queue_ranks_unclassified_suppliers_by_influenceable_spend() {
                 ("csrf_token", &token),
                 ("postcode", "PR1 2CE"),
                 ("location_basis", "registered_office"),
-                ("version", "1"),
+                ("version", "2"),
                 ("rank", "1"),
             ],
         )

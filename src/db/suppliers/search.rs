@@ -57,7 +57,9 @@ pub(super) type Backend = <DbConn as diesel::Connection>::Backend;
 /// Missing a location (no override and no postcode for the chosen basis) or a size.
 pub const UNCLASSIFIED_SQL: &str = "(size_band IS NULL OR (override_place IS NULL AND \
      (CASE location_basis WHEN 'registered_office' THEN postcode_registered \
-      WHEN 'branch' THEN postcode_branch ELSE postcode_invoice END) IS NULL))";
+      WHEN 'branch' THEN postcode_branch ELSE postcode_invoice END) IS NULL) \
+     OR EXISTS (SELECT 1 FROM supplier_locations u WHERE u.supplier_id = suppliers.id \
+      AND u.unknown_reason IS NOT NULL))";
 
 pub(super) fn filtered(f: &SupplierFilter) -> s::BoxedQuery<'static, Backend> {
     let mut q = s::table

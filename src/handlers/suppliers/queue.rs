@@ -140,9 +140,10 @@ pub async fn quick_edit(
         }
     };
     let (actor, sid, version) = (user.actor(), current.id, form_version(&q.version));
-    state
+    let gazetteer = state.gazetteer;
+    let whereabouts = state
         .db(move |c| {
-            Ok(suppliers::update(
+            suppliers::update(
                 c,
                 &actor,
                 sid,
@@ -150,7 +151,8 @@ pub async fn quick_edit(
                 &input,
                 Source::Clerk,
                 "Classification work queue",
-            )?)
+            )?;
+            Ok(crate::db::locations::described(c, sid, gazetteer)?)
         })
         .await?;
     let back = format!(
@@ -161,6 +163,6 @@ pub async fn quick_edit(
     Ok(redirect_with_flash(
         &state,
         &back,
-        &format!("Saved {}.", current.name),
+        &format!("Saved {}: {whereabouts}.", current.name),
     ))
 }
