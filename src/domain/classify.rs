@@ -635,7 +635,7 @@ mod tests {
             (
                 input(LocationBasis::RegisteredOffice, "PR1 2CE", ""),
                 UnknownReason::Invalid(
-                    "`PR1 2CE` is not a UK postcode: it should look like PR1 2HE".into(),
+                    "“PR1 2CE” is not a UK postcode: it should look like PR1 2HE".into(),
                 ),
                 "not a valid UK postcode",
             ),

@@ -19,12 +19,12 @@ pub enum DateError {
     #[error("no date given")]
     Empty,
     #[error(
-        "`{0}` is a time with no date (the dates were probably lost when the file was exported)"
+        "“{0}” is a time with no date (the dates were probably lost when the file was exported)"
     )]
     TimeOnly(String),
-    #[error("`{0}` is not a date")]
+    #[error("“{0}” is not a date")]
     Invalid(String),
-    #[error("`{0}` is not a real date")]
+    #[error("“{0}” is not a real date")]
     Impossible(String),
 }
 

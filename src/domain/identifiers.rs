@@ -82,7 +82,7 @@ impl CheckedIdentifiers {
             let raw = raw?;
             valid(&raw).or_else(|| {
                 dropped.push(format!(
-                    "the {what} `{}` does not follow its published pattern: left out",
+                    "the {what} “{}” does not follow its published pattern: left out",
                     shorten(&raw)
                 ));
                 None

@@ -10,11 +10,11 @@ pub struct Pence(pub i64);
 pub enum MoneyError {
     #[error("no amount given")]
     Empty,
-    #[error("`{0}` is not an amount of money")]
+    #[error("“{0}” is not an amount of money")]
     Invalid(String),
-    #[error("`{0}` has more than two decimal places")]
+    #[error("“{0}” has more than two decimal places")]
     TooPrecise(String),
-    #[error("`{0}` is too large")]
+    #[error("“{0}” is too large")]
     TooLarge(String),
 }
 

@@ -81,12 +81,12 @@ pub fn parse_totals_period(raw: &str) -> Result<(NaiveDate, NaiveDate), String> 
         let (y, mo) = m
             .trim()
             .split_once('-')
-            .ok_or_else(|| format!("`{m}` is not a month such as 2021-04"))?;
+            .ok_or_else(|| format!("“{m}” is not a month such as 2021-04"))?;
         let (y, mo) = (y.parse::<i32>(), mo.parse::<u32>());
         match (y, mo) {
             (Ok(y), Ok(mo)) => NaiveDate::from_ymd_opt(y, mo, 1)
-                .ok_or_else(|| format!("`{m}` is not a month such as 2021-04")),
-            _ => Err(format!("`{m}` is not a month such as 2021-04")),
+                .ok_or_else(|| format!("“{m}” is not a month such as 2021-04")),
+            _ => Err(format!("“{m}” is not a month such as 2021-04")),
         }
     };
     let end_of = |first: NaiveDate| {
@@ -98,9 +98,9 @@ pub fn parse_totals_period(raw: &str) -> Result<(NaiveDate, NaiveDate), String> 
     let (from, to) = if let Some((y, next)) = t.split_once('/') {
         let y: i32 = y
             .parse()
-            .map_err(|_| format!("`{t}` is not a financial year such as 2021/22"))?;
+            .map_err(|_| format!("“{t}” is not a financial year such as 2021/22"))?;
         if next != format!("{:02}", (y + 1) % 100) {
-            return Err(format!("`{t}` is not a financial year such as 2021/22"));
+            return Err(format!("“{t}” is not a financial year such as 2021/22"));
         }
         financial_year_bounds(y).ok_or_else(|| "the period is out of range".to_owned())?
     } else if let Some((a, b)) = t.split_once("..") {

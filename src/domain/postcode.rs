@@ -29,7 +29,7 @@ pub enum PostcodeKind {
 pub enum PostcodeError {
     #[error("no postcode given")]
     Empty,
-    #[error("`{0}` is not a UK postcode: it should look like PR1 2HE")]
+    #[error("“{0}” is not a UK postcode: it should look like PR1 2HE")]
     Malformed(String),
 }
 

@@ -301,14 +301,14 @@ impl SupplierFields {
         let company_number = match opt(&self.company_number) {
             None => None,
             Some(raw) => normalise_company_number(&raw).or_else(|| {
-                errors.push(("company_number", format!("`{}` is not a Companies House number (8 characters, like 01234567 or SC123456)", shorten(&raw))));
+                errors.push(("company_number", format!("“{}” is not a Companies House number (8 characters, like 01234567 or SC123456)", shorten(&raw))));
                 None
             }),
         };
         let charity_number = match opt(&self.charity_number) {
             None => None,
             Some(raw) => normalise_charity_number(&raw).or_else(|| {
-                errors.push(("charity_number", format!("`{}` is not a registered charity number (like 1123456, SC012345 or NIC100002)", shorten(&raw))));
+                errors.push(("charity_number", format!("“{}” is not a registered charity number (like 1123456, SC012345 or NIC100002)", shorten(&raw))));
                 None
             }),
         };
@@ -318,7 +318,7 @@ impl SupplierFields {
                 errors.push((
                     "vat_number",
                     format!(
-                        "`{}` is not a UK VAT number (like GB123456789)",
+                        "“{}” is not a UK VAT number (like GB123456789)",
                         shorten(&raw)
                     ),
                 ));
@@ -345,7 +345,7 @@ impl SupplierFields {
                 .ok()
                 .filter(|n| *n >= 0)
                 .or_else(|| {
-                    errors.push(("employees", format!("`{raw}` is not a number of employees")));
+                    errors.push(("employees", format!("“{raw}” is not a number of employees")));
                     None
                 }),
         };
@@ -457,7 +457,7 @@ impl SupplierFields {
             } else {
                 errors.push((
                     "sic_codes",
-                    format!("`{code}` is not a five-digit SIC 2007 code"),
+                    format!("“{code}” is not a five-digit SIC 2007 code"),
                 ));
                 break;
             }

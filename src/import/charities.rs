@@ -61,7 +61,7 @@ fn parse(record: &ByteRecord, c: &Columns) -> Result<Option<CharityRow>, String>
         return Ok(None);
     }
     let charity_number =
-        normalise_charity_number(&raw).ok_or_else(|| format!("`{raw}` is not a charity number"))?;
+        normalise_charity_number(&raw).ok_or_else(|| format!("“{raw}” is not a charity number"))?;
     let name = text(record, Some(c.name));
     let postcode = text(record, c.postcode);
     Ok(Some(CharityRow {

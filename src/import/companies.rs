@@ -56,7 +56,7 @@ fn parse(record: &ByteRecord, c: &Columns) -> Result<Option<CompanyRow>, String>
         return Ok(None);
     }
     let company_number = normalise_company_number(&raw_number)
-        .ok_or_else(|| format!("`{raw_number}` is not a company number"))?;
+        .ok_or_else(|| format!("“{raw_number}” is not a company number"))?;
     let name = text(record, Some(c.name));
     let sic: Vec<&str> = c
         .sic

@@ -163,7 +163,7 @@ fn coordinate(raw: &[u8], field: &str) -> Result<Option<f64>, String> {
         Ok(v) => match v.parse::<f64>() {
             Ok(x) if x.abs() >= 99.0 => Ok(None),
             Ok(x) => Ok(Some(x)),
-            Err(_) => Err(format!("{field} `{v}` is not a number")),
+            Err(_) => Err(format!("{field} “{v}” is not a number")),
         },
     }
 }
@@ -179,7 +179,7 @@ fn parse_row(record: &ByteRecord, c: &Columns) -> Result<Option<PostcodeRow>, St
     }
     let postcode = normalise_postcode(raw).ok_or_else(|| {
         format!(
-            "`{}` is not a postcode",
+            "“{}” is not a postcode",
             String::from_utf8_lossy(raw).trim()
         )
     })?;
@@ -187,7 +187,7 @@ fn parse_row(record: &ByteRecord, c: &Columns) -> Result<Option<PostcodeRow>, St
         Ok("") | Err(_) => None,
         Ok(v) => Some(
             v.parse::<i32>()
-                .map_err(|_| format!("IMD rank `{v}` is not a whole number"))?,
+                .map_err(|_| format!("IMD rank “{v}” is not a whole number"))?,
         )
         .filter(|r| *r > 0),
     };
@@ -196,7 +196,7 @@ fn parse_row(record: &ByteRecord, c: &Columns) -> Result<Option<PostcodeRow>, St
             Some(format!("{}-{}", &v[..4], &v[4..]))
         }
         Ok("") | Err(_) => None,
-        Ok(v) => return Err(format!("termination date `{v}` is not in yyyymm form")),
+        Ok(v) => return Err(format!("termination date “{v}” is not in yyyymm form")),
     };
     Ok(Some(PostcodeRow {
         postcode,
@@ -405,11 +405,11 @@ mod tests {
         let err =
             read("pcds,oslaua,imd\nPR1 2HE,E07000123,12\nNOT A CODE!,E07000123,1\n").unwrap_err();
         assert!(
-            matches!(&err, ReadError::Row { row: 3, message, .. } if message.contains("`NOT A CODE!` is not a postcode")),
+            matches!(&err, ReadError::Row { row: 3, message, .. } if message.contains("“NOT A CODE!” is not a postcode")),
             "{err}"
         );
         let err = read("pcds,oslaua,imd\nPR1 2HE,E07000123,high\n").unwrap_err();
-        assert!(err.to_string().contains("row 2: IMD rank `high`"), "{err}");
+        assert!(err.to_string().contains("row 2: IMD rank “high”"), "{err}");
     }
 
     #[test]

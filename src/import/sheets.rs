@@ -223,7 +223,7 @@ where
             .cloned()
             .ok_or_else(|| {
                 format!(
-                    "the workbook has no sheet called `{name}` (its sheets: {})",
+                    "the workbook has no sheet called “{name}” (its sheets: {})",
                     listed()
                 )
             })?;

@@ -235,7 +235,7 @@ fn mixed_year_span(y: i32, part: &str, calendar: &Calendar) -> Result<Span, Repo
 }
 
 fn not_a_date(what: &str, raw: &str) -> ReportError {
-    ReportError::Refused(format!("{what} `{raw}` is not a date: use day/month/year"))
+    ReportError::Refused(format!("{what} “{raw}” is not a date: use day/month/year"))
 }
 
 #[cfg(test)]
@@ -416,6 +416,6 @@ mod tests {
             (None, None),
             today,
         );
-        assert!(matches!(err, Err(ReportError::Refused(m)) if m.contains("`soon` is not a date")));
+        assert!(matches!(err, Err(ReportError::Refused(m)) if m.contains("“soon” is not a date")));
     }
 }

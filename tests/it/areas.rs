@@ -131,7 +131,7 @@ async fn a_bad_definition_names_each_problem() {
         .await;
     assert_eq!(res.status, 422);
     assert!(res.body.contains("Give tier 1 a name"));
-    assert!(res.body.contains("`X99` is not a known area code"));
+    assert!(res.body.contains("“X99” is not a known area code"));
     assert_eq!(
         app.with_conn(|c| areas::history(c, Owner::Institution(preston))
             .unwrap()

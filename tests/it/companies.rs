@@ -150,7 +150,7 @@ async fn the_cli_loads_the_bulk_file_and_a_bad_file_changes_nothing() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("bad.csv, row 3: `not a number` is not a company number"),
+        err.contains("bad.csv, row 3: “not a number” is not a company number"),
         "{err}"
     );
     let active = app.with_conn(|c| localspend::db::companies::active(c).unwrap().unwrap());

@@ -588,7 +588,7 @@ mod in_the_browser {
         assert_eq!((batch.line_count, batch.total_pence), (2, 4_000));
         let page = client.get(&format!("/spend/imports/{id}")).await;
         assert!(page.body.contains("Rows left out (1)"), "{}", page.body);
-        assert!(page.body.contains("`31/04/2021` is not a real date"));
+        assert!(page.body.contains("“31/04/2021” is not a real date"));
         let csv = client
             .get(&format!("/spend/imports/{id}/left-out.csv"))
             .await;
@@ -763,7 +763,7 @@ mod form_errors_land {
             .await;
         assert_eq!(res.status, 422, "{}", res.body);
         assert!(
-            res.body.contains("no sheet called `Summary`"),
+            res.body.contains("no sheet called “Summary”"),
             "{}",
             res.body
         );
@@ -1088,7 +1088,7 @@ fn xlsx_and_ods_files_go_in_like_csv_with_date_cells_and_serials() {
     assert!(json["files"][0]["message"]
         .as_str()
         .unwrap()
-        .contains("no sheet called `Summary` (its sheets: Notes, Payments)"));
+        .contains("no sheet called “Summary” (its sheets: Notes, Payments)"));
 
     let (rows, more) = payments_sheet(7);
     let rows: Vec<Vec<Cell>> = rows

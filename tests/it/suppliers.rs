@@ -742,7 +742,7 @@ async fn the_work_queue_ranks_unclassified_suppliers_by_influenceable_spend() {
     assert_eq!(bad.status, 422);
     assert!(
         bad.body
-            .contains("Small Cafe: `PR1 2CE` is not a UK postcode"),
+            .contains("Small Cafe: “PR1 2CE” is not a UK postcode"),
         "{}",
         bad.body
     );

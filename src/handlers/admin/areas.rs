@@ -205,7 +205,7 @@ fn read_tiers(
         } else if codes.is_empty() {
             errors.add(field, format!("Choose at least one area for tier '{name}'"));
         } else if let Some(bad) = codes.iter().find(|c| g.kind(c).is_none()) {
-            errors.add(field, format!("`{bad}` is not a known area code"));
+            errors.add(field, format!("“{bad}” is not a known area code"));
         }
         tiers.push(TierEdit { name, codes });
     }

@@ -89,7 +89,7 @@ fn filter_of(
         .ok()
         .filter(|id| all.iter().any(|i| i.id == *id));
     let bad = |what: &str, raw: &str| {
-        AppError::BadRequest(format!("{what} `{raw}` is not a date: use day/month/year"))
+        AppError::BadRequest(format!("{what} “{raw}” is not a date: use day/month/year"))
     };
     let mut from = match q.from.trim() {
         "" => None,

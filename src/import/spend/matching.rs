@@ -312,7 +312,7 @@ pub(super) fn new_supplier(
         .parse()
         .map_err(|errors| {
             SpendImportError::Refused(format!(
-                "supplier `{}` cannot be recorded: {}",
+                "supplier “{}” cannot be recorded: {}",
                 line.supplier_name,
                 errors
                     .into_iter()

@@ -702,8 +702,8 @@ Payment Date,,Supplier Name,Net Amount(\xA3),Service Area\r\n\
         assert_eq!(
             reasons,
             [
-                (2, "payment date: `00:00:00` is a time with no date (the dates were probably lost when the file was exported)", Some(100)),
-                (3, "payment date: `31/02/2021` is not a real date when read day first; amount: `x` is not an amount of money", None),
+                (2, "payment date: “00:00:00” is a time with no date (the dates were probably lost when the file was exported)", Some(100)),
+                (3, "payment date: “31/02/2021” is not a real date when read day first; amount: “x” is not an amount of money", None),
             ]
         );
         let Row::Rejected(kept) = &rows[0].1 else {
