@@ -88,6 +88,9 @@ pub struct ReportPage {
     pub comparisons: Vec<super::references::Comparison>,
     /// Said when the location of more than a tenth of the spend is unknown.
     pub coverage_warning: Option<String>,
+    /// The scope's first month of the financial year, 0-based (none when
+    /// a network's members differ).
+    pub year_start: Option<usize>,
     /// A refused targets form: what was typed in each box, and each box's
     /// error (field, message).
     pub typed_targets: Vec<(String, String)>,
@@ -159,28 +162,22 @@ impl ReportPage {
         self.network.is_empty() && self.institution == id.to_string()
     }
 
-    /// The parts of a year the period picker offers.
+    /// The parts of a year the period picker offers, named from the
+    /// scope's first month of the year (a network whose members' years
+    /// start in different months offers the whole year only).
     pub fn parts(&self) -> Vec<(String, String)> {
-        let quarters = [
-            "Q1 (April–June)",
-            "Q2 (July–September)",
-            "Q3 (October–December)",
-            "Q4 (January–March)",
-        ];
         let mut out = vec![(String::new(), "Whole year".to_owned())];
-        out.extend(
-            quarters
-                .iter()
-                .enumerate()
-                .map(|(i, l)| (format!("q{}", i + 1), (*l).to_owned())),
-        );
-        // The financial year's months, April first.
-        out.extend((0..12).map(|i| {
+        let Some(start) = self.year_start else {
+            return out;
+        };
+        let month = |i: usize| crate::domain::MONTHS[(start + i) % 12];
+        out.extend((0..4).map(|q| {
             (
-                format!("m{}", i + 1),
-                crate::domain::MONTHS[(i + 3) % 12].to_owned(),
+                format!("q{}", q + 1),
+                format!("Q{} ({}–{})", q + 1, month(3 * q), month(3 * q + 2)),
             )
         }));
+        out.extend((0..12).map(|i| (format!("m{}", i + 1), month(i).to_owned())));
         out
     }
 
@@ -336,6 +333,7 @@ impl ReportPage {
             headline: summary::headline_sentence(&report),
             comparisons: comparisons(&report, marks, top_of(q)),
             coverage_warning: coverage_warning(f),
+            year_start: year_start(&report),
             typed_targets: Vec::new(),
             target_errors: Vec::new(),
             top_only: q.scope == "top",
@@ -641,4 +639,13 @@ fn coverage_warning(f: &Figures) -> Option<String> {
             Pence(f.unknown_pence)
         )
     })
+}
+
+/// The first month (0-based) the scope's members all start their year in.
+fn year_start(report: &Report) -> Option<usize> {
+    let mut months = report.stamp.institutions.iter().map(|i| i.fy_start_month);
+    let first = months.next().unwrap_or(4);
+    months
+        .all(|m| m == first)
+        .then(|| usize::try_from(first - 1).unwrap_or(3) % 12)
 }

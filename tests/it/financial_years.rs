@@ -87,6 +87,10 @@ async fn an_august_to_july_university_counts_its_own_year_everywhere() {
         !page.body.contains("<option value=\"2025\">"),
         "no April-based 2025/26"
     );
+    assert!(
+        page.body.contains(">Q1 (August–October)</option>") && page.body.contains(">July</option>"),
+        "the picker names its own quarters"
+    );
     let q = format!("institution={uni}&fy=2024");
     assert_eq!(influenceable(&manager, &q).await, "420.00");
     assert_eq!(
@@ -152,6 +156,10 @@ async fn a_network_of_different_years_counts_each_members_own_and_says_so() {
         "the stamp says how the years are aligned"
     );
     assert_eq!(influenceable(&admin, &q).await, "1200.00");
+    assert!(
+        !page.body.contains(">Q1 ("),
+        "no quarter offered across different years"
+    );
     assert_eq!(audit_sum(&admin, &q).await, (2, 120_000));
     // A quarter would be different dates for each member.
     let quarter = admin.get(&format!("/reports?{q}&part=q1")).await;
