@@ -93,17 +93,23 @@ fn points(bp: i64) -> String {
 /// Horizontal marks of the local-share figures on the trend chart's scale
 /// (150 px for 100%), as SVG lines keyed `R1`…, for a chart `width` wide.
 pub fn chart_marks(comparisons: &[Comparison], marks: &[Mark], width: usize) -> String {
+    let mut local: Vec<(i64, &Comparison)> = comparisons
+        .iter()
+        .zip(marks)
+        .filter(|(_, m)| m.measure == BenchmarkMeasure::Local)
+        .map(|(c, m)| (170 - m.share_bp.clamp(0, 10_000) * 150 / 10_000, c))
+        .collect();
+    local.sort_by_key(|(y, _)| *y);
     let mut svg = String::new();
-    for (c, m) in comparisons.iter().zip(marks) {
-        if m.measure != BenchmarkMeasure::Local {
-            continue;
-        }
-        let y = 170 - m.share_bp.clamp(0, 10_000) * 150 / 10_000;
+    // Keys of marks close in value are pushed apart to stay readable.
+    let mut last_key_y = i64::MIN;
+    for (y, c) in local {
+        let ty = (y + 4).max(last_key_y.saturating_add(13));
+        last_key_y = ty;
         svg.push_str(&format!(
             r#"<line x1="30" y1="{y}" x2="{x2}" y2="{y}" class="mark"><title>{key}: {label}, {share}</title></line><text x="{tx}" y="{ty}" class="chart-label">{key}</text>"#,
             x2 = width - 34,
             tx = width - 30,
-            ty = y + 4,
             key = c.key,
             label = escape_xml(&c.label),
             share = c.published,
@@ -204,5 +210,50 @@ impl ReferenceFigureForm {
             .iter()
             .map(|m| (m.code(), m.label(), self.fields.measure == m.code()))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mark(bp: i64) -> (Comparison, Mark) {
+        let c = Comparison {
+            key: format!("R{bp}"),
+            label: "A & B".into(),
+            period: String::new(),
+            measure: "",
+            published: percent_text(Some(bp)),
+            here: String::new(),
+            gap: String::new(),
+            definition: String::new(),
+            here_definition: String::new(),
+            source: String::new(),
+        };
+        let m = Mark {
+            label: String::new(),
+            measure: BenchmarkMeasure::Local,
+            period: String::new(),
+            share_bp: bp,
+            source: String::new(),
+            definition: String::new(),
+        };
+        (c, m)
+    }
+
+    #[test]
+    fn marks_close_in_value_keep_their_keys_apart() {
+        let (cs, ms): (Vec<_>, Vec<_>) = [mark(5150), mark(5379), mark(500)].into_iter().unzip();
+        let svg = chart_marks(&cs, &ms, 400);
+        let key_y = |key: &str| -> i64 {
+            let at = svg.find(&format!(">{key}</text>")).unwrap();
+            let head = &svg[..at];
+            let y = head.rfind("y=\"").unwrap();
+            head[y + 3..].split('"').next().unwrap().parse().unwrap()
+        };
+        // 53.79% sits 3 px above 51.5%: its key stays put, the other's moves down.
+        assert!(key_y("R5150") - key_y("R5379") >= 13, "{svg}");
+        assert!(svg.contains("<title>R500: A &amp; B, 5.00%</title>"));
+        assert_eq!(svg.matches("class=\"mark\"").count(), 3);
     }
 }
