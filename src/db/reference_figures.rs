@@ -27,6 +27,37 @@ struct Row {
     updated_at: NaiveDateTime,
 }
 
+/// The columns a save writes, from a checked form.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = t, treat_none_as_null = true)]
+struct Values<'a> {
+    label: &'a str,
+    collection: &'a str,
+    source: &'a str,
+    period: &'a str,
+    measure: &'static str,
+    share_bp: i64,
+    spend_pence: Option<i64>,
+    local_pence: Option<i64>,
+    definition: &'a str,
+}
+
+impl<'a> Values<'a> {
+    fn of(input: &'a BenchmarkInput) -> Self {
+        Values {
+            label: &input.label,
+            collection: &input.collection,
+            source: &input.source,
+            period: &input.period,
+            measure: input.measure.code(),
+            share_bp: input.share_bp,
+            spend_pence: input.spend_pence,
+            local_pence: input.local_pence,
+            definition: &input.definition,
+        }
+    }
+}
+
 impl Row {
     fn benchmark(self) -> Benchmark {
         Benchmark {
@@ -77,15 +108,7 @@ pub fn create(
         let at = now();
         let id: i64 = diesel::insert_into(t::table)
             .values((
-                t::label.eq(&input.label),
-                t::collection.eq(&input.collection),
-                t::source.eq(&input.source),
-                t::period.eq(&input.period),
-                t::measure.eq(input.measure.code()),
-                t::share_bp.eq(input.share_bp),
-                t::spend_pence.eq(input.spend_pence),
-                t::local_pence.eq(input.local_pence),
-                t::definition.eq(&input.definition),
+                Values::of(input),
                 t::version.eq(1),
                 t::created_at.eq(at),
                 t::updated_at.eq(at),
@@ -119,15 +142,7 @@ pub fn update(
         let before = row.benchmark();
         let claimed = diesel::update(t::table.find(id).filter(t::version.eq(expected_version)))
             .set((
-                t::label.eq(&input.label),
-                t::collection.eq(&input.collection),
-                t::source.eq(&input.source),
-                t::period.eq(&input.period),
-                t::measure.eq(input.measure.code()),
-                t::share_bp.eq(input.share_bp),
-                t::spend_pence.eq(input.spend_pence),
-                t::local_pence.eq(input.local_pence),
-                t::definition.eq(&input.definition),
+                Values::of(input),
                 t::version.eq(expected_version + 1),
                 t::updated_at.eq(now()),
             ))

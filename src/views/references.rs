@@ -118,7 +118,8 @@ pub fn chart_marks(comparisons: &[Comparison], marks: &[Mark], width: usize) -> 
     svg
 }
 
-fn escape_xml(s: &str) -> String {
+/// Text made safe inside SVG markup.
+pub(super) fn escape_xml(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

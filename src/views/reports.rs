@@ -437,7 +437,7 @@ impl TrendPage {
             stamp: report.stamp.rows(),
             chart: trend_chart(
                 &report.trend,
-                &chart_marks(&comparisons, marks, trend_width(report)),
+                &chart_marks(&comparisons, marks, trend_width(report.trend.len())),
             ),
             comparisons,
             tier_names: report
@@ -565,10 +565,7 @@ fn chart(figures: &Figures) -> String {
     for (i, (name, bp)) in bars.iter().enumerate() {
         let y = i * row + 5;
         let width = bp.unwrap_or(0).clamp(0, 10_000) * 400 / 10_000;
-        let escaped = name
-            .replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;");
+        let escaped = super::references::escape_xml(name);
         svg.push_str(&format!(
             r#"<text x="0" y="{}" class="chart-label">{}</text><rect x="200" y="{y}" width="{width}" height="22" class="{}"/><text x="{}" y="{}" class="chart-value">{}</text>"#,
             y + 16,
@@ -591,7 +588,7 @@ fn trend_chart(
     if trend.is_empty() {
         return String::new();
     }
-    let width = 60 * trend.len() + 80; // as trend_width
+    let width = trend_width(trend.len());
     let mut svg = format!(
         r#"<svg class="chart" role="img" aria-label="Local share of the innermost area by financial year" viewBox="0 0 {width} 200" width="100%" xmlns="http://www.w3.org/2000/svg"><line x1="30" y1="170" x2="{width}" y2="170" class="axis"/>"#
     );
@@ -615,8 +612,8 @@ fn trend_chart(
 }
 
 /// The trend chart's width: a column per year and room for the marks' keys.
-fn trend_width(report: &Report) -> usize {
-    60 * report.trend.len() + 80
+fn trend_width(years: usize) -> usize {
+    60 * years + 80
 }
 
 /// The top N the report is restricted to, if it is.

@@ -186,15 +186,11 @@ fn network_payments(
             p.timeliness.absorb(&g.timeliness);
         }
         left_out.absorb(&own.left_out);
-        counted.extend(
-            own.counted_types
-                .iter()
-                .filter(|t| !counted.contains(*t))
-                .cloned()
-                .collect::<Vec<_>>(),
-        );
+        counted.extend(own.counted_types);
         tables.push((m.name.clone(), own.groups));
     }
+    counted.sort();
+    counted.dedup();
     // Pooled, "local" is each member's own area.
     for (p, label) in pooled.iter_mut().zip(NETWORK_LABELS) {
         p.label = label.to_owned();
