@@ -158,8 +158,9 @@ impl ReportPage {
         self.fy == Some(*year)
     }
 
+    /// The institution the report is of (also when none was asked for).
     pub fn is_institution(&self, id: &i64) -> bool {
-        self.network.is_empty() && self.institution == id.to_string()
+        self.owner_kind == "institution" && self.owner_id == *id
     }
 
     /// The parts of a year the period picker offers, named from the

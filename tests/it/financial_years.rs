@@ -182,6 +182,12 @@ async fn the_dashboard_opens_on_the_latest_complete_year_against_the_year_before
     let (manager, _) = app.signed_in("manager", Role::Manager, Some(council)).await;
     let page = manager.get("/reports").await;
     assert_eq!(page.status, 200, "{}", page.body);
+    assert!(
+        page.body.contains(&format!(
+            "<option value=\"{council}\" selected>Fishwick City Council"
+        )),
+        "the picker shows the institution reported on"
+    );
     let label = localspend::domain::period::financial_year_label;
     assert!(
         page.body
