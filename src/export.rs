@@ -24,7 +24,9 @@ pub fn safe_text(value: &str) -> Cow<'_, str> {
     }
 }
 
-fn is_plain_number(value: &str) -> bool {
+/// Whether a cell is a plain number as the app writes them (`1234.56`,
+/// `-12.50`, `7`): digits, an optional leading minus and decimal point.
+pub fn is_plain_number(value: &str) -> bool {
     let digits = value.strip_prefix('-').unwrap_or(value);
     let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
     !whole.is_empty()

@@ -60,6 +60,8 @@ route_table! {
     post "/supplier-merges/{id}/undo" => suppliers::undo_merge;
     get "/reports" => reports::dashboard;
     get "/reports.csv" => reports::table_csv;
+    get "/reports.xlsx" => reports::table_xlsx;
+    get "/reports/about.csv" => reports::about_csv;
     get "/reports/audit.csv" => reports::audit_csv;
     get "/reports/trend" => reports::trend;
     get "/reports/categories" => reports::categories;

@@ -20,11 +20,17 @@ use crate::state::{blocking, AppState};
 /// The start of a CSV download: `text/csv` and an attachment named
 /// `{stem}-{date}-{time}.csv` (UTC), for every export the app serves.
 pub fn csv_download(stem: &str) -> HttpResponseBuilder {
+    download(stem, "csv", "text/csv; charset=utf-8")
+}
+
+/// The start of a download: its content type and an attachment named
+/// `{stem}-{date}-{time}.{extension}` (UTC).
+pub fn download(stem: &str, extension: &str, content_type: &str) -> HttpResponseBuilder {
     let mut res = HttpResponse::Ok();
-    res.content_type("text/csv; charset=utf-8").insert_header((
+    res.content_type(content_type).insert_header((
         header::CONTENT_DISPOSITION,
         format!(
-            "attachment; filename=\"{stem}-{}.csv\"",
+            "attachment; filename=\"{stem}-{}.{extension}\"",
             crate::db::now().format("%Y%m%d-%H%M%S")
         ),
     ));

@@ -25,7 +25,7 @@ use crate::auth::session::build_cookie;
 use crate::error::AppError;
 use crate::state::AppState;
 
-pub use csv::{csv_download, keyset_csv, Page};
+pub use csv::{csv_download, download, keyset_csv, Page};
 
 /// A 303 redirect: the answer to every successful form post.
 pub fn redirect(location: &str) -> HttpResponse {

@@ -1,35 +1,49 @@
-//! A report's tables as stamped CSV: the stamp's rows, a blank row, then the
-//! table's header and rows, with formula-safe text and plain numbers.
+//! A report's tables as CSV: the header on line 1 (so a spreadsheet's filter
+//! and any tool that reads CSV take it as it is), formula-safe text and plain
+//! numbers. What the figures are (the stamp) travels in a companion file,
+//! [`about`], and on the workbook's second sheet.
 
 use super::summary::{self, plain_pounds, plain_share};
 use super::{Report, Stamp};
 use crate::domain::figures::share_bp;
 use crate::export::{csv_chunk, UTF8_BOM};
 
-/// A table as a stamped CSV body, starting with a UTF-8 byte-order mark.
-pub fn stamped(stamp: &Stamp, header: &[&str], rows: Vec<Vec<String>>) -> csv::Result<Vec<u8>> {
+/// A CSV body: a UTF-8 byte-order mark (for Excel), the header, the rows.
+pub fn body<H: AsRef<str>>(header: &[H], rows: Vec<Vec<String>>) -> csv::Result<Vec<u8>> {
     let mut out = UTF8_BOM.to_vec();
-    let preamble: Vec<Vec<String>> = stamp
-        .rows()
-        .into_iter()
-        .map(|(k, v)| vec![k, v.to_string()])
-        .collect();
-    out.extend(csv_chunk(preamble)?);
-    // A blank row between the stamp and the table.
-    out.extend(csv_chunk([[""]])?);
-    out.extend(csv_chunk([header
-        .iter()
-        .map(|h| h.to_string())
-        .collect::<Vec<_>>()])?);
+    out.extend(csv_chunk([header.iter().map(|h| h.as_ref().to_owned())])?);
     out.extend(csv_chunk(rows)?);
     Ok(out)
 }
 
-/// One table of a report as CSV, by its key: `headline` (also any unknown
-/// key), `reconciliation`, `institutions`, `trend` or a breakdown's key.
-/// Returns the file name's stem and the body.
+/// The header of the stamp's companion file.
+pub const ABOUT_HEADER: [&str; 2] = ["About this report", "Value"];
+
+/// What a report's figures are (scope, period, definition, postcode
+/// release, coverage, VAT basis, generated when and by whom) as a CSV of
+/// its own: the companion of every table downloaded from the report.
+pub fn about(stamp: &Stamp) -> csv::Result<Vec<u8>> {
+    body(&ABOUT_HEADER, about_rows(stamp))
+}
+
+/// The stamp as rows of two cells.
+pub fn about_rows(stamp: &Stamp) -> Vec<Vec<String>> {
+    stamp.rows().into_iter().map(|(k, v)| vec![k, v]).collect()
+}
+
+/// One table of a report as CSV, by its key (see [`table_rows`]). Returns
+/// the file name's stem and the body.
 pub fn table(report: &Report, key: &str) -> csv::Result<(String, Vec<u8>)> {
-    let (name, header, rows): (String, Vec<String>, Vec<Vec<String>>) = match key {
+    let (name, header, rows) = table_rows(report, key);
+    Ok((name, body(&header, rows)?))
+}
+
+/// One table of a report by its key: `headline` (also any unknown key),
+/// `reconciliation`, `institutions`, `trend`, `measures` or a breakdown's
+/// key. Returns the file name's stem, the header and the rows, as plain
+/// text and numbers.
+pub fn table_rows(report: &Report, key: &str) -> Csv {
+    match key {
         "reconciliation" => reconciliation(report),
         "institutions" => institutions(report),
         "trend" => trend(report),
@@ -60,12 +74,10 @@ pub fn table(report: &Report, key: &str) -> csv::Result<(String, Vec<u8>)> {
             }
             None => headline(report),
         },
-    };
-    let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    Ok((name, stamped(&report.stamp, &header, rows)?))
+    }
 }
 
-type Csv = (String, Vec<String>, Vec<Vec<String>>);
+pub type Csv = (String, Vec<String>, Vec<Vec<String>>);
 
 fn names(header: &[&str]) -> Vec<String> {
     header.iter().map(|h| h.to_string()).collect()

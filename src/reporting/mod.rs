@@ -23,6 +23,7 @@ pub mod payments;
 mod period;
 pub mod summary;
 mod tables;
+pub mod xlsx;
 
 use chrono::NaiveDate;
 use serde::Deserialize;

@@ -172,6 +172,8 @@ const MATRIX: &[Entry] = &[
     // Each visitor reports on the institutions they cover (their own by default).
     entry("GET", "/reports", Access::SignedIn, 200),
     entry("GET", "/reports.csv", Access::SignedIn, 200),
+    entry("GET", "/reports.xlsx", Access::SignedIn, 200),
+    entry("GET", "/reports/about.csv", Access::SignedIn, 200),
     entry("GET", "/reports/audit.csv", Access::SignedIn, 200),
     entry("GET", "/reports/trend", Access::SignedIn, 200),
     entry("GET", "/reports/categories", Access::SignedIn, 200),

@@ -11,6 +11,7 @@ mod cli;
 mod common;
 mod companies;
 mod demo;
+mod downloads;
 mod financial_years;
 mod hardening;
 mod headline_measures;

@@ -50,8 +50,9 @@ pub async fn audit_csv(
         }
         // Where the suppliers are, as the report just placed them.
         let snapshot = st.facts.current(c)?;
-        let head = reporting::csv::stamped(&report.stamp, &audit::HEADER, Vec::new())
-            .map_err(AppError::internal)?;
+        // The header on line 1; each row names its definition version and
+        // postcode release, and the companion file says the rest.
+        let head = reporting::csv::body(&audit::HEADER, Vec::new()).map_err(AppError::internal)?;
         out.write_all(&head).map_err(AppError::internal)?;
         write_lines(c, &report, &snapshot, out)
     })

@@ -96,13 +96,60 @@ async fn dashboard_page(
 }
 
 /// One table of the report as CSV (`table=headline`, `reconciliation`,
-/// `institutions`, `trend` or a breakdown's key), stamped like the page.
+/// `institutions`, `trend` or a breakdown's key), header on line 1; what
+/// the figures are is the companion file, `/reports/about.csv`.
 pub async fn table_csv(
     state: web::Data<AppState>,
     user: CurrentUser,
     query: web::Query<ReportQuery>,
 ) -> AppResult<HttpResponse> {
     let q = query.into_inner();
+    let report = table_report(&state, &user, &q).await?;
+    let (name, body) = reporting::csv::table(&report, &q.table).map_err(AppError::internal)?;
+    Ok(super::csv_download(&format!("local-spend-{name}")).body(body))
+}
+
+/// One table of the report as an Excel workbook: the table, then what the
+/// figures are on a second sheet.
+pub async fn table_xlsx(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<ReportQuery>,
+) -> AppResult<HttpResponse> {
+    let q = query.into_inner();
+    let report = table_report(&state, &user, &q).await?;
+    let (name, header, rows) = reporting::csv::table_rows(&report, &q.table);
+    let body = reporting::xlsx::workbook(&name, &header, &rows, &report.stamp)
+        .map_err(AppError::internal)?;
+    Ok(super::download(
+        &format!("local-spend-{name}"),
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    .body(body))
+}
+
+/// What the report's figures are (its stamp) as a CSV: the companion of
+/// every table and of the audit export downloaded with the same query.
+pub async fn about_csv(
+    state: web::Data<AppState>,
+    user: CurrentUser,
+    query: web::Query<ReportQuery>,
+) -> AppResult<HttpResponse> {
+    let q = query.into_inner();
+    let report = report_for(&state, &user, &q, Detail::Headline).await?;
+    let body = reporting::csv::about(&report.stamp).map_err(AppError::internal)?;
+    Ok(super::csv_download("local-spend-about").body(body))
+}
+
+/// The report a table download asks for, computed in the detail the table
+/// needs; a member's own departments and expense types only for those who
+/// may read its lines.
+async fn table_report(
+    state: &web::Data<AppState>,
+    user: &CurrentUser,
+    q: &ReportQuery,
+) -> AppResult<Report> {
     let detail = match q.table.as_str() {
         "trend" => Detail::Trend,
         "department" | "expense_type" => Detail::Categories,
@@ -113,14 +160,12 @@ pub async fn table_csv(
         }
         _ => Detail::Page,
     };
-    let report = report_for(&state, &user, &q, detail).await?;
-    // Departments and expense types are each member's own structure.
+    let report = report_for(state, user, q, detail).await?;
     if reporting::OWN_STRUCTURE.contains(&q.table.as_str()) && report.access != NetworkAccess::Lines
     {
         return Err(AppError::Forbidden);
     }
-    let (name, body) = reporting::csv::table(&report, &q.table).map_err(AppError::internal)?;
-    Ok(super::csv_download(&format!("local-spend-{name}")).body(body))
+    Ok(report)
 }
 
 /// Spend by department and expense type, and the expense types whose

@@ -354,8 +354,12 @@ pub fn write_rows_left_out(
     out: &mut dyn std::io::Write,
 ) -> Result<u64, SpendImportError> {
     let rows = imports::rows_left_out(conn, batch_id)?;
-    let mut csv = crate::export::SafeCsv::new(out);
     let failed = |e: csv::Error| SpendImportError::Read(ReadError::Io(e.to_string()));
+    // UTF-8 with a byte-order mark, for the spreadsheet the clerk fixes it
+    // in; the importer reads the mark and drops it.
+    out.write_all(crate::export::UTF8_BOM)
+        .map_err(|e| failed(e.into()))?;
+    let mut csv = crate::export::SafeCsv::new(out);
     if layout.header_row.is_some() {
         csv.record(layout.headers.iter().map(|h| {
             if h.starts_with("(blank column ") {

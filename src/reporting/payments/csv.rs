@@ -5,7 +5,6 @@
 use super::{PaymentsReport, BANDS};
 use crate::domain::figures::percent_text;
 use crate::domain::money::Pence;
-use crate::export::{csv_chunk, UTF8_BOM};
 
 /// The compliance table (`table=compliance`, the default) or the payments
 /// over £30,000 (`table=over_30000`): the file name's stem and the body.
@@ -16,9 +15,7 @@ pub fn table(r: &PaymentsReport, key: &str) -> csv::Result<(String, Vec<u8>)> {
     } else {
         compliance(r, &institution)
     };
-    let mut out = UTF8_BOM.to_vec();
-    out.extend(csv_chunk([header.iter().map(|h| h.to_string())])?);
-    out.extend(csv_chunk(rows)?);
+    let out = crate::reporting::csv::body(&header, rows)?;
     Ok((format!("{stem}-{}", r.half.code()), out))
 }
 

@@ -239,6 +239,8 @@ pub struct Resp {
     pub status: u16,
     pub headers: awc::http::header::HeaderMap,
     pub body: String,
+    /// The body as sent (downloads that are not text).
+    pub bytes: Vec<u8>,
 }
 
 impl Resp {
@@ -332,6 +334,7 @@ impl TestClient {
             status: status.as_u16(),
             headers: res.headers().clone(),
             body: String::from_utf8_lossy(&body).into_owned(),
+            bytes: body.to_vec(),
         }
     }
 
