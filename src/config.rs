@@ -77,6 +77,31 @@ pub struct Config {
     pub session_hours: i64,
     /// Upload sizes and export concurrency.
     pub limits: Limits,
+    /// Where users get the source of the version running: every page's
+    /// footer links to it, as the AGPL asks of software used over a network.
+    pub source_url: String,
+}
+
+/// The source of this version as published, unless `LOCALSPEND_SOURCE_URL`
+/// says a modified deployment publishes its own.
+pub const DEFAULT_SOURCE_URL: &str = env!("CARGO_PKG_REPOSITORY");
+
+fn source_url(get: impl Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
+    match get("LOCALSPEND_SOURCE_URL") {
+        None => Ok(DEFAULT_SOURCE_URL.to_owned()),
+        Some(url) => {
+            let url = url.trim();
+            let web = url.starts_with("https://") || url.starts_with("http://");
+            if web && !url.contains(|c: char| c.is_whitespace() || c == '"' || c == '<') {
+                Ok(url.to_owned())
+            } else {
+                Err(ConfigError::Invalid {
+                    var: "LOCALSPEND_SOURCE_URL",
+                    reason: format!("must be an http:// or https:// address, not `{url}`"),
+                })
+            }
+        }
+    }
 }
 
 /// What one request may ask of the app.
@@ -235,6 +260,7 @@ impl Config {
         };
 
         let limits = Limits::from_lookup(get)?;
+        let source_url = source_url(get)?;
 
         Ok(Self {
             database_url,
@@ -246,6 +272,7 @@ impl Config {
             trusted_proxies,
             session_hours,
             limits,
+            source_url,
         })
     }
 }

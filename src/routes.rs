@@ -25,6 +25,7 @@ macro_rules! route_table {
 route_table! {
     get "/" => home::index;
     get "/healthz" => health::healthz;
+    get "/accessibility" => home::accessibility;
     get "/static/app.css" => assets::app_css;
     get "/static/spend.js" => assets::spend_js;
     get "/login" => auth::login_form;

@@ -72,6 +72,8 @@ fn read_flash(keys: &Keys, value: &str) -> Option<String> {
 pub struct PageContext {
     pub csrf: String,
     pub flash: Option<String>,
+    /// Where the source of the version running is published.
+    pub source_url: String,
 }
 
 impl PageContext {
@@ -91,9 +93,13 @@ impl PageContext {
         if flash.is_some() {
             req.extensions_mut().insert(FlashShown);
         }
+        let source_url = req
+            .app_data::<web::Data<AppState>>()
+            .map_or_else(String::new, |s| s.config.source_url.clone());
         Ok(Self {
             csrf: keys.sign(CSRF_PURPOSE, &binding),
             flash,
+            source_url,
         })
     }
 }

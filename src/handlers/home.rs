@@ -6,7 +6,7 @@ use crate::auth::{CurrentUser, PageContext};
 use crate::db;
 use crate::error::AppResult;
 use crate::state::AppState;
-use crate::views::{html, HomePage, Layout};
+use crate::views::{html, AccessibilityPage, HomePage, Layout};
 
 pub async fn index(
     state: web::Data<AppState>,
@@ -27,5 +27,15 @@ pub async fn index(
         display_name: user.display_name.clone(),
         role_label: user.role.label(),
         institution_name,
+    })
+}
+
+/// The accessibility statement: open to everyone, signed in or not.
+pub async fn accessibility(
+    user: Option<CurrentUser>,
+    page: PageContext,
+) -> AppResult<HttpResponse> {
+    html(&AccessibilityPage {
+        layout: Layout::new("Accessibility statement", user.as_ref(), &page),
     })
 }

@@ -34,9 +34,16 @@ pub struct Layout {
     pub user: Option<NavUser>,
     pub csrf: String,
     pub flash: Option<String>,
+    /// Where the source of the version running is published (the footer).
+    pub source_url: String,
 }
 
 impl Layout {
+    /// The version running, as the footer names it.
+    pub fn version(&self) -> &'static str {
+        env!("CARGO_PKG_VERSION")
+    }
+
     /// The layout of a form that failed: its title starts "Error: ", as
     /// GOV.UK pages' do, so a screen reader says so first.
     pub fn failed(mut self) -> Self {
@@ -59,6 +66,7 @@ impl Layout {
             }),
             csrf: page.csrf.clone(),
             flash: page.flash.clone(),
+            source_url: page.source_url.clone(),
         }
     }
 }

@@ -23,6 +23,13 @@ pub struct SetupPage {
     pub errors: FormErrors,
 }
 
+/// The accessibility statement, in the form public-sector bodies publish.
+#[derive(Template)]
+#[template(path = "accessibility.html")]
+pub struct AccessibilityPage {
+    pub layout: Layout,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 pub struct HomePage {

@@ -94,6 +94,7 @@ const fn entry(method: &'static str, route: &'static str, access: Access, allowe
 const MATRIX: &[Entry] = &[
     entry("GET", "/", Access::SignedIn, 200),
     entry("GET", "/healthz", Access::Public, 200),
+    entry("GET", "/accessibility", Access::Public, 200),
     entry("GET", "/static/app.css", Access::Public, 200),
     entry("GET", "/static/spend.js", Access::Public, 200),
     entry("GET", "/login", Access::Public, 200),

@@ -1,5 +1,6 @@
 //! Integration tests through the real HTTP stack on a real database.
 
+mod about_pages;
 mod admin_pages;
 mod architecture;
 mod areas;

@@ -112,6 +112,7 @@ pub fn test_config(url: &str) -> Config {
         trusted_proxies: Vec::new(),
         session_hours: localspend::config::DEFAULT_SESSION_HOURS,
         limits: Default::default(),
+        source_url: localspend::config::DEFAULT_SOURCE_URL.into(),
     }
 }
 
