@@ -169,6 +169,8 @@ pub struct AuditFilter {
     pub actor: Option<String>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// Leaves out sign-ins, sign-outs and failed sign-ins.
+    pub hide_sign_ins: bool,
 }
 
 type Backend = <DbConn as diesel::Connection>::Backend;
@@ -198,6 +200,11 @@ fn filtered(filter: &AuditFilter) -> audit_log::BoxedQuery<'static, Backend> {
                 .like(format!("%{escaped}%"))
                 .escape('\\'),
         );
+    }
+    if filter.hide_sign_ins {
+        q = q
+            .filter(audit_log::entity_type.ne("session"))
+            .filter(audit_log::action.ne("login_failed"));
     }
     if let Some(from) = filter.from {
         q = q.filter(audit_log::at.ge(from.and_hms_opt(0, 0, 0).unwrap_or_default()));

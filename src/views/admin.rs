@@ -3,7 +3,6 @@
 use askama::Template;
 
 use super::{FormErrors, Layout};
-use crate::db::audit::AuditRow;
 use crate::db::institutions::Institution;
 use crate::db::networks::Network;
 use crate::db::users::User;
@@ -140,7 +139,7 @@ impl UserFormPage {
 #[template(path = "admin/audit.html")]
 pub struct AuditPage {
     pub layout: Layout,
-    pub rows: Vec<AuditRow>,
+    pub rows: Vec<super::audit::EntryView>,
     pub total: i64,
     pub page: i64,
     pub pages: i64,
@@ -149,8 +148,11 @@ pub struct AuditPage {
     pub actor: String,
     pub from: String,
     pub to: String,
-    pub entity_types: Vec<String>,
-    pub actions: Vec<String>,
+    /// Sign-ins, sign-outs and failed sign-ins left out.
+    pub hide_sign_ins: bool,
+    /// (code, words) of each record type and action on record.
+    pub entity_types: Vec<(String, String)>,
+    pub actions: Vec<(String, String)>,
     /// The filter as a query string, for the export link and paging.
     pub query: String,
     pub errors: FormErrors,

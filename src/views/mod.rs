@@ -1,6 +1,7 @@
 //! Askama template structs, one per page, and what every page shares.
 
 pub mod admin;
+pub mod audit;
 pub mod pages;
 pub mod payments;
 pub mod references;

@@ -116,7 +116,10 @@ async fn the_audit_page_filters_and_keeps_each_reader_to_their_institution() {
     assert!(all
         .body
         .contains("Created institution Manchester City Council"));
-    assert!(!all.body.contains("Signed in"), "filtered to institutions");
+    assert!(
+        !all.body.contains("Signed in: "),
+        "filtered to institutions"
+    );
 
     let scoped = auditor.get("/admin/audit?entity_type=institution").await;
     assert!(scoped
@@ -234,4 +237,80 @@ async fn a_long_log_exports_in_full_across_batches() {
     assert_eq!(ids.len(), 2_345);
     assert_eq!(ids.first().map(String::as_str), Some("0"));
     assert_eq!(ids.last().map(String::as_str), Some("2344"));
+}
+
+#[actix_web::test]
+async fn the_log_reads_field_by_field_in_words_links_to_the_record_and_can_hide_sign_ins() {
+    let app = spawn_app().await;
+    let (admin, _) = app.signed_in("root", Role::Admin, None).await;
+    admin
+        .submit(
+            "/admin/institutions/new",
+            "/admin/institutions",
+            &[
+                ("name", "Preston City Council"),
+                ("kind", "council"),
+                ("home_lad", "E07000123"),
+                ("fy_start_month", "4"),
+            ],
+        )
+        .await;
+    let id = app.with_conn(|c| db::institutions::list(c, None).unwrap())[0].id;
+    admin
+        .submit(
+            &format!("/admin/institutions/{id}/edit"),
+            &format!("/admin/institutions/{id}"),
+            &[
+                ("name", "Preston City Council"),
+                ("kind", "council"),
+                ("home_lad", "E07000123"),
+                ("fy_start_month", "1"),
+                ("version", "1"),
+            ],
+        )
+        .await;
+    // A failed sign-in and a sign-in, to hide.
+    app.client().login("root", "not the password").await;
+    let page = admin.get("/admin/audit").await;
+    assert_eq!(page.status, 200);
+    let b = &page.body;
+    let update = &b[b
+        .find(&format!(
+            "Changed: <a href=\"/admin/institutions/{id}/edit\">Institution {id}</a>"
+        ))
+        .expect("the change names its record in words and links to it")..];
+    let update = &update[..update.find("</tr>").unwrap()];
+    assert!(
+        update.contains("<li><strong>Fy start month</strong>: 4 → 1</li>"),
+        "{update}"
+    );
+    assert!(update.contains("<li><strong>Version</strong>: 1 → 2</li>"));
+    assert!(
+        !update.contains("<strong>Name</strong>"),
+        "unchanged fields are not listed: {update}"
+    );
+    assert!(b.contains("Sign-in failed: <a href=\"/admin/users/"), "{b}");
+    assert!(b.contains("<option value=\"import_batch\"") || !b.contains("import_batch"));
+    assert!(b.contains("<option value=\"institution\">Institution</option>"));
+
+    let hidden = admin.get("/admin/audit?sign_ins=hide").await;
+    assert_eq!(hidden.status, 200);
+    let h = &hidden.body;
+    assert!(
+        h.contains("id=\"sign_ins\" name=\"sign_ins\" type=\"checkbox\" value=\"hide\" checked")
+    );
+    assert!(
+        !h.contains("Signed in: Sign-in") && !h.contains("Sign-in failed: <a"),
+        "{h}"
+    );
+    assert!(h.contains(&format!("Institution {id}</a>")));
+    // The filter carries into the export.
+    assert!(h.contains("sign_ins=hide\">Download these entries as CSV</a>"));
+    let csv = admin.get("/admin/audit.csv?sign_ins=hide").await;
+    assert!(!csv.body.contains(",login,") && !csv.body.contains("login_failed"));
+    assert!(admin
+        .get("/admin/audit.csv")
+        .await
+        .body
+        .contains("login_failed"));
 }

@@ -12,6 +12,7 @@ use crate::db::audit::{self, AuditFilter, AuditRow};
 use crate::error::{AppError, AppResult};
 use crate::handlers::Page;
 use crate::state::AppState;
+use crate::views::audit::{action_label, record_label, EntryView};
 use crate::views::{html_status, url_encode, AuditPage, FormErrors, Layout};
 
 const PAGE_SIZE: i64 = 50;
@@ -29,6 +30,9 @@ pub struct AuditQuery {
     from: String,
     #[serde(default)]
     to: String,
+    /// `hide` leaves out sign-ins.
+    #[serde(default)]
+    sign_ins: String,
     #[serde(default)]
     page: Option<i64>,
 }
@@ -63,7 +67,12 @@ impl AuditQuery {
             actor: non_empty(&self.actor),
             from: date("from", &self.from),
             to: date("to", &self.to),
+            hide_sign_ins: self.hides_sign_ins(),
         }
+    }
+
+    fn hides_sign_ins(&self) -> bool {
+        self.sign_ins == "hide"
     }
 
     fn query_string(&self) -> String {
@@ -73,6 +82,7 @@ impl AuditQuery {
             ("actor", &self.actor),
             ("from", &self.from),
             ("to", &self.to),
+            ("sign_ins", &self.sign_ins),
         ]
         .iter()
         .map(|(k, v)| format!("{k}={}", url_encode(v.trim())))
@@ -108,7 +118,7 @@ pub async fn list(
         status,
         &AuditPage {
             layout: Layout::new("Audit log", Some(&user), &page),
-            rows,
+            rows: rows.into_iter().map(EntryView::new).collect(),
             total,
             page: page_no,
             pages: (total + PAGE_SIZE - 1) / PAGE_SIZE,
@@ -117,8 +127,21 @@ pub async fn list(
             actor: query.actor.clone(),
             from: query.from.clone(),
             to: query.to.clone(),
-            entity_types,
-            actions,
+            hide_sign_ins: query.hides_sign_ins(),
+            entity_types: entity_types
+                .into_iter()
+                .map(|t| {
+                    let words = record_label(&t);
+                    (t, words)
+                })
+                .collect(),
+            actions: actions
+                .into_iter()
+                .map(|a| {
+                    let words = action_label(&a);
+                    (a, words)
+                })
+                .collect(),
             query: query.query_string(),
             errors,
         },
