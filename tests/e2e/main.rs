@@ -153,7 +153,10 @@ async fn a_manager_reads_the_dashboard_switches_year_and_tier_and_sets_a_target(
     // Another year.
     browser.select("#fy", "2022").await;
     browser.click("form.filters button[type=submit]").await;
-    browser.wait_for_text("Financial year 2022/23").await;
+    // The headline sentence names the year (the stamp is folded away).
+    browser
+        .wait_for_text("influenceable spend in 2022/23")
+        .await;
     // Another tier: its lines in the ledger.
     browser.click("#tiers tbody tr:nth-child(2) th a").await;
     browser.wait_for_text("Spend ledger").await;
