@@ -45,10 +45,13 @@ fn binding(req: &HttpRequest) -> Option<String> {
         .map(|n| format!("a:{}", n.0))
 }
 
-fn keys(req: &HttpRequest) -> Result<Keys, AppError> {
+fn state(req: &HttpRequest) -> Result<&web::Data<AppState>, AppError> {
     req.app_data::<web::Data<AppState>>()
-        .map(|s| s.keys.clone())
         .ok_or_else(|| AppError::internal("application state missing"))
+}
+
+fn keys(req: &HttpRequest) -> Result<Keys, AppError> {
+    state(req).map(|s| s.keys.clone())
 }
 
 /// A signed flash cookie value: the message in hex, a dot, its signature.
@@ -78,7 +81,8 @@ pub struct PageContext {
 
 impl PageContext {
     pub fn for_request(req: &HttpRequest) -> Result<Self, AppError> {
-        let keys = keys(req)?;
+        let state = state(req)?;
+        let keys = &state.keys;
         let binding = match binding(req) {
             Some(b) => b,
             None => {
@@ -89,17 +93,14 @@ impl PageContext {
         };
         let flash = req
             .cookie(FLASH_COOKIE)
-            .and_then(|c| read_flash(&keys, c.value()));
+            .and_then(|c| read_flash(keys, c.value()));
         if flash.is_some() {
             req.extensions_mut().insert(FlashShown);
         }
-        let source_url = req
-            .app_data::<web::Data<AppState>>()
-            .map_or_else(String::new, |s| s.config.source_url.clone());
         Ok(Self {
             csrf: keys.sign(CSRF_PURPOSE, &binding),
             flash,
-            source_url,
+            source_url: state.config.source_url.clone(),
         })
     }
 }

@@ -119,44 +119,36 @@ fn link(entity_type: &str, entity_id: &str) -> Option<String> {
 /// with, one deleted what it held. A before or after that is not a record
 /// of fields is shown whole.
 pub fn changes(before: Option<&str>, after: Option<&str>) -> Vec<FieldChange> {
-    let parse = |j: Option<&str>| j.map(|j| serde_json::from_str::<Value>(j).ok());
-    let (b, a) = (parse(before), parse(after));
-    let empty = Map::new();
-    let fields = |v: &Option<Option<Value>>| -> Option<Map<String, Value>> {
-        match v {
-            None => Some(empty.clone()),
-            Some(Some(Value::Object(m))) => Some(m.clone()),
-            Some(_) => None,
-        }
+    // A side that is absent has no fields; one that is not a record, none
+    // that can be listed (`None`).
+    let fields = |json: Option<&str>| match json.map(serde_json::from_str::<Value>) {
+        None => Some(Map::new()),
+        Some(Ok(Value::Object(m))) => Some(m),
+        Some(_) => None,
     };
-    match (fields(&b), fields(&a)) {
-        (Some(b), Some(a)) => {
-            let mut keys: Vec<&String> = a.keys().collect();
-            keys.extend(b.keys().filter(|k| !a.contains_key(*k)));
-            keys.into_iter()
-                .filter_map(|k| {
-                    let (was, now) = (b.get(k), a.get(k));
-                    let blank =
-                        |v: Option<&Value>| v.is_none_or(|v| v.is_null() || v.as_str() == Some(""));
-                    if was == now || blank(was) && blank(now) {
-                        return None;
-                    }
-                    let (field, was) = field_value(k, was);
-                    let (_, now) = field_value(k, now);
-                    Some(FieldChange {
-                        field,
-                        before: was,
-                        after: now,
-                    })
-                })
-                .collect()
-        }
-        _ => vec![FieldChange {
+    let (Some(b), Some(a)) = (fields(before), fields(after)) else {
+        return vec![FieldChange {
             field: "Record".into(),
             before: before.unwrap_or("—").to_owned(),
             after: after.unwrap_or("—").to_owned(),
-        }],
-    }
+        }];
+    };
+    let blank = |v: Option<&Value>| v.is_none_or(|v| v.is_null() || v.as_str() == Some(""));
+    a.keys()
+        .chain(b.keys().filter(|k| !a.contains_key(*k)))
+        .filter_map(|k| {
+            let (was, now) = (b.get(k), a.get(k));
+            if was == now || blank(was) && blank(now) {
+                return None;
+            }
+            let (field, before) = field_value(k, was);
+            Some(FieldChange {
+                field,
+                before,
+                after: field_value(k, now).1,
+            })
+        })
+        .collect()
 }
 
 /// A field's name in words and its value as text: pence as pounds,

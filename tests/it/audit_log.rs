@@ -5,38 +5,44 @@
 use localspend::db;
 use localspend::domain::Role;
 
-use crate::common::spawn_app;
+use crate::common::{spawn_app, TestApp, TestClient};
+
+/// Creates Preston City Council through the admin pages, then moves its
+/// financial year to start in January: returns its id.
+async fn create_then_change_an_institution(app: &TestApp, admin: &TestClient) -> i64 {
+    let fields = |month: &'static str| {
+        [
+            ("name", "Preston City Council"),
+            ("kind", "council"),
+            ("home_lad", "E07000123"),
+            ("fy_start_month", month),
+        ]
+    };
+    admin
+        .submit(
+            "/admin/institutions/new",
+            "/admin/institutions",
+            &fields("4"),
+        )
+        .await;
+    let id = app.with_conn(|c| db::institutions::list(c, None).unwrap())[0].id;
+    let mut changed = fields("1").to_vec();
+    changed.push(("version", "1"));
+    admin
+        .submit(
+            &format!("/admin/institutions/{id}/edit"),
+            &format!("/admin/institutions/{id}"),
+            &changed,
+        )
+        .await;
+    id
+}
 
 #[actix_web::test]
 async fn every_admin_change_is_audited_with_actor_before_and_after() {
     let app = spawn_app().await;
     let (admin, me) = app.signed_in("root", Role::Admin, None).await;
-    admin
-        .submit(
-            "/admin/institutions/new",
-            "/admin/institutions",
-            &[
-                ("name", "Preston City Council"),
-                ("kind", "council"),
-                ("home_lad", "E07000123"),
-                ("fy_start_month", "4"),
-            ],
-        )
-        .await;
-    let id = app.with_conn(|c| db::institutions::list(c, None).unwrap())[0].id;
-    admin
-        .submit(
-            &format!("/admin/institutions/{id}/edit"),
-            &format!("/admin/institutions/{id}"),
-            &[
-                ("name", "Preston City Council"),
-                ("kind", "council"),
-                ("home_lad", "E07000123"),
-                ("fy_start_month", "1"),
-                ("version", "1"),
-            ],
-        )
-        .await;
+    let id = create_then_change_an_institution(&app, &admin).await;
     let rows = app.audit_rows("institution");
     assert_eq!(
         rows.iter().map(|r| r.action.as_str()).collect::<Vec<_>>(),
@@ -243,32 +249,7 @@ async fn a_long_log_exports_in_full_across_batches() {
 async fn the_log_reads_field_by_field_in_words_links_to_the_record_and_can_hide_sign_ins() {
     let app = spawn_app().await;
     let (admin, _) = app.signed_in("root", Role::Admin, None).await;
-    admin
-        .submit(
-            "/admin/institutions/new",
-            "/admin/institutions",
-            &[
-                ("name", "Preston City Council"),
-                ("kind", "council"),
-                ("home_lad", "E07000123"),
-                ("fy_start_month", "4"),
-            ],
-        )
-        .await;
-    let id = app.with_conn(|c| db::institutions::list(c, None).unwrap())[0].id;
-    admin
-        .submit(
-            &format!("/admin/institutions/{id}/edit"),
-            &format!("/admin/institutions/{id}"),
-            &[
-                ("name", "Preston City Council"),
-                ("kind", "council"),
-                ("home_lad", "E07000123"),
-                ("fy_start_month", "1"),
-                ("version", "1"),
-            ],
-        )
-        .await;
+    let id = create_then_change_an_institution(&app, &admin).await;
     // A failed sign-in and a sign-in, to hide.
     app.client().login("root", "not the password").await;
     let page = admin.get("/admin/audit").await;

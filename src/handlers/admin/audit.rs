@@ -91,6 +91,17 @@ impl AuditQuery {
     }
 }
 
+/// Each code beside its words, for a filter's options.
+fn in_words(codes: Vec<String>, words: fn(&str) -> String) -> Vec<(String, String)> {
+    codes
+        .into_iter()
+        .map(|c| {
+            let w = words(&c);
+            (c, w)
+        })
+        .collect()
+}
+
 pub async fn list(
     state: web::Data<AppState>,
     user: CurrentUser,
@@ -128,20 +139,8 @@ pub async fn list(
             from: query.from.clone(),
             to: query.to.clone(),
             hide_sign_ins: query.hides_sign_ins(),
-            entity_types: entity_types
-                .into_iter()
-                .map(|t| {
-                    let words = record_label(&t);
-                    (t, words)
-                })
-                .collect(),
-            actions: actions
-                .into_iter()
-                .map(|a| {
-                    let words = action_label(&a);
-                    (a, words)
-                })
-                .collect(),
+            entity_types: in_words(entity_types, record_label),
+            actions: in_words(actions, action_label),
             query: query.query_string(),
             errors,
         },
