@@ -8,7 +8,8 @@ use super::measures::{self, Measures};
 use super::tables::{breakdown_tables, category_tables};
 use super::{leakage, member_means, tables};
 use super::{
-    period, Baseline, Detail, Report, ReportContext, ReportError, ReportQuery, Stamp, Viewer,
+    period, Baseline, Detail, Report, ReportContext, ReportError, ReportQuery, ScopeChoice, Stamp,
+    Viewer,
 };
 use crate::db::areas::{self, DefinitionVersion, Owner};
 use crate::db::institutions::{self, Institution};
@@ -323,7 +324,8 @@ fn scope(
     viewer: &Viewer,
     q: &ReportQuery,
 ) -> Result<(String, Vec<Institution>, Owner, NetworkAccess)> {
-    if let Ok(network_id) = q.network.parse::<i64>() {
+    let chosen = ScopeChoice::of(&q.institution, &q.network)?;
+    if let ScopeChoice::Network(network_id) = chosen {
         let net = networks::get(c, network_id)?;
         let access = NetworkAccess::of(viewer.institution_id, &net.member_ids);
         if access == NetworkAccess::None {
@@ -341,13 +343,13 @@ fn scope(
         ));
     }
     let visible = institutions::list(c, viewer.institution_id)?;
-    let chosen = match q.institution.parse::<i64>() {
-        Ok(id) => visible
+    let chosen = match chosen {
+        ScopeChoice::Institution(id) => visible
             .iter()
             .find(|i| i.id == id)
             .cloned()
             .ok_or(ReportError::Forbidden)?,
-        Err(_) => visible.first().cloned().ok_or_else(|| {
+        _ => visible.first().cloned().ok_or_else(|| {
             ReportError::Refused("There is no institution to report on yet.".into())
         })?,
     };

@@ -42,6 +42,10 @@ pub use compute::compute;
 #[derive(Debug, Default, Clone, Deserialize, serde::Serialize)]
 #[serde(default)]
 pub struct ReportQuery {
+    /// The scope from the one "Report on" list: `institution-3` or
+    /// `network-2`; read into `institution` or `network` by [`Self::normalised`].
+    #[serde(skip_serializing)]
+    pub of: String,
     pub institution: String,
     pub network: String,
     pub fy: String,
@@ -62,6 +66,13 @@ pub struct ReportQuery {
 }
 
 impl ReportQuery {
+    /// The query with the "Report on" choice read into `institution` or
+    /// `network` (the other one cleared), as every page reads it.
+    pub fn normalised(mut self) -> Self {
+        read_scope_choice(&mut self.of, &mut self.institution, &mut self.network);
+        self
+    }
+
     /// The fields that choose a report, as (name, value) pairs, for links
     /// back to the same report.
     pub fn pairs(&self) -> [(&'static str, &str); 10] {
@@ -77,6 +88,53 @@ impl ReportQuery {
             ("top", &self.top),
             ("scope", &self.scope),
         ]
+    }
+}
+
+/// Reads the one "Report on" list's value (`institution-3`, `network-2`)
+/// into the institution or network field, clearing the other, so that a
+/// form can never ask for both. Anything else in `of` is left for
+/// [`ScopeChoice::of`] to refuse.
+pub(crate) fn read_scope_choice(of: &mut String, institution: &mut String, network: &mut String) {
+    let choice = std::mem::take(of);
+    let choice = choice.trim();
+    if let Some(id) = choice.strip_prefix("institution-") {
+        (*institution, *network) = (id.to_owned(), String::new());
+    } else if let Some(id) = choice.strip_prefix("network-") {
+        (*institution, *network) = (String::new(), id.to_owned());
+    } else if !choice.is_empty() {
+        // Neither: refused below as an unknown scope.
+        (*institution, *network) = (choice.to_owned(), String::new());
+    }
+}
+
+/// The scope a query asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ScopeChoice {
+    /// None named: the first institution the viewer may report on.
+    First,
+    Institution(i64),
+    Network(i64),
+}
+
+impl ScopeChoice {
+    /// Reads the institution and network fields: at most one may be given.
+    pub fn of(institution: &str, network: &str) -> Result<Self, ReportError> {
+        let id = |raw: &str, what: &str| {
+            raw.parse::<i64>().map_err(|_| {
+                ReportError::Refused(format!(
+                    "“{raw}” is not {what}: choose one from the “Report on” list."
+                ))
+            })
+        };
+        match (institution.trim(), network.trim()) {
+            ("", "") => Ok(Self::First),
+            (i, "") => Ok(Self::Institution(id(i, "an institution")?)),
+            ("", n) => Ok(Self::Network(id(n, "a network")?)),
+            _ => Err(ReportError::Refused(
+                "Choose an institution or a network to report on, not both.".into(),
+            )),
+        }
     }
 }
 

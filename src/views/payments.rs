@@ -16,8 +16,7 @@ use crate::reporting::payments::GroupRow;
 pub struct PaymentsPage {
     pub layout: Layout,
     pub stamp: Vec<(String, String)>,
-    pub institutions: Vec<(i64, String)>,
-    pub networks: Vec<(i64, String)>,
+    pub scope: super::reports::ScopeOptions,
     pub institution_id: i64,
     pub network_id: Option<i64>,
     /// A network's members' own tables.
@@ -126,8 +125,10 @@ impl PaymentsPage {
         Self {
             layout,
             stamp: r.stamp.rows(),
-            institutions: choices.institutions,
-            networks: choices.networks,
+            scope: choices.options(match r.network_id {
+                Some(n) => crate::db::areas::Owner::Network(n),
+                None => crate::db::areas::Owner::Institution(r.institution_id),
+            }),
             institution_id: r.institution_id,
             network_id: r.network_id,
             members,
@@ -141,13 +142,5 @@ impl PaymentsPage {
             large,
             query,
         }
-    }
-
-    pub fn is_institution(&self, id: &i64) -> bool {
-        self.network_id.is_none() && *id == self.institution_id
-    }
-
-    pub fn is_network(&self, id: &i64) -> bool {
-        self.network_id == Some(*id)
     }
 }

@@ -66,10 +66,7 @@ pub struct ReportPage {
     pub part: String,
     pub from: String,
     pub to: String,
-    pub institution: String,
-    pub network: String,
-    pub choices: Vec<(i64, String)>,
-    pub networks: Vec<(i64, String)>,
+    pub scope: ScopeOptions,
     pub query: String,
     pub is_network: bool,
     pub baseline: Option<String>,
@@ -158,11 +155,6 @@ impl ReportPage {
         self.fy == Some(*year)
     }
 
-    /// The institution the report is of (also when none was asked for).
-    pub fn is_institution(&self, id: &i64) -> bool {
-        self.owner_kind == "institution" && self.owner_id == *id
-    }
-
     /// The parts of a year the period picker offers, named from the
     /// scope's first month of the year (a network whose members' years
     /// start in different months offers the whole year only).
@@ -217,10 +209,6 @@ impl ReportPage {
             ));
         }
         out
-    }
-
-    pub fn is_network_choice(&self, id: &i64) -> bool {
-        self.network == id.to_string()
     }
 }
 
@@ -290,6 +278,42 @@ impl ReportPage {
 pub struct DashboardChoices {
     pub institutions: Vec<(i64, String)>,
     pub networks: Vec<(i64, String)>,
+}
+
+impl DashboardChoices {
+    /// The one "Report on" list, with the scope reported on selected: an
+    /// institution or a network, never both.
+    pub fn options(self, owner: crate::db::areas::Owner) -> ScopeOptions {
+        use crate::db::areas::Owner;
+        let option = |kind: &str, chosen: bool, (id, name): (i64, String)| ScopeOption {
+            value: format!("{kind}-{id}"),
+            name,
+            selected: chosen,
+        };
+        ScopeOptions {
+            institutions: (self.institutions.into_iter())
+                .map(|i| option("institution", owner == Owner::Institution(i.0), i))
+                .collect(),
+            networks: (self.networks.into_iter())
+                .map(|n| option("network", owner == Owner::Network(n.0), n))
+                .collect(),
+        }
+    }
+}
+
+/// The "Report on" list: the institutions, then the networks the viewer may
+/// report on.
+pub struct ScopeOptions {
+    pub institutions: Vec<ScopeOption>,
+    pub networks: Vec<ScopeOption>,
+}
+
+/// One entry of the "Report on" list.
+pub struct ScopeOption {
+    /// `institution-3` or `network-2`.
+    pub value: String,
+    pub name: String,
+    pub selected: bool,
 }
 
 impl ReportPage {
@@ -380,10 +404,7 @@ impl ReportPage {
             part: q.part.clone(),
             from: q.from.clone(),
             to: q.to.clone(),
-            institution: q.institution.clone(),
-            network: q.network.clone(),
-            choices: choices.institutions,
-            networks: choices.networks,
+            scope: choices.options(report.owner),
             query: query_string(q),
             is_network: report.pooled.is_some(),
             baseline: report.baseline.as_ref().map(|b| b.label.clone()),

@@ -184,7 +184,7 @@ async fn the_dashboard_opens_on_the_latest_complete_year_against_the_year_before
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(
         page.body.contains(&format!(
-            "<option value=\"{council}\" selected>Fishwick City Council"
+            "<option value=\"institution-{council}\" selected>Fishwick City Council"
         )),
         "the picker shows the institution reported on"
     );

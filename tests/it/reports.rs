@@ -505,15 +505,44 @@ async fn a_network_shows_the_pooled_share_and_the_mean_of_shares_side_by_side() 
     );
     assert_eq!(rows[3][3], "82.73");
     assert_eq!(rows[4][3], "50.00");
-    // A member's staff are offered the network on their own dashboard.
+    // A member's staff are offered the network on their own dashboard, in
+    // the one "Report on" list: an institution or a network, never both.
     let own = client.get(&format!("/reports?institution={small}")).await;
     assert!(
         own.body.contains(&format!(
-            "<option value=\"{network}\">Lancashire Anchors</option>"
+            "<option value=\"network-{network}\">Lancashire Anchors</option>"
         )),
         "{}",
         own.body
     );
+    assert!(own.body.contains(&format!(
+        "<option value=\"institution-{small}\" selected>Small College</option>"
+    )));
+    assert_eq!(
+        own.body.matches("<select id=\"of\" name=\"of\">").count(),
+        1
+    );
+    assert!(!own.body.contains("name=\"network\""), "{}", own.body);
+    let chosen = client
+        .get(&format!("/reports?of=network-{network}&fy=2023"))
+        .await;
+    assert!(chosen.body.contains("82.73%"), "{}", chosen.body);
+    assert!(chosen.body.contains(&format!(
+        "<option value=\"network-{network}\" selected>Lancashire Anchors</option>"
+    )));
+    // Its links and downloads keep the network chosen.
+    assert!(
+        chosen
+            .body
+            .contains(&format!("/reports/trend?network={network}&#38;fy=2023")),
+        "{}",
+        chosen.body
+    );
+    let both = client
+        .get(&format!("/reports?institution={small}&network={network}"))
+        .await;
+    assert_eq!(both.status, 400);
+    assert!(both.body.contains("not both"), "{}", both.body);
     // An institution outside the network cannot see it; nor can B's staff see A's report.
     let other = app.add_institution("Elsewhere", "E08000003");
     let (outsider, _) = app.signed_in("outsider", Role::Manager, Some(other)).await;

@@ -25,9 +25,8 @@ const EXPORT_BATCH: i64 = 20_000;
 pub async fn audit_csv(
     state: web::Data<AppState>,
     user: CurrentUser,
-    query: web::Query<ReportQuery>,
+    q: ReportQuery,
 ) -> AppResult<HttpResponse> {
-    let q = query.into_inner();
     let export = Export {
         stem: "local-spend-audit",
         what: format!(

@@ -22,6 +22,30 @@ mod audit;
 mod targets;
 
 pub use audit::audit_csv;
+
+/// Report queries are read from the URL with the "Report on" choice read
+/// into the institution or network (so every report page reads it alike).
+macro_rules! scoped_query {
+    ($($query:ty),+) => {$(
+        impl actix_web::FromRequest for $query {
+            type Error = actix_web::Error;
+            type Future = std::future::Ready<Result<Self, Self::Error>>;
+
+            fn from_request(
+                req: &actix_web::HttpRequest,
+                _: &mut actix_web::dev::Payload,
+            ) -> Self::Future {
+                std::future::ready(
+                    web::Query::<Self>::from_query(req.query_string())
+                        .map(|q| q.into_inner().normalised())
+                        .map_err(Into::into),
+                )
+            }
+        }
+    )+};
+}
+
+scoped_query!(ReportQuery, PaymentsQuery);
 pub use targets::set_targets;
 
 /// [`reporting::compute`] off the executor, for a handler that needs
@@ -50,9 +74,9 @@ pub async fn dashboard(
     state: web::Data<AppState>,
     user: CurrentUser,
     page: PageContext,
-    query: web::Query<ReportQuery>,
+    q: ReportQuery,
 ) -> AppResult<HttpResponse> {
-    let page = dashboard_page(&state, &user, &page, query.into_inner()).await?;
+    let page = dashboard_page(&state, &user, &page, q).await?;
     html(&page)
 }
 
@@ -101,9 +125,8 @@ async fn dashboard_page(
 pub async fn table_csv(
     state: web::Data<AppState>,
     user: CurrentUser,
-    query: web::Query<ReportQuery>,
+    q: ReportQuery,
 ) -> AppResult<HttpResponse> {
-    let q = query.into_inner();
     let report = table_report(&state, &user, &q).await?;
     let (name, body) = reporting::csv::table(&report, &q.table).map_err(AppError::internal)?;
     Ok(super::csv_download(&format!("local-spend-{name}")).body(body))
@@ -114,9 +137,8 @@ pub async fn table_csv(
 pub async fn table_xlsx(
     state: web::Data<AppState>,
     user: CurrentUser,
-    query: web::Query<ReportQuery>,
+    q: ReportQuery,
 ) -> AppResult<HttpResponse> {
-    let q = query.into_inner();
     let report = table_report(&state, &user, &q).await?;
     let (name, header, rows) = reporting::csv::table_rows(&report, &q.table);
     let body = reporting::xlsx::workbook(&name, &header, &rows, &report.stamp)
@@ -134,9 +156,8 @@ pub async fn table_xlsx(
 pub async fn about_csv(
     state: web::Data<AppState>,
     user: CurrentUser,
-    query: web::Query<ReportQuery>,
+    q: ReportQuery,
 ) -> AppResult<HttpResponse> {
-    let q = query.into_inner();
     let report = report_for(&state, &user, &q, Detail::Headline).await?;
     let body = reporting::csv::about(&report.stamp).map_err(AppError::internal)?;
     Ok(super::csv_download("local-spend-about").body(body))
@@ -174,9 +195,8 @@ pub async fn categories(
     state: web::Data<AppState>,
     user: CurrentUser,
     page: PageContext,
-    query: web::Query<ReportQuery>,
+    q: ReportQuery,
 ) -> AppResult<HttpResponse> {
-    let q = query.into_inner();
     let report = report_for(&state, &user, &q, Detail::Categories).await?;
     let layout = Layout::new(
         format!("Departments and expense types: {}", report.stamp.scope_name),
@@ -192,9 +212,8 @@ pub async fn trend(
     state: web::Data<AppState>,
     user: CurrentUser,
     page: PageContext,
-    query: web::Query<ReportQuery>,
+    q: ReportQuery,
 ) -> AppResult<HttpResponse> {
-    let q = query.into_inner();
     let report = report_for(&state, &user, &q, Detail::Trend).await?;
     let marks = state
         .db(|c| Ok(marks(&reference_figures::list(c)?)))
@@ -213,9 +232,8 @@ pub async fn payments(
     state: web::Data<AppState>,
     user: CurrentUser,
     page: PageContext,
-    query: web::Query<PaymentsQuery>,
+    q: PaymentsQuery,
 ) -> AppResult<HttpResponse> {
-    let q = query.into_inner();
     let (st, viewer) = (state.clone(), user.viewer());
     let (report, choices) = state
         .db(move |c| {
@@ -243,9 +261,8 @@ pub async fn payments(
 pub async fn payments_csv(
     state: web::Data<AppState>,
     user: CurrentUser,
-    query: web::Query<PaymentsQuery>,
+    q: PaymentsQuery,
 ) -> AppResult<HttpResponse> {
-    let q = query.into_inner();
     let (st, viewer, qq) = (state.clone(), user.viewer(), q.clone());
     let report = state
         .db(move |c| Ok(payments::payments(c, &st.report_context(), &viewer, &qq)?))

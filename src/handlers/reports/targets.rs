@@ -82,7 +82,7 @@ pub async fn set_targets(
     if !errors.is_empty() {
         // The dashboard again, the form open with what was typed.
         let q = web::Query::<crate::reporting::ReportQuery>::from_query(&d.back)
-            .map_or_else(|_| Default::default(), web::Query::into_inner);
+            .map_or_else(|_| Default::default(), |q| q.into_inner().normalised());
         let shown = super::dashboard_page(&state, &user, &page, q).await?;
         return crate::views::html_status(
             actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,

@@ -32,11 +32,22 @@ type Result<T> = std::result::Result<T, ReportError>;
 #[derive(Debug, Default, Clone, Deserialize)]
 #[serde(default)]
 pub struct PaymentsQuery {
+    /// The "Report on" list's choice, as in [`super::ReportQuery::of`].
+    pub of: String,
     pub institution: String,
     pub network: String,
     /// `2025-h1` (April–September) or `2025-h2` (October–March).
     pub period: String,
     pub table: String,
+}
+
+impl PaymentsQuery {
+    /// The query with the "Report on" choice read in, as
+    /// [`super::ReportQuery::normalised`].
+    pub fn normalised(mut self) -> Self {
+        super::read_scope_choice(&mut self.of, &mut self.institution, &mut self.network);
+        self
+    }
 }
 
 /// Payments over this, including VAT, are listed each quarter.
@@ -95,16 +106,17 @@ pub fn payments(
     viewer: &Viewer,
     q: &PaymentsQuery,
 ) -> Result<PaymentsReport> {
-    if let Ok(network_id) = q.network.trim().parse::<i64>() {
+    let chosen = super::ScopeChoice::of(&q.institution, &q.network)?;
+    if let super::ScopeChoice::Network(network_id) = chosen {
         return network_payments(c, ctx, viewer, q, network_id);
     }
     let visible = institutions::list(c, viewer.institution_id)?;
-    let institution = match q.institution.parse::<i64>() {
-        Ok(id) => visible
+    let institution = match chosen {
+        super::ScopeChoice::Institution(id) => visible
             .iter()
             .find(|i| i.id == id)
             .ok_or(ReportError::Forbidden)?,
-        Err(_) => visible.first().ok_or_else(|| {
+        _ => visible.first().ok_or_else(|| {
             ReportError::Refused("There is no institution to report on yet.".into())
         })?,
     };
