@@ -4,15 +4,27 @@
 
 use crate::db::areas::DefinitionVersion;
 use crate::db::report::{self, FactsMap, Located};
-use crate::db::suppliers::Supplier;
+use crate::db::suppliers::{Provenance, Supplier};
 use crate::domain::figures::{IdMap, Place};
 use crate::domain::money::Pence;
 use crate::domain::spend::PaymentType;
 use crate::domain::spend::{is_personal, REDACTED_NAME};
 use crate::export::SafeCsv;
 
+/// The classifications whose source the export gives for each line's
+/// supplier, as the register records their provenance.
+pub const SOURCED: [&str; 3] = ["location", "size", "type"];
+
+/// A supplier as the export reads it: its record, and where its location,
+/// size and type (in [`SOURCED`]'s order) came from, as far as recorded,
+/// already as the viewer may read them.
+pub struct AuditSupplier {
+    pub supplier: Supplier,
+    pub sources: [Option<Provenance>; 3],
+}
+
 /// The audit export's columns.
-pub const HEADER: [&str; 27] = [
+pub const HEADER: [&str; 36] = [
     "Institution",
     "Line ID",
     "Payment date",
@@ -42,13 +54,24 @@ pub const HEADER: [&str; 27] = [
     // Empty for a dated payment; for a supplier's total for a period (dated
     // at its last day), the period.
     "Total for period",
+    // Where the supplier's classifications came from: the source, who set
+    // it (another institution's staff by institution and role) and when.
+    "Location source",
+    "Location set by",
+    "Location set at",
+    "Size source",
+    "Size set by",
+    "Size set at",
+    "Type source",
+    "Type set by",
+    "Type set at",
 ];
 
 /// The audit export's rows for a batch of lines, written straight into a
 /// CSV chunk (a million lines are too many to build as strings first).
 pub fn chunk(
     lines: &[report::AuditLine],
-    sups: &IdMap<i64, Supplier>,
+    sups: &IdMap<i64, AuditSupplier>,
     facts: &FactsMap,
     definition: &DefinitionVersion,
     release: &str,
@@ -72,7 +95,8 @@ pub fn chunk(
         w.field(&number)
     };
     for l in lines {
-        let s = l.supplier_id.and_then(|id| sups.get(&id));
+        let audited = l.supplier_id.and_then(|id| sups.get(&id));
+        let s = audited.map(|a| &a.supplier);
         let loc: Option<&Located> = l
             .supplier_id
             .and_then(|id| facts.get(&id))
@@ -144,6 +168,23 @@ pub fn chunk(
         put_number(&mut w, l.import_row)?;
         put_number(&mut w, l.entered_by)?;
         w.field(text(l.period.as_deref()))?;
+        for source in audited.map_or(&[None, None, None], |a| &a.sources) {
+            match source {
+                Some(p) => {
+                    w.field(
+                        crate::domain::supplier::Source::from_code(&p.source)
+                            .map_or(p.source.as_str(), |s| s.label()),
+                    )?;
+                    w.field(&p.set_by)?;
+                    w.field(p.set_at.format("%Y-%m-%d %H:%M:%S").to_string())?;
+                }
+                None => {
+                    for _ in 0..3 {
+                        w.field("")?;
+                    }
+                }
+            }
+        }
         w.end_record()?;
     }
     w.into_inner()

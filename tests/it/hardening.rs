@@ -908,6 +908,63 @@ async fn a_members_staff_see_the_networks_aggregates_never_another_members_lines
 }
 
 #[actix_web::test]
+async fn the_audit_export_says_who_set_each_classification_and_masks_other_members_staff() {
+    use crate::spend_ledger::add_line;
+    let n = network_of_three().await;
+    let (clerk_b, _) = n.app.signed_in("clerk-b", Role::Clerk, Some(n.b)).await;
+    add_line(
+        &clerk_b,
+        n.b,
+        &[
+            ("payment_date", "02/05/2024"),
+            ("amount", "50"),
+            ("supplier", "Acme Ltd"),
+        ],
+    )
+    .await;
+    let column = |header: &[String], name: &str| {
+        header
+            .iter()
+            .position(|h| h == name)
+            .unwrap_or_else(|| panic!("no column {name}: {header:?}"))
+    };
+    let export = |client: TestClient, institution: i64| async move {
+        let res = client
+            .get(&format!(
+                "/reports/audit.csv?institution={institution}&fy=2024"
+            ))
+            .await;
+        assert_eq!(res.status, 200, "{}", res.body);
+        crate::reports::table(&res.body)
+    };
+    // A's own auditor sees A's clerk by name, with the source and the time.
+    let (auditor_a, _) = n.app.signed_in("auditor-a", Role::Auditor, Some(n.a)).await;
+    let rows = export(auditor_a, n.a).await;
+    let (header, line) = (&rows[0], &rows[1]);
+    assert_eq!(line[column(header, "Location source")], "Clerk's judgement");
+    assert_eq!(
+        line[column(header, "Location set by")],
+        "Alice Example (alice)"
+    );
+    let at = &line[column(header, "Location set at")];
+    assert!(
+        chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S").is_ok(),
+        "{at}"
+    );
+    // Nothing was ever said of its size: the columns are empty, not made up.
+    assert_eq!(line[column(header, "Size source")], "");
+    assert_eq!(line[column(header, "Size set by")], "");
+    // B's auditor reads the same supplier's location as set by A's staff,
+    // named by institution and role only.
+    let (auditor_b, _) = n.app.signed_in("auditor-b", Role::Auditor, Some(n.b)).await;
+    let rows = export(auditor_b, n.b).await;
+    assert_eq!(rows.len(), 2, "B's one line");
+    let by = &rows[1][column(&rows[0], "Location set by")];
+    assert_eq!(by, "Preston City Council (clerk)");
+    assert!(!rows.concat().iter().any(|c| c.contains("Alice")));
+}
+
+#[actix_web::test]
 async fn a_networks_targets_are_set_by_its_network_wide_users_only() {
     let n = network_of_three().await;
     let net = n.network.to_string();

@@ -270,10 +270,13 @@ pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Supplier> {
     s::table.find(id).select(Supplier::as_select()).first(conn)
 }
 
+/// Ids per `IN (…)` list: within every engine's bound on bound parameters.
+const ID_CHUNK: usize = 5_000;
+
 /// Several suppliers in one query, in no particular order.
 pub fn get_many(conn: &mut DbConn, ids: &[i64]) -> QueryResult<Vec<Supplier>> {
     let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(5_000) {
+    for chunk in ids.chunks(ID_CHUNK) {
         out.extend(
             s::table
                 .filter(s::id.eq_any(chunk))
@@ -497,6 +500,83 @@ pub struct Provenance {
     /// did (not the command line or a rule).
     pub set_by_institution: Option<i64>,
     pub set_by_role: Option<String>,
+}
+
+impl Provenance {
+    /// The provenance as someone in `viewer_institution` may read it (`None`:
+    /// a network-wide user, who reads everything): where another
+    /// institution's staff set it, that institution and the role, never the
+    /// person.
+    pub fn masked_for(
+        mut self,
+        viewer_institution: Option<i64>,
+        all: &[crate::db::institutions::Institution],
+    ) -> Self {
+        if let Some(other) = self
+            .set_by_institution
+            .filter(|i| viewer_institution.is_some_and(|own| own != *i))
+        {
+            let role = self
+                .set_by_role
+                .as_deref()
+                .and_then(crate::domain::Role::from_code);
+            self.set_by = staff_of(all, other, role);
+        }
+        self
+    }
+}
+
+/// Another institution's member of staff as pages and exports name them:
+/// the institution and the role, never the person.
+pub fn staff_of(
+    all: &[crate::db::institutions::Institution],
+    institution: i64,
+    role: Option<crate::domain::Role>,
+) -> String {
+    let name = all
+        .iter()
+        .find(|i| i.id == institution)
+        .map_or("another institution", |i| i.name.as_str());
+    let role = role.map_or("staff".to_owned(), |r| r.label().to_lowercase());
+    format!("{name} ({role})")
+}
+
+/// The current provenance of `fields` for each of `ids` (the newest row
+/// per supplier and field), as (supplier id, provenance).
+pub fn current_provenance(
+    conn: &mut DbConn,
+    ids: &[i64],
+    fields: &[&str],
+) -> QueryResult<Vec<(i64, Provenance)>> {
+    use crate::db::schema::users as u;
+    let mut current: Vec<(i64, Provenance)> = Vec::new();
+    let mut seen: std::collections::HashSet<(i64, String)> = Default::default();
+    for part in ids.chunks(ID_CHUNK) {
+        let rows: Vec<(i64, Provenance)> = p::table
+            .left_join(u::table)
+            .filter(p::supplier_id.eq_any(part))
+            .filter(p::field.eq_any(fields))
+            .order(p::id.desc())
+            .select((
+                p::supplier_id,
+                (
+                    p::field,
+                    p::source,
+                    p::set_by,
+                    p::set_at,
+                    p::evidence,
+                    u::institution_id.nullable(),
+                    u::role.nullable(),
+                ),
+            ))
+            .load(conn)?;
+        for (id, row) in rows {
+            if seen.insert((id, row.field.clone())) {
+                current.push((id, row));
+            }
+        }
+    }
+    Ok(current)
 }
 
 /// Provenance rows, newest first: the first row per field is current.

@@ -53,7 +53,7 @@ pub async fn audit_csv(
         // postcode release, and the companion file says the rest.
         let head = reporting::csv::body(&audit::HEADER, Vec::new()).map_err(AppError::internal)?;
         out.write_all(&head).map_err(AppError::internal)?;
-        write_lines(c, &report, &snapshot, out)
+        write_lines(c, &report, &snapshot, viewer.institution_id, out)
     })
     .await
 }
@@ -66,8 +66,11 @@ fn write_lines(
     c: &mut DbConn,
     report: &Report,
     snapshot: &Snapshot,
+    viewer_institution: Option<i64>,
     out: &mut dyn Write,
 ) -> AppResult<u64> {
+    // Who set a classification, as the viewer may read it.
+    let all = crate::db::institutions::list(c, None)?;
     let names: Vec<(i64, String)> = report
         .stamp
         .institutions
@@ -86,8 +89,8 @@ fn write_lines(
         let mut rows = 0;
         // The reader has finished when its end is dropped.
         while let Ok(batch) = rx.recv() {
-            let (lines, sups) = batch?;
-            known.extend(sups.into_iter().map(|s| (s.id, s)));
+            let (lines, sups, sources) = batch?;
+            known.extend(audited(sups, sources, viewer_institution, &all));
             let chunk = audit::chunk(
                 &lines,
                 &known,
@@ -105,7 +108,27 @@ fn write_lines(
     })
 }
 
-type Known = crate::domain::figures::IdMap<i64, crate::db::suppliers::Supplier>;
+type Known = crate::domain::figures::IdMap<i64, audit::AuditSupplier>;
+
+/// The suppliers first met in a batch with their classifications' sources,
+/// masked for the viewer.
+fn audited<'a>(
+    sups: Vec<crate::db::suppliers::Supplier>,
+    sources: Vec<(i64, crate::db::suppliers::Provenance)>,
+    viewer_institution: Option<i64>,
+    all: &'a [crate::db::institutions::Institution],
+) -> impl Iterator<Item = (i64, audit::AuditSupplier)> + 'a {
+    let mut by_supplier: std::collections::HashMap<i64, [Option<_>; 3]> = Default::default();
+    for (id, p) in sources {
+        if let Some(k) = audit::SOURCED.iter().position(|f| *f == p.field) {
+            by_supplier.entry(id).or_default()[k] = Some(p.masked_for(viewer_institution, all));
+        }
+    }
+    sups.into_iter().map(move |supplier| {
+        let sources = by_supplier.remove(&supplier.id).unwrap_or_default();
+        (supplier.id, audit::AuditSupplier { supplier, sources })
+    })
+}
 
 /// Sends each batch of lines, with the suppliers first met in it (each
 /// supplier is read once for the whole export). Stops when the writer has
@@ -130,7 +153,8 @@ fn read_batches(
                 .collect();
             first_met.sort_unstable();
             let sups = suppliers::get_many(c, &first_met)?;
-            if tx.send(Ok((lines, sups))).is_err() {
+            let sources = suppliers::current_provenance(c, &first_met, &audit::SOURCED)?;
+            if tx.send(Ok((lines, sups, sources))).is_err() {
                 return Ok(());
             }
         }
@@ -140,4 +164,10 @@ fn read_batches(
 
 /// A batch of the audit export as read: its lines, and the suppliers whose
 /// lines first appear in it.
-type AuditBatch = (Vec<report::AuditLine>, Vec<crate::db::suppliers::Supplier>);
+/// A batch of lines, the suppliers first met in it and their
+/// classifications' current provenance.
+type AuditBatch = (
+    Vec<report::AuditLine>,
+    Vec<crate::db::suppliers::Supplier>,
+    Vec<(i64, crate::db::suppliers::Provenance)>,
+);

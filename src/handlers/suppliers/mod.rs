@@ -199,41 +199,18 @@ pub async fn create(
     ))
 }
 
-/// Another institution's member of staff as pages name them: the
-/// institution and the role, never the person.
-fn staff_of(
-    all: &[institutions::Institution],
-    institution: i64,
-    role: Option<crate::domain::Role>,
-) -> String {
-    let name = all
-        .iter()
-        .find(|i| i.id == institution)
-        .map_or("another institution", |i| i.name.as_str());
-    let role = role.map_or("staff".to_owned(), |r| r.label().to_lowercase());
-    format!("{name} ({role})")
-}
-
 /// Where another institution's staff set a classification, the page shows
 /// that institution and the role, not the person.
 fn mask_other_staff(
-    provenance: &mut [suppliers::Provenance],
+    provenance: &mut Vec<suppliers::Provenance>,
     all: &[institutions::Institution],
     viewer: &CurrentUser,
 ) {
-    for p in provenance {
-        let Some(other) = p
-            .set_by_institution
-            .filter(|i| !viewer.covers_institution(Some(*i)))
-        else {
-            continue;
-        };
-        let role = p
-            .set_by_role
-            .as_deref()
-            .and_then(crate::domain::Role::from_code);
-        p.set_by = staff_of(all, other, role);
-    }
+    let rows = std::mem::take(provenance);
+    provenance.extend(
+        rows.into_iter()
+            .map(|p| p.masked_for(viewer.institution_id, all)),
+    );
 }
 
 /// The supplier's history as the viewer may read it: changes that concern
@@ -272,7 +249,7 @@ fn mask_history(
                 .institution_id
                 .filter(|i| !viewer.covers_institution(Some(*i)))
             {
-                row.actor_name = staff_of(all, other, Some(who.role()));
+                row.actor_name = suppliers::staff_of(all, other, Some(who.role()));
             }
         }
         shown.push(row);
