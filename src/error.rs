@@ -23,6 +23,10 @@ pub enum AppError {
     Conflict(String),
     #[error("{0}")]
     BadRequest(String),
+    /// A write to a line dated in a closed financial year (a form shows it
+    /// at the date).
+    #[error("{0}")]
+    Closed(String),
     /// The request (or the file in it) is over a size limit; the message
     /// says the limit and the setting that raises it.
     #[error("{0}")]
@@ -68,9 +72,11 @@ impl AppError {
             Self::Csrf => "This form has expired or did not come from this site. \
                            Go back, reload the page and try again."
                 .into(),
-            Self::Conflict(m) | Self::BadRequest(m) | Self::TooLarge(m) | Self::Busy(m) => {
-                m.clone()
-            }
+            Self::Conflict(m)
+            | Self::BadRequest(m)
+            | Self::Closed(m)
+            | Self::TooLarge(m)
+            | Self::Busy(m) => m.clone(),
             Self::Db(e) if crate::db::is_unique_violation(e) => {
                 "That would duplicate a record that already exists.".into()
             }
@@ -98,7 +104,7 @@ impl ResponseError for AppError {
             Self::NotFound | Self::Db(DieselError::NotFound) => StatusCode::NOT_FOUND,
             Self::Forbidden | Self::Csrf => StatusCode::FORBIDDEN,
             Self::Unauthenticated { .. } => StatusCode::SEE_OTHER,
-            Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::Conflict(_) | Self::Closed(_) => StatusCode::CONFLICT,
             Self::Db(e) if crate::db::is_unique_violation(e) => StatusCode::CONFLICT,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -153,6 +159,7 @@ impl From<crate::db::Error> for AppError {
             )),
             E::Conflict(m) => Self::Conflict(m),
             E::Refused(m) => Self::BadRequest(m),
+            E::Closed(m) => Self::Closed(m),
             E::Import(refusal) => import_refusal(refusal),
             E::Internal(m) => Self::Internal(m),
         }

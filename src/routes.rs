@@ -72,6 +72,11 @@ route_table! {
     get "/spend" => spend::ledger;
     get "/spend.csv" => spend::export_csv;
     get "/spend/new" => spend::new_form;
+    get "/spend/years" => spend::years;
+    get "/spend/years/close" => spend::close_form;
+    post "/spend/years/close" => spend::close;
+    get "/spend/years/reopen" => spend::reopen_form;
+    post "/spend/years/reopen" => spend::reopen;
     post "/spend" => spend::create;
     get "/spend/imports" => spend_imports::list;
     post "/spend/imports" => spend_uploads::upload;

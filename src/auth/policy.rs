@@ -76,6 +76,22 @@ impl CurrentUser {
         self.can_set_targets() && self.network_access(member_ids) == NetworkAccess::Lines
     }
 
+    /// Managers and admins close financial years after sign-off.
+    pub fn closes_years(&self) -> bool {
+        matches!(self.role, Role::Admin | Role::Manager)
+    }
+
+    /// Whether the user may close a year of this institution: they close
+    /// years and cover it.
+    pub fn can_close_year(&self, institution_id: i64) -> bool {
+        self.closes_years() && self.covers_institution(Some(institution_id))
+    }
+
+    /// Only admins reopen a closed year, for the institutions they cover.
+    pub fn can_reopen_year(&self, institution_id: i64) -> bool {
+        self.is_admin() && self.covers_institution(Some(institution_id))
+    }
+
     /// Auditors and admins read the audit log and export it.
     pub fn can_read_audit(&self) -> bool {
         matches!(self.role, Role::Admin | Role::Auditor)

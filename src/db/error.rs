@@ -27,6 +27,10 @@ pub enum Error {
     /// the user.
     #[error("{0}")]
     Refused(String),
+    /// A write to a line dated in a closed financial year; the reason is fit
+    /// to show the user.
+    #[error("{0}")]
+    Closed(String),
     /// An import batch's state does not allow the step asked for.
     #[error("import refused: {0:?}")]
     Import(ImportRefusal),

@@ -462,6 +462,23 @@ pub fn undo(conn: &mut DbConn, actor: &Actor, id: i64) -> Result<(Batch, usize),
         if batch.status != status::COMMITTED {
             return Err(refused(ImportStep::Undo, &batch));
         }
+        // Undoing would change a closed year's figures.
+        let guard = super::closed_years::Guard::load(conn, batch.institution_id)?;
+        for (closed, from, to) in guard.ranges() {
+            let dated: Option<chrono::NaiveDate> = l::table
+                .filter(l::import_batch_id.eq(id))
+                .filter(l::deleted_at.is_null())
+                .filter(l::payment_date.between(from, to))
+                .select(l::payment_date)
+                .first(conn)
+                .optional()?;
+            if let Some(date) = dated {
+                return Err(Error::Closed(format!(
+                    "This import cannot be undone: {}",
+                    super::closed_years::refusal(closed, date)
+                )));
+            }
+        }
         let at = now();
         super::totals::remove(conn, super::totals::Lines::Batch(id))?;
         let removed = diesel::update(

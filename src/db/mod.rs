@@ -6,6 +6,7 @@
 pub mod areas;
 pub mod audit;
 pub mod charities;
+pub mod closed_years;
 pub mod companies;
 pub mod company_names;
 mod error;

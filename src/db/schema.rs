@@ -554,6 +554,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    closed_years (institution_id, financial_year) {
+        institution_id -> BigInt,
+        financial_year -> Integer,
+        closed_at -> Timestamp,
+        closed_by -> Text,
+        closed_by_user_id -> Nullable<BigInt>,
+        note -> Text,
+    }
+}
+
 diesel::joinable!(network_members -> networks (network_id));
 diesel::joinable!(network_members -> institutions (institution_id));
 diesel::joinable!(users -> institutions (institution_id));
@@ -573,6 +584,7 @@ diesel::joinable!(supplier_provenance -> users (set_by_user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     charities,
+    closed_years,
     charity_releases,
     import_batches,
     import_file_chunks,

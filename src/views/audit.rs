@@ -82,6 +82,8 @@ pub fn action_label(action: &str) -> String {
         "export" => "Downloaded".into(),
         "erase" => "Erased".into(),
         "save" => "Saved".into(),
+        "close" => "Closed".into(),
+        "reopen" => "Reopened".into(),
         "reject" => "Rejected".into(),
         other => words(other),
     }
@@ -99,6 +101,12 @@ fn words(code: &str) -> String {
 
 /// The record's page, for the kinds of record that have one.
 fn link(entity_type: &str, entity_id: &str) -> Option<String> {
+    if entity_type == "financial_year" {
+        // `institution:year`
+        let (institution, _) = entity_id.split_once(':')?;
+        let institution: i64 = institution.parse().ok()?;
+        return Some(format!("/spend/years?institution={institution}"));
+    }
     let id: i64 = entity_id.parse().ok()?;
     let path = match entity_type {
         "supplier" => format!("/suppliers/{id}"),

@@ -270,3 +270,55 @@ pub fn question_id(f: &Field) -> &'static str {
         _ => "q_supplier_name",
     }
 }
+
+/// An institution's financial years, open or closed.
+#[derive(Template)]
+#[template(path = "spend/years.html")]
+pub struct YearsPage {
+    pub layout: Layout,
+    pub institution_id: i64,
+    /// The institutions the viewer may choose, (id, name).
+    pub choices: Vec<(i64, String)>,
+    pub rows: Vec<YearRow>,
+    pub can_close: bool,
+    pub can_reopen: bool,
+}
+
+/// One financial year of the list.
+pub struct YearRow {
+    pub fy: i32,
+    pub label: String,
+    pub closed: Option<crate::db::closed_years::ClosedYear>,
+}
+
+/// Which step a year confirmation page is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum YearChange {
+    Close,
+    Reopen,
+}
+
+/// The page that confirms closing or reopening a year.
+#[derive(Template)]
+#[template(path = "spend/year_step.html")]
+pub struct YearStepPage {
+    pub layout: Layout,
+    pub heading: String,
+    pub change: YearChange,
+    pub institution_id: i64,
+    pub institution: String,
+    pub fy: i32,
+    pub label: String,
+    /// The year's closure, when it is closed.
+    pub closed: Option<crate::db::closed_years::ClosedYear>,
+    /// What was typed: the sign-off box and the note.
+    pub signed_off: bool,
+    pub note: String,
+    pub errors: crate::views::FormErrors,
+}
+
+impl YearStepPage {
+    pub fn closing(&self) -> bool {
+        self.change == YearChange::Close
+    }
+}

@@ -188,6 +188,13 @@ const MATRIX: &[Entry] = &[
     entry("GET", "/spend.csv", Access::SignedIn, 200),
     entry("GET", "/spend/new", Access::Editors, 200),
     entry("POST", "/spend", Access::Editors, 422),
+    // Each visitor sees the years of an institution they cover.
+    entry("GET", "/spend/years", Access::SignedIn, 200),
+    // No year named (400): managers and admins close years, admins reopen them.
+    entry("GET", "/spend/years/close", Access::TargetSetters, 400),
+    entry("POST", "/spend/years/close", Access::TargetSetters, 400),
+    entry("GET", "/spend/years/reopen", Access::Admins, 400),
+    entry("POST", "/spend/years/reopen", Access::Admins, 400),
     entry("GET", "/spend/imports", Access::Editors, 200),
     // URL-encoded instead of multipart (400).
     entry("POST", "/spend/imports", Access::Editors, 400),

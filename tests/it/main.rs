@@ -9,6 +9,7 @@ mod auth_flow;
 mod authz_matrix;
 mod charities;
 mod cli;
+mod closed_years;
 mod common;
 mod companies;
 mod demo;

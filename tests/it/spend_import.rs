@@ -91,7 +91,7 @@ pub(crate) fn preview_of(batch: &Batch) -> Preview {
     serde_json::from_str(&batch.preview).expect("a stored preview")
 }
 
-async fn commit(app: &TestApp, client: &TestClient, id: i64) -> (Resp, Batch) {
+pub(crate) async fn commit(app: &TestApp, client: &TestClient, id: i64) -> (Resp, Batch) {
     let version = app.with_conn(|c| imports::get(c, id).unwrap().version.to_string());
     let res = client
         .submit(

@@ -148,6 +148,8 @@ pub fn create(
     supplier_id: Option<i64>,
 ) -> Result<Line, Error> {
     write_tx(conn, |conn| {
+        crate::db::closed_years::Guard::load(conn, input.institution_id)?
+            .check(input.payment_date)?;
         let at = now();
         let v = FormValues::of(input, supplier_id);
         let id: i64 = diesel::insert_into(l::table)
@@ -205,6 +207,15 @@ pub fn update(
 ) -> Result<Line, Error> {
     write_tx(conn, |conn| {
         let before = get(conn, id)?;
+        // Neither the year it leaves nor the one it moves to may be closed.
+        let guard = crate::db::closed_years::Guard::load(conn, before.institution_id)?;
+        guard.check(before.payment_date)?;
+        if input.institution_id == before.institution_id {
+            guard.check(input.payment_date)?;
+        } else {
+            crate::db::closed_years::Guard::load(conn, input.institution_id)?
+                .check(input.payment_date)?;
+        }
         if before.deleted_at.is_some() || !claim(conn, id, expected_version)? {
             return Err(crate::db::stale_edit(
                 conn,
@@ -243,6 +254,8 @@ pub fn set_deleted(
 ) -> Result<Line, Error> {
     write_tx(conn, |conn| {
         let before = get(conn, id)?;
+        crate::db::closed_years::Guard::load(conn, before.institution_id)?
+            .check(before.payment_date)?;
         let expected = expected_version.unwrap_or(before.version);
         if before.deleted_at.is_some() == deleted {
             return Err(Error::Conflict(if deleted {

@@ -237,9 +237,17 @@ pub async fn create(
                 Resolved::Supplier(id) => Ok(Some(spend::create(c, &actor, &input, id)?)),
             })
         })
-        .await?;
+        .await;
     match saved {
-        Some(line) => Ok(redirect_with_flash(
+        Err(AppError::Closed(message)) => {
+            // Kept as typed: the date is in a closed year.
+            let mut errors = FormErrors::default();
+            errors.add("payment_date", message);
+            let p = form_page(&state, &user, &page, None, fields, errors, false).await?;
+            html_status(StatusCode::UNPROCESSABLE_ENTITY, &p)
+        }
+        Err(e) => Err(e),
+        Ok(Some(line)) => Ok(redirect_with_flash(
             &state,
             "/spend",
             &format!(
@@ -248,7 +256,7 @@ pub async fn create(
                 line.supplier_name
             ),
         )),
-        None => {
+        Ok(None) => {
             let errors = unknown_supplier(fields.supplier.trim());
             let p = form_page(&state, &user, &page, None, fields, errors, true).await?;
             html_status(StatusCode::UNPROCESSABLE_ENTITY, &p)
@@ -336,6 +344,12 @@ pub async fn update(
         Ok(None) => {
             let errors = unknown_supplier(fields.supplier.trim());
             let p = form_page(&state, &user, &page, Some(lid), fields, errors, true).await?;
+            html_status(StatusCode::UNPROCESSABLE_ENTITY, &p)
+        }
+        Err(AppError::Closed(message)) => {
+            let mut errors = FormErrors::default();
+            errors.add("payment_date", message);
+            let p = form_page(&state, &user, &page, Some(lid), fields, errors, false).await?;
             html_status(StatusCode::UNPROCESSABLE_ENTITY, &p)
         }
         Err(AppError::Conflict(message)) => {

@@ -24,10 +24,12 @@ use crate::views::{html, url_encode, Layout};
 mod entry;
 mod export;
 mod rules;
+mod years;
 
 pub use entry::*;
 pub use export::*;
 pub use rules::*;
+pub use years::*;
 
 const PAGE_SIZE: i64 = 50;
 

@@ -225,6 +225,8 @@ struct Writer<'a> {
     summed: Option<i64>,
     /// Lines written go back to the reading thread to be freed there.
     spent: std::sync::mpsc::Sender<Vec<LineRow>>,
+    /// The institution's closed years: a line dated in one stops the commit.
+    closed: crate::db::closed_years::Guard,
 }
 
 impl Writer<'_> {
@@ -246,6 +248,18 @@ impl Writer<'_> {
         let (Some(first), Some(last)) = (batch.first(), batch.last()) else {
             return Ok(());
         };
+        if !self.closed.is_open() {
+            if let Some((row, c)) = batch
+                .iter()
+                .find_map(|r| Some((r, self.closed.closure(r.payment_date)?)))
+            {
+                return Err(SpendImportError::Refused(format!(
+                    "Row {}: {} Nothing was imported.",
+                    row.import_row.unwrap_or(0),
+                    crate::db::closed_years::refusal(c, row.payment_date)
+                )));
+            }
+        }
         let added = spend::insert_batch(conn, &lines)?;
         if added == batch.len() {
             for r in batch {
@@ -374,6 +388,7 @@ fn commit_in(
         pending: totals::Pending::new(conn)?,
         summed: Some(0),
         spent: spent_tx,
+        closed: crate::db::closed_years::Guard::load(conn, institution_id)?,
     };
     let (to_writer, from_reader) = std::sync::mpsc::sync_channel::<Handoff>(4);
     let (ids_tx, ids_rx) = std::sync::mpsc::sync_channel::<Vec<i64>>(1);
