@@ -218,6 +218,7 @@ fn create_people(
                 display_name: format!("Demo {}", role.label().to_lowercase()),
                 role,
                 institution_id: institution,
+                network_id: None,
                 password_hash: password::hash(&secret).map_err(demo_err)?,
             },
         )?;

@@ -3,7 +3,7 @@
 //! and the answer is defined once.
 
 use super::CurrentUser;
-use crate::domain::account::NetworkAccess;
+use crate::domain::account::{NetworkAccess, Reach};
 use crate::domain::Role;
 use crate::error::AppError;
 
@@ -14,7 +14,7 @@ impl CurrentUser {
 
     /// An admin not tied to one institution: runs the whole installation.
     pub fn is_network_admin(&self) -> bool {
-        self.is_admin() && self.institution_id.is_none()
+        self.is_admin() && self.reach == Reach::All
     }
 
     pub fn require_admin(&self) -> Result<(), AppError> {
@@ -25,11 +25,12 @@ impl CurrentUser {
         self.require(self.is_network_admin())
     }
 
-    /// Whether the user's data scope covers an institution.
+    /// Whether the user's data scope covers an institution (`None`: data
+    /// of no institution, which only the installation's admins cover).
     pub fn covers_institution(&self, institution_id: Option<i64>) -> bool {
-        match self.institution_id {
-            None => true,
-            Some(own) => institution_id == Some(own),
+        match institution_id {
+            Some(id) => self.reach.covers(id),
+            None => self.reach == Reach::All,
         }
     }
 
@@ -67,7 +68,20 @@ impl CurrentUser {
     /// tables as a member's staff, its lines too as a network-wide user (the
     /// rule is [`NetworkAccess::of`], which the report engine applies too).
     pub fn network_access(&self, member_ids: &[i64]) -> NetworkAccess {
-        NetworkAccess::of(self.institution_id, member_ids)
+        NetworkAccess::of(&self.reach, member_ids)
+    }
+
+    /// Whether the user decides for this institution itself (its targets,
+    /// closing its years): its own staff and the installation's admins. A
+    /// network-wide manager reads every member's lines but sets the
+    /// network's targets, not a member's.
+    pub fn acts_for_institution(&self, institution_id: i64) -> bool {
+        self.institution_id == Some(institution_id) || self.is_network_admin()
+    }
+
+    /// Managers and admins set an institution's targets, for their own.
+    pub fn can_set_institution_targets(&self, institution_id: i64) -> bool {
+        self.can_set_targets() && self.acts_for_institution(institution_id)
     }
 
     /// Managers and admins set a network's targets, and only network-wide
@@ -82,9 +96,9 @@ impl CurrentUser {
     }
 
     /// Whether the user may close a year of this institution: they close
-    /// years and cover it.
+    /// years and act for it.
     pub fn can_close_year(&self, institution_id: i64) -> bool {
-        self.closes_years() && self.covers_institution(Some(institution_id))
+        self.closes_years() && self.acts_for_institution(institution_id)
     }
 
     /// Only admins reopen a closed year, for the institutions they cover.
@@ -109,6 +123,8 @@ mod tests {
             display_name: "U".into(),
             role,
             institution_id: Some(1),
+            network_id: None,
+            reach: Reach::institution(1),
             session_id: 1,
         }
     }

@@ -11,6 +11,7 @@ use actix_web::{http::Method, web, FromRequest, HttpMessage, HttpRequest};
 
 use crate::config::Config;
 use crate::db::{self, audit::Actor};
+use crate::domain::account::Reach;
 use crate::domain::Role;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -24,8 +25,12 @@ pub struct CurrentUser {
     pub username: String,
     pub display_name: String,
     pub role: Role,
-    /// `None` only for network-wide admins.
+    /// The user's institution; `None` for network-wide users.
     pub institution_id: Option<i64>,
+    /// The network a network-wide manager or auditor works across.
+    pub network_id: Option<i64>,
+    /// Whose data the user's work covers (see [`Reach`]).
+    pub reach: Reach,
     pub session_id: i64,
 }
 
@@ -40,7 +45,8 @@ impl CurrentUser {
     /// Who a report is for, as the report engine needs to know.
     pub fn viewer(&self) -> crate::reporting::Viewer {
         crate::reporting::Viewer {
-            institution_id: self.institution_id,
+            reach: self.reach.clone(),
+            network: self.network_id,
             name: format!("{} ({})", self.display_name, self.username),
         }
     }
@@ -99,15 +105,24 @@ impl FromRequest for CurrentUser {
             };
             let hash = crate::tokens::token_hash(&token);
             let found = state
-                .db(move |conn| Ok(db::sessions::find_user(conn, &hash, db::now())?))
+                .db(move |conn| {
+                    let Some((session_id, row)) = db::sessions::find_user(conn, &hash, db::now())?
+                    else {
+                        return Ok(None);
+                    };
+                    let reach = db::users::reach_of(conn, &row)?;
+                    Ok(Some((session_id, row, reach)))
+                })
                 .await?;
-            let (session_id, row) = found.ok_or(unauthenticated)?;
+            let (session_id, row, reach) = found.ok_or(unauthenticated)?;
             let user = CurrentUser {
                 id: row.id,
                 role: row.role(),
                 username: row.username,
                 display_name: row.display_name,
                 institution_id: row.institution_id,
+                network_id: row.network_id,
+                reach,
                 session_id,
             };
             req.extensions_mut().insert(user.clone());

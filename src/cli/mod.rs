@@ -189,9 +189,14 @@ pub struct AddUser {
     /// admin, manager, clerk or auditor.
     #[arg(long)]
     pub role: String,
-    /// Institution id or exact name; omit only for a network-wide admin.
-    #[arg(long)]
+    /// Institution id or exact name; omit only for a network-wide admin, or
+    /// with --network.
+    #[arg(long, conflicts_with = "network")]
     pub institution: Option<String>,
+    /// Network id or exact name, for a manager or auditor who works across
+    /// every member of a network.
+    #[arg(long)]
+    pub network: Option<String>,
     /// Read the password from the first line of standard input.
     #[arg(long)]
     pub password_stdin: bool,
@@ -299,6 +304,15 @@ async fn demo(mut config: Config, database: &Path) -> Result<(), CliError> {
     }
     println!();
     serve(config).await
+}
+
+fn find_network(conn: &mut DbConn, key: &str) -> Result<i64, CliError> {
+    let all = crate::db::networks::list(conn).map_err(CliError::from_display)?;
+    all.iter()
+        .map(|(n, _)| n)
+        .find(|n| key.parse() == Ok(n.id) || n.name == key)
+        .map(|n| n.id)
+        .ok_or_else(|| CliError(format!("no network called `{key}`")))
 }
 
 pub(crate) fn find_institution(conn: &mut DbConn, key: &str) -> Result<i64, CliError> {

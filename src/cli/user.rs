@@ -1,5 +1,6 @@
 //! `user add`, `user passwd`, `user disable` and `user list`.
 
+use crate::domain::account::Reach;
 use std::io::BufRead;
 
 use super::{find_institution, CliError, UserCommand, CLI_ACTOR};
@@ -7,7 +8,7 @@ use crate::auth::password;
 use crate::db::audit::Actor;
 use crate::db::users::{self, NewUser, UserChanges};
 use crate::db::DbConn;
-use crate::domain::account::{check_new_password, parse_display_name, Username};
+use crate::domain::account::{check_new_password, check_works_for, parse_display_name, Username};
 use crate::domain::Role;
 use crate::tokens::random_token;
 
@@ -44,15 +45,18 @@ pub(super) fn user_command(conn: &mut DbConn, cmd: UserCommand) -> Result<(), Cl
                     a.role
                 ))
             })?;
-            let institution_id = match &a.institution {
-                None if role == Role::Admin => None,
-                None => {
-                    return Err(CliError(
-                        "--institution is required for every role but a network-wide admin".into(),
-                    ))
-                }
-                Some(key) => Some(find_institution(conn, key)?),
-            };
+            let institution_id = a
+                .institution
+                .as_deref()
+                .map(|key| find_institution(conn, key))
+                .transpose()?;
+            let network_id = a
+                .network
+                .as_deref()
+                .map(|key| super::find_network(conn, key))
+                .transpose()?;
+            check_works_for(role, institution_id, network_id)
+                .map_err(|e| CliError(e.to_owned()))?;
             let (pw, generated) = read_password(a.password_stdin, username.as_str())?;
             let password_hash = password::hash(&pw).map_err(CliError::from_display)?;
             let user = users::create(
@@ -63,6 +67,7 @@ pub(super) fn user_command(conn: &mut DbConn, cmd: UserCommand) -> Result<(), Cl
                     display_name,
                     role,
                     institution_id,
+                    network_id,
                     password_hash,
                 },
             )
@@ -98,6 +103,7 @@ pub(super) fn user_command(conn: &mut DbConn, cmd: UserCommand) -> Result<(), Cl
                 display_name: user.display_name.clone(),
                 role: user.role(),
                 institution_id: user.institution_id,
+                network_id: user.network_id,
                 disabled: true,
             };
             users::update(conn, &actor, user.id, user.version, &changes)
@@ -106,7 +112,7 @@ pub(super) fn user_command(conn: &mut DbConn, cmd: UserCommand) -> Result<(), Cl
             Ok(())
         }
         UserCommand::List => {
-            let all = users::list(conn, None).map_err(CliError::from_display)?;
+            let all = users::list(conn, &Reach::All).map_err(CliError::from_display)?;
             println!(
                 "{:<24} {:<8} {:<9} {:<30} name",
                 "username", "role", "status", "institution"

@@ -159,10 +159,11 @@ pub struct AuditRow {
     pub after_json: Option<String>,
 }
 
-/// Which rows to show. `scope` limits a user to their institution's rows.
+/// Which rows to show. `scope` limits a user to their institutions' rows
+/// (`None`: every row, for the installation's admins).
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
-    pub scope: Option<i64>,
+    pub scope: Option<Vec<i64>>,
     pub entity_type: Option<String>,
     pub entity_id: Option<String>,
     pub action: Option<String>,
@@ -177,8 +178,8 @@ type Backend = <DbConn as diesel::Connection>::Backend;
 
 fn filtered(filter: &AuditFilter) -> audit_log::BoxedQuery<'static, Backend> {
     let mut q = audit_log::table.into_boxed::<Backend>();
-    if let Some(scope) = filter.scope {
-        q = q.filter(audit_log::institution_id.eq(scope));
+    if let Some(scope) = &filter.scope {
+        q = q.filter(audit_log::institution_id.eq_any(scope.clone()));
     }
     if let Some(t) = &filter.entity_type {
         q = q.filter(audit_log::entity_type.eq(t.clone()));

@@ -3,6 +3,7 @@
 //! until the batch is committed or cancelled, so whichever app instance runs
 //! the next step can read it; mapping profiles are kept per institution.
 
+use crate::domain::account::Reach;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -209,15 +210,15 @@ pub fn get(conn: &mut DbConn, id: i64) -> QueryResult<Batch> {
     b::table.find(id).select(Batch::as_select()).first(conn)
 }
 
-/// Recent batches of the given institutions (all institutions for `None`).
-pub fn recent(conn: &mut DbConn, institution: Option<i64>, limit: i64) -> QueryResult<Vec<Batch>> {
+/// Recent batches of the institutions a reach covers.
+pub fn recent(conn: &mut DbConn, reach: &Reach, limit: i64) -> QueryResult<Vec<Batch>> {
     let mut q = b::table
         .select(Batch::as_select())
         .order(b::id.desc())
         .limit(limit)
         .into_boxed();
-    if let Some(i) = institution {
-        q = q.filter(b::institution_id.eq(i));
+    if let Some(ids) = reach.ids() {
+        q = q.filter(b::institution_id.eq_any(ids.to_vec()));
     }
     q.load(conn)
 }

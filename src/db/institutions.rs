@@ -1,5 +1,6 @@
 //! Anchor institutions.
 
+use crate::domain::account::Reach;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -35,11 +36,11 @@ impl Institution {
     }
 }
 
-/// Institutions in name order; `scope` limits the list to one.
-pub fn list(conn: &mut DbConn, scope: Option<i64>) -> QueryResult<Vec<Institution>> {
+/// The institutions a user's reach covers, in name order.
+pub fn list(conn: &mut DbConn, reach: &Reach) -> QueryResult<Vec<Institution>> {
     let mut q = t::table.into_boxed();
-    if let Some(id) = scope {
-        q = q.filter(t::id.eq(id));
+    if let Some(ids) = reach.ids() {
+        q = q.filter(t::id.eq_any(ids.to_vec()));
     }
     q.order(t::name.asc())
         .select(Institution::as_select())

@@ -1,5 +1,6 @@
 //! Anchor networks: named groups of institutions reported together.
 
+use crate::domain::account::Reach;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Serialize;
@@ -62,18 +63,19 @@ pub fn list(conn: &mut DbConn) -> QueryResult<Vec<(Network, Vec<String>)>> {
         .collect())
 }
 
-/// The networks, in name order, that a user of `institution` may report
-/// on: members' users see their networks (their aggregate tables, see
-/// [`crate::domain::account::NetworkAccess`]), network-wide users all.
-pub fn visible_to(conn: &mut DbConn, institution: Option<i64>) -> QueryResult<Vec<(i64, String)>> {
+/// The networks, in name order, that a user with this reach may report
+/// on: those with a member in it (a member's staff see the aggregate tables,
+/// see [`crate::domain::account::NetworkAccess`]); the installation's admins
+/// see all.
+pub fn visible_to(conn: &mut DbConn, reach: &Reach) -> QueryResult<Vec<(i64, String)>> {
     let all = t::table.select((t::id, t::name)).order(t::name.asc());
-    match institution {
+    match reach.ids() {
         None => all.load(conn),
-        Some(own) => all
+        Some(ids) => all
             .filter(
                 t::id.eq_any(
                     m::table
-                        .filter(m::institution_id.eq(own))
+                        .filter(m::institution_id.eq_any(ids.to_vec()))
                         .select(m::network_id),
                 ),
             )

@@ -46,6 +46,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         password_changed_at -> Timestamp,
+        network_id -> Nullable<BigInt>,
     }
 }
 
@@ -568,6 +569,7 @@ diesel::table! {
 diesel::joinable!(network_members -> networks (network_id));
 diesel::joinable!(network_members -> institutions (institution_id));
 diesel::joinable!(users -> institutions (institution_id));
+diesel::joinable!(users -> networks (network_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(area_tiers -> area_definitions (definition_id));
 diesel::joinable!(supplier_aliases -> suppliers (supplier_id));

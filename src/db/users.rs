@@ -5,10 +5,10 @@ use diesel::prelude::*;
 use serde::Serialize;
 
 use super::audit::{self, Actor, Change};
-use super::schema::{institutions, users as t};
+use super::schema::{institutions, network_members, networks, users as t};
 use super::Error;
 use super::{now, sessions, write_tx, DbConn};
-use crate::domain::account::Username;
+use crate::domain::account::{Reach, Username};
 use crate::domain::Role;
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Serialize)]
@@ -26,6 +26,8 @@ pub struct User {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub password_changed_at: NaiveDateTime,
+    /// The network a network-wide manager or auditor works across.
+    pub network_id: Option<i64>,
 }
 
 impl User {
@@ -39,12 +41,30 @@ impl User {
     }
 }
 
+/// Whose data a user's work covers: their institution, every member of
+/// their network, or (for admins tied to neither) every institution.
+pub fn reach_of(conn: &mut DbConn, user: &User) -> QueryResult<Reach> {
+    Ok(match (user.institution_id, user.network_id) {
+        (Some(own), _) => Reach::institution(own),
+        (None, Some(network)) => Reach::Only(
+            network_members::table
+                .filter(network_members::network_id.eq(network))
+                .select(network_members::institution_id)
+                .order(network_members::institution_id.asc())
+                .load(conn)?,
+        ),
+        (None, None) => Reach::All,
+    })
+}
+
 #[derive(Debug, Clone)]
 pub struct NewUser {
     pub username: Username,
     pub display_name: String,
     pub role: Role,
     pub institution_id: Option<i64>,
+    /// For network-wide managers and auditors (then no institution).
+    pub network_id: Option<i64>,
     pub password_hash: String,
 }
 
@@ -54,6 +74,7 @@ pub struct UserChanges {
     pub display_name: String,
     pub role: Role,
     pub institution_id: Option<i64>,
+    pub network_id: Option<i64>,
     pub disabled: bool,
 }
 
@@ -73,16 +94,31 @@ pub fn find_by_username(conn: &mut DbConn, username: &str) -> QueryResult<Option
         .optional()
 }
 
-/// Users in username order with their institution's name; `scope` limits the
-/// list to one institution's users.
-pub fn list(conn: &mut DbConn, scope: Option<i64>) -> QueryResult<Vec<(User, Option<String>)>> {
-    let mut q = t::table.left_join(institutions::table).into_boxed();
-    if let Some(id) = scope {
-        q = q.filter(t::institution_id.eq(id));
+/// Users in username order with the name of the institution or network
+/// they work for; `reach` limits the list to those institutions' users.
+pub fn list(conn: &mut DbConn, reach: &Reach) -> QueryResult<Vec<(User, Option<String>)>> {
+    let mut q = t::table
+        .left_join(institutions::table)
+        .left_join(networks::table)
+        .into_boxed();
+    if let Some(ids) = reach.ids() {
+        q = q.filter(t::institution_id.eq_any(ids.to_vec()));
     }
-    q.order(t::username.asc())
-        .select((User::as_select(), institutions::name.nullable()))
-        .load(conn)
+    let rows: Vec<(User, Option<String>, Option<String>)> = q
+        .order(t::username.asc())
+        .select((
+            User::as_select(),
+            institutions::name.nullable(),
+            networks::name.nullable(),
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(u, institution, network)| {
+            let network = network.map(|n| format!("{n} (network-wide)"));
+            (u, institution.or(network))
+        })
+        .collect())
 }
 
 pub fn create(conn: &mut DbConn, actor: &Actor, new: &NewUser) -> Result<User, Error> {
@@ -94,6 +130,7 @@ pub fn create(conn: &mut DbConn, actor: &Actor, new: &NewUser) -> Result<User, E
                 t::display_name.eq(&new.display_name),
                 t::role.eq(new.role.code()),
                 t::institution_id.eq(new.institution_id),
+                t::network_id.eq(new.network_id),
                 t::password_hash.eq(&new.password_hash),
                 t::disabled.eq(false),
                 t::version.eq(1),
@@ -145,8 +182,10 @@ pub fn update(
         if before.version != expected_version {
             return Err(super::stale(conn, "user", id, before.updated_at));
         }
-        let still_network_admin =
-            changes.role == Role::Admin && changes.institution_id.is_none() && !changes.disabled;
+        let still_network_admin = changes.role == Role::Admin
+            && changes.institution_id.is_none()
+            && changes.network_id.is_none()
+            && !changes.disabled;
         if before.is_active_network_admin()
             && !still_network_admin
             && active_network_admins(conn)? <= 1
@@ -163,6 +202,7 @@ pub fn update(
                     t::display_name.eq(&changes.display_name),
                     t::role.eq(changes.role.code()),
                     t::institution_id.eq(changes.institution_id),
+                    t::network_id.eq(changes.network_id),
                     t::disabled.eq(changes.disabled),
                     t::version.eq(expected_version + 1),
                     t::updated_at.eq(now()),

@@ -72,16 +72,22 @@ pub fn check_new_password(password: &str, confirm: &str, username: &str) -> Resu
 
 #[cfg(test)]
 mod network_access_tests {
-    use super::NetworkAccess;
+    use super::{NetworkAccess, Reach};
 
     #[test]
     fn members_see_aggregates_and_only_network_wide_users_see_lines() {
-        assert_eq!(NetworkAccess::of(None, &[1, 2]), NetworkAccess::Lines);
+        let of = |reach: Reach| NetworkAccess::of(&reach, &[1, 2]);
+        assert_eq!(of(Reach::All), NetworkAccess::Lines);
+        assert_eq!(of(Reach::institution(2)), NetworkAccess::Aggregates);
+        assert_eq!(of(Reach::institution(3)), NetworkAccess::None);
+        // A network-wide user of this network, and of another network
+        // sharing one member.
+        assert_eq!(of(Reach::Only(vec![1, 2])), NetworkAccess::Lines);
+        assert_eq!(of(Reach::Only(vec![2, 5])), NetworkAccess::Aggregates);
         assert_eq!(
-            NetworkAccess::of(Some(2), &[1, 2]),
-            NetworkAccess::Aggregates
+            NetworkAccess::of(&Reach::institution(1), &[]),
+            NetworkAccess::None
         );
-        assert_eq!(NetworkAccess::of(Some(3), &[1, 2]), NetworkAccess::None);
     }
 }
 
@@ -118,10 +124,82 @@ mod tests {
     }
 
     #[test]
+    fn managers_and_auditors_may_work_across_a_network_and_only_admins_across_everything() {
+        use crate::domain::Role;
+        for role in [Role::Manager, Role::Auditor] {
+            assert!(check_works_for(role, None, Some(1)).is_ok());
+            assert!(check_works_for(role, None, None).is_err());
+        }
+        for role in [Role::Admin, Role::Clerk] {
+            assert!(check_works_for(role, None, Some(1)).is_err());
+            assert!(check_works_for(role, Some(1), None).is_ok());
+        }
+        assert!(check_works_for(Role::Admin, None, None).is_ok());
+        assert!(check_works_for(Role::Clerk, None, None).is_err());
+        assert!(check_works_for(Role::Manager, Some(1), Some(1)).is_err());
+    }
+
+    #[test]
     fn display_names_are_trimmed_and_bounded() {
         assert_eq!(parse_display_name("  Jane Doe ").unwrap(), "Jane Doe");
         assert!(parse_display_name("   ").is_err());
         assert!(parse_display_name(&"a".repeat(101)).is_err());
+    }
+}
+
+/// Checks whom a user with `role` works for: one institution; a network,
+/// for managers and auditors (its targets and its audit have owners); or,
+/// for admins only, the whole installation. Clerks always work for one
+/// institution, whose lines they enter.
+pub fn check_works_for(
+    role: super::Role,
+    institution: Option<i64>,
+    network: Option<i64>,
+) -> Result<(), &'static str> {
+    use super::Role;
+    match (institution, network) {
+        (Some(_), Some(_)) => Err("Choose an institution or a network, not both"),
+        (Some(_), None) => Ok(()),
+        (None, Some(_)) if matches!(role, Role::Manager | Role::Auditor) => Ok(()),
+        (None, Some(_)) => {
+            Err("Only managers and auditors work across a network: choose an institution")
+        }
+        (None, None) if role == Role::Admin => Ok(()),
+        (None, None) => Err(
+            "Only admins work across the whole installation: choose an institution or a network",
+        ),
+    }
+}
+
+/// The institutions whose data a user's work covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reach {
+    /// Every institution: the admins who run the whole installation.
+    All,
+    /// These institutions only: one for an institution's staff, the members
+    /// of a network for its network-wide managers and auditors.
+    Only(Vec<i64>),
+}
+
+impl Reach {
+    /// One institution's staff.
+    pub fn institution(id: i64) -> Self {
+        Self::Only(vec![id])
+    }
+
+    pub fn covers(&self, institution_id: i64) -> bool {
+        match self {
+            Self::All => true,
+            Self::Only(ids) => ids.contains(&institution_id),
+        }
+    }
+
+    /// The institutions to filter by; `None` for all of them.
+    pub fn ids(&self) -> Option<&[i64]> {
+        match self {
+            Self::All => None,
+            Self::Only(ids) => Some(ids),
+        }
     }
 }
 
@@ -132,7 +210,8 @@ mod tests {
 /// sector, deprivation, category and supplier (figures a network publishes
 /// together). They never see another member's **individual lines** (dates,
 /// references, descriptions, who entered them), its departments and expense
-/// types, or its staff. Users not tied to one institution see everything.
+/// types, or its staff. Network-wide users, whose reach covers every member,
+/// see everything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NetworkAccess {
     /// Not a member's user: nothing of the network.
@@ -144,13 +223,14 @@ pub enum NetworkAccess {
 }
 
 impl NetworkAccess {
-    /// The access of a user of `institution` (`None`: network-wide) to a
-    /// network with these members.
-    pub fn of(institution: Option<i64>, member_ids: &[i64]) -> Self {
-        match institution {
-            None => Self::Lines,
-            Some(own) if member_ids.contains(&own) => Self::Aggregates,
-            Some(_) => Self::None,
+    /// The access of a user with this reach to a network with these members.
+    pub fn of(reach: &Reach, member_ids: &[i64]) -> Self {
+        match reach {
+            Reach::All => Self::Lines,
+            Reach::Only(_) if member_ids.is_empty() => Self::None,
+            Reach::Only(_) if member_ids.iter().all(|m| reach.covers(*m)) => Self::Lines,
+            Reach::Only(_) if member_ids.iter().any(|m| reach.covers(*m)) => Self::Aggregates,
+            Reach::Only(_) => Self::None,
         }
     }
 }

@@ -303,6 +303,7 @@ pub async fn setup(
         display_name,
         role: Role::Admin,
         institution_id: None,
+        network_id: None,
         password_hash,
     };
     let session_token = random_token();

@@ -13,15 +13,19 @@ pub async fn index(
     user: CurrentUser,
     page: PageContext,
 ) -> AppResult<HttpResponse> {
-    let institution = user.institution_id;
-    let institution_name = match institution {
-        Some(id) => Some(
-            state
-                .db(move |c| Ok(db::institutions::get(c, id)?.name))
-                .await?,
-        ),
-        None => None,
-    };
+    let (institution, network) = (user.institution_id, user.network_id);
+    let institution_name = state
+        .db(move |c| {
+            Ok(match (institution, network) {
+                (Some(id), _) => Some(db::institutions::get(c, id)?.name),
+                (None, Some(id)) => Some(format!(
+                    "every member of {}",
+                    db::networks::get(c, id)?.network.name
+                )),
+                (None, None) => None,
+            })
+        })
+        .await?;
     html(&HomePage {
         layout: Layout::new("Home", Some(&user), &page),
         display_name: user.display_name.clone(),

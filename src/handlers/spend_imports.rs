@@ -40,7 +40,7 @@ async fn imports_page_with(
     errors: FormErrors,
     set_ids: Vec<i64>,
 ) -> AppResult<ImportsPage> {
-    let scope = user.institution_id;
+    let reach = user.reach.clone();
     let ids = set_ids.clone();
     let (batches, all, jobs_of, set) = state
         .db(move |c| {
@@ -50,7 +50,7 @@ async fn imports_page_with(
                     set.push(b);
                 }
             }
-            let batches = imports::recent(c, scope, 50)?;
+            let batches = imports::recent(c, &reach, 50)?;
             let mut job_state = Vec::new();
             for b in &batches {
                 if let Some(j) = b
@@ -60,7 +60,7 @@ async fn imports_page_with(
                     job_state.push((b.id, jobs::get(c, j)?));
                 }
             }
-            Ok((batches, institutions::list(c, scope)?, job_state, set))
+            Ok((batches, institutions::list(c, &reach)?, job_state, set))
         })
         .await?;
     let set: Vec<SetRow> = set

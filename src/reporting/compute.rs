@@ -1,6 +1,7 @@
 //! Working a report out: its scope and definition, its period, the kept
 //! totals or lines it reads, and every figure and table from them.
 
+use crate::domain::account::Reach;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -324,14 +325,18 @@ fn scope(
     viewer: &Viewer,
     q: &ReportQuery,
 ) -> Result<(String, Vec<Institution>, Owner, NetworkAccess)> {
-    let chosen = ScopeChoice::of(&q.institution, &q.network)?;
+    // A network-wide user's reports open on their network.
+    let chosen = match (ScopeChoice::of(&q.institution, &q.network)?, viewer.network) {
+        (ScopeChoice::First, Some(network)) => ScopeChoice::Network(network),
+        (chosen, _) => chosen,
+    };
     if let ScopeChoice::Network(network_id) = chosen {
         let net = networks::get(c, network_id)?;
-        let access = NetworkAccess::of(viewer.institution_id, &net.member_ids);
+        let access = NetworkAccess::of(&viewer.reach, &net.member_ids);
         if access == NetworkAccess::None {
             return Err(ReportError::Forbidden);
         }
-        let members = institutions::list(c, None)?
+        let members = institutions::list(c, &Reach::All)?
             .into_iter()
             .filter(|i| net.member_ids.contains(&i.id))
             .collect();
@@ -342,7 +347,7 @@ fn scope(
             access,
         ));
     }
-    let visible = institutions::list(c, viewer.institution_id)?;
+    let visible = institutions::list(c, &viewer.reach)?;
     let chosen = match chosen {
         ScopeChoice::Institution(id) => visible
             .iter()

@@ -111,7 +111,8 @@ pub(crate) fn read_scope_choice(of: &mut String, institution: &mut String, netwo
 /// The scope a query asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ScopeChoice {
-    /// None named: the first institution the viewer may report on.
+    /// None named: the network a network-wide user works across, else the
+    /// first institution the viewer may report on.
     First,
     Institution(i64),
     Network(i64),
@@ -153,8 +154,11 @@ pub struct ReportContext<'a> {
 /// the stamp names them.
 #[derive(Debug, Clone)]
 pub struct Viewer {
-    /// The viewer's institution; `None` for network-wide users.
-    pub institution_id: Option<i64>,
+    /// The institutions whose lines the viewer may read.
+    pub reach: crate::domain::account::Reach,
+    /// The network a network-wide manager or auditor works across: their
+    /// reports open on it.
+    pub network: Option<i64>,
     /// `Display Name (username)`.
     pub name: String,
 }

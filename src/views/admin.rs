@@ -107,7 +107,8 @@ pub struct UserFields {
     pub display_name: String,
     #[serde(default)]
     pub role: String,
-    /// An institution id, or empty for network-wide.
+    /// Whom the user works for: an institution id, `network-N`, or empty
+    /// for the whole installation.
     #[serde(default)]
     pub institution_id: String,
     #[serde(default)]
@@ -125,6 +126,8 @@ pub struct UserFormPage {
     pub errors: FormErrors,
     pub roles: &'static [Role],
     pub institutions: Vec<(i64, String)>,
+    /// Networks a manager or auditor can work across.
+    pub networks: Vec<(i64, String)>,
     pub allow_network_wide: bool,
     pub password_errors: FormErrors,
 }
@@ -132,6 +135,10 @@ pub struct UserFormPage {
 impl UserFormPage {
     pub fn institution_selected(&self, id: &i64) -> bool {
         self.fields.institution_id == id.to_string()
+    }
+
+    pub fn network_selected(&self, id: &i64) -> bool {
+        self.fields.institution_id == format!("network-{id}")
     }
 }
 

@@ -50,7 +50,7 @@ async fn a_failed_institution_form_keeps_what_was_typed_and_names_each_error() {
         "summary links to the field"
     );
     assert!(app
-        .with_conn(|c| db::institutions::list(c, None).unwrap())
+        .with_conn(|c| db::institutions::list(c, &localspend::domain::account::Reach::All).unwrap())
         .is_empty());
 }
 
@@ -83,8 +83,10 @@ async fn institutions_are_created_listed_and_duplicates_refused() {
     assert_eq!(dup.status, 409);
     assert!(dup.body.contains("already exists"));
     assert_eq!(
-        app.with_conn(|c| db::institutions::list(c, None).unwrap())
-            .len(),
+        app.with_conn(
+            |c| db::institutions::list(c, &localspend::domain::account::Reach::All).unwrap()
+        )
+        .len(),
         1
     );
 }

@@ -24,7 +24,10 @@ async fn a_new_institution_gets_tiers_proposed_from_its_home_district() {
         )
         .await;
     assert_eq!(res.status, 303);
-    let id = app.with_conn(|c| db::institutions::list(c, None).unwrap())[0].id;
+    let id = app.with_conn(|c| {
+        db::institutions::list(c, &localspend::domain::account::Reach::All).unwrap()
+    })[0]
+        .id;
     let def = app
         .with_conn(|c| areas::current(c, Owner::Institution(id)).unwrap())
         .expect("version 1 proposed");

@@ -25,7 +25,10 @@ async fn create_then_change_an_institution(app: &TestApp, admin: &TestClient) ->
             &fields("4"),
         )
         .await;
-    let id = app.with_conn(|c| db::institutions::list(c, None).unwrap())[0].id;
+    let id = app.with_conn(|c| {
+        db::institutions::list(c, &localspend::domain::account::Reach::All).unwrap()
+    })[0]
+        .id;
     let mut changed = fields("1").to_vec();
     changed.push(("version", "1"));
     admin

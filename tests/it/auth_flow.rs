@@ -173,6 +173,7 @@ async fn failures_look_the_same_whether_or_not_the_account_exists() {
             display_name: disabled.display_name.clone(),
             role: Role::Admin,
             institution_id: None,
+            network_id: None,
             disabled: true,
         };
         db::users::update(
@@ -281,7 +282,7 @@ async fn forms_without_a_valid_csrf_token_are_refused_and_change_nothing() {
     assert_eq!(res.status, 403);
 
     assert!(app
-        .with_conn(|c| db::institutions::list(c, None).unwrap())
+        .with_conn(|c| db::institutions::list(c, &localspend::domain::account::Reach::All).unwrap())
         .is_empty());
     let ok = admin
         .submit("/admin/institutions/new", "/admin/institutions", &fields)

@@ -80,7 +80,7 @@ fn migrate_then_user_add_list_passwd_and_disable() {
         None,
     );
     assert!(!ok);
-    assert!(err.contains("--institution is required"), "{err}");
+    assert!(err.contains("choose an institution or a network"), "{err}");
 
     let (ok, out, err) = localspend(
         &db.url,

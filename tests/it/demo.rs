@@ -18,7 +18,8 @@ async fn the_demo_network_signs_in_and_its_local_share_rises() {
         ["admin (whole network)", "manager", "clerk", "auditor"]
     );
     // Twenty-five files, each imported whole.
-    let batches = app.with_conn(|c| imports::recent(c, None, 100).unwrap());
+    let batches = app
+        .with_conn(|c| imports::recent(c, &localspend::domain::account::Reach::All, 100).unwrap());
     assert_eq!(batches.len(), 25);
     assert!(batches
         .iter()

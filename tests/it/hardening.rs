@@ -364,7 +364,7 @@ async fn two_network_admins_disabling_each_other_leave_one() {
     )
     .await;
     let active = app.with_conn(|c| {
-        localspend::db::users::list(c, None)
+        localspend::db::users::list(c, &localspend::domain::account::Reach::All)
             .unwrap()
             .into_iter()
             .filter(|(u, _)| u.institution_id.is_none() && !u.disabled)
@@ -754,18 +754,18 @@ async fn suggestions_are_worked_out_a_bounded_page_at_a_time() {
 /// Institutions A and B in one network, C in none; a line of A's that only
 /// A's data holds (its description and department), a supplier with A's own
 /// supplier id and a classification by A's clerk.
-struct Network {
-    app: TestApp,
-    a: i64,
-    b: i64,
-    c: i64,
-    network: i64,
-    supplier: i64,
+pub(crate) struct Network {
+    pub app: TestApp,
+    pub a: i64,
+    pub b: i64,
+    pub c: i64,
+    pub network: i64,
+    pub supplier: i64,
 }
 
-const A_ONLY: &str = "MARKER-OF-A";
+pub(crate) const A_ONLY: &str = "MARKER-OF-A";
 
-async fn network_of_three() -> Network {
+pub(crate) async fn network_of_three() -> Network {
     use crate::spend_ledger::{add_line, add_supplier};
     let app = spawn_app().await;
     let a = app.add_institution("Preston City Council", "E07000123");

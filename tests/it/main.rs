@@ -19,6 +19,7 @@ mod hardening;
 mod headline_measures;
 mod migrations;
 mod near_misses;
+mod network_users;
 mod payments;
 mod postcode_admin;
 mod postcode_import;

@@ -1,6 +1,7 @@
 //! Every route that takes an institution, network or similar parameter,
 //! asked by the staff of other institutions for institution A's data: those
-//! of B (in a network with A) and of C (in no network). Statuses are checked,
+//! of B (in a network with A), of C (in no network with A) and the
+//! network-wide manager and auditor of C's network. Statuses are checked,
 //! and so are bodies: a marker that exists only in A's data must never
 //! appear in their responses, and nothing of A's may change. A route that
 //! reads such a parameter without an entry here fails
@@ -423,6 +424,7 @@ async fn other_institutions_staff_never_reach_institution_as_data() {
     let b = app.add_institution("South Ribble Borough Council", "E07000126");
     let c = app.add_institution("Manchester City Council", "E08000003");
     let network = app.add_network("Preston anchors", &[a, b]);
+    let elsewhere = app.add_network("Manchester anchors", &[c]);
     let supplier = add_supplier(&app, "Acme Ltd");
     let (clerk_a, user_a) = app.signed_in("markerperson", Role::Clerk, Some(a)).await;
     add_line(
@@ -464,18 +466,25 @@ async fn other_institutions_staff_never_reach_institution_as_data() {
             .replace("{DEF}", &definition.to_string())
     };
     let mut failures = Vec::new();
+    // Institution staff, and the network-wide manager and auditor of a
+    // network A is not in (theirs is C's).
     let personas = [
-        ("b-clerk", Role::Clerk, b, true),
-        ("b-manager", Role::Manager, b, true),
-        ("b-auditor", Role::Auditor, b, true),
-        ("b-admin", Role::Admin, b, true),
-        ("c-clerk", Role::Clerk, c, false),
-        ("c-manager", Role::Manager, c, false),
-        ("c-auditor", Role::Auditor, c, false),
-        ("c-admin", Role::Admin, c, false),
+        ("b-clerk", Role::Clerk, Some(b), true),
+        ("b-manager", Role::Manager, Some(b), true),
+        ("b-auditor", Role::Auditor, Some(b), true),
+        ("b-admin", Role::Admin, Some(b), true),
+        ("c-clerk", Role::Clerk, Some(c), false),
+        ("c-manager", Role::Manager, Some(c), false),
+        ("c-auditor", Role::Auditor, Some(c), false),
+        ("c-admin", Role::Admin, Some(c), false),
+        ("m-manager", Role::Manager, None, false),
+        ("m-auditor", Role::Auditor, None, false),
     ];
     for (name, role, institution, in_network) in personas {
-        let (client, _) = app.signed_in(name, role, Some(institution)).await;
+        let client = match institution {
+            Some(institution) => app.signed_in(name, role, Some(institution)).await.0,
+            None => app.signed_in_network(name, role, elsewhere).await,
+        };
         let token = client.csrf_from("/account/password").await;
         for e in SCOPED {
             let path = fill(e.path);

@@ -834,7 +834,12 @@ fn a_write_that_fails_midway_leaves_nothing_and_stops_the_reading() {
     assert_eq!(count(&mut conn, "spend_lines"), 0, "no line is kept");
     assert_eq!(count(&mut conn, "suppliers"), 0, "no supplier is kept");
     assert_eq!(count(&mut conn, "spend_totals"), 0);
-    let batches = imports::recent(&mut conn, Some(inst), 10).unwrap();
+    let batches = imports::recent(
+        &mut conn,
+        &localspend::domain::account::Reach::institution(inst),
+        10,
+    )
+    .unwrap();
     assert_eq!(batches.len(), 1);
     assert_eq!(batches[0].status, status::PREVIEWED);
     // The database's own words go to the log, never to the page.

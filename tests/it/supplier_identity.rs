@@ -274,7 +274,9 @@ async fn a_wrong_merge_shows_every_name_in_its_lines_and_splits_by_name() {
             "ST MARY'S HIGH SCHOOL"
         ]
     );
-    let moved = app.with_conn(|c| localspend::db::spend::names_of(c, anna, None).unwrap());
+    let moved = app.with_conn(|c| {
+        localspend::db::spend::names_of(c, anna, &localspend::domain::account::Reach::All).unwrap()
+    });
     assert_eq!(
         moved,
         [("ANNA SMITH ARTIST".to_owned(), 4, 22_000)],

@@ -2,6 +2,7 @@
 //! queue's ranking), a supplier's spend per institution, and moving lines
 //! between suppliers when a merge or split says so.
 
+use crate::domain::account::Reach;
 use diesel::prelude::*;
 
 use super::rules::influenceable_types;
@@ -53,12 +54,12 @@ pub fn supplier_spend(conn: &mut DbConn, supplier_id: i64) -> QueryResult<Vec<(i
 }
 
 /// Every name a supplier's live lines are published under, with their
-/// lines and spend, most lines first; only `institution`'s lines when one
-/// is given (the lines its staff may see).
+/// lines and spend, most lines first; only the lines of institutions the
+/// reach covers (the lines its user may see).
 pub fn names_of(
     conn: &mut DbConn,
     supplier_id: i64,
-    institution: Option<i64>,
+    reach: &Reach,
 ) -> QueryResult<Vec<(String, i64, i64)>> {
     let rows: Vec<(i64, String, i64, Option<i64>)> = l::table
         .filter(l::supplier_id.eq(supplier_id))
@@ -75,7 +76,7 @@ pub fn names_of(
         .load(conn)?;
     let mut by_name: std::collections::BTreeMap<String, (i64, i64)> = Default::default();
     for (inst, name, lines, pence) in rows {
-        if institution.is_none_or(|i| i == inst) {
+        if reach.covers(inst) {
             let e = by_name.entry(name).or_default();
             e.0 += lines;
             e.1 += pence.unwrap_or(0);

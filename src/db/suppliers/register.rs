@@ -503,19 +503,15 @@ pub struct Provenance {
 }
 
 impl Provenance {
-    /// The provenance as someone in `viewer_institution` may read it (`None`:
-    /// a network-wide user, who reads everything): where another
-    /// institution's staff set it, that institution and the role, never the
-    /// person.
+    /// The provenance as a user with this reach may read it: where staff of
+    /// an institution outside it set it, that institution and the role,
+    /// never the person.
     pub fn masked_for(
         mut self,
-        viewer_institution: Option<i64>,
+        reach: &crate::domain::account::Reach,
         all: &[crate::db::institutions::Institution],
     ) -> Self {
-        if let Some(other) = self
-            .set_by_institution
-            .filter(|i| viewer_institution.is_some_and(|own| own != *i))
-        {
+        if let Some(other) = self.set_by_institution.filter(|i| !reach.covers(*i)) {
             let role = self
                 .set_by_role
                 .as_deref()

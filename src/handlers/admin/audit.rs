@@ -60,7 +60,7 @@ impl AuditQuery {
             }),
         };
         AuditFilter {
-            scope: user.institution_id,
+            scope: user.reach.ids().map(<[i64]>::to_vec),
             entity_type: non_empty(&self.entity_type),
             entity_id: None,
             action: non_empty(&self.action),

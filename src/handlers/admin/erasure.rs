@@ -58,17 +58,9 @@ pub async fn erase(
             &page(&user, &context, name, errors),
         );
     }
-    let (actor, scope, wanted) = (user.actor(), user.institution_id, name.clone());
+    let (actor, reach, wanted) = (user.actor(), user.reach.clone(), name.clone());
     let erased = state
-        .db(move |c| {
-            let institutions = scope.map(|i| vec![i]);
-            Ok(spend::erase_name(
-                c,
-                &actor,
-                &wanted,
-                institutions.as_deref(),
-            )?)
-        })
+        .db(move |c| Ok(spend::erase_name(c, &actor, &wanted, reach.ids())?))
         .await?;
     if erased.lines == 0 && erased.aliases == 0 {
         errors.add(

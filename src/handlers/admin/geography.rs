@@ -2,6 +2,7 @@
 //! uploading a new release (run in the background with progress kept in the
 //! database), and a tool to check where a postcode counts.
 
+use crate::domain::account::Reach;
 use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -92,7 +93,7 @@ async fn postcodes_page(
                 postcodes::active(c)?,
                 postcodes::releases(c)?,
                 jobs::recent(c, IMPORT_JOB, 10)?,
-                institutions::list(c, None)?,
+                institutions::list(c, &Reach::All)?,
             ))
         })
         .await?;

@@ -20,8 +20,10 @@ pub async fn list(
     page: PageContext,
 ) -> AppResult<HttpResponse> {
     user.require_admin()?;
-    let scope = user.institution_id;
-    let list = state.db(move |c| Ok(institutions::list(c, scope)?)).await?;
+    let reach = user.reach.clone();
+    let list = state
+        .db(move |c| Ok(institutions::list(c, &reach)?))
+        .await?;
     html(&InstitutionsPage {
         layout: Layout::new("Institutions", Some(&user), &page),
         institutions: list,

@@ -1,5 +1,6 @@
 //! Anchor networks, run by network-wide admins.
 
+use crate::domain::account::Reach;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -28,7 +29,9 @@ pub async fn list(
 }
 
 async fn choices(state: &AppState, checked: Vec<i64>) -> AppResult<Vec<MemberChoice>> {
-    let all = state.db(|c| Ok(institutions::list(c, None)?)).await?;
+    let all = state
+        .db(|c| Ok(institutions::list(c, &Reach::All)?))
+        .await?;
     Ok(all
         .into_iter()
         .map(|i| MemberChoice {

@@ -7,8 +7,8 @@ use serde::Deserialize;
 
 use crate::auth::{password, CsrfForm, CurrentUser, PageContext};
 use crate::db::users::{self, NewUser, User, UserChanges};
-use crate::db::{self, institutions, is_unique_violation, throttle};
-use crate::domain::account::{check_new_password, parse_display_name, Username};
+use crate::db::{self, institutions, is_unique_violation, networks, throttle};
+use crate::domain::account::{check_new_password, check_works_for, parse_display_name, Username};
 use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::handlers::{form_version, redirect_with_flash};
@@ -21,8 +21,8 @@ pub async fn list(
     page: PageContext,
 ) -> AppResult<HttpResponse> {
     user.require_admin()?;
-    let scope = user.institution_id;
-    let list = state.db(move |c| Ok(users::list(c, scope)?)).await?;
+    let reach = user.reach.clone();
+    let list = state.db(move |c| Ok(users::list(c, &reach)?)).await?;
     html(&UsersPage {
         layout: Layout::new("Users", Some(&user), &page),
         users: list,
@@ -37,8 +37,17 @@ async fn form_page(
     id: Option<i64>,
     fields: UserFields,
 ) -> AppResult<UserFormPage> {
-    let scope = user.institution_id;
-    let options = state.db(move |c| Ok(institutions::list(c, scope)?)).await?;
+    let reach = user.reach.clone();
+    let network_wide = user.is_network_admin();
+    let (options, networks) = state
+        .db(move |c| {
+            let networks = match network_wide {
+                true => networks::visible_to(c, &reach)?,
+                false => Vec::new(),
+            };
+            Ok((institutions::list(c, &reach)?, networks))
+        })
+        .await?;
     Ok(UserFormPage {
         layout: Layout::new(
             if id.is_some() {
@@ -54,7 +63,8 @@ async fn form_page(
         errors: FormErrors::default(),
         roles: Role::ALL,
         institutions: options.into_iter().map(|i| (i.id, i.name)).collect(),
-        allow_network_wide: user.is_network_admin(),
+        networks,
+        allow_network_wide: network_wide,
         password_errors: FormErrors::default(),
     })
 }
@@ -64,19 +74,51 @@ fn fields_of(u: &User) -> UserFields {
         username: u.username.clone(),
         display_name: u.display_name.clone(),
         role: u.role.clone(),
-        institution_id: u.institution_id.map(|i| i.to_string()).unwrap_or_default(),
+        institution_id: match (u.institution_id, u.network_id) {
+            (Some(i), _) => i.to_string(),
+            (None, Some(n)) => format!("network-{n}"),
+            (None, None) => String::new(),
+        },
         disabled: u.disabled.then(|| "on".to_owned()),
         version: u.version.to_string(),
     }
 }
 
+/// The networks a user can be attached to.
+async fn network_ids(state: &AppState) -> AppResult<Vec<i64>> {
+    let all = state.db(|c| Ok(networks::list(c)?)).await?;
+    Ok(all.into_iter().map(|(n, _)| n.id).collect())
+}
+
+/// What a save changes besides the username and password.
+struct Common {
+    display_name: String,
+    role: Role,
+    institution_id: Option<i64>,
+    network_id: Option<i64>,
+}
+
+/// Whom the form's "Works for" choice names: an institution (`N`), a
+/// network (`network-N`) or, when empty, the whole installation.
+fn works_for(raw: &str) -> Option<(Option<i64>, Option<i64>)> {
+    match raw.trim() {
+        "" => Some((None, None)),
+        raw => match raw.strip_prefix("network-") {
+            Some(n) => n.parse().ok().map(|n| (None, Some(n))),
+            None => raw.parse().ok().map(|i| (Some(i), None)),
+        },
+    }
+}
+
 /// The checks every save shares: a known role, an institution this admin
-/// covers, and network-wide scope only for admins set by a network admin.
+/// covers, and network-wide or installation-wide work only as set by an
+/// admin of the whole installation.
 fn parse_common(
     editor: &CurrentUser,
+    networks: &[i64],
     f: &UserFields,
     errors: &mut FormErrors,
-) -> Option<(String, Role, Option<i64>)> {
+) -> Option<Common> {
     let display_name = parse_display_name(&f.display_name)
         .map_err(|e| errors.add("display_name", e))
         .ok();
@@ -84,28 +126,34 @@ fn parse_common(
     if role.is_none() {
         errors.add("role", "Choose a role");
     }
-    let institution_id = match f.institution_id.trim() {
-        "" => None,
-        raw => match raw.parse::<i64>() {
-            Ok(id) if editor.covers_institution(Some(id)) => Some(id),
-            _ => {
-                errors.add("institution_id", "Choose one of the listed institutions");
-                return None;
-            }
-        },
+    let chosen = works_for(&f.institution_id).filter(|(institution, network)| {
+        match (institution, network) {
+            (Some(id), _) => editor.covers_institution(Some(*id)),
+            (None, Some(n)) => editor.is_network_admin() && networks.contains(n),
+            (None, None) => editor.is_network_admin(),
+        }
+    });
+    let Some((institution_id, network_id)) = chosen else {
+        let message = if editor.is_network_admin() {
+            "Choose one of the listed institutions or networks"
+        } else {
+            "Choose the user's institution"
+        };
+        errors.add("institution_id", message);
+        return None;
     };
-    if institution_id.is_none() {
-        if !editor.is_network_admin() {
-            errors.add("institution_id", "Choose the user's institution");
-        } else if role.is_some_and(|r| r != Role::Admin) {
-            errors.add(
-                "institution_id",
-                "Only admins can work across the whole network: choose an institution",
-            );
+    if let Some(role) = role {
+        if let Err(e) = check_works_for(role, institution_id, network_id) {
+            errors.add("institution_id", e);
         }
     }
     match (display_name, role) {
-        (Some(d), Some(r)) if errors.is_empty() => Some((d, r, institution_id)),
+        (Some(display_name), Some(role)) if errors.is_empty() => Some(Common {
+            display_name,
+            role,
+            institution_id,
+            network_id,
+        }),
         _ => None,
     }
 }
@@ -167,13 +215,12 @@ pub async fn create(
     let username = Username::parse(&fields.username)
         .map_err(|e| errors.add("username", e))
         .ok();
-    let common = parse_common(&user, &fields, &mut errors);
+    let networks = network_ids(&state).await?;
+    let common = parse_common(&user, &networks, &fields, &mut errors);
     if let Err(e) = check_new_password(&password, &confirm, &fields.username) {
         errors.add("password", e);
     }
-    let (Some(username), Some((display_name, role, institution_id)), true) =
-        (username, common, errors.is_empty())
-    else {
+    let (Some(username), Some(common), true) = (username, common, errors.is_empty()) else {
         return rejected(
             &state,
             &user,
@@ -188,9 +235,10 @@ pub async fn create(
     let password_hash = password::hash_gated(password).await?;
     let new = NewUser {
         username,
-        display_name,
-        role,
-        institution_id,
+        display_name: common.display_name,
+        role: common.role,
+        institution_id: common.institution_id,
+        network_id: common.network_id,
         password_hash,
     };
     let actor = user.actor();
@@ -246,12 +294,13 @@ pub async fn update(
     let mut fields = form.data;
     fields.username = target.username.clone();
     let mut errors = FormErrors::default();
-    let common = parse_common(&user, &fields, &mut errors);
+    let networks = network_ids(&state).await?;
+    let common = parse_common(&user, &networks, &fields, &mut errors);
     let disabled = fields.disabled.is_some();
     if disabled && target.id == user.id {
         errors.add("disabled", "You cannot disable your own account");
     }
-    let (Some((display_name, role, institution_id)), true) = (common, errors.is_empty()) else {
+    let (Some(common), true) = (common, errors.is_empty()) else {
         return rejected(
             &state,
             &user,
@@ -264,9 +313,10 @@ pub async fn update(
         .await;
     };
     let changes = UserChanges {
-        display_name,
-        role,
-        institution_id,
+        display_name: common.display_name,
+        role: common.role,
+        institution_id: common.institution_id,
+        network_id: common.network_id,
         disabled,
     };
     let (actor, id, version) = (user.actor(), target.id, form_version(&fields.version));

@@ -1,6 +1,7 @@
 //! The audit export: one row per spend line in scope, with everything that
 //! placed and classified it, read in one snapshot, then sent.
 
+use crate::domain::account::Reach;
 use std::io::Write;
 
 use actix_web::web;
@@ -53,7 +54,7 @@ pub async fn audit_csv(
         // postcode release, and the companion file says the rest.
         let head = reporting::csv::body(&audit::HEADER, Vec::new()).map_err(AppError::internal)?;
         out.write_all(&head).map_err(AppError::internal)?;
-        write_lines(c, &report, &snapshot, viewer.institution_id, out)
+        write_lines(c, &report, &snapshot, &viewer.reach, out)
     })
     .await
 }
@@ -66,11 +67,11 @@ fn write_lines(
     c: &mut DbConn,
     report: &Report,
     snapshot: &Snapshot,
-    viewer_institution: Option<i64>,
+    reach: &Reach,
     out: &mut dyn Write,
 ) -> AppResult<u64> {
     // Who set a classification, as the viewer may read it.
-    let all = crate::db::institutions::list(c, None)?;
+    let all = crate::db::institutions::list(c, &Reach::All)?;
     let names: Vec<(i64, String)> = report
         .stamp
         .institutions
@@ -90,7 +91,7 @@ fn write_lines(
         // The reader has finished when its end is dropped.
         while let Ok(batch) = rx.recv() {
             let (lines, sups, sources) = batch?;
-            known.extend(audited(sups, sources, viewer_institution, &all));
+            known.extend(audited(sups, sources, reach, &all));
             let chunk = audit::chunk(
                 &lines,
                 &known,
@@ -115,13 +116,13 @@ type Known = crate::domain::figures::IdMap<i64, audit::AuditSupplier>;
 fn audited<'a>(
     sups: Vec<crate::db::suppliers::Supplier>,
     sources: Vec<(i64, crate::db::suppliers::Provenance)>,
-    viewer_institution: Option<i64>,
+    reach: &Reach,
     all: &'a [crate::db::institutions::Institution],
 ) -> impl Iterator<Item = (i64, audit::AuditSupplier)> + 'a {
     let mut by_supplier: std::collections::HashMap<i64, [Option<_>; 3]> = Default::default();
     for (id, p) in sources {
         if let Some(k) = audit::SOURCED.iter().position(|f| *f == p.field) {
-            by_supplier.entry(id).or_default()[k] = Some(p.masked_for(viewer_institution, all));
+            by_supplier.entry(id).or_default()[k] = Some(p.masked_for(reach, all));
         }
     }
     sups.into_iter().map(move |supplier| {

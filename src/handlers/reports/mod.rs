@@ -7,6 +7,7 @@
 use actix_web::{web, HttpResponse};
 
 use crate::auth::{CurrentUser, PageContext};
+use crate::db::areas::Owner;
 use crate::db::{institutions, networks, reference_figures};
 use crate::domain::account::NetworkAccess;
 use crate::domain::benchmarks::marks;
@@ -93,11 +94,11 @@ async fn dashboard_page(
         .db(move |c| {
             let report = reporting::compute(c, &st.report_context(), &viewer, &qq, Detail::Page)?;
             let choices = DashboardChoices {
-                institutions: institutions::list(c, viewer.institution_id)?
+                institutions: institutions::list(c, &viewer.reach)?
                     .into_iter()
                     .map(|i| (i.id, i.name))
                     .collect(),
-                networks: networks::visible_to(c, viewer.institution_id)?,
+                networks: networks::visible_to(c, &viewer.reach)?,
             };
             let marks = marks(&reference_figures::list(c)?);
             Ok((report, choices, marks))
@@ -108,7 +109,10 @@ async fn dashboard_page(
         Some(user),
         page,
     );
-    let can_set_targets = user.can_set_targets() && report.access == NetworkAccess::Lines;
+    let can_set_targets = match report.owner {
+        Owner::Institution(i) => user.can_set_institution_targets(i),
+        Owner::Network(_) => user.can_set_targets() && report.access == NetworkAccess::Lines,
+    };
     Ok(ReportPage::new(
         layout,
         report,
@@ -239,11 +243,11 @@ pub async fn payments(
         .db(move |c| {
             let report = payments::payments(c, &st.report_context(), &viewer, &q)?;
             let choices = DashboardChoices {
-                institutions: institutions::list(c, viewer.institution_id)?
+                institutions: institutions::list(c, &viewer.reach)?
                     .into_iter()
                     .map(|i| (i.id, i.name))
                     .collect(),
-                networks: networks::visible_to(c, viewer.institution_id)?,
+                networks: networks::visible_to(c, &viewer.reach)?,
             };
             Ok((report, choices))
         })

@@ -95,7 +95,7 @@ pub async fn set_targets(
         .db(move |c| {
             match owner {
                 Owner::Institution(i) => {
-                    if !u.covers_institution(Some(i)) {
+                    if !u.can_set_institution_targets(i) {
                         return Err(AppError::Forbidden);
                     }
                     institutions::get(c, i)?;

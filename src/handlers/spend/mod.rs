@@ -74,7 +74,7 @@ impl LedgerQuery {
 
 /// The institutions a user's data scope covers.
 fn visible(c: &mut DbConn, user: &CurrentUser) -> Result<Vec<Institution>, AppError> {
-    Ok(institutions::list(c, user.institution_id)?)
+    Ok(institutions::list(c, &user.reach)?)
 }
 
 /// Builds the filter a ledger query asks for, and the tier names of the
@@ -125,10 +125,9 @@ fn filter_of(
     };
     let location = LocationFilter::from_param(&q.tier, &tier_sets);
     let filter = LedgerFilter {
-        institutions: match (chosen, user.institution_id) {
-            (Some(i), _) => Some(vec![i]),
-            (None, Some(own)) => Some(vec![own]),
-            (None, None) => None,
+        institutions: match chosen {
+            Some(i) => Some(vec![i]),
+            None => user.reach.ids().map(<[i64]>::to_vec),
         },
         from,
         to,

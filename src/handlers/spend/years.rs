@@ -34,7 +34,7 @@ pub async fn years(
     let viewer = user.clone();
     let (institution, choices, rows) = state
         .db(move |c| {
-            let visible = institutions::list(c, viewer.institution_id)?;
+            let visible = institutions::list(c, &viewer.reach)?;
             let institution = match q.institution.trim() {
                 "" => visible.first().cloned().ok_or(AppError::NotFound)?,
                 raw => {

@@ -3,6 +3,7 @@
 //! from names in `recognition`, the register as a spreadsheet in `file`, and
 //! the classification work queue in `queue`.
 
+use crate::domain::account::Reach;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -62,15 +63,12 @@ pub async fn list(
         query.kind.clone(),
         query.tier.clone(),
     );
-    let institution = user.institution_id;
+    let reach = user.reach.clone();
     let ((rows, total), duplicates, tiers) = state
         .db(move |c| {
             // Tiers are those of the viewer's institution (the first one, for
             // network-wide users).
-            let owner = match institution {
-                Some(i) => Some(i),
-                None => institutions::list(c, None)?.first().map(|i| i.id),
-            };
+            let owner = institutions::list(c, &reach)?.first().map(|i| i.id);
             let definition = match owner {
                 Some(i) => areas::current(c, Owner::Institution(i))?,
                 None => None,
@@ -207,10 +205,7 @@ fn mask_other_staff(
     viewer: &CurrentUser,
 ) {
     let rows = std::mem::take(provenance);
-    provenance.extend(
-        rows.into_iter()
-            .map(|p| p.masked_for(viewer.institution_id, all)),
-    );
+    provenance.extend(rows.into_iter().map(|p| p.masked_for(&viewer.reach, all)));
 }
 
 /// The supplier's history as the viewer may read it: changes that concern
@@ -264,16 +259,15 @@ pub async fn show(
     id: web::Path<i64>,
 ) -> AppResult<HttpResponse> {
     let id = id.into_inner();
-    let institution = user.institution_id;
     // Spend is the institutions' own business: show only what the viewer covers.
-    let scope = user.institution_id;
+    let reach = user.reach.clone();
     let viewer = user.clone();
     let g = state.gazetteer;
     let data = state
         .db(move |c| {
             let supplier = suppliers::get(c, id)?;
             let mut provenance = suppliers::provenance(c, id)?;
-            let all = institutions::list(c, None)?;
+            let all = institutions::list(c, &Reach::All)?;
             mask_other_staff(&mut provenance, &all, &viewer);
             let location_by = provenance
                 .iter()
@@ -281,10 +275,7 @@ pub async fn show(
                 .map(|p| p.set_by.clone());
             // Where it counts for the viewer's institution (or the first one,
             // for network-wide users).
-            let institution = match institution {
-                Some(i) => all.iter().find(|x| x.id == i).cloned(),
-                None => all.first().cloned(),
-            };
+            let institution = all.iter().find(|x| reach.covers(x.id)).cloned();
             let located = match &institution {
                 Some(inst) => match areas::current(c, Owner::Institution(inst.id))? {
                     Some(def) => {
@@ -304,7 +295,7 @@ pub async fn show(
             let external = visible_external_ids(c, id, &viewer, &names)?;
             let spend = crate::db::spend::supplier_spend(c, id)?
                 .into_iter()
-                .filter(|(i, _, _)| scope.is_none_or(|own| own == *i))
+                .filter(|(i, _, _)| reach.covers(*i))
                 .map(|(i, pence, lines)| {
                     (
                         names
@@ -330,7 +321,7 @@ pub async fn show(
             let history = mask_history(c, history, &all, &viewer)?;
             let names = crate::views::suppliers::NameSeen::gather(
                 &supplier,
-                crate::db::spend::names_of(c, id, scope)?,
+                crate::db::spend::names_of(c, id, &reach)?,
                 &suppliers::aliases(c, id)?,
             );
             let similar = similar_of(c, &supplier)?;
@@ -353,7 +344,7 @@ pub async fn show(
         layout: Layout::new(supplier.name.clone(), Some(&user), &page),
         can_edit: user.can_edit_register(),
         can_undo: user.is_admin(),
-        own_ledger_only: user.institution_id.is_some(),
+        own_ledger_only: user.reach != Reach::All,
         supplier,
         names,
         external_ids,

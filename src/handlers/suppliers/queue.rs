@@ -31,10 +31,10 @@ async fn queue_page(
     chosen: Option<i64>,
     errors: FormErrors,
 ) -> AppResult<QueuePage> {
-    let own = user.institution_id;
+    let reach = user.reach.clone();
     let (institutions, coverage_and_queue) = state
         .db(move |c| {
-            let all = institutions::list(c, own)?;
+            let all = institutions::list(c, &reach)?;
             let institution = chosen
                 .filter(|id| all.iter().any(|i| i.id == *id))
                 .or(all.first().map(|i| i.id));

@@ -110,7 +110,7 @@ pub fn payments(
     if let super::ScopeChoice::Network(network_id) = chosen {
         return network_payments(c, ctx, viewer, q, network_id);
     }
-    let visible = institutions::list(c, viewer.institution_id)?;
+    let visible = institutions::list(c, &viewer.reach)?;
     let institution = match chosen {
         super::ScopeChoice::Institution(id) => visible
             .iter()
@@ -151,11 +151,11 @@ fn network_payments(
     network_id: i64,
 ) -> Result<PaymentsReport> {
     let net = crate::db::networks::get(c, network_id)?;
-    let access = crate::domain::account::NetworkAccess::of(viewer.institution_id, &net.member_ids);
+    let access = crate::domain::account::NetworkAccess::of(&viewer.reach, &net.member_ids);
     if access == crate::domain::account::NetworkAccess::None {
         return Err(ReportError::Forbidden);
     }
-    let members: Vec<_> = institutions::list(c, None)?
+    let members: Vec<_> = institutions::list(c, &crate::domain::account::Reach::All)?
         .into_iter()
         .filter(|i| net.member_ids.contains(&i.id))
         .collect();
@@ -177,7 +177,8 @@ fn network_payments(
     // Each member's own figures, worked out as the network's aggregates:
     // only the tables below leave this function, never a member's lines.
     let aggregate = Viewer {
-        institution_id: None,
+        reach: crate::domain::account::Reach::All,
+        network: None,
         name: viewer.name.clone(),
     };
     let mut pooled: Vec<GroupRow> = Vec::new();

@@ -202,9 +202,41 @@ impl TestApp {
             display_name: format!("{username} person"),
             role,
             institution_id,
+            network_id: None,
             password_hash: password::hash(PASSWORD).unwrap(),
         };
         self.with_conn(|c| db::users::create(c, &Actor::system("test"), &new).expect("user"))
+    }
+
+    /// A manager or auditor who works across a network.
+    pub fn add_network_user(&self, username: &str, role: Role, network_id: i64) -> User {
+        let new = NewUser {
+            username: Username::parse(username).unwrap(),
+            display_name: format!("{username} person"),
+            role,
+            institution_id: None,
+            network_id: Some(network_id),
+            password_hash: password::hash(PASSWORD).unwrap(),
+        };
+        self.with_conn(|c| db::users::create(c, &Actor::system("test"), &new).expect("user"))
+    }
+
+    /// A client signed in as a new network-wide manager or auditor.
+    pub async fn signed_in_network(
+        &self,
+        username: &str,
+        role: Role,
+        network_id: i64,
+    ) -> TestClient {
+        self.add_network_user(username, role, network_id);
+        let client = self.client();
+        let res = client.login(username, PASSWORD).await;
+        assert_eq!(
+            res.status, 303,
+            "sign-in as {username} failed: {}",
+            res.body
+        );
+        client
     }
 
     /// A client signed in as a new user with this role.
